@@ -1,0 +1,39 @@
+# Two commands on a fresh machine: `make demo` runs the product, `make test` the suite.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test lint lock services-up services-down clean
+
+$(STAMP): requirements.lock
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(PY) -m devstack demo --profile demo
+
+test: $(STAMP)
+	$(PY) -m ruff check .
+	$(PY) -m devstack run --profile test -- $(PY) -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+# Re-pin every dependency from requirements.in (needs the package index).
+lock:
+	$(PYTHON) -m venv var/lockenv && var/lockenv/bin/pip install --quiet -r requirements.in
+	var/lockenv/bin/pip freeze --exclude-editable | LC_ALL=C sort > requirements.lock
+	rm -rf var/lockenv
+
+services-up: $(STAMP)
+	$(PY) -m devstack up --profile demo
+
+services-down: $(STAMP)
+	$(PY) -m devstack down --profile demo
+	$(PY) -m devstack down --profile test
+
+clean: services-down
+	rm -rf var $(VENV)

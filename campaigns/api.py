@@ -1,0 +1,94 @@
+from django.db.models import Prefetch
+from django.shortcuts import get_object_or_404
+from django_filters import rest_framework as filters
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.filters import SearchFilter
+from rest_framework.generics import GenericAPIView, ListAPIView
+from rest_framework.permissions import IsAuthenticated, IsAuthenticatedOrReadOnly
+from rest_framework.response import Response
+
+from campaigns.models import Campaign
+from campaigns.selectors import campaigns_visible_to
+from campaigns.serializers import CampaignInputSerializer, CampaignOutputSerializer
+from campaigns.services import campaign_cancel, campaign_create, campaign_launch, campaign_update
+from config.permissions import IsCreatorOrReadOnly, IsCreatorOrStaff
+from rewards.models import RewardTier
+
+
+class CampaignFilter(filters.FilterSet):
+    state = filters.ChoiceFilter(choices=Campaign.State.choices)
+    funding_model = filters.ChoiceFilter(choices=Campaign.FundingModel.choices)
+
+    class Meta:
+        model = Campaign
+        fields = ["state", "funding_model"]
+
+
+def _campaigns(user):
+    rewards = RewardTier.objects.select_related("campaign").order_by("minimum", "id")
+    return campaigns_visible_to(user).prefetch_related(Prefetch("rewards", queryset=rewards))
+
+
+class CampaignListCreateApi(ListAPIView):
+    permission_classes = [IsAuthenticatedOrReadOnly]
+    serializer_class = CampaignOutputSerializer
+    filter_backends = [filters.DjangoFilterBackend, SearchFilter]
+    filterset_class = CampaignFilter
+    search_fields = ["title", "description", "creator__username"]
+
+    def get_queryset(self):
+        return _campaigns(self.request.user)
+
+    @extend_schema(request=CampaignInputSerializer, responses={201: CampaignOutputSerializer})
+    def post(self, request):
+        data = CampaignInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        campaign = campaign_create(creator=request.user, **data.validated_data)
+        return Response(CampaignOutputSerializer(campaign).data, status=status.HTTP_201_CREATED)
+
+
+class CampaignDetailApi(GenericAPIView):
+    permission_classes = [IsAuthenticatedOrReadOnly, IsCreatorOrReadOnly]
+    serializer_class = CampaignOutputSerializer
+
+    def get_object(self) -> Campaign:
+        campaign = get_object_or_404(_campaigns(self.request.user), pk=self.kwargs["campaign_id"])
+        self.check_object_permissions(self.request, campaign)
+        return campaign
+
+    def get(self, request, campaign_id: int):
+        return Response(CampaignOutputSerializer(self.get_object()).data)
+
+    @extend_schema(request=CampaignInputSerializer(partial=True), responses=CampaignOutputSerializer)
+    def patch(self, request, campaign_id: int):
+        campaign = self.get_object()
+        data = CampaignInputSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        campaign_update(campaign=campaign, **data.validated_data)
+        return Response(CampaignOutputSerializer(self.get_object()).data)
+
+
+class _CampaignActionApi(GenericAPIView):
+    permission_classes = [IsAuthenticated, IsCreatorOrReadOnly]
+    serializer_class = CampaignOutputSerializer
+    service = None
+
+    def get_object(self) -> Campaign:
+        campaign = get_object_or_404(campaigns_visible_to(self.request.user), pk=self.kwargs["campaign_id"])
+        self.check_object_permissions(self.request, campaign)
+        return campaign
+
+    @extend_schema(request=None, responses=CampaignOutputSerializer)
+    def post(self, request, campaign_id: int):
+        type(self).service(campaign=self.get_object())
+        return Response(CampaignOutputSerializer(_campaigns(request.user).get(pk=campaign_id)).data)
+
+
+class CampaignLaunchApi(_CampaignActionApi):
+    service = campaign_launch
+
+
+class CampaignCancelApi(_CampaignActionApi):
+    permission_classes = [IsAuthenticated, IsCreatorOrStaff]
+    service = campaign_cancel

@@ -1,0 +1,41 @@
+"""Domain errors raised by services; the API turns each into its HTTP status."""
+
+
+class DomainError(Exception):
+    status_code = 400
+    code = "invalid"
+
+    def __init__(self, message: str, *, code: str | None = None):
+        super().__init__(message)
+        self.message = message
+        if code:
+            self.code = code
+
+
+class InvalidInput(DomainError):
+    status_code = 400
+    code = "invalid"
+
+
+class NotAllowed(DomainError):
+    status_code = 403
+    code = "permission_denied"
+
+
+class Conflict(DomainError):
+    """The request is valid but the current state forbids it (closed campaign, sold-out tier)."""
+
+    status_code = 409
+    code = "conflict"
+
+
+class PaymentFailed(DomainError):
+    status_code = 402
+    code = "payment_failed"
+
+
+class ServiceUnavailable(DomainError):
+    """A provider we depend on did not answer; nothing was kept, the request may be retried."""
+
+    status_code = 503
+    code = "service_unavailable"

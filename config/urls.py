@@ -1,0 +1,32 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from accounts.api import RegisterApi, TokenApi
+from campaigns.api import CampaignCancelApi, CampaignDetailApi, CampaignLaunchApi, CampaignListCreateApi
+from config.health import healthz
+from pledges.api import PledgeCancelApi, PledgeConfirmApi, PledgeDetailApi, PledgeListCreateApi
+from rewards.api import RewardDetailApi, RewardListCreateApi
+
+api = [
+    path("auth/register/", RegisterApi.as_view(), name="register"),
+    path("auth/token/", TokenApi.as_view(), name="token"),
+    path("campaigns/", CampaignListCreateApi.as_view(), name="campaign-list"),
+    path("campaigns/<int:campaign_id>/", CampaignDetailApi.as_view(), name="campaign-detail"),
+    path("campaigns/<int:campaign_id>/launch/", CampaignLaunchApi.as_view(), name="campaign-launch"),
+    path("campaigns/<int:campaign_id>/cancel/", CampaignCancelApi.as_view(), name="campaign-cancel"),
+    path("campaigns/<int:campaign_id>/rewards/", RewardListCreateApi.as_view(), name="reward-list"),
+    path("campaigns/<int:campaign_id>/rewards/<int:reward_id>/", RewardDetailApi.as_view(), name="reward-detail"),
+    path("pledges/", PledgeListCreateApi.as_view(), name="pledge-list"),
+    path("pledges/<int:pledge_id>/", PledgeDetailApi.as_view(), name="pledge-detail"),
+    path("pledges/<int:pledge_id>/confirm/", PledgeConfirmApi.as_view(), name="pledge-confirm"),
+    path("pledges/<int:pledge_id>/cancel/", PledgeCancelApi.as_view(), name="pledge-cancel"),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+]
+
+urlpatterns = [
+    path("healthz", healthz, name="healthz"),
+    path("api/", include(api)),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,122 @@
+"""python -m devstack {up,down,env,run,demo} [--profile demo|test]
+
+``run -- CMD`` starts what is missing, runs CMD with the services' URLs in its
+environment, and stops only what it started. A service whose URL is already in
+the environment (DATABASE_URL, REDIS_URL, STRIPE_API_BASE) is used as it is and
+nothing is started for it.
+"""
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+
+from . import localstripe, postgres, valkey
+from .profiles import PROFILES, ROOT, Profile
+
+SERVICES = (
+    ("DATABASE_URL", postgres, lambda p: p.database_url),
+    ("REDIS_URL", valkey, lambda p: p.redis_url),
+    ("STRIPE_API_BASE", localstripe, lambda p: p.stripe_api_base),
+)
+
+
+def service_env(profile: Profile) -> dict[str, str]:
+    env = {"PLEDGEBOARD_PROFILE": profile.name}
+    for variable, _, url in SERVICES:
+        env[variable] = os.environ.get(variable, url(profile))
+    return env
+
+
+def up(profile: Profile) -> list:
+    started = []
+    for variable, service, _ in SERVICES:
+        if variable in os.environ:
+            print(f"devstack: {variable} is set, using it", flush=True)
+            continue
+        try:
+            if service.start(profile):
+                started.append(service)
+        except BaseException:
+            down(profile, started)
+            raise
+    return started
+
+
+def down(profile: Profile, services=None) -> None:
+    for _, service, _ in SERVICES:
+        if services is None or service in services:
+            service.stop(profile)
+
+
+def run(profile: Profile, command: list[str]) -> int:
+    started = up(profile)
+    try:
+        return subprocess.call(command, env={**os.environ, **service_env(profile)}, cwd=ROOT)
+    finally:
+        down(profile, started)
+
+
+def demo(profile: Profile) -> int:
+    env = {**os.environ, **service_env(profile), "DJANGO_DEBUG": os.environ.get("DJANGO_DEBUG", "1")}
+    password = os.environ.get("DEMO_ADMIN_PASSWORD", "admin")
+    started = up(profile)
+    python = sys.executable
+    children: list[subprocess.Popen] = []
+    try:
+        for step in (["migrate", "--no-input"], ["demo_setup", "--admin-password", password]):
+            subprocess.run([python, "manage.py", *step], env=env, cwd=ROOT, check=True)
+        print(f"\nPledgeboard: http://127.0.0.1:8000/  admin: admin / {password}\n", flush=True)
+        celery = [python, "-m", "celery", "-A", "config"]
+        for command in (
+            [python, "manage.py", "runserver", "127.0.0.1:8000", "--noreload"],
+            [*celery, "worker", "--loglevel", "INFO", "--concurrency", "2"],
+            [*celery, "beat", "--loglevel", "INFO", "--schedule", str(profile.var / "celerybeat-schedule")],
+        ):
+            children.append(subprocess.Popen(command, env=env, cwd=ROOT))
+        while all(child.poll() is None for child in children):
+            try:
+                children[0].wait(timeout=1)
+            except subprocess.TimeoutExpired:
+                pass
+        return 0
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        for child in children:
+            if child.poll() is None:
+                child.send_signal(signal.SIGTERM)
+        for child in children:
+            try:
+                child.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                child.kill()
+        down(profile, started)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(prog="python -m devstack")
+    parser.add_argument("action", choices=["up", "down", "env", "run", "demo"])
+    parser.add_argument("--profile", choices=sorted(PROFILES), default="demo")
+    argv = sys.argv[1:]
+    split = argv.index("--") if "--" in argv else len(argv)
+    args = parser.parse_args(argv[:split])
+    args.command = argv[split + 1:]
+    profile = PROFILES[args.profile]
+    if args.action == "up":
+        up(profile)
+    elif args.action == "down":
+        down(profile)
+    elif args.action == "run":
+        return run(profile, args.command)
+    elif args.action == "demo":
+        return demo(profile)
+    if args.action in ("up", "env"):
+        for key, value in service_env(profile).items():
+            print(f"export {key}={value}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,108 @@
+from django.shortcuts import get_object_or_404
+from django_filters import rest_framework as filters
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.generics import GenericAPIView, ListAPIView
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle, UserRateThrottle
+
+from config.permissions import IsBackerOrStaffReadOnly
+from pledges.models import Pledge
+from pledges.serializers import PledgeCreateInputSerializer, PledgeOutputSerializer, PledgeUpdateInputSerializer
+from pledges.services import pledge_cancel, pledge_confirm, pledge_create, pledge_update
+
+ERRORS = {
+    400: OpenApiResponse(description="Invalid input"),
+    402: OpenApiResponse(description="Card declined"),
+    409: OpenApiResponse(description="Sold out, campaign closed, or already backing"),
+}
+
+
+class PledgeFilter(filters.FilterSet):
+    state = filters.ChoiceFilter(choices=Pledge.State.choices)
+
+    class Meta:
+        model = Pledge
+        fields = ["state", "campaign"]
+
+
+def _pledges_of(user):
+    pledges = Pledge.objects.select_related("campaign", "backer")
+    return pledges if user.is_staff else pledges.filter(backer=user)
+
+
+class PledgeListCreateApi(ListAPIView):
+    """The backer's own pledges (staff: all); POST pledges to a campaign."""
+
+    permission_classes = [IsAuthenticated]
+    serializer_class = PledgeOutputSerializer
+    filterset_class = PledgeFilter
+    throttle_scope = "pledge"
+
+    def get_throttles(self):
+        if self.request.method == "POST":
+            return [UserRateThrottle(), ScopedRateThrottle()]
+        return super().get_throttles()
+
+    def get_queryset(self):
+        return _pledges_of(self.request.user)
+
+    @extend_schema(
+        request=PledgeCreateInputSerializer,
+        responses={201: PledgeOutputSerializer, **ERRORS},
+        description="`active` when the card was saved server-side; `pending` with `client_secret` "
+        "when the browser must confirm it (Stripe.js confirmCardSetup, 3-D Secure).",
+    )
+    def post(self, request):
+        data = PledgeCreateInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        pledge = pledge_create(
+            backer=request.user,
+            campaign_id=values["campaign"],
+            reward_id=values.get("reward"),
+            amount=values["amount"],
+            payment_method_id=values.get("payment_method"),
+        )
+        return Response(PledgeOutputSerializer(pledge).data, status=status.HTTP_201_CREATED)
+
+
+class _PledgeObjectApi(GenericAPIView):
+    permission_classes = [IsAuthenticated, IsBackerOrStaffReadOnly]
+    serializer_class = PledgeOutputSerializer
+
+    def get_object(self) -> Pledge:
+        pledge = get_object_or_404(_pledges_of(self.request.user), pk=self.kwargs["pledge_id"])
+        self.check_object_permissions(self.request, pledge)
+        return pledge
+
+    def respond(self, pledge: Pledge) -> Response:
+        return Response(PledgeOutputSerializer(_pledges_of(self.request.user).get(pk=pledge.pk)).data)
+
+
+class PledgeDetailApi(_PledgeObjectApi):
+    def get(self, request, pledge_id: int):
+        return Response(PledgeOutputSerializer(self.get_object()).data)
+
+    @extend_schema(request=PledgeUpdateInputSerializer, responses={200: PledgeOutputSerializer, **ERRORS})
+    def patch(self, request, pledge_id: int):
+        pledge = self.get_object()
+        data = PledgeUpdateInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        changes = {"amount": data.validated_data.get("amount")}
+        if "reward" in data.validated_data:
+            changes["reward_id"] = data.validated_data["reward"]
+        return self.respond(pledge_update(pledge=pledge, **changes))
+
+
+class PledgeConfirmApi(_PledgeObjectApi):
+    @extend_schema(request=None, responses={200: PledgeOutputSerializer, **ERRORS})
+    def post(self, request, pledge_id: int):
+        return self.respond(pledge_confirm(pledge=self.get_object()))
+
+
+class PledgeCancelApi(_PledgeObjectApi):
+    @extend_schema(request=None, responses={200: PledgeOutputSerializer, 409: ERRORS[409]})
+    def post(self, request, pledge_id: int):
+        return self.respond(pledge_cancel(pledge=self.get_object()))

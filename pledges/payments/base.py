@@ -1,0 +1,131 @@
+"""The payment gateway interface: result types, errors and the protocol.
+
+Amounts cross this boundary as integer minor units (see ``money.py``); currencies
+are lowercase ISO 4217 codes. Nothing here knows about Stripe's SDK types.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+
+class PaymentError(Exception):
+    """The provider refused a request; ``message`` can be shown to a user."""
+
+    def __init__(self, message: str, *, code: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
+
+class CardDeclined(PaymentError):
+    """The card was refused while being saved (SetupIntent confirmation)."""
+
+    def __init__(
+        self,
+        message: str = "Your card was declined.",
+        *,
+        code: str | None = "card_declined",
+        decline_code: str | None = None,
+    ) -> None:
+        super().__init__(message, code=code)
+        self.decline_code = decline_code
+
+
+class ProviderUnavailable(PaymentError):
+    """Network error, timeout or 5xx: nothing is known to have happened; retry later."""
+
+
+class RateLimited(ProviderUnavailable):
+    """HTTP 429: back off, then retry."""
+
+
+class InvalidWebhook(Exception):
+    """A webhook with a bad signature, a stale timestamp or an unreadable body."""
+
+
+@dataclass(frozen=True)
+class SetupResult:
+    id: str
+    status: str
+    client_secret: str
+    customer_id: str
+    payment_method_id: str | None
+
+    @property
+    def succeeded(self) -> bool:
+        return self.status == "succeeded"
+
+    @property
+    def requires_action(self) -> bool:
+        """The browser must finish it (3-D Secure) with the client secret."""
+        return self.status in ("requires_action", "requires_confirmation")
+
+
+@dataclass(frozen=True)
+class ChargeResult:
+    payment_intent_id: str
+    status: str  # "succeeded" | "failed" | "requires_action" | "processing"
+    amount_minor: int
+    currency: str
+    failure_code: str | None = None
+    failure_message: str | None = None
+
+    @property
+    def succeeded(self) -> bool:
+        return self.status == "succeeded"
+
+
+@dataclass(frozen=True)
+class RefundResult:
+    id: str
+    status: str
+    amount_minor: int
+
+
+class PaymentGateway(Protocol):
+    def create_customer(self, *, email: str, name: str, metadata: dict[str, str]) -> str: ...
+
+    def create_setup_intent(
+        self, *, customer_id: str, payment_method_id: str | None, metadata: dict[str, str]
+    ) -> SetupResult: ...
+
+    def retrieve_setup_intent(self, setup_intent_id: str) -> SetupResult: ...
+
+    def cancel_setup_intent(self, setup_intent_id: str) -> None: ...
+
+    def detach_payment_method(self, payment_method_id: str) -> None: ...
+
+    def charge_off_session(
+        self,
+        *,
+        customer_id: str,
+        payment_method_id: str,
+        amount_minor: int,
+        currency: str,
+        idempotency_key: str,
+        metadata: dict[str, str],
+    ) -> ChargeResult: ...
+
+    def find_charge(self, *, customer_id: str, idempotency_key: str) -> ChargeResult | None: ...
+
+    def retrieve_charge(self, payment_intent_id: str) -> ChargeResult: ...
+
+    def refund(
+        self, *, payment_intent_id: str, idempotency_key: str, amount_minor: int | None = None
+    ) -> RefundResult: ...
+
+    def parse_webhook(self, *, payload: bytes, signature_header: str) -> dict[str, Any]: ...
+
+    def register_webhook(
+        self,
+        *,
+        url: str,
+        secret: str,
+        endpoint_id: str = "pledgeboard",
+        events: Sequence[str] | None = None,
+    ) -> None: ...
+
+    def ping(self) -> None: ...

@@ -1,0 +1,51 @@
+"""Helpers for tests and the demo, against localstripe (not for production code).
+
+localstripe accepts raw test card numbers; real Stripe (test mode) refuses them by
+default, so there use its aliases (``pm_card_visa``, ``pm_card_chargeCustomerFail``).
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+import stripe
+
+from .base import SetupResult
+from .stripe_gateway import _setup_result
+
+CARD_SUCCEEDS = "4242424242424242"
+CARD_DECLINES_ON_CHARGE = "4000000000000341"  # saved fine, every charge declined
+CARD_DECLINES_AT_SETUP = "4000000000000002"
+CARD_REQUIRES_3DS = "4000002500003155"  # SetupIntent and PaymentIntent: requires_action
+
+
+def _client(gateway_or_client: Any) -> stripe.StripeClient:
+    if isinstance(gateway_or_client, stripe.StripeClient):
+        return gateway_or_client
+    return gateway_or_client.client  # a StripeGateway
+
+
+def create_test_payment_method(gateway_or_client: Any, card_number: str) -> str:
+    """A card PaymentMethod as Stripe.js would create it in the browser; its id."""
+    pm = _client(gateway_or_client).v1.payment_methods.create(
+        params={
+            "type": "card",
+            "card": {
+                "number": card_number,
+                "exp_month": 12,
+                "exp_year": datetime.date.today().year + 3,
+                "cvc": "123",
+            },
+        }
+    )
+    return pm.id
+
+
+def complete_test_3ds_setup(gateway_or_client: Any, setup_intent_id: str, *, succeed: bool = True) -> SetupResult:
+    """What localstripe's Stripe.js shim does when the backer passes (or fails) 3-D
+    Secure: confirm again without a payment method (-> succeeded), or cancel."""
+    setup_intents = _client(gateway_or_client).v1.setup_intents
+    if succeed:
+        return _setup_result(setup_intents.confirm(setup_intent_id))
+    return _setup_result(setup_intents.cancel(setup_intent_id))

@@ -1,0 +1,274 @@
+"""Pledge use cases: create (saving the card), confirm, change, cancel, expire, release.
+
+Stripe is called outside any transaction, so a slow provider never holds a row
+lock. The write that follows is one short transaction: claim the tier stock
+(conditional UPDATE), write the pledge, and move the campaign's running totals with
+an UPDATE that only matches while the campaign is live and before its deadline;
+whatever fails, the transaction rolls back whole.
+"""
+
+from datetime import datetime
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from accounts.models import PaymentCustomer
+from campaigns.models import Campaign
+from campaigns.money import validate_amount
+from config.errors import Conflict, InvalidInput, NotAllowed, PaymentFailed, ServiceUnavailable
+from pledges.models import Pledge
+from pledges.payments import CardDeclined, ProviderUnavailable, SetupResult, get_gateway
+from rewards.models import RewardTier
+from rewards.services import tier_claim, tier_release
+
+_UNSET = object()
+ALREADY_BACKING = "You already back this campaign; change your pledge instead."
+User = get_user_model()
+
+
+# --- helpers -------------------------------------------------------------------------
+
+
+def _open_campaign(campaign_id: int, now: datetime) -> Campaign:
+    campaign = Campaign.objects.filter(pk=campaign_id).first()
+    if campaign is None:
+        raise InvalidInput("Unknown campaign.", code="unknown_campaign")
+    if campaign.state != Campaign.State.LIVE or campaign.deadline <= now:
+        raise Conflict("This campaign is not taking pledges.", code="campaign_closed")
+    return campaign
+
+
+def _reward_for(campaign: Campaign, reward_id: int | None) -> RewardTier | None:
+    if reward_id is None:
+        return None
+    reward = RewardTier.objects.filter(pk=reward_id, campaign=campaign).first()
+    if reward is None:
+        raise InvalidInput("That reward does not belong to this campaign.", code="unknown_reward")
+    return reward
+
+
+def _check_amount(campaign: Campaign, reward: RewardTier | None, amount: Decimal) -> Decimal:
+    amount = validate_amount(amount, campaign.currency)
+    if reward is not None and amount < reward.minimum:
+        raise InvalidInput(
+            f"This reward needs a pledge of at least {campaign.money(reward.minimum)} {campaign.currency}.",
+            code="below_minimum",
+        )
+    return amount
+
+
+def _move_totals(*, campaign_id: int, now: datetime, amount: Decimal, backers: int) -> None:
+    """Shift the running totals while the campaign is open; Conflict once it is not."""
+    moved = Campaign.objects.filter(pk=campaign_id, state=Campaign.State.LIVE, deadline__gt=now).update(
+        pledged=F("pledged") + amount, backers_count=F("backers_count") + backers, updated_at=now
+    )
+    if not moved:
+        raise Conflict("This campaign is not taking pledges any more.", code="campaign_closed")
+    # The goal is crossed exactly once: the first transaction to see it wins the UPDATE.
+    Campaign.objects.filter(pk=campaign_id, funded_at__isnull=True, pledged__gte=F("goal")).update(funded_at=now)
+
+
+def _require_open(campaign_id: int, now: datetime) -> None:
+    if not Campaign.objects.filter(pk=campaign_id, state=Campaign.State.LIVE, deadline__gt=now).exists():
+        raise Conflict("This campaign is not taking pledges any more.", code="campaign_closed")
+
+
+def customer_for(user: AbstractBaseUser) -> str:
+    """The user's Customer at the provider, created once (the user row lock stops a race)."""
+    existing = PaymentCustomer.objects.filter(user=user).values_list("stripe_customer_id", flat=True).first()
+    if existing:
+        return existing
+    with transaction.atomic():
+        User.objects.select_for_update().filter(pk=user.pk).first()
+        existing = PaymentCustomer.objects.filter(user=user).values_list("stripe_customer_id", flat=True).first()
+        if existing:
+            return existing
+        customer_id = _provider(
+            get_gateway().create_customer,
+            email=user.email,
+            name=user.get_full_name() or user.get_username(),
+            metadata={"user_id": str(user.pk)},
+        )
+        PaymentCustomer.objects.create(user=user, stripe_customer_id=customer_id)
+        return customer_id
+
+
+def _provider(call, /, **kwargs):
+    try:
+        return call(**kwargs)
+    except CardDeclined as error:
+        raise PaymentFailed(error.message or "Your card was declined.", code="card_declined") from error
+    except ProviderUnavailable as error:
+        raise ServiceUnavailable("The payment provider is not answering; nothing was charged. Try again.") from error
+
+
+# --- use cases -----------------------------------------------------------------------
+
+
+def pledge_create(
+    *,
+    backer: AbstractBaseUser,
+    campaign_id: int,
+    amount: Decimal,
+    reward_id: int | None = None,
+    payment_method_id: str | None = None,
+    now: datetime | None = None,
+) -> Pledge:
+    """Pledge to a live campaign and save the card for later (a SetupIntent, usage off_session).
+
+    With ``payment_method_id`` the SetupIntent is confirmed here: the pledge comes back
+    ``active``, or ``pending`` when the bank wants 3-D Secure. Without it the pledge is
+    ``pending`` and the browser confirms the card with the client secret. A card
+    declined at setup raises PaymentFailed and keeps nothing.
+    """
+    now = now or timezone.now()
+    campaign = _open_campaign(campaign_id, now)
+    if campaign.creator_id == backer.pk:
+        raise NotAllowed("Creators cannot back their own campaign.", code="own_campaign")
+    reward = _reward_for(campaign, reward_id)
+    amount = _check_amount(campaign, reward, amount)
+    if Pledge.objects.filter(backer=backer, campaign=campaign, state__in=Pledge.LIVE_STATES).exists():
+        raise Conflict(ALREADY_BACKING, code="duplicate_pledge")
+    if reward is not None and reward.limit is not None and reward.claimed >= reward.limit:
+        raise Conflict("This reward is sold out.", code="sold_out")
+
+    customer_id = customer_for(backer)
+    setup: SetupResult = _provider(
+        get_gateway().create_setup_intent,
+        customer_id=customer_id,
+        payment_method_id=payment_method_id,
+        metadata={"campaign_id": str(campaign.pk), "backer_id": str(backer.pk)},
+    )
+    active = setup.succeeded
+    try:
+        with transaction.atomic():
+            if reward is not None:
+                tier_claim(reward_id=reward.pk)
+            pledge = Pledge.objects.create(
+                backer=backer,
+                campaign=campaign,
+                reward=reward,
+                amount=amount,
+                state=Pledge.State.ACTIVE if active else Pledge.State.PENDING,
+                stripe_customer_id=customer_id,
+                setup_intent_id=setup.id,
+                setup_client_secret=setup.client_secret,
+                payment_method_id=setup.payment_method_id or "",
+                expires_at=None if active else now + settings.PENDING_PLEDGE_TTL,
+                activated_at=now if active else None,
+            )
+            if active:
+                _move_totals(campaign_id=campaign.pk, now=now, amount=amount, backers=1)
+            else:
+                _require_open(campaign.pk, now)
+    except IntegrityError as error:
+        raise Conflict(ALREADY_BACKING, code="duplicate_pledge") from error
+    return pledge
+
+
+def pledge_confirm(*, pledge: Pledge, now: datetime | None = None) -> Pledge:
+    """After Stripe.js confirmed the card: ask the provider, then activate the pledge."""
+    now = now or timezone.now()
+    if pledge.state == Pledge.State.ACTIVE:
+        return pledge
+    if pledge.state != Pledge.State.PENDING:
+        raise Conflict(f"This pledge is {pledge.state} and cannot be confirmed.", code="not_pending")
+    setup: SetupResult = _provider(get_gateway().retrieve_setup_intent, setup_intent_id=pledge.setup_intent_id)
+    if not setup.succeeded:
+        if setup.requires_action:
+            raise Conflict("The card still needs to be confirmed (3-D Secure).", code="requires_action")
+        raise PaymentFailed("The card could not be saved; try another card.", code="card_declined")
+    with transaction.atomic():
+        pledge = Pledge.objects.select_for_update().get(pk=pledge.pk)
+        if pledge.state == Pledge.State.ACTIVE:
+            return pledge
+        if pledge.state != Pledge.State.PENDING:
+            raise Conflict("This pledge expired before the card was confirmed; pledge again.", code="not_pending")
+        _move_totals(campaign_id=pledge.campaign_id, now=now, amount=pledge.amount, backers=1)
+        pledge.state = Pledge.State.ACTIVE
+        pledge.payment_method_id = setup.payment_method_id or pledge.payment_method_id
+        pledge.expires_at = None
+        pledge.activated_at = now
+        pledge.save(update_fields=["state", "payment_method_id", "expires_at", "activated_at", "updated_at"])
+    return pledge
+
+
+@transaction.atomic
+def pledge_update(
+    *, pledge: Pledge, amount: Decimal | None = None, reward_id=_UNSET, now: datetime | None = None
+) -> Pledge:
+    """Change the amount or the reward before the deadline; totals and stock follow."""
+    now = now or timezone.now()
+    pledge = Pledge.objects.select_for_update().select_related("campaign", "reward").get(pk=pledge.pk)
+    if pledge.state not in Pledge.CHANGEABLE_STATES:
+        raise Conflict(f"A {pledge.state} pledge cannot be changed.", code="pledge_closed")
+    campaign = pledge.campaign
+    reward = pledge.reward if reward_id is _UNSET else _reward_for(campaign, reward_id)
+    new_amount = _check_amount(campaign, reward, pledge.amount if amount is None else amount)
+    if reward != pledge.reward:
+        if reward is not None:
+            tier_claim(reward_id=reward.pk)
+        if pledge.reward is not None:
+            tier_release(reward_id=pledge.reward_id)
+    if pledge.state == Pledge.State.ACTIVE:
+        _move_totals(campaign_id=campaign.pk, now=now, amount=new_amount - pledge.amount, backers=0)
+    else:
+        _require_open(campaign.pk, now)
+    pledge.amount = new_amount
+    pledge.reward = reward
+    pledge.save(update_fields=["amount", "reward", "updated_at"])
+    return pledge
+
+
+@transaction.atomic
+def pledge_cancel(*, pledge: Pledge, now: datetime | None = None) -> Pledge:
+    """The backer withdraws before the deadline: the stock and the totals are given back."""
+    now = now or timezone.now()
+    pledge = Pledge.objects.select_for_update().get(pk=pledge.pk)
+    if pledge.state not in Pledge.CHANGEABLE_STATES:
+        raise Conflict(f"A {pledge.state} pledge cannot be canceled.", code="pledge_closed")
+    if pledge.state == Pledge.State.ACTIVE:
+        _move_totals(campaign_id=pledge.campaign_id, now=now, amount=-pledge.amount, backers=-1)
+    else:
+        _require_open(pledge.campaign_id, now)
+    if pledge.reward_id:
+        tier_release(reward_id=pledge.reward_id)
+    pledge.state = Pledge.State.CANCELED
+    pledge.end_reason = Pledge.EndReason.BACKER
+    pledge.ended_at = now
+    pledge.save(update_fields=["state", "end_reason", "ended_at", "updated_at"])
+    return pledge
+
+
+def pledges_expire_pending(*, now: datetime | None = None, batch_size: int = 500) -> int:
+    """Free the stock of pending pledges whose card was not confirmed in time."""
+    now = now or timezone.now()
+    expired = 0
+    while True:
+        with transaction.atomic():
+            batch = list(
+                Pledge.objects.select_for_update(skip_locked=True)
+                .filter(state=Pledge.State.PENDING, expires_at__lte=now)
+                .order_by("pk")[:batch_size]
+            )
+            for pledge in batch:
+                if pledge.reward_id:
+                    tier_release(reward_id=pledge.reward_id)
+            Pledge.objects.filter(pk__in=[p.pk for p in batch]).update(
+                state=Pledge.State.CANCELED, end_reason=Pledge.EndReason.EXPIRED, ended_at=now, updated_at=now
+            )
+        expired += len(batch)
+        if len(batch) < batch_size:
+            return expired
+
+
+def pledges_release_for_campaign(*, campaign: Campaign, now: datetime) -> int:
+    """A failed or canceled campaign lets every open pledge go; no card is touched."""
+    return Pledge.objects.filter(
+        campaign=campaign, state__in=(Pledge.State.PENDING, Pledge.State.ACTIVE, Pledge.State.ERRORED)
+    ).update(state=Pledge.State.RELEASED, ended_at=now, updated_at=now)

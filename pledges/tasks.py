@@ -1,0 +1,9 @@
+from celery import shared_task
+
+from pledges.services import pledges_expire_pending
+
+
+@shared_task(acks_late=True)
+def expire_pending_pledges() -> int:
+    """Beat: free the stock held by pending pledges whose card was never confirmed."""
+    return pledges_expire_pending()

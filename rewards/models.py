@@ -1,0 +1,36 @@
+from decimal import Decimal
+
+from django.db import models
+from django.db.models import F, Q
+
+from campaigns.models import MONEY
+
+
+class RewardTier(models.Model):
+    campaign = models.ForeignKey("campaigns.Campaign", on_delete=models.CASCADE, related_name="rewards")
+    title = models.CharField(max_length=120)
+    description = models.TextField(blank=True)
+    minimum = models.DecimalField(**MONEY)
+    limit = models.PositiveIntegerField(null=True, blank=True, help_text="Empty for unlimited.")
+    # Pending and active pledges holding this tier; claimed atomically by rewards.services.
+    claimed = models.PositiveIntegerField(default=0)
+    estimated_delivery = models.DateField(null=True, blank=True)
+    shipping = models.DecimalField(**MONEY, default=Decimal("0"))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["minimum", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(minimum__gt=0), name="reward_minimum_positive"),
+            models.CheckConstraint(condition=Q(shipping__gte=0), name="reward_shipping_not_negative"),
+            models.CheckConstraint(
+                condition=Q(limit__isnull=True) | Q(claimed__lte=F("limit")), name="reward_never_oversold"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.minimum})"
+
+    @property
+    def remaining(self) -> int | None:
+        return None if self.limit is None else max(self.limit - self.claimed, 0)

@@ -1,0 +1,121 @@
+"""Reward tiers and their limited stock.
+
+Stock is claimed with one conditional UPDATE, so concurrent backers race inside
+PostgreSQL and the loser sees zero rows: a tier is never oversold, and the
+``reward_never_oversold`` check constraint backs that up.
+"""
+
+from datetime import date
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import F, Q
+
+from campaigns.models import Campaign
+from campaigns.money import validate_amount
+from config.errors import Conflict, InvalidInput
+from rewards.models import RewardTier
+
+_UNSET = object()
+
+
+def tier_claim(*, reward_id: int) -> None:
+    """Take one unit of the tier's stock; raises Conflict when it is sold out."""
+    taken = RewardTier.objects.filter(Q(limit__isnull=True) | Q(claimed__lt=F("limit")), pk=reward_id).update(
+        claimed=F("claimed") + 1
+    )
+    if not taken:
+        raise Conflict("This reward is sold out.", code="sold_out")
+
+
+def tier_release(*, reward_id: int) -> None:
+    RewardTier.objects.filter(pk=reward_id, claimed__gt=0).update(claimed=F("claimed") - 1)
+
+
+def _check_money(campaign: Campaign, *, minimum: Decimal | None, shipping: Decimal | None) -> None:
+    if minimum is not None:
+        validate_amount(minimum, campaign.currency, field="minimum")
+    if shipping is not None:
+        if shipping < 0:
+            raise InvalidInput("Shipping cannot be negative.", code="invalid_shipping")
+        if shipping:
+            validate_amount(shipping, campaign.currency, field="shipping")
+
+
+def _editable(campaign: Campaign) -> None:
+    if campaign.state not in (Campaign.State.DRAFT, Campaign.State.LIVE):
+        raise Conflict("Rewards of a closed campaign cannot change.", code="campaign_closed")
+
+
+@transaction.atomic
+def reward_create(
+    *,
+    campaign: Campaign,
+    title: str,
+    minimum: Decimal,
+    description: str = "",
+    limit: int | None = None,
+    estimated_delivery: date | None = None,
+    shipping: Decimal = Decimal("0"),
+) -> RewardTier:
+    campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
+    _editable(campaign)
+    _check_money(campaign, minimum=minimum, shipping=shipping)
+    return RewardTier.objects.create(
+        campaign=campaign,
+        title=title,
+        description=description,
+        minimum=minimum,
+        limit=limit,
+        estimated_delivery=estimated_delivery,
+        shipping=shipping,
+    )
+
+
+@transaction.atomic
+def reward_update(
+    *,
+    reward: RewardTier,
+    title: str | None = None,
+    description: str | None = None,
+    minimum: Decimal | None = None,
+    limit=_UNSET,
+    estimated_delivery=_UNSET,
+    shipping: Decimal | None = None,
+) -> RewardTier:
+    """Edit a tier. Once the campaign is live its price is fixed and its limit may only grow."""
+    reward = RewardTier.objects.select_for_update().select_related("campaign").get(pk=reward.pk)
+    campaign = reward.campaign
+    _editable(campaign)
+    _check_money(campaign, minimum=minimum, shipping=shipping)
+    live = campaign.state == Campaign.State.LIVE
+    if live and minimum is not None and minimum != reward.minimum:
+        raise Conflict("A reward's minimum is fixed once the campaign is live.", code="reward_fixed")
+    if live and shipping is not None and shipping != reward.shipping:
+        raise Conflict("A reward's shipping cost is fixed once the campaign is live.", code="reward_fixed")
+    if limit is not _UNSET:
+        if limit is not None and limit < reward.claimed:
+            raise Conflict(
+                f"The limit cannot go below the {reward.claimed} already claimed.", code="limit_below_claimed"
+            )
+        if live and reward.limit is None and limit is not None:
+            raise Conflict("An unlimited reward cannot become limited once live.", code="reward_fixed")
+        if live and reward.limit is not None and limit is not None and limit < reward.limit:
+            raise Conflict("A reward's limit can only be raised once live.", code="limit_lowered")
+        reward.limit = limit
+    for field, value in (("title", title), ("description", description), ("minimum", minimum), ("shipping", shipping)):
+        if value is not None:
+            setattr(reward, field, value)
+    if estimated_delivery is not _UNSET:
+        reward.estimated_delivery = estimated_delivery
+    reward.save()
+    return reward
+
+
+@transaction.atomic
+def reward_delete(*, reward: RewardTier) -> None:
+    reward = RewardTier.objects.select_for_update().select_related("campaign").get(pk=reward.pk)
+    _editable(reward.campaign)
+    if reward.claimed or reward.pledges.exists():
+        raise Conflict("Backers hold this reward; it cannot be deleted.", code="reward_in_use")
+    reward.delete()

@@ -1,0 +1,168 @@
+"""Fixtures for the suite: real PostgreSQL, Valkey, localstripe and Celery worker.
+
+`make test` starts the services (devstack) and exports their URLs; nothing here
+stands in for them.
+"""
+
+import os
+import subprocess
+import sys
+import time
+from datetime import timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from tests import factories
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(autouse=True)
+def _no_throttling(settings, request):
+    """Throttles count per client in Redis; only the throttling tests keep them on."""
+    if "throttling" not in request.keywords:
+        rest = dict(settings.REST_FRAMEWORK)
+        rest["DEFAULT_THROTTLE_CLASSES"] = []
+        settings.REST_FRAMEWORK = rest
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture
+def api_client() -> APIClient:
+    return APIClient()
+
+
+@pytest.fixture
+def user(db):
+    return factories.UserFactory()
+
+
+@pytest.fixture
+def creator(db):
+    return factories.UserFactory(username="creator")
+
+
+@pytest.fixture
+def staff(db):
+    return factories.UserFactory(username="staff", is_staff=True)
+
+
+def client_for(user) -> APIClient:
+    client = APIClient()
+    client.force_authenticate(user)
+    return client
+
+
+@pytest.fixture
+def live_campaign(creator):
+    return factories.live_campaign(creator=creator, goal=Decimal("1000.00"))
+
+
+@pytest.fixture
+def gateway():
+    from pledges.payments import get_gateway
+
+    return get_gateway()
+
+
+@pytest.fixture
+def card(gateway):
+    """A fresh PaymentMethod for a card that saves and charges fine (4242…)."""
+    return factories.payment_method(factories.CARD_OK)
+
+
+def soon(**kwargs) -> timezone.datetime:
+    return timezone.now() + timedelta(**kwargs)
+
+
+# --- Celery: a real worker process on the real broker -----------------------------------
+
+
+def _wait_for_worker(app, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if app.control.ping(timeout=0.5):
+            return
+        time.sleep(0.2)
+    raise RuntimeError("the Celery worker did not answer a ping")
+
+
+class WorkerProcess:
+    """A `celery worker` subprocess bound to the test database; can be killed and restarted."""
+
+    def __init__(self, env: dict[str, str], log: Path):
+        self.env = env
+        self.log = log
+        self.process: subprocess.Popen | None = None
+
+    def start(self, concurrency: int = 2) -> None:
+        from config.celery_app import app
+
+        with open(self.log, "ab") as out:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "celery", "-A", "config", "worker", "--loglevel", "INFO",
+                 "--concurrency", str(concurrency), "--without-mingle", "--without-gossip",
+                 "--hostname", f"test-{os.getpid()}-{time.monotonic_ns()}@%h"],
+                cwd=ROOT, env=self.env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+            )
+        _wait_for_worker(app, timeout=60)
+
+    def kill(self) -> None:
+        """SIGKILL the whole worker (main process and pool children), as a crash would."""
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, 9)
+            self.process.wait(timeout=30)
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+
+@pytest.fixture(scope="session")
+def worker_env(django_db_setup, django_db_blocker) -> dict[str, str]:
+    database = settings.DATABASES["default"]
+    url = f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/{database['NAME']}"
+    if database.get("PASSWORD"):
+        url = url.replace("@", f":{database['PASSWORD']}@", 1)
+    return {**os.environ, "DATABASE_URL": url, "DATABASE_CONN_MAX_AGE": "0"}
+
+
+@pytest.fixture(scope="session")
+def _celery_worker_session(worker_env, tmp_path_factory):
+    from config.celery_app import app
+
+    app.control.purge()
+    worker = WorkerProcess(worker_env, tmp_path_factory.mktemp("celery") / "worker.log")
+    worker.start()
+    yield worker
+    worker.stop()
+
+
+@pytest.fixture
+def celery_worker(_celery_worker_session, transactional_db) -> WorkerProcess:
+    """A running worker; the test's data is committed so the worker can see it."""
+    worker = _celery_worker_session
+    if worker.process is None or worker.process.poll() is not None:
+        worker.start()
+    return worker
+
+
+def wait_until(predicate, *, timeout: float = 30, interval: float = 0.1, message: str = "condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = predicate()
+        if result:
+            return result
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout}s waiting for {message}")
