@@ -181,4 +181,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
+    # The SDK logs every request at INFO; failures surface through our own logging.
+    "loggers": {"stripe": {"level": "WARNING"}},
 }

@@ -204,7 +204,7 @@ def pledge_update(
 ) -> Pledge:
     """Change the amount or the reward before the deadline; totals and stock follow."""
     now = now or timezone.now()
-    pledge = Pledge.objects.select_for_update().select_related("campaign", "reward").get(pk=pledge.pk)
+    pledge = Pledge.objects.select_for_update(of=("self",)).select_related("campaign", "reward").get(pk=pledge.pk)
     if pledge.state not in Pledge.CHANGEABLE_STATES:
         raise Conflict(f"A {pledge.state} pledge cannot be changed.", code="pledge_closed")
     campaign = pledge.campaign

@@ -84,7 +84,7 @@ def reward_update(
     shipping: Decimal | None = None,
 ) -> RewardTier:
     """Edit a tier. Once the campaign is live its price is fixed and its limit may only grow."""
-    reward = RewardTier.objects.select_for_update().select_related("campaign").get(pk=reward.pk)
+    reward = RewardTier.objects.select_for_update(of=("self",)).select_related("campaign").get(pk=reward.pk)
     campaign = reward.campaign
     _editable(campaign)
     _check_money(campaign, minimum=minimum, shipping=shipping)
@@ -114,7 +114,7 @@ def reward_update(
 
 @transaction.atomic
 def reward_delete(*, reward: RewardTier) -> None:
-    reward = RewardTier.objects.select_for_update().select_related("campaign").get(pk=reward.pk)
+    reward = RewardTier.objects.select_for_update(of=("self",)).select_related("campaign").get(pk=reward.pk)
     _editable(reward.campaign)
     if reward.claimed or reward.pledges.exists():
         raise Conflict("Backers hold this reward; it cannot be deleted.", code="reward_in_use")

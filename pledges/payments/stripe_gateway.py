@@ -397,6 +397,5 @@ class StripeGateway:
         try:
             self.client.v1.customers.list(params={"limit": 1})
         except stripe.StripeError as e:
-            raise ProviderUnavailable(
-                f"Stripe did not answer: {e.user_message or type(e).__name__}", code=e.code
-            ) from e
+            log.warning("Stripe ping failed: %s", e)
+            raise ProviderUnavailable(f"The payment provider did not answer ({type(e).__name__}).", code=e.code) from e

@@ -42,10 +42,13 @@ def create_test_payment_method(gateway_or_client: Any, card_number: str) -> str:
     return pm.id
 
 
-def complete_test_3ds_setup(gateway_or_client: Any, setup_intent_id: str, *, succeed: bool = True) -> SetupResult:
-    """What localstripe's Stripe.js shim does when the backer passes (or fails) 3-D
-    Secure: confirm again without a payment method (-> succeeded), or cancel."""
+def complete_test_3ds_setup(
+    gateway_or_client: Any, setup_intent_id: str, *, succeed: bool = True, payment_method_id: str | None = None
+) -> SetupResult:
+    """What localstripe's Stripe.js shim does in the browser: confirm the SetupIntent
+    (with the card the backer typed, or after they passed 3-D Secure), or cancel it."""
     setup_intents = _client(gateway_or_client).v1.setup_intents
-    if succeed:
-        return _setup_result(setup_intents.confirm(setup_intent_id))
-    return _setup_result(setup_intents.cancel(setup_intent_id))
+    if not succeed:
+        return _setup_result(setup_intents.cancel(setup_intent_id))
+    params = {"payment_method": payment_method_id} if payment_method_id else None
+    return _setup_result(setup_intents.confirm(setup_intent_id, params))
