@@ -2,7 +2,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 
 from campaigns.money import quantize
 
@@ -37,6 +37,10 @@ class Campaign(models.Model):
     # Running totals of active pledges, kept exact by the pledge services; frozen at close.
     pledged = models.DecimalField(**MONEY, default=Decimal("0"))
     backers_count = models.PositiveIntegerField(default=0)
+    # Money that actually moved, kept exact by collection and refunds.
+    collected = models.DecimalField(**MONEY, default=Decimal("0"))
+    collected_count = models.PositiveIntegerField(default=0)
+    refunded = models.DecimalField(**MONEY, default=Decimal("0"))
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -46,6 +50,8 @@ class Campaign(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(goal__gt=0), name="campaign_goal_positive"),
             models.CheckConstraint(condition=Q(pledged__gte=0), name="campaign_pledged_not_negative"),
+            models.CheckConstraint(condition=Q(collected__gte=0), name="campaign_collected_not_negative"),
+            models.CheckConstraint(condition=Q(refunded__lte=F("collected")), name="campaign_refunds_within_collected"),
             models.CheckConstraint(
                 condition=~Q(state="live") | Q(deadline__isnull=False, launched_at__isnull=False),
                 name="campaign_live_has_deadline",

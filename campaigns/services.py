@@ -142,3 +142,54 @@ def _human(delta) -> str:
         days = seconds // 86400
         return f"{days} day{'s' if days != 1 else ''}"
     return f"{seconds} seconds"
+
+
+def campaigns_due_for_close(*, now: datetime | None = None) -> list[int]:
+    now = now or timezone.now()
+    return list(
+        Campaign.objects.filter(state=Campaign.State.LIVE, deadline__lte=now).order_by("deadline").values_list(
+            "pk", flat=True
+        )
+    )
+
+
+def campaign_reached_its_goal(campaign: Campaign) -> bool:
+    if campaign.funding_model == Campaign.FundingModel.FLEXIBLE:
+        return campaign.pledged > 0
+    return campaign.pledged >= campaign.goal
+
+
+@transaction.atomic
+def campaign_close(*, campaign_id: int, now: datetime | None = None) -> Campaign | None:
+    """Close a live campaign past its deadline, once: successful (collection starts) or failed.
+
+    The row lock makes a second sweep, or a second worker, wait and then find the
+    campaign closed already; it returns None and changes nothing.
+    """
+    from pledges.services import pledges_release_for_campaign, pledges_release_unconfirmed
+
+    now = now or timezone.now()
+    campaign = Campaign.objects.select_for_update().filter(pk=campaign_id).first()
+    if campaign is None or campaign.state != Campaign.State.LIVE or campaign.deadline > now:
+        return None
+    campaign.closed_at = now
+    # A pledge whose card was never confirmed cannot be charged: it lapses either way.
+    pledges_release_unconfirmed(campaign=campaign, now=now)
+    if campaign_reached_its_goal(campaign):
+        campaign.state = Campaign.State.SUCCESSFUL
+        from pledges.tasks import collect_campaign
+
+        transaction.on_commit(lambda: collect_campaign.delay(campaign.pk))
+    else:
+        campaign.state = Campaign.State.FAILED
+        pledges_release_for_campaign(campaign=campaign, now=now)
+    campaign.save(update_fields=["state", "closed_at", "updated_at"])
+    return campaign
+
+
+@transaction.atomic
+def campaign_close_now(*, campaign_id: int, now: datetime | None = None) -> Campaign | None:
+    """Operators: end a live campaign at once, as if its deadline were now."""
+    now = now or timezone.now()
+    Campaign.objects.filter(pk=campaign_id, state=Campaign.State.LIVE, deadline__gt=now).update(deadline=now)
+    return campaign_close(campaign_id=campaign_id, now=now)

@@ -111,7 +111,12 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBIL
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BEAT_SCHEDULE = {
+    "close-due-campaigns": {
+        "task": "pledges.tasks.close_due_campaigns",
+        "schedule": float(env.int("CLOSE_SWEEP_INTERVAL", default=30)),
+    },
     "expire-pending-pledges": {"task": "pledges.tasks.expire_pending_pledges", "schedule": 60.0},
+    "collection-sweep": {"task": "pledges.tasks.collection_sweep", "schedule": 300.0},
 }
 
 # --- Payments (Stripe) ---------------------------------------------------------
@@ -184,3 +189,10 @@ LOGGING = {
     # The SDK logs every request at INFO; failures surface through our own logging.
     "loggers": {"stripe": {"level": "WARNING"}},
 }
+
+# How long after collection a creator may refund a pledge themselves (staff: always).
+CREATOR_REFUND_WINDOW = timedelta(seconds=env.int("CREATOR_REFUND_WINDOW", default=30 * 86400))
+# Errored pledges are charged again this often until fixed or dropped.
+ERRORED_PLEDGE_RETRY_INTERVAL = timedelta(seconds=env.int("ERRORED_PLEDGE_RETRY_INTERVAL", default=48 * 3600))
+# A charge still "processing" after this long is looked up and finished by the sweeper.
+STALE_CHARGE_AFTER = timedelta(seconds=env.int("STALE_CHARGE_AFTER", default=120))

@@ -5,7 +5,15 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from accounts.api import RegisterApi, TokenApi
 from campaigns.api import CampaignCancelApi, CampaignDetailApi, CampaignLaunchApi, CampaignListCreateApi
 from config.health import healthz
-from pledges.api import PledgeCancelApi, PledgeConfirmApi, PledgeDetailApi, PledgeListCreateApi
+from pledges.api import (
+    PledgeCancelApi,
+    PledgeConfirmApi,
+    PledgeDetailApi,
+    PledgeListCreateApi,
+    PledgePaymentMethodApi,
+    PledgeRefundApi,
+    StripeWebhookApi,
+)
 from rewards.api import RewardDetailApi, RewardListCreateApi
 
 api = [
@@ -21,6 +29,9 @@ api = [
     path("pledges/<int:pledge_id>/", PledgeDetailApi.as_view(), name="pledge-detail"),
     path("pledges/<int:pledge_id>/confirm/", PledgeConfirmApi.as_view(), name="pledge-confirm"),
     path("pledges/<int:pledge_id>/cancel/", PledgeCancelApi.as_view(), name="pledge-cancel"),
+    path("pledges/<int:pledge_id>/payment-method/", PledgePaymentMethodApi.as_view(), name="pledge-payment-method"),
+    path("pledges/<int:pledge_id>/refund/", PledgeRefundApi.as_view(), name="pledge-refund"),
+    path("webhooks/stripe/", StripeWebhookApi.as_view(), name="stripe-webhook"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
 ]

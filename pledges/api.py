@@ -9,8 +9,22 @@ from rest_framework.throttling import ScopedRateThrottle, UserRateThrottle
 
 from config.permissions import IsBackerOrStaffReadOnly
 from pledges.models import Pledge
-from pledges.serializers import PledgeCreateInputSerializer, PledgeOutputSerializer, PledgeUpdateInputSerializer
-from pledges.services import pledge_cancel, pledge_confirm, pledge_create, pledge_update
+from pledges.payments import InvalidWebhook, get_gateway
+from pledges.serializers import (
+    PaymentMethodInputSerializer,
+    PledgeCreateInputSerializer,
+    PledgeOutputSerializer,
+    PledgeUpdateInputSerializer,
+)
+from pledges.services import (
+    pledge_cancel,
+    pledge_confirm,
+    pledge_create,
+    pledge_refund,
+    pledge_replace_payment_method,
+    pledge_update,
+)
+from pledges.webhooks import webhook_receive
 
 ERRORS = {
     400: OpenApiResponse(description="Invalid input"),
@@ -30,6 +44,11 @@ class PledgeFilter(filters.FilterSet):
 def _pledges_of(user):
     pledges = Pledge.objects.select_related("campaign", "backer")
     return pledges if user.is_staff else pledges.filter(backer=user)
+
+
+def _pledges_refundable_by(user):
+    pledges = Pledge.objects.select_related("campaign", "backer")
+    return pledges if user.is_staff else pledges.filter(campaign__creator=user)
 
 
 class PledgeListCreateApi(ListAPIView):
@@ -106,3 +125,50 @@ class PledgeCancelApi(_PledgeObjectApi):
     @extend_schema(request=None, responses={200: PledgeOutputSerializer, 409: ERRORS[409]})
     def post(self, request, pledge_id: int):
         return self.respond(pledge_cancel(pledge=self.get_object()))
+
+
+class PledgePaymentMethodApi(_PledgeObjectApi):
+    @extend_schema(
+        request=PaymentMethodInputSerializer,
+        responses={200: PledgeOutputSerializer, **ERRORS},
+        description="Replace the card of an errored pledge; it is charged again at once.",
+    )
+    def post(self, request, pledge_id: int):
+        data = PaymentMethodInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        pledge = pledge_replace_payment_method(
+            pledge=self.get_object(), payment_method_id=data.validated_data["payment_method"]
+        )
+        return self.respond(pledge)
+
+
+class PledgeRefundApi(GenericAPIView):
+    """Staff at any time; the campaign's creator within CREATOR_REFUND_WINDOW of collection."""
+
+    permission_classes = [IsAuthenticated]
+    serializer_class = PledgeOutputSerializer
+
+    @extend_schema(request=None, responses={200: PledgeOutputSerializer, 403: None, 409: ERRORS[409]})
+    def post(self, request, pledge_id: int):
+        pledge = get_object_or_404(_pledges_refundable_by(request.user), pk=pledge_id)
+        pledge = pledge_refund(pledge=pledge, by=request.user)
+        return Response(PledgeOutputSerializer(pledge).data)
+
+
+class StripeWebhookApi(GenericAPIView):
+    """Signed Stripe events; each event id is handled once."""
+
+    authentication_classes: list = []
+    permission_classes: list = []
+    throttle_classes: list = []
+
+    @extend_schema(request=None, responses={200: None, 400: None})
+    def post(self, request):
+        try:
+            event = get_gateway().parse_webhook(
+                payload=request.body, signature_header=request.headers.get("Stripe-Signature", "")
+            )
+        except InvalidWebhook as error:
+            return Response({"detail": f"Invalid webhook: {error}", "code": "invalid_signature"}, status=400)
+        stored = webhook_receive(event=event)
+        return Response({"received": True, "duplicate": stored is None})

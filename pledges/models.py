@@ -44,12 +44,17 @@ class Pledge(models.Model):
     activated_at = models.DateTimeField(null=True, blank=True)
     ended_at = models.DateTimeField(null=True, blank=True)
     collected_at = models.DateTimeField(null=True, blank=True)
+    # Collection trouble: when the first charge failed, and when to try again.
+    errored_at = models.DateTimeField(null=True, blank=True)
+    next_retry_at = models.DateTimeField(null=True, blank=True)
+    refunded_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["campaign", "state"]),
             models.Index(fields=["state", "expires_at"]),
+            models.Index(fields=["state", "next_retry_at"]),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="pledge_amount_positive"),
@@ -62,3 +67,75 @@ class Pledge(models.Model):
 
     def __str__(self) -> str:
         return f"Pledge {self.pk} by {self.backer_id} to {self.campaign_id}"
+
+
+class Charge(models.Model):
+    """One attempt to collect a pledge, written with its idempotency key before the provider is called."""
+
+    class State(models.TextChoices):
+        PROCESSING = "processing"
+        SUCCEEDED = "succeeded"
+        FAILED = "failed"
+        REQUIRES_ACTION = "requires_action"
+
+    pledge = models.ForeignKey(Pledge, on_delete=models.PROTECT, related_name="charges")
+    attempt = models.PositiveIntegerField()
+    idempotency_key = models.CharField(max_length=100, unique=True)
+    amount = models.DecimalField(**MONEY)
+    currency = models.CharField(max_length=3)
+    state = models.CharField(max_length=16, choices=State.choices, default=State.PROCESSING)
+    payment_intent_id = models.CharField(max_length=255, blank=True)
+    # Set (and committed) just before the provider is called: an attempt without it
+    # never reached the provider, one with it must be looked up before any new call.
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    failure_code = models.CharField(max_length=100, blank=True)
+    failure_message = models.TextField(blank=True)
+    refund_id = models.CharField(max_length=255, blank=True)
+    refunded_at = models.DateTimeField(null=True, blank=True)
+    disputed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["state", "created_at"])]
+        constraints = [
+            models.UniqueConstraint(fields=["pledge", "attempt"], name="one_charge_per_attempt"),
+            models.UniqueConstraint(
+                fields=["pledge"], condition=Q(state="succeeded"), name="pledge_charged_at_most_once"
+            ),
+            models.UniqueConstraint(
+                fields=["pledge"], condition=Q(state="processing"), name="one_charge_in_flight_per_pledge"
+            ),
+            models.UniqueConstraint(
+                fields=["payment_intent_id"], condition=~Q(payment_intent_id=""), name="charge_payment_intent_unique"
+            ),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="charge_amount_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return self.idempotency_key
+
+
+class WebhookEvent(models.Model):
+    """A provider event, stored once by its id before it is handled."""
+
+    class Status(models.TextChoices):
+        RECEIVED = "received"
+        PROCESSED = "processed"
+        IGNORED = "ignored"
+        FAILED = "failed"
+
+    event_id = models.CharField(max_length=255, unique=True)
+    type = models.CharField(max_length=100)
+    payload = models.JSONField()
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.RECEIVED)
+    error = models.TextField(blank=True)
+    received_at = models.DateTimeField(auto_now_add=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.type} {self.event_id}"

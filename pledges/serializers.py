@@ -34,3 +34,7 @@ class PledgeCreateInputSerializer(serializers.Serializer):
 class PledgeUpdateInputSerializer(serializers.Serializer):
     reward = serializers.IntegerField(min_value=1, required=False, allow_null=True)
     amount = amount_input(required=False)
+
+
+class PaymentMethodInputSerializer(serializers.Serializer):
+    payment_method = serializers.RegexField(r"^pm_[A-Za-z0-9_]+$", max_length=255)

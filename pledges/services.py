@@ -179,22 +179,32 @@ def pledge_confirm(*, pledge: Pledge, now: datetime | None = None) -> Pledge:
     if pledge.state != Pledge.State.PENDING:
         raise Conflict(f"This pledge is {pledge.state} and cannot be confirmed.", code="not_pending")
     setup: SetupResult = _provider(get_gateway().retrieve_setup_intent, setup_intent_id=pledge.setup_intent_id)
+    if setup.requires_action:
+        raise Conflict("The card still needs to be confirmed (3-D Secure).", code="requires_action")
+    if setup.status == "canceled":
+        raise PaymentFailed("The card could not be saved; pledge again with another card.", code="card_declined")
     if not setup.succeeded:
-        if setup.requires_action:
-            raise Conflict("The card still needs to be confirmed (3-D Secure).", code="requires_action")
-        raise PaymentFailed("The card could not be saved; try another card.", code="card_declined")
-    with transaction.atomic():
-        pledge = Pledge.objects.select_for_update().get(pk=pledge.pk)
-        if pledge.state == Pledge.State.ACTIVE:
-            return pledge
-        if pledge.state != Pledge.State.PENDING:
-            raise Conflict("This pledge expired before the card was confirmed; pledge again.", code="not_pending")
-        _move_totals(campaign_id=pledge.campaign_id, now=now, amount=pledge.amount, backers=1)
-        pledge.state = Pledge.State.ACTIVE
-        pledge.payment_method_id = setup.payment_method_id or pledge.payment_method_id
-        pledge.expires_at = None
-        pledge.activated_at = now
-        pledge.save(update_fields=["state", "payment_method_id", "expires_at", "activated_at", "updated_at"])
+        raise Conflict("The card has not been confirmed yet.", code="not_confirmed")
+    return pledge_activate_from_setup(pledge=pledge, payment_method_id=setup.payment_method_id, now=now)
+
+
+@transaction.atomic
+def pledge_activate_from_setup(
+    *, pledge: Pledge, payment_method_id: str | None, now: datetime | None = None
+) -> Pledge:
+    """The card of a pending pledge is saved (confirm call or setup_intent.succeeded): count it."""
+    now = now or timezone.now()
+    pledge = Pledge.objects.select_for_update().get(pk=pledge.pk)
+    if pledge.state == Pledge.State.ACTIVE:
+        return pledge
+    if pledge.state != Pledge.State.PENDING:
+        raise Conflict("This pledge expired before the card was confirmed; pledge again.", code="not_pending")
+    _move_totals(campaign_id=pledge.campaign_id, now=now, amount=pledge.amount, backers=1)
+    pledge.state = Pledge.State.ACTIVE
+    pledge.payment_method_id = payment_method_id or pledge.payment_method_id
+    pledge.expires_at = None
+    pledge.activated_at = now
+    pledge.save(update_fields=["state", "payment_method_id", "expires_at", "activated_at", "updated_at"])
     return pledge
 
 
@@ -267,8 +277,107 @@ def pledges_expire_pending(*, now: datetime | None = None, batch_size: int = 500
             return expired
 
 
+def pledges_release_unconfirmed(*, campaign: Campaign, now: datetime) -> int:
+    """At the close, pending pledges (card never confirmed) lapse; their stock no longer matters."""
+    return Pledge.objects.filter(campaign=campaign, state=Pledge.State.PENDING).update(
+        state=Pledge.State.CANCELED, end_reason=Pledge.EndReason.EXPIRED, ended_at=now, updated_at=now
+    )
+
+
 def pledges_release_for_campaign(*, campaign: Campaign, now: datetime) -> int:
     """A failed or canceled campaign lets every open pledge go; no card is touched."""
     return Pledge.objects.filter(
         campaign=campaign, state__in=(Pledge.State.PENDING, Pledge.State.ACTIVE, Pledge.State.ERRORED)
     ).update(state=Pledge.State.RELEASED, ended_at=now, updated_at=now)
+
+
+def pledge_replace_payment_method(*, pledge: Pledge, payment_method_id: str, now: datetime | None = None) -> Pledge:
+    """The backer of an errored pledge saves another card; it is charged at once."""
+    from pledges.collection import pledge_collect
+
+    now = now or timezone.now()
+    if pledge.state != Pledge.State.ERRORED:
+        raise Conflict("Only a pledge whose payment failed needs a new card.", code="not_errored")
+    setup: SetupResult = _provider(
+        get_gateway().create_setup_intent,
+        customer_id=pledge.stripe_customer_id,
+        payment_method_id=payment_method_id,
+        metadata={"campaign_id": str(pledge.campaign_id), "backer_id": str(pledge.backer_id)},
+    )
+    if not setup.succeeded:
+        raise PaymentFailed("This card needs authentication that cannot be done here; try another card.",
+                            code="requires_action")
+    with transaction.atomic():
+        locked = Pledge.objects.select_for_update().get(pk=pledge.pk)
+        if locked.state != Pledge.State.ERRORED:
+            raise Conflict("This pledge no longer needs a new card.", code="not_errored")
+        locked.payment_method_id = setup.payment_method_id or payment_method_id
+        locked.setup_intent_id = setup.id
+        locked.next_retry_at = now
+        locked.save(update_fields=["payment_method_id", "setup_intent_id", "next_retry_at", "updated_at"])
+    try:
+        pledge_collect(pledge_id=pledge.pk, now=now)
+    except ProviderUnavailable:
+        # The card is saved; the errored-pledge sweeper charges it on its next round.
+        pass
+    return Pledge.objects.get(pk=pledge.pk)
+
+
+def pledge_refund(*, pledge: Pledge, by: AbstractBaseUser, now: datetime | None = None) -> Pledge:
+    """Refund a collected pledge in full: staff at any time, the creator within CREATOR_REFUND_WINDOW.
+
+    The pledge row is locked across the provider call, so two refund requests
+    serialize and the second finds it refunded; the refund carries the key
+    ``pledge:<id>:refund`` and is looked up before one is created.
+    """
+    now = now or timezone.now()
+    from pledges.models import Charge
+
+    with transaction.atomic():
+        locked = Pledge.objects.select_for_update(of=("self",)).select_related("campaign").get(pk=pledge.pk)
+        campaign = locked.campaign
+        if not by.is_staff:
+            if campaign.creator_id != by.pk:
+                raise NotAllowed("Only staff or the campaign's creator may refund a pledge.")
+            if locked.collected_at and now - locked.collected_at > settings.CREATOR_REFUND_WINDOW:
+                raise NotAllowed("The refund window has passed; ask the platform's staff.", code="refund_window")
+        if locked.state == Pledge.State.REFUNDED:
+            return locked
+        if locked.state != Pledge.State.COLLECTED:
+            raise Conflict(f"A {locked.state} pledge has nothing to refund.", code="not_collected")
+        charge = locked.charges.get(state=Charge.State.SUCCEEDED)
+        refund = _provider(
+            get_gateway().refund,
+            payment_intent_id=charge.payment_intent_id,
+            idempotency_key=f"pledge:{locked.pk}:refund",
+        )
+        _record_refund(pledge=locked, charge=charge, refund_id=refund.id, now=now)
+    return locked
+
+
+def _record_refund(*, pledge: Pledge, charge, refund_id: str, now: datetime) -> None:
+    charge.refund_id = refund_id
+    charge.refunded_at = now
+    charge.save(update_fields=["refund_id", "refunded_at", "updated_at"])
+    pledge.state = Pledge.State.REFUNDED
+    pledge.refunded_at = now
+    pledge.save(update_fields=["state", "refunded_at", "updated_at"])
+    Campaign.objects.filter(pk=pledge.campaign_id).update(refunded=F("refunded") + charge.amount)
+
+
+@transaction.atomic
+def pledge_record_refund_from_provider(*, payment_intent_id: str, refund_id: str, now: datetime | None = None) -> bool:
+    """A refund made at the provider (dashboard, or our own, reported by webhook); applied once."""
+    from pledges.models import Charge
+
+    now = now or timezone.now()
+    charge = Charge.objects.select_for_update().filter(
+        payment_intent_id=payment_intent_id, state=Charge.State.SUCCEEDED
+    ).first()
+    if charge is None:
+        return False
+    pledge = Pledge.objects.select_for_update().get(pk=charge.pledge_id)
+    if pledge.state != Pledge.State.COLLECTED:
+        return False
+    _record_refund(pledge=pledge, charge=charge, refund_id=refund_id, now=now)
+    return True

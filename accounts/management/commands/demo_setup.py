@@ -1,5 +1,8 @@
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
+
+from pledges.payments import get_gateway
 
 
 class Command(BaseCommand):
@@ -17,3 +20,9 @@ class Command(BaseCommand):
         admin.set_password(admin_password)
         admin.save()
         self.stdout.write(f"{'Created' if created else 'Updated'} staff user admin")
+        if settings.STRIPE_API_BASE:
+            # localstripe only; a real Stripe account has its endpoint set in the dashboard.
+            get_gateway().register_webhook(
+                url=f"{settings.SITE_URL}/api/webhooks/stripe/", secret=settings.STRIPE_WEBHOOK_SECRET
+            )
+            self.stdout.write(f"Registered the webhook endpoint with {settings.STRIPE_API_BASE}")
