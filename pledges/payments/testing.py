@@ -52,3 +52,16 @@ def complete_test_3ds_setup(
         return _setup_result(setup_intents.cancel(setup_intent_id))
     params = {"payment_method": payment_method_id} if payment_method_id else None
     return _setup_result(setup_intents.confirm(setup_intent_id, params))
+
+
+def payment_intents_of(gateway: Any, customer_id: str) -> list[dict[str, Any]]:
+    """Every PaymentIntent the provider holds for a customer, as plain dicts (for assertions)."""
+    return list(gateway._payment_intents_of(customer_id))
+
+
+def succeeded_payment_intents(gateway: Any, customer_id: str, pledge_id: int) -> list[dict[str, Any]]:
+    return [
+        intent
+        for intent in payment_intents_of(gateway, customer_id)
+        if intent.get("status") == "succeeded" and (intent.get("metadata") or {}).get("pledge_id") == str(pledge_id)
+    ]

@@ -1,0 +1,189 @@
+"""Collecting pledges one by one through the service, with the real SDK against localstripe."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.core import mail
+from django.utils import timezone
+
+from campaigns.models import Campaign
+from campaigns.services import campaign_close
+from pledges import collection
+from pledges.models import Charge, Pledge
+from pledges.payments import get_gateway
+from pledges.payments.money import to_minor_units
+from pledges.payments.testing import succeeded_payment_intents
+from pledges.tasks import send_payment_failed_email
+from tests import factories
+from tests.conftest import client_for
+from tests.pledges.helpers import back, end
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def closed(django_capture_on_commit_callbacks):
+    """Close a campaign without running its collection task: the tests drive collection."""
+
+    def close(campaign):
+        end(campaign)
+        with django_capture_on_commit_callbacks(execute=False):
+            campaign_close(campaign_id=campaign.pk)
+        campaign.refresh_from_db()
+        return campaign
+
+    return close
+
+
+def test_collecting_charges_once_and_the_totals_follow(closed):
+    campaign = factories.live_campaign(goal=Decimal("50.00"))
+    pledges = [back(campaign, "30.00"), back(campaign, "25.50")]
+    closed(campaign)
+
+    for pledge in pledges:
+        charge = collection.pledge_collect(pledge_id=pledge.pk)
+        assert charge.state == Charge.State.SUCCEEDED
+        assert charge.idempotency_key == f"pledge:{pledge.pk}:charge:1"
+        assert charge.payment_intent_id.startswith("pi_")
+        # Again, as a duplicate message would: nothing more happens.
+        assert collection.pledge_collect(pledge_id=pledge.pk) is None
+
+    campaign.refresh_from_db()
+    assert (campaign.collected, campaign.collected_count) == (Decimal("55.50"), 2)
+    for pledge in pledges:
+        pledge.refresh_from_db()
+        assert pledge.state == Pledge.State.COLLECTED
+        assert pledge.charges.count() == 1
+        [intent] = succeeded_payment_intents(get_gateway(), pledge.stripe_customer_id, pledge.pk)
+        assert intent["amount"] == to_minor_units(pledge.amount, "USD")
+
+
+def test_an_attempt_that_crashed_after_calling_stripe_is_found_not_repeated(closed):
+    campaign = factories.live_campaign(goal=Decimal("10.00"))
+    pledge = back(campaign, "10.00")
+    closed(campaign)
+    # The crashed worker committed its Charge, marked it submitted, and Stripe charged the card,
+    # but the worker died before it could record the result.
+    charge = Charge.objects.create(
+        pledge=pledge, attempt=1, idempotency_key=f"pledge:{pledge.pk}:charge:1", amount=pledge.amount,
+        currency="USD", submitted_at=timezone.now(),
+    )
+    get_gateway().charge_off_session(
+        customer_id=pledge.stripe_customer_id, payment_method_id=pledge.payment_method_id, amount_minor=1000,
+        currency="usd", idempotency_key=charge.idempotency_key, metadata={"pledge_id": str(pledge.pk)},
+    )
+
+    recovered = collection.pledge_collect(pledge_id=pledge.pk)
+
+    assert recovered.pk == charge.pk
+    assert recovered.state == Charge.State.SUCCEEDED
+    assert len(succeeded_payment_intents(get_gateway(), pledge.stripe_customer_id, pledge.pk)) == 1
+    assert Campaign.objects.get(pk=campaign.pk).collected == Decimal("10.00")
+
+
+def test_an_attempt_that_crashed_before_reaching_stripe_is_sent_once(closed):
+    campaign = factories.live_campaign(goal=Decimal("10.00"))
+    pledge = back(campaign, "10.00")
+    closed(campaign)
+    Charge.objects.create(
+        pledge=pledge, attempt=1, idempotency_key=f"pledge:{pledge.pk}:charge:1", amount=pledge.amount,
+        currency="USD", submitted_at=timezone.now(),
+    )
+
+    assert collection.pledge_collect(pledge_id=pledge.pk).state == Charge.State.SUCCEEDED
+    assert len(succeeded_payment_intents(get_gateway(), pledge.stripe_customer_id, pledge.pk)) == 1
+
+
+def test_a_declined_card_errors_the_pledge_and_tells_the_backer(closed, django_capture_on_commit_callbacks):
+    campaign = factories.live_campaign(goal=Decimal("10.00"))
+    pledge = back(campaign, "10.00", card=factories.CARD_DECLINES_ON_CHARGE)
+    closed(campaign)
+
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        charge = collection.pledge_collect(pledge_id=pledge.pk)
+
+    assert charge.state == Charge.State.FAILED
+    assert charge.failure_code
+    pledge.refresh_from_db()
+    assert pledge.state == Pledge.State.ERRORED
+    assert pledge.next_retry_at == pledge.errored_at + timedelta(hours=48)
+    assert len(callbacks) == 1
+    assert Campaign.objects.get(pk=campaign.pk).collected == Decimal("0")
+
+    assert send_payment_failed_email(pledge.pk) is True
+    [message] = mail.outbox
+    assert message.to == [pledge.backer.email]
+    assert "10.00 USD" in message.body
+    assert f"/api/pledges/{pledge.pk}/payment-method/" in message.body
+    assert message.alternatives[0][1] == "text/html"
+
+
+def test_a_card_needing_authentication_off_session_errors_the_pledge(closed, django_capture_on_commit_callbacks):
+    campaign = factories.live_campaign(goal=Decimal("10.00"))
+    pledge = back(campaign, "10.00")
+    closed(campaign)
+    # The bank now wants 3-D Secure for this card: swap in a 3DS card the backer had saved.
+    Pledge.objects.filter(pk=pledge.pk).update(payment_method_id=factories.payment_method(factories.CARD_3DS))
+
+    with django_capture_on_commit_callbacks(execute=False):
+        charge = collection.pledge_collect(pledge_id=pledge.pk)
+
+    assert charge.state == Charge.State.REQUIRES_ACTION
+    assert charge.failure_code == "authentication_required"
+    assert Pledge.objects.get(pk=pledge.pk).state == Pledge.State.ERRORED
+
+
+def test_the_backer_replaces_the_card_and_it_is_charged_at_once(closed, django_capture_on_commit_callbacks):
+    campaign = factories.live_campaign(goal=Decimal("10.00"))
+    pledge = back(campaign, "12.00", card=factories.CARD_DECLINES_ON_CHARGE)
+    closed(campaign)
+    with django_capture_on_commit_callbacks(execute=False):
+        collection.pledge_collect(pledge_id=pledge.pk)
+
+    response = client_for(pledge.backer).post(
+        f"/api/pledges/{pledge.pk}/payment-method/", {"payment_method": factories.payment_method()}, format="json"
+    )
+
+    assert response.status_code == 200, response.json()
+    assert response.json()["state"] == "collected"
+    assert list(pledge.charges.order_by("attempt").values_list("state", flat=True)) == ["failed", "succeeded"]
+    assert Campaign.objects.get(pk=campaign.pk).collected == Decimal("12.00")
+    # Only an errored pledge takes a new card.
+    again = client_for(pledge.backer).post(
+        f"/api/pledges/{pledge.pk}/payment-method/", {"payment_method": factories.payment_method()}, format="json"
+    )
+    assert again.status_code == 409
+
+
+def test_errored_pledges_are_retried_every_48_hours_then_dropped(closed, settings, django_capture_on_commit_callbacks):
+    campaign = factories.live_campaign(goal=Decimal("10.00"))
+    pledge = back(campaign, "10.00", card=factories.CARD_DECLINES_ON_CHARGE)
+    closed(campaign)
+    with django_capture_on_commit_callbacks(execute=False):
+        collection.pledge_collect(pledge_id=pledge.pk)
+    pledge.refresh_from_db()
+
+    assert collection.pledges_due_for_retry(now=pledge.errored_at + timedelta(hours=47)) == []
+    assert collection.pledges_due_for_retry(now=pledge.errored_at + timedelta(hours=48)) == [pledge.pk]
+    with django_capture_on_commit_callbacks(execute=False):
+        second = collection.pledge_collect(pledge_id=pledge.pk, now=pledge.errored_at + timedelta(hours=48))
+    assert second.attempt == 2
+    assert second.state == Charge.State.FAILED
+
+    assert collection.pledges_drop_errored(now=pledge.errored_at + settings.ERRORED_PLEDGE_GRACE) == 1
+    pledge.refresh_from_db()
+    assert pledge.state == Pledge.State.DROPPED
+    assert collection.pledge_collect(pledge_id=pledge.pk) is None
+    assert Campaign.objects.get(pk=campaign.pk).collected == Decimal("0")
+
+
+def test_nothing_is_charged_for_a_failed_campaign(django_capture_on_commit_callbacks):
+    campaign = factories.live_campaign(goal=Decimal("1000.00"))
+    pledge = back(campaign, "10.00")
+    end(campaign)
+    with django_capture_on_commit_callbacks(execute=False):
+        campaign_close(campaign_id=campaign.pk)
+
+    assert collection.pledge_collect(pledge_id=pledge.pk) is None
+    assert not Charge.objects.exists()

@@ -1,0 +1,77 @@
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+import time_machine
+
+from campaigns.models import Campaign
+from campaigns.services import campaign_close
+from pledges import collection
+from pledges.models import Pledge
+from pledges.payments import get_gateway
+from tests import factories
+from tests.conftest import client_for
+from tests.pledges.helpers import back, end
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def collected_pledge(django_capture_on_commit_callbacks):
+    campaign = factories.live_campaign(goal=Decimal("10.00"))
+    pledge = back(campaign, "40.00")
+    end(campaign)
+    with django_capture_on_commit_callbacks(execute=False):
+        campaign_close(campaign_id=campaign.pk)
+    collection.pledge_collect(pledge_id=pledge.pk)
+    pledge.refresh_from_db()
+    return pledge
+
+
+def _refunds_at_provider(pledge):
+    intent = pledge.charges.get(state="succeeded").payment_intent_id
+    return list(get_gateway().client.v1.refunds.list(params={"payment_intent": intent}).auto_paging_iter())
+
+
+def test_staff_refund_is_idempotent_and_the_totals_follow(collected_pledge, staff):
+    client = client_for(staff)
+
+    first = client.post(f"/api/pledges/{collected_pledge.pk}/refund/")
+    second = client.post(f"/api/pledges/{collected_pledge.pk}/refund/")
+
+    assert first.status_code == second.status_code == 200
+    assert first.json()["state"] == second.json()["state"] == "refunded"
+    assert len(_refunds_at_provider(collected_pledge)) == 1
+    campaign = Campaign.objects.get(pk=collected_pledge.campaign_id)
+    assert (campaign.collected, campaign.refunded) == (Decimal("40.00"), Decimal("40.00"))
+
+
+def test_creator_may_refund_within_the_window_only(collected_pledge, settings):
+    creator = collected_pledge.campaign.creator
+    late = collected_pledge.collected_at + settings.CREATOR_REFUND_WINDOW + timedelta(seconds=1)
+
+    with time_machine.travel(late):
+        refused = client_for(creator).post(f"/api/pledges/{collected_pledge.pk}/refund/")
+    allowed = client_for(creator).post(f"/api/pledges/{collected_pledge.pk}/refund/")
+
+    assert refused.status_code == 403
+    assert refused.json()["code"] == "refund_window"
+    assert allowed.status_code == 200
+    assert Pledge.objects.get(pk=collected_pledge.pk).state == Pledge.State.REFUNDED
+
+
+def test_backers_and_strangers_cannot_refund(collected_pledge):
+    stranger = factories.UserFactory()
+
+    assert client_for(stranger).post(f"/api/pledges/{collected_pledge.pk}/refund/").status_code == 404
+    assert client_for(collected_pledge.backer).post(f"/api/pledges/{collected_pledge.pk}/refund/").status_code == 404
+    assert Pledge.objects.get(pk=collected_pledge.pk).state == Pledge.State.COLLECTED
+
+
+def test_an_uncollected_pledge_cannot_be_refunded(staff):
+    pledge = back(factories.live_campaign(), "10.00")
+
+    response = client_for(staff).post(f"/api/pledges/{pledge.pk}/refund/")
+
+    assert response.status_code == 409
+    assert response.json()["code"] == "not_collected"
