@@ -13,8 +13,25 @@ from pledges.payments.money import currency_decimal_places
 MAX_AMOUNT = Decimal("99999999999")
 
 SUPPORTED_CURRENCIES = (
-    "USD", "EUR", "GBP", "CAD", "AUD", "NZD", "CHF", "SEK", "NOK", "DKK", "PLN", "CZK",
-    "JPY", "SGD", "HKD", "MXN", "KRW", "BHD", "KWD",
+    "USD",
+    "EUR",
+    "GBP",
+    "CAD",
+    "AUD",
+    "NZD",
+    "CHF",
+    "SEK",
+    "NOK",
+    "DKK",
+    "PLN",
+    "CZK",
+    "JPY",
+    "SGD",
+    "HKD",
+    "MXN",
+    "KRW",
+    "BHD",
+    "KWD",
 )
 
 

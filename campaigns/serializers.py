@@ -14,9 +14,25 @@ class CampaignOutputSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Campaign
-        fields = ["id", "slug", "title", "description", "creator", "state", "funding_model", "goal", "currency",
-                  "deadline", "launched_at", "closed_at", "funded_at", "pledged", "backers_count",
-                  "percent_funded", "rewards"]
+        fields = [
+            "id",
+            "slug",
+            "title",
+            "description",
+            "creator",
+            "state",
+            "funding_model",
+            "goal",
+            "currency",
+            "deadline",
+            "launched_at",
+            "closed_at",
+            "funded_at",
+            "pledged",
+            "backers_count",
+            "percent_funded",
+            "rewards",
+        ]
 
 
 class CampaignInputSerializer(serializers.Serializer):

@@ -14,9 +14,10 @@ def start(profile: Profile) -> bool:
     profile.var.mkdir(parents=True, exist_ok=True)
     with open(profile.var / "localstripe.log", "ab") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "devstack.localstripe_server",
-             "--port", str(profile.localstripe_port)],
-            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            [sys.executable, "-m", "devstack.localstripe_server", "--port", str(profile.localstripe_port)],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
             start_new_session=True,
         )
     pidfile.write_text(f"{process.pid}\n")

@@ -61,8 +61,18 @@ def start(profile: Profile) -> bool:
         shutil.rmtree(data, ignore_errors=True)
         data.mkdir(mode=0o700)
         _own(data, user)
-        _pg("initdb", "-D", str(data), "-U", "postgres", "--auth=trust", "--encoding=UTF8",
-            "--locale=C", user=user, log=log)
+        _pg(
+            "initdb",
+            "-D",
+            str(data),
+            "-U",
+            "postgres",
+            "--auth=trust",
+            "--encoding=UTF8",
+            "--locale=C",
+            user=user,
+            log=log,
+        )
     # A crashed run leaves a postmaster.pid whose process is gone; pg_ctl and the
     # postmaster both treat that as stale, so no cleanup is needed here.
     options = [
@@ -73,8 +83,21 @@ def start(profile: Profile) -> bool:
     ]
     if not profile.durable:
         options += ["-c fsync=off", "-c synchronous_commit=off", "-c full_page_writes=off"]
-    _pg("pg_ctl", "start", "-D", str(data), "-w", "-t", "60", "-l", str(log),
-        "-o", " ".join(options), user=user, log=log)
+    _pg(
+        "pg_ctl",
+        "start",
+        "-D",
+        str(data),
+        "-w",
+        "-t",
+        "60",
+        "-l",
+        str(log),
+        "-o",
+        " ".join(options),
+        user=user,
+        log=log,
+    )
     wait_for_port(profile.postgres_port, timeout=30, what="PostgreSQL")
     _ensure_database(profile)
     return True
@@ -84,12 +107,13 @@ def _ensure_database(profile: Profile) -> None:
     import psycopg
 
     with psycopg.connect(
-        host="127.0.0.1", port=profile.postgres_port, user="postgres", dbname="postgres",
+        host="127.0.0.1",
+        port=profile.postgres_port,
+        user="postgres",
+        dbname="postgres",
         autocommit=True,
     ) as connection:
-        exists = connection.execute(
-            "SELECT 1 FROM pg_database WHERE datname = 'pledgeboard'"
-        ).fetchone()
+        exists = connection.execute("SELECT 1 FROM pg_database WHERE datname = 'pledgeboard'").fetchone()
         if not exists:
             connection.execute("CREATE DATABASE pledgeboard")
 
@@ -98,5 +122,16 @@ def stop(profile: Profile) -> None:
     data = profile.var / "postgres"
     if not pid_alive(read_pid(data / "postmaster.pid") or 0):
         return
-    _pg("pg_ctl", "stop", "-D", str(data), "-m", "fast", "-w", "-t", "60",
-        user=_run_as(), log=profile.var / "postgres.log")
+    _pg(
+        "pg_ctl",
+        "stop",
+        "-D",
+        str(data),
+        "-m",
+        "fast",
+        "-w",
+        "-t",
+        "60",
+        user=_run_as(),
+        log=profile.var / "postgres.log",
+    )

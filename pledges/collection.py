@@ -158,9 +158,7 @@ def pledges_drop_errored(*, now: datetime | None = None) -> int:
 
 def pledges_due_for_retry(*, now: datetime | None = None) -> list[int]:
     now = now or timezone.now()
-    return list(
-        Pledge.objects.filter(state=Pledge.State.ERRORED, next_retry_at__lte=now).values_list("pk", flat=True)
-    )
+    return list(Pledge.objects.filter(state=Pledge.State.ERRORED, next_retry_at__lte=now).values_list("pk", flat=True))
 
 
 def pledges_left_uncollected(*, now: datetime | None = None) -> list[int]:

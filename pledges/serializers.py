@@ -14,8 +14,21 @@ class PledgeOutputSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Pledge
-        fields = ["id", "campaign", "reward", "backer", "amount", "currency", "state", "end_reason",
-                  "client_secret", "expires_at", "created_at", "activated_at", "collected_at"]
+        fields = [
+            "id",
+            "campaign",
+            "reward",
+            "backer",
+            "amount",
+            "currency",
+            "state",
+            "end_reason",
+            "client_secret",
+            "expires_at",
+            "created_at",
+            "activated_at",
+            "collected_at",
+        ]
 
     def get_client_secret(self, pledge: Pledge) -> str | None:
         return pledge.setup_client_secret if pledge.state == Pledge.State.PENDING else None
@@ -26,7 +39,9 @@ class PledgeCreateInputSerializer(serializers.Serializer):
     reward = serializers.IntegerField(min_value=1, required=False, allow_null=True)
     amount = amount_input()
     payment_method = serializers.RegexField(
-        r"^pm_[A-Za-z0-9_]+$", max_length=255, required=False,
+        r"^pm_[A-Za-z0-9_]+$",
+        max_length=255,
+        required=False,
         help_text="A Stripe PaymentMethod id; the card is then saved server-side.",
     )
 

@@ -189,9 +189,7 @@ def pledge_confirm(*, pledge: Pledge, now: datetime | None = None) -> Pledge:
 
 
 @transaction.atomic
-def pledge_activate_from_setup(
-    *, pledge: Pledge, payment_method_id: str | None, now: datetime | None = None
-) -> Pledge:
+def pledge_activate_from_setup(*, pledge: Pledge, payment_method_id: str | None, now: datetime | None = None) -> Pledge:
     """The card of a pending pledge is saved (confirm call or setup_intent.succeeded): count it."""
     now = now or timezone.now()
     pledge = Pledge.objects.select_for_update().get(pk=pledge.pk)
@@ -305,8 +303,9 @@ def pledge_replace_payment_method(*, pledge: Pledge, payment_method_id: str, now
         metadata={"campaign_id": str(pledge.campaign_id), "backer_id": str(pledge.backer_id)},
     )
     if not setup.succeeded:
-        raise PaymentFailed("This card needs authentication that cannot be done here; try another card.",
-                            code="requires_action")
+        raise PaymentFailed(
+            "This card needs authentication that cannot be done here; try another card.", code="requires_action"
+        )
     with transaction.atomic():
         locked = Pledge.objects.select_for_update().get(pk=pledge.pk)
         if locked.state != Pledge.State.ERRORED:
@@ -371,9 +370,11 @@ def pledge_record_refund_from_provider(*, payment_intent_id: str, refund_id: str
     from pledges.models import Charge
 
     now = now or timezone.now()
-    charge = Charge.objects.select_for_update().filter(
-        payment_intent_id=payment_intent_id, state=Charge.State.SUCCEEDED
-    ).first()
+    charge = (
+        Charge.objects.select_for_update()
+        .filter(payment_intent_id=payment_intent_id, state=Charge.State.SUCCEEDED)
+        .first()
+    )
     if charge is None:
         return False
     pledge = Pledge.objects.select_for_update().get(pk=charge.pledge_id)

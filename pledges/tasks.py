@@ -35,9 +35,7 @@ def close_due_campaigns() -> int:
 @shared_task(acks_late=True)
 def collect_campaign(campaign_id: int) -> int:
     """Fan out one collect_pledge per active pledge of a successful campaign."""
-    pledge_ids = Pledge.objects.filter(campaign_id=campaign_id, state=Pledge.State.ACTIVE).values_list(
-        "pk", flat=True
-    )
+    pledge_ids = Pledge.objects.filter(campaign_id=campaign_id, state=Pledge.State.ACTIVE).values_list("pk", flat=True)
     count = 0
     for pledge_id in pledge_ids.iterator(chunk_size=COLLECT_BATCH):
         collect_pledge.delay(pledge_id)

@@ -11,8 +11,17 @@ class RewardOutputSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = RewardTier
-        fields = ["id", "title", "description", "minimum", "limit", "claimed", "remaining",
-                  "estimated_delivery", "shipping"]
+        fields = [
+            "id",
+            "title",
+            "description",
+            "minimum",
+            "limit",
+            "claimed",
+            "remaining",
+            "estimated_delivery",
+            "shipping",
+        ]
 
 
 class RewardInputSerializer(serializers.Serializer):

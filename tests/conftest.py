@@ -107,10 +107,27 @@ class WorkerProcess:
 
         with open(self.log, "ab") as out:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "celery", "-A", "config", "worker", "--loglevel", "INFO",
-                 "--concurrency", str(concurrency), "--without-mingle", "--without-gossip",
-                 "--hostname", f"test-{os.getpid()}-{time.monotonic_ns()}@%h"],
-                cwd=ROOT, env=self.env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+                [
+                    sys.executable,
+                    "-m",
+                    "celery",
+                    "-A",
+                    "config",
+                    "worker",
+                    "--loglevel",
+                    "INFO",
+                    "--concurrency",
+                    str(concurrency),
+                    "--without-mingle",
+                    "--without-gossip",
+                    "--hostname",
+                    f"test-{os.getpid()}-{time.monotonic_ns()}@%h",
+                ],
+                cwd=ROOT,
+                env=self.env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
             )
         _wait_for_worker(app, timeout=60)
 

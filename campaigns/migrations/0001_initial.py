@@ -7,7 +7,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -16,31 +15,71 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Campaign',
+            name="Campaign",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=120)),
-                ('slug', models.SlugField(max_length=140, unique=True)),
-                ('description', models.TextField(blank=True)),
-                ('goal', models.DecimalField(decimal_places=3, max_digits=14)),
-                ('currency', models.CharField(max_length=3)),
-                ('funding_model', models.CharField(choices=[('all_or_nothing', 'All or nothing'), ('flexible', 'Keep what you raise')], default='all_or_nothing', max_length=16)),
-                ('state', models.CharField(choices=[('draft', 'Draft'), ('live', 'Live'), ('successful', 'Successful'), ('failed', 'Failed'), ('canceled', 'Canceled')], default='draft', max_length=12)),
-                ('deadline', models.DateTimeField(blank=True, null=True)),
-                ('launched_at', models.DateTimeField(blank=True, null=True)),
-                ('closed_at', models.DateTimeField(blank=True, null=True)),
-                ('canceled_at', models.DateTimeField(blank=True, null=True)),
-                ('funded_at', models.DateTimeField(blank=True, null=True)),
-                ('pledged', models.DecimalField(decimal_places=3, default=Decimal('0'), max_digits=14)),
-                ('backers_count', models.PositiveIntegerField(default=0)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('creator', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='campaigns', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("title", models.CharField(max_length=120)),
+                ("slug", models.SlugField(max_length=140, unique=True)),
+                ("description", models.TextField(blank=True)),
+                ("goal", models.DecimalField(decimal_places=3, max_digits=14)),
+                ("currency", models.CharField(max_length=3)),
+                (
+                    "funding_model",
+                    models.CharField(
+                        choices=[("all_or_nothing", "All or nothing"), ("flexible", "Keep what you raise")],
+                        default="all_or_nothing",
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("draft", "Draft"),
+                            ("live", "Live"),
+                            ("successful", "Successful"),
+                            ("failed", "Failed"),
+                            ("canceled", "Canceled"),
+                        ],
+                        default="draft",
+                        max_length=12,
+                    ),
+                ),
+                ("deadline", models.DateTimeField(blank=True, null=True)),
+                ("launched_at", models.DateTimeField(blank=True, null=True)),
+                ("closed_at", models.DateTimeField(blank=True, null=True)),
+                ("canceled_at", models.DateTimeField(blank=True, null=True)),
+                ("funded_at", models.DateTimeField(blank=True, null=True)),
+                ("pledged", models.DecimalField(decimal_places=3, default=Decimal("0"), max_digits=14)),
+                ("backers_count", models.PositiveIntegerField(default=0)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "creator",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="campaigns",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
-                'indexes': [models.Index(fields=['state', 'deadline'], name='campaigns_c_state_088895_idx')],
-                'constraints': [models.CheckConstraint(condition=models.Q(('goal__gt', 0)), name='campaign_goal_positive'), models.CheckConstraint(condition=models.Q(('pledged__gte', 0)), name='campaign_pledged_not_negative'), models.CheckConstraint(condition=models.Q(models.Q(('state', 'live'), _negated=True), models.Q(('deadline__isnull', False), ('launched_at__isnull', False)), _connector='OR'), name='campaign_live_has_deadline')],
+                "ordering": ["-created_at", "-id"],
+                "indexes": [models.Index(fields=["state", "deadline"], name="campaigns_c_state_088895_idx")],
+                "constraints": [
+                    models.CheckConstraint(condition=models.Q(("goal__gt", 0)), name="campaign_goal_positive"),
+                    models.CheckConstraint(
+                        condition=models.Q(("pledged__gte", 0)), name="campaign_pledged_not_negative"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("state", "live"), _negated=True),
+                            models.Q(("deadline__isnull", False), ("launched_at__isnull", False)),
+                            _connector="OR",
+                        ),
+                        name="campaign_live_has_deadline",
+                    ),
+                ],
             },
         ),
     ]

@@ -6,34 +6,37 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('campaigns', '0001_initial'),
+        ("campaigns", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='campaign',
-            name='collected',
-            field=models.DecimalField(decimal_places=3, default=Decimal('0'), max_digits=14),
+            model_name="campaign",
+            name="collected",
+            field=models.DecimalField(decimal_places=3, default=Decimal("0"), max_digits=14),
         ),
         migrations.AddField(
-            model_name='campaign',
-            name='collected_count',
+            model_name="campaign",
+            name="collected_count",
             field=models.PositiveIntegerField(default=0),
         ),
         migrations.AddField(
-            model_name='campaign',
-            name='refunded',
-            field=models.DecimalField(decimal_places=3, default=Decimal('0'), max_digits=14),
+            model_name="campaign",
+            name="refunded",
+            field=models.DecimalField(decimal_places=3, default=Decimal("0"), max_digits=14),
         ),
         migrations.AddConstraint(
-            model_name='campaign',
-            constraint=models.CheckConstraint(condition=models.Q(('collected__gte', 0)), name='campaign_collected_not_negative'),
+            model_name="campaign",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("collected__gte", 0)), name="campaign_collected_not_negative"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='campaign',
-            constraint=models.CheckConstraint(condition=models.Q(('refunded__lte', models.F('collected'))), name='campaign_refunds_within_collected'),
+            model_name="campaign",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("refunded__lte", models.F("collected"))), name="campaign_refunds_within_collected"
+            ),
         ),
     ]

@@ -6,41 +6,96 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('campaigns', '0001_initial'),
-        ('rewards', '0001_initial'),
+        ("campaigns", "0001_initial"),
+        ("rewards", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Pledge',
+            name="Pledge",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('amount', models.DecimalField(decimal_places=3, max_digits=14)),
-                ('state', models.CharField(choices=[('pending', 'Pending'), ('active', 'Active'), ('collected', 'Collected'), ('errored', 'Errored'), ('dropped', 'Dropped'), ('canceled', 'Canceled'), ('released', 'Released'), ('refunded', 'Refunded')], default='pending', max_length=12)),
-                ('end_reason', models.CharField(blank=True, choices=[('backer', 'Canceled by the backer'), ('expired', 'Card not confirmed in time'), ('declined', 'Card declined at setup')], max_length=12)),
-                ('stripe_customer_id', models.CharField(blank=True, max_length=255)),
-                ('setup_intent_id', models.CharField(blank=True, max_length=255)),
-                ('setup_client_secret', models.CharField(blank=True, max_length=255)),
-                ('payment_method_id', models.CharField(blank=True, max_length=255)),
-                ('expires_at', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('activated_at', models.DateTimeField(blank=True, null=True)),
-                ('ended_at', models.DateTimeField(blank=True, null=True)),
-                ('collected_at', models.DateTimeField(blank=True, null=True)),
-                ('backer', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='pledges', to=settings.AUTH_USER_MODEL)),
-                ('campaign', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='pledges', to='campaigns.campaign')),
-                ('reward', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='pledges', to='rewards.rewardtier')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("amount", models.DecimalField(decimal_places=3, max_digits=14)),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Pending"),
+                            ("active", "Active"),
+                            ("collected", "Collected"),
+                            ("errored", "Errored"),
+                            ("dropped", "Dropped"),
+                            ("canceled", "Canceled"),
+                            ("released", "Released"),
+                            ("refunded", "Refunded"),
+                        ],
+                        default="pending",
+                        max_length=12,
+                    ),
+                ),
+                (
+                    "end_reason",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("backer", "Canceled by the backer"),
+                            ("expired", "Card not confirmed in time"),
+                            ("declined", "Card declined at setup"),
+                        ],
+                        max_length=12,
+                    ),
+                ),
+                ("stripe_customer_id", models.CharField(blank=True, max_length=255)),
+                ("setup_intent_id", models.CharField(blank=True, max_length=255)),
+                ("setup_client_secret", models.CharField(blank=True, max_length=255)),
+                ("payment_method_id", models.CharField(blank=True, max_length=255)),
+                ("expires_at", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("activated_at", models.DateTimeField(blank=True, null=True)),
+                ("ended_at", models.DateTimeField(blank=True, null=True)),
+                ("collected_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "backer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="pledges", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
+                (
+                    "campaign",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="pledges", to="campaigns.campaign"
+                    ),
+                ),
+                (
+                    "reward",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="pledges",
+                        to="rewards.rewardtier",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
-                'indexes': [models.Index(fields=['campaign', 'state'], name='pledges_ple_campaig_7f603d_idx'), models.Index(fields=['state', 'expires_at'], name='pledges_ple_state_a05c83_idx')],
-                'constraints': [models.CheckConstraint(condition=models.Q(('amount__gt', 0)), name='pledge_amount_positive'), models.UniqueConstraint(condition=models.Q(('state__in', ['pending', 'active', 'errored', 'collected'])), fields=('backer', 'campaign'), name='one_live_pledge_per_backer')],
+                "ordering": ["-created_at", "-id"],
+                "indexes": [
+                    models.Index(fields=["campaign", "state"], name="pledges_ple_campaig_7f603d_idx"),
+                    models.Index(fields=["state", "expires_at"], name="pledges_ple_state_a05c83_idx"),
+                ],
+                "constraints": [
+                    models.CheckConstraint(condition=models.Q(("amount__gt", 0)), name="pledge_amount_positive"),
+                    models.UniqueConstraint(
+                        condition=models.Q(("state__in", ["pending", "active", "errored", "collected"])),
+                        fields=("backer", "campaign"),
+                        name="one_live_pledge_per_backer",
+                    ),
+                ],
             },
         ),
     ]

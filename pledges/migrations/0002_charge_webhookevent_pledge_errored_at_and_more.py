@@ -6,100 +6,133 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('campaigns', '0002_campaign_collected_campaign_collected_count_and_more'),
-        ('pledges', '0001_initial'),
-        ('rewards', '0001_initial'),
+        ("campaigns", "0002_campaign_collected_campaign_collected_count_and_more"),
+        ("pledges", "0001_initial"),
+        ("rewards", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Charge',
+            name="Charge",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('attempt', models.PositiveIntegerField()),
-                ('idempotency_key', models.CharField(max_length=100, unique=True)),
-                ('amount', models.DecimalField(decimal_places=3, max_digits=14)),
-                ('currency', models.CharField(max_length=3)),
-                ('state', models.CharField(choices=[('processing', 'Processing'), ('succeeded', 'Succeeded'), ('failed', 'Failed'), ('requires_action', 'Requires Action')], default='processing', max_length=16)),
-                ('payment_intent_id', models.CharField(blank=True, max_length=255)),
-                ('submitted_at', models.DateTimeField(blank=True, null=True)),
-                ('failure_code', models.CharField(blank=True, max_length=100)),
-                ('failure_message', models.TextField(blank=True)),
-                ('refund_id', models.CharField(blank=True, max_length=255)),
-                ('refunded_at', models.DateTimeField(blank=True, null=True)),
-                ('disputed_at', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("attempt", models.PositiveIntegerField()),
+                ("idempotency_key", models.CharField(max_length=100, unique=True)),
+                ("amount", models.DecimalField(decimal_places=3, max_digits=14)),
+                ("currency", models.CharField(max_length=3)),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("processing", "Processing"),
+                            ("succeeded", "Succeeded"),
+                            ("failed", "Failed"),
+                            ("requires_action", "Requires Action"),
+                        ],
+                        default="processing",
+                        max_length=16,
+                    ),
+                ),
+                ("payment_intent_id", models.CharField(blank=True, max_length=255)),
+                ("submitted_at", models.DateTimeField(blank=True, null=True)),
+                ("failure_code", models.CharField(blank=True, max_length=100)),
+                ("failure_message", models.TextField(blank=True)),
+                ("refund_id", models.CharField(blank=True, max_length=255)),
+                ("refunded_at", models.DateTimeField(blank=True, null=True)),
+                ("disputed_at", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='WebhookEvent',
+            name="WebhookEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('event_id', models.CharField(max_length=255, unique=True)),
-                ('type', models.CharField(max_length=100)),
-                ('payload', models.JSONField()),
-                ('status', models.CharField(choices=[('received', 'Received'), ('processed', 'Processed'), ('ignored', 'Ignored'), ('failed', 'Failed')], default='received', max_length=12)),
-                ('error', models.TextField(blank=True)),
-                ('received_at', models.DateTimeField(auto_now_add=True)),
-                ('processed_at', models.DateTimeField(blank=True, null=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("event_id", models.CharField(max_length=255, unique=True)),
+                ("type", models.CharField(max_length=100)),
+                ("payload", models.JSONField()),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("received", "Received"),
+                            ("processed", "Processed"),
+                            ("ignored", "Ignored"),
+                            ("failed", "Failed"),
+                        ],
+                        default="received",
+                        max_length=12,
+                    ),
+                ),
+                ("error", models.TextField(blank=True)),
+                ("received_at", models.DateTimeField(auto_now_add=True)),
+                ("processed_at", models.DateTimeField(blank=True, null=True)),
             ],
             options={
-                'ordering': ['-received_at', '-id'],
+                "ordering": ["-received_at", "-id"],
             },
         ),
         migrations.AddField(
-            model_name='pledge',
-            name='errored_at',
+            model_name="pledge",
+            name="errored_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='pledge',
-            name='next_retry_at',
+            model_name="pledge",
+            name="next_retry_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='pledge',
-            name='refunded_at',
+            model_name="pledge",
+            name="refunded_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddIndex(
-            model_name='pledge',
-            index=models.Index(fields=['state', 'next_retry_at'], name='pledges_ple_state_1c636f_idx'),
+            model_name="pledge",
+            index=models.Index(fields=["state", "next_retry_at"], name="pledges_ple_state_1c636f_idx"),
         ),
         migrations.AddField(
-            model_name='charge',
-            name='pledge',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='charges', to='pledges.pledge'),
+            model_name="charge",
+            name="pledge",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="charges", to="pledges.pledge"
+            ),
         ),
         migrations.AddIndex(
-            model_name='charge',
-            index=models.Index(fields=['state', 'created_at'], name='pledges_cha_state_115657_idx'),
+            model_name="charge",
+            index=models.Index(fields=["state", "created_at"], name="pledges_cha_state_115657_idx"),
         ),
         migrations.AddConstraint(
-            model_name='charge',
-            constraint=models.UniqueConstraint(fields=('pledge', 'attempt'), name='one_charge_per_attempt'),
+            model_name="charge",
+            constraint=models.UniqueConstraint(fields=("pledge", "attempt"), name="one_charge_per_attempt"),
         ),
         migrations.AddConstraint(
-            model_name='charge',
-            constraint=models.UniqueConstraint(condition=models.Q(('state', 'succeeded')), fields=('pledge',), name='pledge_charged_at_most_once'),
+            model_name="charge",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("state", "succeeded")), fields=("pledge",), name="pledge_charged_at_most_once"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='charge',
-            constraint=models.UniqueConstraint(condition=models.Q(('state', 'processing')), fields=('pledge',), name='one_charge_in_flight_per_pledge'),
+            model_name="charge",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("state", "processing")), fields=("pledge",), name="one_charge_in_flight_per_pledge"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='charge',
-            constraint=models.UniqueConstraint(condition=models.Q(('payment_intent_id', ''), _negated=True), fields=('payment_intent_id',), name='charge_payment_intent_unique'),
+            model_name="charge",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("payment_intent_id", ""), _negated=True),
+                fields=("payment_intent_id",),
+                name="charge_payment_intent_unique",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='charge',
-            constraint=models.CheckConstraint(condition=models.Q(('amount__gt', 0)), name='charge_amount_positive'),
+            model_name="charge",
+            constraint=models.CheckConstraint(condition=models.Q(("amount__gt", 0)), name="charge_amount_positive"),
         ),
     ]

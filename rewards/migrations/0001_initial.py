@@ -6,31 +6,46 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('campaigns', '0001_initial'),
+        ("campaigns", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='RewardTier',
+            name="RewardTier",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=120)),
-                ('description', models.TextField(blank=True)),
-                ('minimum', models.DecimalField(decimal_places=3, max_digits=14)),
-                ('limit', models.PositiveIntegerField(blank=True, help_text='Empty for unlimited.', null=True)),
-                ('claimed', models.PositiveIntegerField(default=0)),
-                ('estimated_delivery', models.DateField(blank=True, null=True)),
-                ('shipping', models.DecimalField(decimal_places=3, default=Decimal('0'), max_digits=14)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('campaign', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='rewards', to='campaigns.campaign')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("title", models.CharField(max_length=120)),
+                ("description", models.TextField(blank=True)),
+                ("minimum", models.DecimalField(decimal_places=3, max_digits=14)),
+                ("limit", models.PositiveIntegerField(blank=True, help_text="Empty for unlimited.", null=True)),
+                ("claimed", models.PositiveIntegerField(default=0)),
+                ("estimated_delivery", models.DateField(blank=True, null=True)),
+                ("shipping", models.DecimalField(decimal_places=3, default=Decimal("0"), max_digits=14)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "campaign",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="rewards", to="campaigns.campaign"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['minimum', 'id'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('minimum__gt', 0)), name='reward_minimum_positive'), models.CheckConstraint(condition=models.Q(('shipping__gte', 0)), name='reward_shipping_not_negative'), models.CheckConstraint(condition=models.Q(('limit__isnull', True), ('claimed__lte', models.F('limit')), _connector='OR'), name='reward_never_oversold')],
+                "ordering": ["minimum", "id"],
+                "constraints": [
+                    models.CheckConstraint(condition=models.Q(("minimum__gt", 0)), name="reward_minimum_positive"),
+                    models.CheckConstraint(
+                        condition=models.Q(("shipping__gte", 0)), name="reward_shipping_not_negative"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("limit__isnull", True), ("claimed__lte", models.F("limit")), _connector="OR"
+                        ),
+                        name="reward_never_oversold",
+                    ),
+                ],
             },
         ),
     ]

@@ -66,12 +66,20 @@ def test_an_attempt_that_crashed_after_calling_stripe_is_found_not_repeated(clos
     # The crashed worker committed its Charge, marked it submitted, and Stripe charged the card,
     # but the worker died before it could record the result.
     charge = Charge.objects.create(
-        pledge=pledge, attempt=1, idempotency_key=f"pledge:{pledge.pk}:charge:1", amount=pledge.amount,
-        currency="USD", submitted_at=timezone.now(),
+        pledge=pledge,
+        attempt=1,
+        idempotency_key=f"pledge:{pledge.pk}:charge:1",
+        amount=pledge.amount,
+        currency="USD",
+        submitted_at=timezone.now(),
     )
     get_gateway().charge_off_session(
-        customer_id=pledge.stripe_customer_id, payment_method_id=pledge.payment_method_id, amount_minor=1000,
-        currency="usd", idempotency_key=charge.idempotency_key, metadata={"pledge_id": str(pledge.pk)},
+        customer_id=pledge.stripe_customer_id,
+        payment_method_id=pledge.payment_method_id,
+        amount_minor=1000,
+        currency="usd",
+        idempotency_key=charge.idempotency_key,
+        metadata={"pledge_id": str(pledge.pk)},
     )
 
     recovered = collection.pledge_collect(pledge_id=pledge.pk)
@@ -87,8 +95,12 @@ def test_an_attempt_that_crashed_before_reaching_stripe_is_sent_once(closed):
     pledge = back(campaign, "10.00")
     closed(campaign)
     Charge.objects.create(
-        pledge=pledge, attempt=1, idempotency_key=f"pledge:{pledge.pk}:charge:1", amount=pledge.amount,
-        currency="USD", submitted_at=timezone.now(),
+        pledge=pledge,
+        attempt=1,
+        idempotency_key=f"pledge:{pledge.pk}:charge:1",
+        amount=pledge.amount,
+        currency="USD",
+        submitted_at=timezone.now(),
     )
 
     assert collection.pledge_collect(pledge_id=pledge.pk).state == Charge.State.SUCCEEDED

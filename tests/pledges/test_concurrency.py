@@ -32,8 +32,7 @@ def test_a_burst_on_a_limited_tier_has_exactly_limit_winners_and_exact_totals():
             start.wait()
             response = client.post(
                 "/api/pledges/",
-                {"campaign": campaign.pk, "reward": reward.pk, "amount": "125.01",
-                 "payment_method": payment_method},
+                {"campaign": campaign.pk, "reward": reward.pk, "amount": "125.01", "payment_method": payment_method},
                 format="json",
             )
             statuses.append(response.status_code)
@@ -61,11 +60,13 @@ def test_concurrent_changes_and_cancels_keep_the_totals_exact():
     campaign = factories.live_campaign(goal=Decimal("500"))
     backers = [factories.UserFactory() for _ in range(12)]
     pledges = [
-        client_for(backer).post(
+        client_for(backer)
+        .post(
             "/api/pledges/",
             {"campaign": campaign.pk, "amount": "10.00", "payment_method": factories.payment_method()},
             format="json",
-        ).json()["id"]
+        )
+        .json()["id"]
         for backer in backers
     ]
     start = threading.Barrier(len(backers))

@@ -17,7 +17,10 @@ def test_worker_expires_a_pending_pledge_and_frees_its_reward(celery_worker):
     campaign = factories.live_campaign(rewards=[{"title": "Vinyl", "minimum": Decimal("25"), "limit": 1}])
     reward = campaign.rewards.get()
     pledge = pledge_create(
-        backer=factories.UserFactory(), campaign_id=campaign.pk, reward_id=reward.pk, amount=Decimal("25"),
+        backer=factories.UserFactory(),
+        campaign_id=campaign.pk,
+        reward_id=reward.pk,
+        amount=Decimal("25"),
         now=timezone.now() - timedelta(hours=2),
     )
     assert pledge.state == Pledge.State.PENDING
