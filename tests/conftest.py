@@ -23,6 +23,12 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # PBKDF2 costs ~0.2 s per user; hundreds of backers are built per test run.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def _no_throttling(settings, request):
     """Throttles count per client in Redis; only the throttling tests keep them on."""
     if "throttling" not in request.keywords:
@@ -152,7 +158,14 @@ def worker_env(django_db_setup, django_db_blocker) -> dict[str, str]:
     url = f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/{database['NAME']}"
     if database.get("PASSWORD"):
         url = url.replace("@", f":{database['PASSWORD']}@", 1)
-    return {**os.environ, "DATABASE_URL": url, "DATABASE_CONN_MAX_AGE": "0"}
+    return {
+        **os.environ,
+        "DATABASE_URL": url,
+        "DATABASE_CONN_MAX_AGE": "0",
+        # Sweeps in tests must not wait minutes for work to count as left behind.
+        "STALE_CHARGE_AFTER": "1",
+        "STRIPE_RATE_LIMIT": os.environ.get("STRIPE_RATE_LIMIT", "200"),
+    }
 
 
 @pytest.fixture(scope="session")

@@ -65,3 +65,16 @@ def succeeded_payment_intents(gateway: Any, customer_id: str, pledge_id: int) ->
         for intent in payment_intents_of(gateway, customer_id)
         if intent.get("status") == "succeeded" and (intent.get("metadata") or {}).get("pledge_id") == str(pledge_id)
     ]
+
+
+def succeeded_payment_intents_by_pledge(gateway: Any) -> dict[tuple[str, str], int]:
+    """(customer id, pledge id) -> how many succeeded PaymentIntents the provider holds, in one listing."""
+    counts: dict[tuple[str, str], int] = {}
+    for intent in _client(gateway).v1.payment_intents.list(params={"limit": 100}).auto_paging_iter():
+        data = intent.to_dict()
+        pledge_id = (data.get("metadata") or {}).get("pledge_id")
+        if data.get("status") == "succeeded" and pledge_id:
+            customer = data.get("customer")
+            customer = customer.get("id") if isinstance(customer, dict) else customer
+            counts[(customer, pledge_id)] = counts.get((customer, pledge_id), 0) + 1
+    return counts

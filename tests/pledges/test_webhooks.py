@@ -49,7 +49,8 @@ def intent(charge: Charge, status: str) -> dict:
         "currency": "usd",
         "metadata": {"idempotency_key": charge.idempotency_key, "pledge_id": str(charge.pledge_id)},
         "last_payment_error": {"code": "card_declined", "message": "Your card was declined."}
-        if status != "succeeded" else None,
+        if status != "succeeded"
+        else None,
     }
 
 
@@ -62,14 +63,21 @@ def processing_charge(django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=False):
         campaign_close(campaign_id=campaign.pk)
     return Charge.objects.create(
-        pledge=pledge, attempt=1, idempotency_key=f"pledge:{pledge.pk}:charge:1", amount=pledge.amount,
-        currency="USD", payment_intent_id=f"pi_webhook_{pledge.pk}",
+        pledge=pledge,
+        attempt=1,
+        idempotency_key=f"pledge:{pledge.pk}:charge:1",
+        amount=pledge.amount,
+        currency="USD",
+        payment_intent_id=f"pi_webhook_{pledge.pk}",
     )
 
 
 def test_a_forged_signature_is_refused_and_nothing_is_stored(client, processing_charge):
-    response = deliver(client, event("evt_forged", "payment_intent.succeeded", intent(processing_charge, "succeeded")),
-                       secret="whsec_attacker")
+    response = deliver(
+        client,
+        event("evt_forged", "payment_intent.succeeded", intent(processing_charge, "succeeded")),
+        secret="whsec_attacker",
+    )
 
     assert response.status_code == 400
     assert response.json()["code"] == "invalid_signature"
@@ -115,8 +123,10 @@ def test_a_late_success_event_after_we_recorded_it_changes_nothing(client, proce
 def test_a_failure_event_arriving_after_the_success_is_ignored(client, processing_charge):
     deliver(client, event("evt_ok", "payment_intent.succeeded", intent(processing_charge, "succeeded")))
 
-    stale = deliver(client, event("evt_old_fail", "payment_intent.payment_failed",
-                                  intent(processing_charge, "requires_payment_method")))
+    stale = deliver(
+        client,
+        event("evt_old_fail", "payment_intent.payment_failed", intent(processing_charge, "requires_payment_method")),
+    )
 
     assert stale.status_code == 200
     assert Charge.objects.get(pk=processing_charge.pk).state == Charge.State.SUCCEEDED
@@ -125,8 +135,10 @@ def test_a_failure_event_arriving_after_the_success_is_ignored(client, processin
 
 def test_payment_failed_errors_the_pledge(client, processing_charge, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        deliver(client, event("evt_fail", "payment_intent.payment_failed",
-                              intent(processing_charge, "requires_payment_method")))
+        deliver(
+            client,
+            event("evt_fail", "payment_intent.payment_failed", intent(processing_charge, "requires_payment_method")),
+        )
 
     assert Charge.objects.get(pk=processing_charge.pk).state == Charge.State.FAILED
     assert Pledge.objects.get(pk=processing_charge.pledge_id).state == Pledge.State.ERRORED
@@ -135,8 +147,12 @@ def test_payment_failed_errors_the_pledge(client, processing_charge, django_capt
 
 def test_charge_refunded_marks_the_pledge_refunded_once(client, processing_charge):
     deliver(client, event("evt_paid", "payment_intent.succeeded", intent(processing_charge, "succeeded")))
-    refund = {"id": "ch_1", "object": "charge", "payment_intent": processing_charge.payment_intent_id,
-              "refunds": {"data": [{"id": "re_1"}]}}
+    refund = {
+        "id": "ch_1",
+        "object": "charge",
+        "payment_intent": processing_charge.payment_intent_id,
+        "refunds": {"data": [{"id": "re_1"}]},
+    }
 
     deliver(client, event("evt_refund", "charge.refunded", refund))
     deliver(client, event("evt_refund_again", "charge.refunded", refund))
@@ -150,8 +166,14 @@ def test_charge_refunded_marks_the_pledge_refunded_once(client, processing_charg
 def test_a_dispute_is_recorded_on_the_charge(client, processing_charge):
     deliver(client, event("evt_paid", "payment_intent.succeeded", intent(processing_charge, "succeeded")))
 
-    deliver(client, event("evt_dispute", "charge.dispute.created",
-                          {"id": "dp_1", "object": "dispute", "payment_intent": processing_charge.payment_intent_id}))
+    deliver(
+        client,
+        event(
+            "evt_dispute",
+            "charge.dispute.created",
+            {"id": "dp_1", "object": "dispute", "payment_intent": processing_charge.payment_intent_id},
+        ),
+    )
 
     assert Charge.objects.get(pk=processing_charge.pk).disputed_at is not None
 
@@ -160,8 +182,12 @@ def test_setup_intent_succeeded_activates_a_pending_pledge(client):
     campaign = factories.live_campaign(goal=Decimal("100.00"))
     pledge = pledge_create(backer=factories.UserFactory(), campaign_id=campaign.pk, amount=Decimal("20"))
     assert pledge.state == Pledge.State.PENDING
-    setup = {"id": pledge.setup_intent_id, "object": "setup_intent", "status": "succeeded",
-             "payment_method": "pm_from_browser"}
+    setup = {
+        "id": pledge.setup_intent_id,
+        "object": "setup_intent",
+        "status": "succeeded",
+        "payment_method": "pm_from_browser",
+    }
 
     deliver(client, event("evt_setup", "setup_intent.succeeded", setup))
     deliver(client, event("evt_setup_dup", "setup_intent.succeeded", setup))
