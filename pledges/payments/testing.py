@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
+import requests
 import stripe
 
 from .base import SetupResult
@@ -78,3 +79,11 @@ def succeeded_payment_intents_by_pledge(gateway: Any) -> dict[tuple[str, str], i
             customer = customer.get("id") if isinstance(customer, dict) else customer
             counts[(customer, pledge_id)] = counts.get((customer, pledge_id), 0) + 1
     return counts
+
+
+def flush_localstripe(gateway: Any) -> None:
+    """Empty localstripe's store. Its responses embed lists built by scanning the whole store,
+    so every call slows as the store grows (70 ms per charge after a suite run, 6 ms fresh)."""
+    if gateway.is_real_stripe:
+        raise RuntimeError("refusing to flush a real Stripe account")
+    requests.delete(f"{gateway.api_base}/_config/data", timeout=10).raise_for_status()

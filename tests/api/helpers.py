@@ -13,8 +13,14 @@ from tests.conftest import client_for
 
 
 def client_as(user) -> APIClient:
-    """An anonymous client for None, else one authenticated as the user."""
-    return APIClient() if user is None else client_for(user)
+    """An anonymous client for None, else one authenticated as the user.
+
+    A server error comes back as a 500 response (so a test fails on its status
+    assertion) instead of the exception being re-raised into the test.
+    """
+    client = APIClient() if user is None else client_for(user)
+    client.raise_request_exception = False
+    return client
 
 
 def assert_error(response, status: int, *, code: str | None = None, field: str | None = None) -> dict:
@@ -37,18 +43,23 @@ def assert_error(response, status: int, *, code: str | None = None, field: str |
     return body
 
 
-def money_snapshot(campaign: Campaign) -> dict:
-    """Everything a refused pledge request must leave as it was."""
-    campaign = Campaign.objects.get(pk=campaign.pk)
+def money_snapshot(*campaigns: Campaign) -> dict:
+    """Everything a refused pledge request must leave as it was, for these campaigns.
+
+    Scoped to the campaigns (not global counts): other suites may commit rows to the
+    same test database while this one runs.
+    """
+    ids = [campaign.pk for campaign in campaigns]
+    pledges = Pledge.objects.filter(campaign_id__in=ids)
+    tiers = RewardTier.objects.filter(campaign_id__in=ids)
     return {
-        "pledges": Pledge.objects.count(),
-        "pledge_rows": sorted(Pledge.objects.values_list("id", "state", "amount", "reward_id")),
-        "pledged": campaign.pledged,
-        "backers_count": campaign.backers_count,
-        "funded_at": campaign.funded_at,
-        "state": campaign.state,
-        "claimed": dict(RewardTier.objects.values_list("id", "claimed")),
-        "limits": dict(RewardTier.objects.values_list("id", "limit")),
+        "pledges": sorted(pledges.values_list("id", "backer_id", "state", "amount", "reward_id")),
+        "campaigns": sorted(
+            Campaign.objects.filter(pk__in=ids).values_list(
+                "id", "state", "pledged", "backers_count", "funded_at", "goal", "currency", "deadline"
+            )
+        ),
+        "tiers": sorted(tiers.values_list("id", "claimed", "limit", "minimum")),
     }
 
 
