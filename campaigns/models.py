@@ -74,3 +74,75 @@ class Campaign(models.Model):
 
     def money(self, amount: Decimal) -> Decimal:
         return quantize(amount, self.currency)
+
+
+class CampaignUpdate(models.Model):
+    """A creator's news to the campaign's public, its backers, or the backers of chosen tiers."""
+
+    class Audience(models.TextChoices):
+        PUBLIC = "public"
+        BACKERS = "backers"
+        TIERS = "tiers"
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="updates")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    number = models.PositiveIntegerField()
+    title = models.CharField(max_length=200)
+    body = models.TextField(help_text="Markdown; rendered and sanitized for the web and e-mail.")
+    audience = models.CharField(max_length=10, choices=Audience.choices, default=Audience.PUBLIC)
+    tiers = models.ManyToManyField("rewards.RewardTier", blank=True, related_name="+")
+    published_at = models.DateTimeField()
+    edited_at = models.DateTimeField(null=True, blank=True)
+    # Set when every recipient has been handed to the mail backend.
+    fanout_finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-published_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["campaign", "number"], name="update_number_per_campaign")]
+
+    def __str__(self) -> str:
+        return f"Update #{self.number}: {self.title}"
+
+
+class UpdateDelivery(models.Model):
+    """One e-mail of an update to one recipient; the unique pair makes a retried fan-out send nobody twice."""
+
+    update = models.ForeignKey(CampaignUpdate, on_delete=models.CASCADE, related_name="deliveries")
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["update", "recipient"], name="one_delivery_per_recipient")]
+
+
+class ExportJob(models.Model):
+    """A report built in the background, with progress the requester can follow."""
+
+    class Kind(models.TextChoices):
+        BACKERS = "backers"
+        CAMPAIGNS = "campaigns"
+
+    class State(models.TextChoices):
+        QUEUED = "queued"
+        RUNNING = "running"
+        DONE = "done"
+        FAILED = "failed"
+
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="exports")
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    format = models.CharField(max_length=4, default="csv")
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, null=True, blank=True, related_name="exports")
+    filters = models.JSONField(default=dict, blank=True)
+    state = models.CharField(max_length=8, choices=State.choices, default=State.QUEUED)
+    rows_total = models.PositiveIntegerField(default=0)
+    rows_done = models.PositiveIntegerField(default=0)
+    file = models.CharField(max_length=500, blank=True, help_text="Path under MEDIA_ROOT once done.")
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} export {self.pk} ({self.state})"

@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "campaigns",
     "rewards",
     "pledges",
+    "notifications",
 ]
 
 MIDDLEWARE = [
@@ -76,6 +77,8 @@ USE_I18N = True
 USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "var" / "static"
+MEDIA_URL = "media/"
+MEDIA_ROOT = env("MEDIA_ROOT", default=str(BASE_DIR / "var" / "media"))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Database -----------------------------------------------------------------

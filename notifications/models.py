@@ -1,0 +1,47 @@
+from django.conf import settings
+from django.db import models
+
+
+class Notification(models.Model):
+    """A platform e-mail that was sent; its key (event and object) is unique, so each goes out once."""
+
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    key = models.CharField(max_length=200, unique=True)
+    kind = models.CharField(max_length=40)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["kind", "created_at"])]
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class Reminder(models.Model):
+    """Someone asked to hear 48 hours before a campaign ends."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reminders")
+    campaign = models.ForeignKey("campaigns.Campaign", on_delete=models.CASCADE, related_name="reminders")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "campaign"], name="one_reminder_per_campaign")]
+
+
+class Unsubscription(models.Model):
+    """Opt-outs: a campaign's updates (campaign set) or all platform notifications (campaign empty)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="unsubscriptions")
+    campaign = models.ForeignKey(
+        "campaigns.Campaign", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "campaign"], name="one_unsubscription_per_campaign", nulls_distinct=False
+            )
+        ]
