@@ -114,6 +114,9 @@ class UpdateDelivery(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["update", "recipient"], name="one_delivery_per_recipient")]
 
+    def __str__(self) -> str:
+        return f"update {self.update_id} to user {self.recipient_id}"
+
 
 class ExportJob(models.Model):
     """A report built in the background, with progress the requester can follow."""

@@ -29,6 +29,9 @@ class Reminder(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "campaign"], name="one_reminder_per_campaign")]
 
+    def __str__(self) -> str:
+        return f"remind user {self.user_id} of campaign {self.campaign_id}"
+
 
 class Unsubscription(models.Model):
     """Opt-outs: a campaign's updates (campaign set) or all platform notifications (campaign empty)."""
@@ -45,3 +48,6 @@ class Unsubscription(models.Model):
                 fields=["user", "campaign"], name="one_unsubscription_per_campaign", nulls_distinct=False
             )
         ]
+
+    def __str__(self) -> str:
+        return f"user {self.user_id} unsubscribed from {self.campaign_id or 'platform notifications'}"
