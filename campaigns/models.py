@@ -113,6 +113,9 @@ class UpdateDelivery(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["update", "recipient"], name="one_delivery_per_recipient")]
+        indexes = [
+            models.Index(fields=["update", "id"], condition=Q(sent_at__isnull=True), name="delivery_unsent"),
+        ]
 
     def __str__(self) -> str:
         return f"update {self.update_id} to user {self.recipient_id}"

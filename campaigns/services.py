@@ -13,6 +13,7 @@ from django.utils.text import slugify
 from campaigns.models import Campaign
 from campaigns.money import validate_amount, validate_currency
 from config.errors import Conflict, InvalidInput
+from config.queue import enqueue_on_commit
 
 _UNSET = object()
 
@@ -179,11 +180,15 @@ def campaign_close(*, campaign_id: int, now: datetime | None = None) -> Campaign
         campaign.state = Campaign.State.SUCCESSFUL
         from pledges.tasks import collect_campaign
 
-        transaction.on_commit(lambda: collect_campaign.delay(campaign.pk))
+        enqueue_on_commit(collect_campaign, campaign.pk)
     else:
         campaign.state = Campaign.State.FAILED
         pledges_release_for_campaign(campaign=campaign, now=now)
     campaign.save(update_fields=["state", "closed_at", "updated_at"])
+    from notifications.services import CAMPAIGN_FAILED, CAMPAIGN_SUCCESSFUL, notify_campaign_later
+
+    successful = campaign.state == Campaign.State.SUCCESSFUL
+    notify_campaign_later(campaign.pk, CAMPAIGN_SUCCESSFUL if successful else CAMPAIGN_FAILED)
     return campaign
 
 

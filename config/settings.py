@@ -9,6 +9,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
@@ -120,6 +121,9 @@ CELERY_BEAT_SCHEDULE = {
     },
     "expire-pending-pledges": {"task": "pledges.tasks.expire_pending_pledges", "schedule": 60.0},
     "collection-sweep": {"task": "pledges.tasks.collection_sweep", "schedule": 300.0},
+    "mail-sweep": {"task": "notifications.tasks.mail_sweep", "schedule": 60.0},
+    "ending-soon": {"task": "notifications.tasks.ending_soon_sweep", "schedule": 3600.0},
+    "creator-digest": {"task": "notifications.tasks.creator_digest", "schedule": crontab(hour=8, minute=0)},
 }
 
 # --- Payments (Stripe) ---------------------------------------------------------

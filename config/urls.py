@@ -4,7 +4,9 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from accounts.api import RegisterApi, TokenApi
 from campaigns.api import CampaignCancelApi, CampaignDetailApi, CampaignLaunchApi, CampaignListCreateApi
+from campaigns.api_updates import UpdateDetailApi, UpdateListCreateApi
 from config.health import healthz
+from notifications.api import RemindApi, unsubscribe_view
 from pledges.api import (
     PledgeCancelApi,
     PledgeConfirmApi,
@@ -32,6 +34,9 @@ api = [
     path("pledges/<int:pledge_id>/payment-method/", PledgePaymentMethodApi.as_view(), name="pledge-payment-method"),
     path("pledges/<int:pledge_id>/refund/", PledgeRefundApi.as_view(), name="pledge-refund"),
     path("webhooks/stripe/", StripeWebhookApi.as_view(), name="stripe-webhook"),
+    path("campaigns/<int:campaign_id>/updates/", UpdateListCreateApi.as_view(), name="update-list"),
+    path("campaigns/<int:campaign_id>/updates/<int:update_id>/", UpdateDetailApi.as_view(), name="update-detail"),
+    path("campaigns/<int:campaign_id>/remind/", RemindApi.as_view(), name="campaign-remind"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
 ]
@@ -39,5 +44,6 @@ api = [
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("api/", include(api)),
+    path("unsubscribe/<str:token>/", unsubscribe_view, name="unsubscribe"),
     path("admin/", admin.site.urls),
 ]

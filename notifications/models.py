@@ -8,12 +8,17 @@ class Notification(models.Model):
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
     key = models.CharField(max_length=200, unique=True)
     kind = models.CharField(max_length=40)
+    # Ids of the objects the e-mail is about (pledge_id, campaign_id, ...), rendered when sent.
+    params = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["kind", "created_at"])]
+        indexes = [
+            models.Index(fields=["kind", "created_at"]),
+            models.Index(fields=["id"], condition=models.Q(sent_at__isnull=True), name="notification_unsent"),
+        ]
 
     def __str__(self) -> str:
         return self.key

@@ -20,6 +20,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from campaigns.models import Campaign
+from notifications.services import PAYMENT_FAILED, notify
 from pledges.models import Charge, Pledge
 from pledges.payments import ChargeResult, get_gateway
 from pledges.payments.money import to_minor_units
@@ -135,14 +136,13 @@ def charge_record_result(*, charge_id: int, result: ChargeResult, now: datetime 
         charge.failure_code = result.failure_code or ""
         charge.failure_message = result.failure_message or ""
         if pledge.state in COLLECTABLE:
-            first_failure = pledge.state == Pledge.State.ACTIVE
             pledge.state = Pledge.State.ERRORED
             pledge.errored_at = pledge.errored_at or now
             pledge.next_retry_at = now + settings.ERRORED_PLEDGE_RETRY_INTERVAL
             pledge.save(update_fields=["state", "errored_at", "next_retry_at", "updated_at"])
-            from pledges.notifications import notify_payment_failed
-
-            transaction.on_commit(lambda: notify_payment_failed(pledge_id=pledge.pk, first=first_failure))
+            # One e-mail per failed attempt: the first, then every retry (48 h apart) until fixed or dropped.
+            notify(recipient_id=pledge.backer_id, kind=PAYMENT_FAILED, key=f"{PAYMENT_FAILED}:{charge.pk}",
+                   pledge_id=pledge.pk)
     charge.save()
     return charge
 

@@ -21,6 +21,14 @@ from accounts.models import PaymentCustomer
 from campaigns.models import Campaign
 from campaigns.money import validate_amount
 from config.errors import Conflict, InvalidInput, NotAllowed, PaymentFailed, ServiceUnavailable
+from notifications.services import (
+    CAMPAIGN_FUNDED,
+    PLEDGE_CANCELED,
+    PLEDGE_CHANGED,
+    PLEDGE_CONFIRMED,
+    notify_campaign_later,
+    notify_pledge,
+)
 from pledges.models import Pledge
 from pledges.payments import CardDeclined, ProviderUnavailable, SetupResult, get_gateway
 from rewards.models import RewardTier
@@ -70,7 +78,8 @@ def _move_totals(*, campaign_id: int, now: datetime, amount: Decimal, backers: i
     if not moved:
         raise Conflict("This campaign is not taking pledges any more.", code="campaign_closed")
     # The goal is crossed exactly once: the first transaction to see it wins the UPDATE.
-    Campaign.objects.filter(pk=campaign_id, funded_at__isnull=True, pledged__gte=F("goal")).update(funded_at=now)
+    if Campaign.objects.filter(pk=campaign_id, funded_at__isnull=True, pledged__gte=F("goal")).update(funded_at=now):
+        notify_campaign_later(campaign_id, CAMPAIGN_FUNDED)
 
 
 def _require_open(campaign_id: int, now: datetime) -> None:
@@ -164,6 +173,7 @@ def pledge_create(
             )
             if active:
                 _move_totals(campaign_id=campaign.pk, now=now, amount=amount, backers=1)
+                notify_pledge(pledge, PLEDGE_CONFIRMED)
             else:
                 _require_open(campaign.pk, now)
     except IntegrityError as error:
@@ -203,6 +213,7 @@ def pledge_activate_from_setup(*, pledge: Pledge, payment_method_id: str | None,
     pledge.expires_at = None
     pledge.activated_at = now
     pledge.save(update_fields=["state", "payment_method_id", "expires_at", "activated_at", "updated_at"])
+    notify_pledge(pledge, PLEDGE_CONFIRMED)
     return pledge
 
 
@@ -227,9 +238,12 @@ def pledge_update(
         _move_totals(campaign_id=campaign.pk, now=now, amount=new_amount - pledge.amount, backers=0)
     else:
         _require_open(campaign.pk, now)
+    changed = (new_amount, reward) != (pledge.amount, pledge.reward)
     pledge.amount = new_amount
     pledge.reward = reward
     pledge.save(update_fields=["amount", "reward", "updated_at"])
+    if changed and pledge.state == Pledge.State.ACTIVE:
+        notify_pledge(pledge, PLEDGE_CHANGED, version=pledge.updated_at.isoformat())
     return pledge
 
 
@@ -246,10 +260,13 @@ def pledge_cancel(*, pledge: Pledge, now: datetime | None = None) -> Pledge:
         _require_open(pledge.campaign_id, now)
     if pledge.reward_id:
         tier_release(reward_id=pledge.reward_id)
+    was_active = pledge.state == Pledge.State.ACTIVE
     pledge.state = Pledge.State.CANCELED
     pledge.end_reason = Pledge.EndReason.BACKER
     pledge.ended_at = now
     pledge.save(update_fields=["state", "end_reason", "ended_at", "updated_at"])
+    if was_active:
+        notify_pledge(pledge, PLEDGE_CANCELED)
     return pledge
 
 

@@ -9,7 +9,6 @@ from celery import shared_task
 from campaigns.services import campaign_close, campaigns_due_for_close
 from pledges import collection
 from pledges.models import Pledge
-from pledges.notifications import payment_failed_email
 from pledges.payments import ProviderUnavailable
 from pledges.services import pledges_expire_pending
 
@@ -65,12 +64,3 @@ def collection_sweep() -> dict[str, int]:
     for pledge_id in sorted(set(left) | set(retry)):
         collect_pledge.delay(pledge_id)
     return {"requeued": len(left), "retried": len(retry), "dropped": dropped}
-
-
-@shared_task(acks_late=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
-def send_payment_failed_email(pledge_id: int) -> bool:
-    pledge = Pledge.objects.select_related("backer", "campaign").get(pk=pledge_id)
-    if pledge.state != Pledge.State.ERRORED:
-        return False
-    payment_failed_email(pledge)
-    return True

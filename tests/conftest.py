@@ -22,6 +22,17 @@ from tests import factories
 ROOT = Path(__file__).resolve().parent.parent
 
 
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """TEST_DB_SUFFIX gives a run its own test database (with its own REDIS_URL db), so two
+    pytest runs on one machine do not flush each other's tables."""
+    suffix = os.environ.get("TEST_DB_SUFFIX")
+    if suffix:
+        from pytest_django.fixtures import _set_suffix_to_test_databases
+
+        _set_suffix_to_test_databases(suffix)
+
+
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     # PBKDF2 costs ~0.2 s per user; hundreds of backers are built per test run.

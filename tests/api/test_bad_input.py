@@ -817,6 +817,7 @@ def test_a_canceled_campaign_cannot_be_launched_canceled_or_edited(creator, camp
         {"deadline": "__LATER__"},
         {"funding_model": "flexible"},
         {"title": "Renamed", "goal": "1.00"},
+        {"deadline": None},
     ],
     ids=repr,
 )
@@ -847,7 +848,17 @@ def test_the_words_of_a_live_campaign_may_change(creator, campaign):
 
 @pytest.mark.parametrize(
     ("field", "value"),
-    [("goal", "abc"), ("goal", "-1"), ("currency", "XXX"), ("deadline", "soon"), ("title", None), ("title", "")],
+    [
+        ("goal", "abc"),
+        ("goal", "-1"),
+        ("goal", "0.001"),
+        ("currency", "XXX"),
+        ("deadline", "soon"),
+        ("deadline", "2000-01-01T00:00:00Z"),
+        ("funding_model", "bogus"),
+        ("title", None),
+        ("title", ""),
+    ],
 )
 def test_patching_a_draft_with_bad_values_changes_nothing(creator, field, value):
     draft = factories.draft_campaign(creator=creator)
@@ -856,6 +867,18 @@ def test_patching_a_draft_with_bad_values_changes_nothing(creator, field, value)
     response = client_as(creator).patch(f"/api/campaigns/{draft.pk}/", {field: value}, format="json")
 
     assert_error(response, 400)
+    assert money_snapshot(draft) == before
+
+
+def test_a_draft_cannot_change_currency_while_it_has_rewards(creator):
+    draft = factories.draft_campaign(creator=creator)
+    client = client_as(creator)
+    assert client.post(f"/api/campaigns/{draft.pk}/rewards/", _reward_body(), format="json").status_code == 201
+    before = money_snapshot(draft)
+
+    response = client.patch(f"/api/campaigns/{draft.pk}/", {"currency": "JPY"}, format="json")
+
+    assert_error(response, 409, code="currency_has_rewards")
     assert money_snapshot(draft) == before
 
 

@@ -6,6 +6,7 @@ from django.db import connection
 
 from campaigns.models import Campaign
 from campaigns.services import campaign_close, campaigns_due_for_close
+from config.queue import queued
 from pledges.models import Charge, Pledge
 from pledges.payments import get_gateway
 from pledges.payments.testing import payment_intents_of
@@ -28,7 +29,11 @@ def test_all_or_nothing_campaign_that_met_its_goal_closes_successful_and_starts_
 
     assert closed.state == Campaign.State.SUCCESSFUL
     assert closed.closed_at is not None
-    assert len(callbacks) == 1  # collect_campaign, enqueued only once the close commits
+    # Enqueued only once the close commits: the collection, and the e-mails to creator and backers.
+    assert queued(callbacks) == [
+        ("pledges.tasks.collect_campaign", (campaign.pk,)),
+        ("notifications.tasks.fan_out_campaign_notification", (campaign.pk, "campaign_successful")),
+    ]
     assert set(campaign.pledges.values_list("state", flat=True)) == {"active"}
 
 
@@ -41,7 +46,9 @@ def test_goal_missed_fails_releases_every_pledge_and_touches_no_card(django_capt
         closed = campaign_close(campaign_id=campaign.pk)
 
     assert closed.state == Campaign.State.FAILED
-    assert callbacks == []
+    assert queued(callbacks) == [
+        ("notifications.tasks.fan_out_campaign_notification", (campaign.pk, "campaign_failed")),
+    ]
     assert set(campaign.pledges.values_list("state", flat=True)) == {"released"}
     assert not Charge.objects.exists()
     for pledge in pledges:
@@ -72,7 +79,7 @@ def test_closing_twice_changes_nothing_more(django_capture_on_commit_callbacks):
 
     assert first.state == Campaign.State.SUCCESSFUL
     assert second is None
-    assert len(callbacks) == 1
+    assert [name for name, _ in queued(callbacks)].count("pledges.tasks.collect_campaign") == 1
     assert campaigns_due_for_close() == []
 
 

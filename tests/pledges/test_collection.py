@@ -9,12 +9,14 @@ from django.utils import timezone
 
 from campaigns.models import Campaign
 from campaigns.services import campaign_close
+from config.queue import queued
+from notifications.models import Notification
+from notifications.services import notifications_send
 from pledges import collection
 from pledges.models import Charge, Pledge
 from pledges.payments import get_gateway
 from pledges.payments.money import to_minor_units
 from pledges.payments.testing import succeeded_payment_intents
-from pledges.tasks import send_payment_failed_email
 from tests import factories
 from tests.conftest import client_for
 from tests.pledges.helpers import back, end
@@ -120,15 +122,18 @@ def test_a_declined_card_errors_the_pledge_and_tells_the_backer(closed, django_c
     pledge.refresh_from_db()
     assert pledge.state == Pledge.State.ERRORED
     assert pledge.next_retry_at == pledge.errored_at + timedelta(hours=48)
-    assert len(callbacks) == 1
+    assert queued(callbacks) == [("notifications.tasks.send_notifications", ())]  # after the commit
     assert Campaign.objects.get(pk=campaign.pk).collected == Decimal("0")
+    assert Notification.objects.get(kind="payment_failed").recipient == pledge.backer
 
-    assert send_payment_failed_email(pledge.pk) is True
-    [message] = mail.outbox
+    mail.outbox.clear()
+    assert notifications_send() == 2  # "you're a backer" from the pledge, then this one
+    [message] = [m for m in mail.outbox if "didn't go through" in m.subject]
     assert message.to == [pledge.backer.email]
     assert "10.00 USD" in message.body
     assert f"/api/pledges/{pledge.pk}/payment-method/" in message.body
     assert message.alternatives[0][1] == "text/html"
+    assert notifications_send() == 0
 
 
 def test_a_card_needing_authentication_off_session_errors_the_pledge(closed, django_capture_on_commit_callbacks):

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from campaigns.models import Campaign
 from campaigns.services import campaign_close
+from config.queue import queued
 from pledges import collection
 from pledges.models import Charge, Pledge, WebhookEvent
 from pledges.services import pledge_create
@@ -142,7 +143,7 @@ def test_payment_failed_errors_the_pledge(client, processing_charge, django_capt
 
     assert Charge.objects.get(pk=processing_charge.pk).state == Charge.State.FAILED
     assert Pledge.objects.get(pk=processing_charge.pledge_id).state == Pledge.State.ERRORED
-    assert len(callbacks) == 1  # the payment-failed e-mail
+    assert queued(callbacks) == [("notifications.tasks.send_notifications", ())]  # the payment-failed e-mail
 
 
 def test_charge_refunded_marks_the_pledge_refunded_once(client, processing_charge):

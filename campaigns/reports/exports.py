@@ -1,0 +1,201 @@
+"""Exports built in the background: an ExportJob row, a Celery task, a file under MEDIA_ROOT/exports/.
+
+A report with more rows than ``EXPORT_ASYNC_THRESHOLD`` (or any report asked for
+with ``?async=1``) is not streamed in the request: an ExportJob is written and
+``campaigns.tasks.build_export`` is enqueued once that row is committed. The task
+holds a PostgreSQL advisory lock on the job while it writes, so a redelivered or
+re-swept message never builds one job twice at the same time; a job found done is
+left alone, a job found running (its worker died) is built again from scratch. The
+file is written under a ``.part`` name and renamed when complete, so a download
+never sees half a file. ``rows_done`` is updated as rows are written; the
+requester is e-mailed a download link when the job is done.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import time
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.mail import send_mail
+from django.db import connection, transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from campaigns.models import Campaign, ExportJob
+from campaigns.reports.backers import BackerFilters, backer_report
+from campaigns.reports.platform import campaigns_for_report, platform_report
+from campaigns.reports.writers import Report, write_csv, write_xlsx
+
+log = logging.getLogger(__name__)
+
+FORMATS = ("csv", "xlsx")
+# Two-key advisory locks live in their own key space, apart from collection's one-key locks.
+_LOCK_NAMESPACE = 0x45585054  # "EXPT"
+# Seconds between two progress writes to the job row.
+PROGRESS_INTERVAL = 0.25
+# A job still queued or running this long after it was asked for is enqueued again by the sweep.
+LEFT_BEHIND_AFTER = timedelta(minutes=10)
+
+
+def export_goes_async(*, rows: int, forced: bool | None) -> bool:
+    """``forced`` is the ``?async=`` flag: True, False, or None to decide by size."""
+    if forced is not None:
+        return forced
+    return rows > settings.EXPORT_ASYNC_THRESHOLD
+
+
+@transaction.atomic
+def export_create(
+    *,
+    requested_by: AbstractBaseUser,
+    kind: str,
+    format: str = "csv",
+    campaign: Campaign | None = None,
+    filters: dict | None = None,
+    rows_total: int = 0,
+) -> ExportJob:
+    """Queue a report; the task is enqueued only once the job row is committed."""
+    from campaigns.tasks import build_export
+
+    if format not in FORMATS:
+        raise ValueError(f"unknown export format {format!r}")
+    job = ExportJob.objects.create(
+        requested_by=requested_by,
+        kind=kind,
+        format=format,
+        campaign=campaign,
+        filters=filters or {},
+        rows_total=rows_total,
+    )
+    transaction.on_commit(lambda: build_export.delay(job.pk))
+    return job
+
+
+def export_report(job: ExportJob) -> Report:
+    if job.kind == ExportJob.Kind.BACKERS:
+        return backer_report(job.campaign, BackerFilters.from_json(job.filters))
+    return platform_report(campaigns_for_report(tuple(job.filters.get("states") or ())))
+
+
+def export_path(job: ExportJob) -> Path | None:
+    """The finished file, if there is one."""
+    if job.state != ExportJob.State.DONE or not job.file:
+        return None
+    path = Path(settings.MEDIA_ROOT) / job.file
+    return path if path.is_file() else None
+
+
+def export_download_url(job: ExportJob) -> str:
+    return settings.SITE_URL.rstrip("/") + reverse("export-download", args=[job.pk])
+
+
+@contextmanager
+def _job_lock(job_id: int):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [_LOCK_NAMESPACE, job_id])
+        locked = cursor.fetchone()[0]
+    try:
+        yield locked
+    finally:
+        if locked:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [_LOCK_NAMESPACE, job_id])
+
+
+def _progress_recorder(job_id: int):
+    last = 0.0
+
+    def record(done: int) -> None:
+        nonlocal last
+        now = time.monotonic()
+        if now - last >= PROGRESS_INTERVAL:
+            ExportJob.objects.filter(pk=job_id).update(rows_done=done)
+            last = now
+
+    return record
+
+
+def export_build(*, job_id: int, now: datetime | None = None) -> ExportJob | None:
+    """Write the job's file. Returns the job once done (or failed); None if another worker has it.
+
+    Returns the job untouched when it was done already, so a repeated message is harmless.
+    """
+    with _job_lock(job_id) as locked:
+        if not locked:
+            return None
+        job = ExportJob.objects.select_related("campaign", "requested_by").filter(pk=job_id).first()
+        if job is None or job.state in (ExportJob.State.DONE, ExportJob.State.FAILED):
+            return job
+        report = export_report(job)
+        ExportJob.objects.filter(pk=job.pk).update(
+            state=ExportJob.State.RUNNING, rows_total=report.rows_total, rows_done=0, error=""
+        )
+        relative = Path("exports") / str(job.pk) / f"{report.name}.{job.format}"
+        target = Path(settings.MEDIA_ROOT) / relative
+        # A worker that died mid-build left its part file here: start afresh.
+        shutil.rmtree(target.parent, ignore_errors=True)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        part = target.with_name(target.name + ".part")
+        progress = _progress_recorder(job.pk)
+        try:
+            if job.format == "xlsx":
+                with open(part, "wb") as out:
+                    write_xlsx(report, out, progress)
+            else:
+                with open(part, "w", newline="", encoding="utf-8") as out:
+                    write_csv(report, out, progress)
+            part.replace(target)
+        except Exception as error:
+            log.exception("export %s failed", job.pk)
+            part.unlink(missing_ok=True)
+            ExportJob.objects.filter(pk=job.pk).update(
+                state=ExportJob.State.FAILED, error=f"{type(error).__name__}: {error}"[:2000], finished_at=now or timezone.now()
+            )
+            raise
+        ExportJob.objects.filter(pk=job.pk).update(
+            state=ExportJob.State.DONE,
+            file=str(relative),
+            rows_done=report.rows_total,
+            finished_at=now or timezone.now(),
+        )
+        job.refresh_from_db()
+        return job
+
+
+def exports_left_behind(*, now: datetime | None = None) -> list[int]:
+    """Jobs a lost message left queued or a dead worker left running."""
+    now = now or timezone.now()
+    return list(
+        ExportJob.objects.filter(
+            state__in=(ExportJob.State.QUEUED, ExportJob.State.RUNNING), created_at__lte=now - LEFT_BEHIND_AFTER
+        )
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
+def export_ready_email(job: ExportJob) -> None:
+    user = job.requested_by
+    if not user.email:
+        return
+    what = (
+        f"backer report of “{job.campaign.title}”"
+        if job.kind == ExportJob.Kind.BACKERS and job.campaign
+        else "platform report"
+    )
+    send_mail(
+        subject=f"Your {what} is ready",
+        message=(
+            f"Hello {user.get_username()},\n\n"
+            f"The {what} you asked for is ready ({job.rows_total} rows, {job.format.upper()}).\n\n"
+            f"Download it while signed in as {user.get_username()}:\n{export_download_url(job)}\n"
+        ),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        recipient_list=[user.email],
+    )

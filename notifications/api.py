@@ -1,0 +1,52 @@
+from django.core import signing
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.csrf import csrf_exempt
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.generics import GenericAPIView
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+
+from campaigns.models import Campaign
+from campaigns.selectors import campaigns_visible_to
+from notifications.services import reminder_remove, reminder_set, unsubscribe
+from notifications.unsubscribe import read_unsubscribe_token
+
+
+class ReminderSerializer(serializers.Serializer):
+    campaign = serializers.IntegerField()
+    reminded = serializers.BooleanField()
+
+
+class RemindApi(GenericAPIView):
+    """Ask for (POST) or cancel (DELETE) an e-mail 48 hours before the campaign ends."""
+
+    permission_classes = [IsAuthenticated]
+    serializer_class = ReminderSerializer
+
+    def _campaign(self) -> Campaign:
+        return get_object_or_404(campaigns_visible_to(self.request.user), pk=self.kwargs["campaign_id"])
+
+    @extend_schema(request=None, responses=ReminderSerializer)
+    def post(self, request, campaign_id: int):
+        reminder_set(user=request.user, campaign=self._campaign())
+        return Response({"campaign": campaign_id, "reminded": True})
+
+    @extend_schema(request=None, responses=ReminderSerializer)
+    def delete(self, request, campaign_id: int):
+        reminder_remove(user=request.user, campaign=self._campaign())
+        return Response({"campaign": campaign_id, "reminded": False})
+
+
+@csrf_exempt  # the signed token is the credential; mail clients POST here for one-click (RFC 8058)
+def unsubscribe_view(request, token: str):
+    """GET shows a confirmation button (link scanners only GET); POST unsubscribes."""
+    try:
+        user_id, campaign_id = read_unsubscribe_token(token)
+    except signing.BadSignature:
+        return render(request, "notifications/unsubscribe.html", {"invalid": True}, status=400)
+    campaign = Campaign.objects.filter(pk=campaign_id).first() if campaign_id else None
+    done = request.method == "POST"
+    if done:
+        unsubscribe(user_id=user_id, campaign_id=campaign_id)
+    return render(request, "notifications/unsubscribe.html", {"campaign": campaign, "done": done})

@@ -1,0 +1,203 @@
+"""Platform notifications: each is a row with a unique key, written in the transaction of
+the event that caused it, and sent once by the drain after that transaction commits."""
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from campaigns.models import Campaign
+from config.queue import enqueue_on_commit
+from notifications.mail import build_email, drain, platform_unsubscribe_url, render_email
+from notifications.models import Notification, Reminder, Unsubscription
+from pledges.models import Pledge
+
+User = get_user_model()
+
+# Kinds, and the e-mail template each renders with.
+PLEDGE_CONFIRMED = "pledge_confirmed"
+PLEDGE_CHANGED = "pledge_changed"
+PLEDGE_CANCELED = "pledge_canceled"
+CAMPAIGN_FUNDED = "campaign_funded"
+CAMPAIGN_SUCCESSFUL = "campaign_successful"
+CAMPAIGN_FAILED = "campaign_failed"
+PAYMENT_FAILED = "payment_failed"
+ENDING_SOON = "ending_soon"
+CREATOR_DIGEST = "creator_digest"
+
+CAMPAIGN_WIDE = (CAMPAIGN_FUNDED, CAMPAIGN_SUCCESSFUL, CAMPAIGN_FAILED, ENDING_SOON)
+BATCH = 1000
+ENDING_SOON_WINDOW = timedelta(hours=48)
+
+
+def _schedule_drain() -> None:
+    from notifications.tasks import send_notifications
+
+    enqueue_on_commit(send_notifications)
+
+
+def notify(*, recipient_id: int, kind: str, key: str, **params: int | str) -> None:
+    """Record one notification in the caller's transaction; it is sent after the commit, once."""
+    try:
+        with transaction.atomic():
+            Notification.objects.create(recipient_id=recipient_id, kind=kind, key=key, params=params)
+    except IntegrityError:
+        return  # this event was notified already
+    _schedule_drain()
+
+
+def notify_pledge(pledge: Pledge, kind: str, *, version: str = "") -> None:
+    key = f"{kind}:{pledge.pk}" + (f":{version}" if version else "")
+    notify(recipient_id=pledge.backer_id, kind=kind, key=key, pledge_id=pledge.pk)
+
+
+def notify_campaign_later(campaign_id: int, kind: str) -> None:
+    """A campaign-wide event reaches the creator and every backer: fanned out by a task after commit."""
+    from notifications.tasks import fan_out_campaign_notification
+
+    enqueue_on_commit(fan_out_campaign_notification, campaign_id, kind)
+
+
+def _campaign_audience(campaign: Campaign, kind: str) -> Iterable[int]:
+    states = {
+        CAMPAIGN_FUNDED: (Pledge.State.ACTIVE,),
+        CAMPAIGN_SUCCESSFUL: (Pledge.State.ACTIVE, Pledge.State.COLLECTED, Pledge.State.ERRORED),
+        CAMPAIGN_FAILED: (Pledge.State.RELEASED,),
+        ENDING_SOON: (Pledge.State.ACTIVE, Pledge.State.PENDING),
+    }[kind]
+    backers = Pledge.objects.filter(campaign=campaign, state__in=states).values_list("backer_id", flat=True)
+    yield from backers.order_by("backer_id").iterator(chunk_size=BATCH)
+    if kind == ENDING_SOON:
+        reminded = Reminder.objects.filter(campaign=campaign).exclude(
+            user__pledges__campaign=campaign, user__pledges__state__in=states
+        )
+        yield from reminded.values_list("user_id", flat=True).iterator(chunk_size=BATCH)
+    else:
+        yield campaign.creator_id
+
+
+def campaign_notification_fan_out(*, campaign_id: int, kind: str) -> int:
+    """Create the rows of a campaign-wide notification in batches; safe to run again."""
+    campaign = Campaign.objects.get(pk=campaign_id)
+    created = 0
+    batch: list[Notification] = []
+    for user_id in _campaign_audience(campaign, kind):
+        batch.append(
+            Notification(recipient_id=user_id, kind=kind, key=f"{kind}:{campaign_id}:{user_id}",
+                         params={"campaign_id": campaign_id})
+        )
+        if len(batch) == BATCH:
+            created += len(Notification.objects.bulk_create(batch, ignore_conflicts=True))
+            batch = []
+    if batch:
+        created += len(Notification.objects.bulk_create(batch, ignore_conflicts=True))
+    return created
+
+
+def _unsent():
+    return Notification.objects.filter(sent_at__isnull=True)
+
+
+def _build(notification: Notification):
+    user = User.objects.get(pk=notification.recipient_id)
+    if not user.email or Unsubscription.objects.filter(user=user, campaign__isnull=True).exists():
+        return None  # nothing to send: the row is still marked, so it is never retried
+    context = _context(notification, user)
+    if context is None:
+        return None
+    unsubscribe = platform_unsubscribe_url(user.pk)
+    subject, text, html = render_email(notification.kind, context, unsubscribe=unsubscribe)
+    return build_email(
+        to=user.email, subject=subject, text=text, html=html,
+        message_id=f"notification-{notification.pk}", unsubscribe=unsubscribe,
+    )
+
+
+def _context(notification: Notification, user) -> dict | None:
+    params = notification.params
+    context = {"user": user, "kind": notification.kind}
+    if "pledge_id" in params:
+        pledge = Pledge.objects.select_related("campaign", "reward").filter(pk=params["pledge_id"]).first()
+        if pledge is None:
+            return None
+        context.update(pledge=pledge, campaign=pledge.campaign, amount=pledge.campaign.money(pledge.amount))
+        if notification.kind == PAYMENT_FAILED:
+            context["fix_url"] = f"{settings.SITE_URL}/api/pledges/{pledge.pk}/payment-method/"
+            context["fix_by"] = (pledge.errored_at or timezone.now()) + settings.ERRORED_PLEDGE_GRACE
+    if "campaign_id" in params:
+        campaign = Campaign.objects.filter(pk=params["campaign_id"]).first()
+        if campaign is None:
+            return None
+        context["campaign"] = campaign
+        context["is_creator"] = campaign.creator_id == user.pk
+        context["goal"] = campaign.money(campaign.goal)
+    if notification.kind == CREATOR_DIGEST:
+        context["since"] = datetime.fromisoformat(params["since"])
+        context["new_pledges"] = params["new_pledges"]
+        context["new_total"] = params["new_total"]
+    context["campaign_url"] = f"{settings.SITE_URL}/campaigns/{context['campaign'].slug}/"
+    return context
+
+
+def notifications_send(*, limit: int = 500) -> int:
+    return drain(_unsent, _build, limit=limit)
+
+
+def reminder_set(*, user, campaign: Campaign) -> Reminder:
+    from config.errors import Conflict
+
+    if campaign.state != Campaign.State.LIVE:
+        raise Conflict("Only a live campaign can be reminded of.", code="campaign_closed")
+    reminder, _ = Reminder.objects.get_or_create(user=user, campaign=campaign)
+    return reminder
+
+
+def reminder_remove(*, user, campaign: Campaign) -> None:
+    Reminder.objects.filter(user=user, campaign=campaign).delete()
+
+
+def campaigns_ending_soon(*, now: datetime | None = None) -> list[int]:
+    now = now or timezone.now()
+    return list(
+        Campaign.objects.filter(
+            state=Campaign.State.LIVE, deadline__gt=now, deadline__lte=now + ENDING_SOON_WINDOW
+        ).values_list("pk", flat=True)
+    )
+
+
+def creator_digests(*, now: datetime | None = None) -> int:
+    """One e-mail per live campaign with new pledges in the last day, at most one per campaign a day."""
+    now = now or timezone.now()
+    since = now - timedelta(days=1)
+    rows = (
+        Campaign.objects.filter(state=Campaign.State.LIVE)
+        .annotate(new=Count("pledges", filter=Q(pledges__activated_at__gt=since, pledges__activated_at__lte=now)))
+        .filter(new__gt=0)
+    )
+    count = 0
+    with transaction.atomic():
+        for campaign in rows:
+            new_total = sum(
+                Pledge.objects.filter(campaign=campaign, activated_at__gt=since, activated_at__lte=now).values_list(
+                    "amount", flat=True
+                )
+            )
+            notify(
+                recipient_id=campaign.creator_id, kind=CREATOR_DIGEST,
+                key=f"{CREATOR_DIGEST}:{campaign.pk}:{now.date().isoformat()}", campaign_id=campaign.pk,
+                since=since.isoformat(), new_pledges=campaign.new, new_total=str(campaign.money(new_total)),
+            )
+            count += 1
+    return count
+
+
+def unsubscribe(*, user_id: int, campaign_id: int | None) -> None:
+    try:
+        with transaction.atomic():
+            Unsubscription.objects.create(user_id=user_id, campaign_id=campaign_id)
+    except IntegrityError:
+        pass
