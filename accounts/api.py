@@ -15,25 +15,25 @@ class RegisterApi(APIView):
     authentication_classes: list = []
     throttle_classes = [AnonRateThrottle]
 
-    class InputSerializer(serializers.Serializer):
+    class RegisterInputSerializer(serializers.Serializer):
         username = serializers.RegexField(r"^[\w.@+-]+\Z", max_length=150)
-        email = serializers.EmailField()
+        email = serializers.EmailField(max_length=254)
         password = serializers.CharField(write_only=True, max_length=128)
 
-    class OutputSerializer(serializers.Serializer):
+    class RegisterOutputSerializer(serializers.Serializer):
         id = serializers.IntegerField()
         username = serializers.CharField()
         token = serializers.CharField()
 
-    @extend_schema(request=InputSerializer, responses={201: OutputSerializer})
+    @extend_schema(request=RegisterInputSerializer, responses={201: RegisterOutputSerializer})
     def post(self, request):
-        data = self.InputSerializer(data=request.data)
+        data = self.RegisterInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         try:
             user, token = user_register(**data.validated_data)
         except DjangoValidationError as error:  # from the password validators
             raise serializers.ValidationError({"password": error.messages}) from error
-        body = self.OutputSerializer({"id": user.id, "username": user.username, "token": token}).data
+        body = self.RegisterOutputSerializer({"id": user.id, "username": user.username, "token": token}).data
         return Response(body, status=status.HTTP_201_CREATED)
 
 
@@ -42,16 +42,16 @@ class TokenApi(APIView):
     authentication_classes: list = []
     throttle_classes = [AnonRateThrottle]
 
-    class InputSerializer(serializers.Serializer):
+    class TokenInputSerializer(serializers.Serializer):
         username = serializers.CharField(max_length=150)
         password = serializers.CharField(write_only=True, max_length=128)
 
-    class OutputSerializer(serializers.Serializer):
+    class TokenOutputSerializer(serializers.Serializer):
         token = serializers.CharField()
 
-    @extend_schema(request=InputSerializer, responses={200: OutputSerializer})
+    @extend_schema(request=TokenInputSerializer, responses={200: TokenOutputSerializer})
     def post(self, request):
-        data = self.InputSerializer(data=request.data)
+        data = self.TokenInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         user = authenticate(request, **data.validated_data)
         if user is None:
@@ -59,4 +59,4 @@ class TokenApi(APIView):
                 {"detail": "Unable to log in with the given username and password.", "code": "invalid_credentials"},
                 status=status.HTTP_400_BAD_REQUEST,
             )
-        return Response(self.OutputSerializer({"token": user_token(user=user)}).data)
+        return Response(self.TokenOutputSerializer({"token": user_token(user=user)}).data)

@@ -6,7 +6,8 @@ from django.db.models import F, Q
 
 from campaigns.money import quantize
 
-MONEY = {"max_digits": 14, "decimal_places": 3}
+# 15 integer digits: totals of a million maximal pledges still fit.
+MONEY = {"max_digits": 18, "decimal_places": 3}
 
 
 class Campaign(models.Model):

@@ -7,10 +7,12 @@ never rounded; JSON carries amounts as strings with exactly the currency's decim
 from decimal import Decimal, InvalidOperation
 
 from config.errors import InvalidInput
-from pledges.payments.money import currency_decimal_places
+from pledges.payments.money import currency_decimal_places, currency_exponent
 
-# Above any real campaign (the record is $41.7M); keeps minor units inside int64 easily.
-MAX_AMOUNT = Decimal("99999999999")
+# One pledge is one card payment, and Stripe charges at most 99,999,999 minor units at once.
+MAX_CHARGE_MINOR_UNITS = 99_999_999
+# A goal far above any real campaign (the record raised $41.7M) but well inside the columns.
+MAX_GOAL = Decimal("1000000000")
 
 SUPPORTED_CURRENCIES = (
     "USD",
@@ -46,8 +48,15 @@ def validate_currency(currency: str) -> str:
     return code
 
 
-def validate_amount(amount: Decimal, currency: str, *, field: str = "amount") -> Decimal:
-    """The amount if it is positive, finite, not absurd and fits the currency's minor unit."""
+def max_charge(currency: str) -> Decimal:
+    return Decimal(MAX_CHARGE_MINOR_UNITS).scaleb(-currency_exponent(currency))
+
+
+def validate_amount(
+    amount: Decimal, currency: str, *, field: str = "amount", maximum: Decimal | None = None
+) -> Decimal:
+    """The amount if it is positive, finite, at most ``maximum`` (default: one card payment)
+    and exact in the currency's minor unit."""
     try:
         finite = amount.is_finite()
     except (AttributeError, InvalidOperation):
@@ -56,8 +65,11 @@ def validate_amount(amount: Decimal, currency: str, *, field: str = "amount") ->
         raise InvalidInput(f"{field} must be a number.", code=f"invalid_{field}")
     if amount <= 0:
         raise InvalidInput(f"{field} must be greater than zero.", code=f"invalid_{field}")
-    if amount > MAX_AMOUNT:
-        raise InvalidInput(f"{field} is too large.", code=f"invalid_{field}")
+    maximum = max_charge(currency) if maximum is None else maximum
+    if amount > maximum:
+        raise InvalidInput(
+            f"{field} is too large: at most {quantize(maximum, currency)} {currency}.", code=f"invalid_{field}"
+        )
     places = currency_decimal_places(currency)
     if amount != quantize(amount, currency):
         raise InvalidInput(

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from campaigns.models import Campaign
-from campaigns.money import validate_amount, validate_currency
+from campaigns.money import MAX_GOAL, validate_amount, validate_currency
 from config.errors import Conflict, InvalidInput
 from config.queue import enqueue_on_commit
 
@@ -39,7 +39,7 @@ def campaign_create(
     funding_model: str = Campaign.FundingModel.ALL_OR_NOTHING,
 ) -> Campaign:
     currency = validate_currency(currency)
-    goal = validate_amount(goal, currency, field="goal")
+    goal = validate_amount(goal, currency, field="goal", maximum=MAX_GOAL)
     _check_deadline_future(deadline, timezone.now())
     if funding_model not in Campaign.FundingModel.values:
         raise InvalidInput("Unknown funding model.", code="invalid_funding_model")
@@ -69,10 +69,10 @@ def campaign_update(
     """Edit a campaign. A draft is editable; once live only the words may change."""
     campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
     fixed = {"goal": goal, "currency": currency, "funding_model": funding_model}
-    if deadline is not _UNSET:
-        fixed["deadline"] = deadline
     if campaign.state == Campaign.State.LIVE:
         changed = [name for name, value in fixed.items() if value is not None and value != getattr(campaign, name)]
+        if deadline is not _UNSET and deadline != campaign.deadline:
+            changed.append("deadline")
         if changed:
             raise Conflict(f"{', '.join(changed)} cannot change once the campaign is live.", code="campaign_fixed")
     elif campaign.state != Campaign.State.DRAFT:
@@ -83,7 +83,7 @@ def campaign_update(
                 raise Conflict("Remove the rewards before changing the currency.", code="currency_has_rewards")
             campaign.currency = validate_currency(currency)
         if goal is not None:
-            campaign.goal = validate_amount(goal, campaign.currency, field="goal")
+            campaign.goal = validate_amount(goal, campaign.currency, field="goal", maximum=MAX_GOAL)
         if deadline is not _UNSET:
             _check_deadline_future(deadline, timezone.now())
             campaign.deadline = deadline

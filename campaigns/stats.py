@@ -13,7 +13,7 @@ What is counted
 
 The projection (live campaigns only), in the style of the trackers creators use
 (Kicktraq and friends)
-    projected = pledged so far + daily rate × days remaining until the deadline
+    projected = pledged so far + daily rate * days remaining until the deadline
 
     * daily rate: the average pledged per day over the last (up to) 7 *complete*
       UTC days, leaving out the first ``LAUNCH_BUMP_DAYS`` days: most campaigns
@@ -21,7 +21,7 @@ The projection (live campaigns only), in the style of the trackers creators use
       waiting for the launch), and averaging that bump in would overstate the
       rest of the run. Method ``recent_average``.
     * in the first days, before a complete day after the bump exists, the only
-      trend is the bump itself: rate = pledged so far ÷ days since launch (at
+      trend is the bump itself: rate = pledged so far / days since launch (at
       least one day). Method ``since_launch``; it overestimates, so treat early
       projections as rough.
     * the end-of-campaign surge (the last 48 hours often bring as much as a

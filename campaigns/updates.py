@@ -124,9 +124,9 @@ def update_recipients(update: CampaignUpdate) -> QuerySet:
     tier_ids = (
         list(update.tiers.values_list("pk", flat=True)) if update.audience == CampaignUpdate.Audience.TIERS else None
     )
-    opted_out = Unsubscription.objects.filter(
-        Q(campaign_id=update.campaign_id) | Q(campaign__isnull=True)
-    ).values("user_id")
+    opted_out = Unsubscription.objects.filter(Q(campaign_id=update.campaign_id) | Q(campaign__isnull=True)).values(
+        "user_id"
+    )
     return (
         _backers(update.campaign_id, tier_ids)
         .exclude(backer_id__in=opted_out)
@@ -137,16 +137,18 @@ def update_recipients(update: CampaignUpdate) -> QuerySet:
 
 
 def update_deliveries_create(*, update_id: int, batch_size: int = 1000) -> int:
+    """One Delivery per recipient; existing ones are kept (ON CONFLICT DO NOTHING). Returns how many were added."""
     update = CampaignUpdate.objects.get(pk=update_id)
-    created, batch = 0, []
+    deliveries = UpdateDelivery.objects.filter(update_id=update_id)
+    before = deliveries.count()
+    batch: list[UpdateDelivery] = []
     for user_id in update_recipients(update).iterator(chunk_size=batch_size):
         batch.append(UpdateDelivery(update_id=update_id, recipient_id=user_id))
         if len(batch) == batch_size:
-            created += len(UpdateDelivery.objects.bulk_create(batch, ignore_conflicts=True))
+            UpdateDelivery.objects.bulk_create(batch, ignore_conflicts=True)
             batch = []
-    if batch:
-        created += len(UpdateDelivery.objects.bulk_create(batch, ignore_conflicts=True))
-    return created
+    UpdateDelivery.objects.bulk_create(batch, ignore_conflicts=True)
+    return deliveries.count() - before
 
 
 def update_deliveries_send(*, update_id: int, limit: int = SEND_BATCH) -> int:
@@ -158,12 +160,21 @@ def update_deliveries_send(*, update_id: int, limit: int = SEND_BATCH) -> int:
         if not user.email:
             return None
         unsubscribe = unsubscribe_url(user_id=user.pk, campaign_id=update.campaign_id)
-        context = {"update": update, "campaign": update.campaign, "user": user, "body_html": html_body,
-                   "campaign_url": f"{settings.SITE_URL}/campaigns/{update.campaign.slug}/"}
+        context = {
+            "update": update,
+            "campaign": update.campaign,
+            "user": user,
+            "body_html": html_body,
+            "campaign_url": f"{settings.SITE_URL}/campaigns/{update.campaign.slug}/",
+        }
         subject, text, html = render_email("update", context, unsubscribe=unsubscribe)
         return build_email(
-            to=user.email, subject=subject, text=text, html=html,
-            message_id=f"update-{update.pk}-{user.pk}", unsubscribe=unsubscribe,
+            to=user.email,
+            subject=subject,
+            text=text,
+            html=html,
+            message_id=f"update-{update.pk}-{user.pk}",
+            unsubscribe=unsubscribe,
         )
 
     sent = drain(
@@ -179,9 +190,7 @@ def update_deliveries_send(*, update_id: int, limit: int = SEND_BATCH) -> int:
 
 
 def updates_with_unsent_deliveries() -> list[int]:
-    return list(
-        UpdateDelivery.objects.filter(sent_at__isnull=True).values_list("update_id", flat=True).distinct()
-    )
+    return list(UpdateDelivery.objects.filter(sent_at__isnull=True).values_list("update_id", flat=True).distinct())
 
 
 def updates_without_deliveries(*, older_than: timedelta = timedelta(minutes=1)) -> list[int]:

@@ -32,7 +32,7 @@ class MoneyField(serializers.Field):
 
 def amount_input(**kwargs) -> serializers.DecimalField:
     """Amounts in requests: a decimal string or number; currency precision is checked by the services."""
-    return serializers.DecimalField(max_digits=14, decimal_places=3, coerce_to_string=True, **kwargs)
+    return serializers.DecimalField(max_digits=18, decimal_places=3, coerce_to_string=True, **kwargs)
 
 
 __all__ = ["MoneyField", "OpenApiTypes", "amount_input"]

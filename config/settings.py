@@ -71,6 +71,13 @@ TEMPLATES = [
     },
 ]
 
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("de", "Deutsch")]
 TIME_ZONE = "UTC"
@@ -124,6 +131,7 @@ CELERY_BEAT_SCHEDULE = {
     "mail-sweep": {"task": "notifications.tasks.mail_sweep", "schedule": 60.0},
     "ending-soon": {"task": "notifications.tasks.ending_soon_sweep", "schedule": 3600.0},
     "creator-digest": {"task": "notifications.tasks.creator_digest", "schedule": crontab(hour=8, minute=0)},
+    "export-sweep": {"task": "campaigns.tasks.export_sweep", "schedule": 300.0},
 }
 
 # --- Payments (Stripe) ---------------------------------------------------------
@@ -140,6 +148,8 @@ CLOSE_SWEEP_INTERVAL = env.int("CLOSE_SWEEP_INTERVAL", default=30)
 ERRORED_PLEDGE_GRACE = timedelta(seconds=env.int("ERRORED_PLEDGE_GRACE", default=7 * 86400))
 PENDING_PLEDGE_TTL = timedelta(seconds=env.int("PENDING_PLEDGE_TTL", default=30 * 60))
 PLATFORM_FEE_PERCENT = Decimal(env.str("PLATFORM_FEE_PERCENT", default="5"))
+# Reports with more rows than this are built by a Celery task (202 + a job to follow), not streamed.
+EXPORT_ASYNC_THRESHOLD = env.int("EXPORT_ASYNC_THRESHOLD", default=5000)
 
 # --- E-mail ----------------------------------------------------------------------
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.filebased.EmailBackend")

@@ -4,6 +4,15 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from accounts.api import RegisterApi, TokenApi
 from campaigns.api import CampaignCancelApi, CampaignDetailApi, CampaignLaunchApi, CampaignListCreateApi
+from campaigns.api_reports import (
+    BackerReportApi,
+    CampaignStatsApi,
+    ExportJobDetailApi,
+    ExportJobDownloadApi,
+    ExportJobListApi,
+    PlatformReportApi,
+    PlatformReportXlsxApi,
+)
 from campaigns.api_updates import UpdateDetailApi, UpdateListCreateApi
 from config.health import healthz
 from notifications.api import RemindApi, unsubscribe_view
@@ -37,6 +46,13 @@ api = [
     path("campaigns/<int:campaign_id>/updates/", UpdateListCreateApi.as_view(), name="update-list"),
     path("campaigns/<int:campaign_id>/updates/<int:update_id>/", UpdateDetailApi.as_view(), name="update-detail"),
     path("campaigns/<int:campaign_id>/remind/", RemindApi.as_view(), name="campaign-remind"),
+    path("campaigns/<int:campaign_id>/backers.csv", BackerReportApi.as_view(), name="campaign-backers"),
+    path("campaigns/<int:campaign_id>/stats/", CampaignStatsApi.as_view(), name="campaign-stats"),
+    path("reports/campaigns.csv", PlatformReportApi.as_view(), name="platform-report"),
+    path("reports/campaigns.xlsx", PlatformReportXlsxApi.as_view(), name="platform-report-xlsx"),
+    path("exports/", ExportJobListApi.as_view(), name="export-list"),
+    path("exports/<int:job_id>/", ExportJobDetailApi.as_view(), name="export-detail"),
+    path("exports/<int:job_id>/download/", ExportJobDownloadApi.as_view(), name="export-download"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
 ]

@@ -81,21 +81,25 @@ def _campaign_audience(campaign: Campaign, kind: str) -> Iterable[int]:
 
 
 def campaign_notification_fan_out(*, campaign_id: int, kind: str) -> int:
-    """Create the rows of a campaign-wide notification in batches; safe to run again."""
+    """Create the rows of a campaign-wide notification in batches; safe to run again. Returns rows added."""
     campaign = Campaign.objects.get(pk=campaign_id)
-    created = 0
+    rows = Notification.objects.filter(kind=kind, params__campaign_id=campaign_id)
+    before = rows.count()
     batch: list[Notification] = []
     for user_id in _campaign_audience(campaign, kind):
         batch.append(
-            Notification(recipient_id=user_id, kind=kind, key=f"{kind}:{campaign_id}:{user_id}",
-                         params={"campaign_id": campaign_id})
+            Notification(
+                recipient_id=user_id,
+                kind=kind,
+                key=f"{kind}:{campaign_id}:{user_id}",
+                params={"campaign_id": campaign_id},
+            )
         )
         if len(batch) == BATCH:
-            created += len(Notification.objects.bulk_create(batch, ignore_conflicts=True))
+            Notification.objects.bulk_create(batch, ignore_conflicts=True)
             batch = []
-    if batch:
-        created += len(Notification.objects.bulk_create(batch, ignore_conflicts=True))
-    return created
+    Notification.objects.bulk_create(batch, ignore_conflicts=True)
+    return rows.count() - before
 
 
 def _unsent():
@@ -112,8 +116,12 @@ def _build(notification: Notification):
     unsubscribe = platform_unsubscribe_url(user.pk)
     subject, text, html = render_email(notification.kind, context, unsubscribe=unsubscribe)
     return build_email(
-        to=user.email, subject=subject, text=text, html=html,
-        message_id=f"notification-{notification.pk}", unsubscribe=unsubscribe,
+        to=user.email,
+        subject=subject,
+        text=text,
+        html=html,
+        message_id=f"notification-{notification.pk}",
+        unsubscribe=unsubscribe,
     )
 
 
@@ -187,9 +195,13 @@ def creator_digests(*, now: datetime | None = None) -> int:
                 )
             )
             notify(
-                recipient_id=campaign.creator_id, kind=CREATOR_DIGEST,
-                key=f"{CREATOR_DIGEST}:{campaign.pk}:{now.date().isoformat()}", campaign_id=campaign.pk,
-                since=since.isoformat(), new_pledges=campaign.new, new_total=str(campaign.money(new_total)),
+                recipient_id=campaign.creator_id,
+                kind=CREATOR_DIGEST,
+                key=f"{CREATOR_DIGEST}:{campaign.pk}:{now.date().isoformat()}",
+                campaign_id=campaign.pk,
+                since=since.isoformat(),
+                new_pledges=campaign.new,
+                new_total=str(campaign.money(new_total)),
             )
             count += 1
     return count

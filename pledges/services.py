@@ -30,7 +30,7 @@ from notifications.services import (
     notify_pledge,
 )
 from pledges.models import Pledge
-from pledges.payments import CardDeclined, ProviderUnavailable, SetupResult, get_gateway
+from pledges.payments import CardDeclined, PaymentError, ProviderUnavailable, SetupResult, get_gateway
 from rewards.models import RewardTier
 from rewards.services import tier_claim, tier_release
 
@@ -114,6 +114,10 @@ def _provider(call, /, **kwargs):
         raise PaymentFailed(error.message or "Your card was declined.", code="card_declined") from error
     except ProviderUnavailable as error:
         raise ServiceUnavailable("The payment provider is not answering; nothing was charged. Try again.") from error
+    except PaymentError as error:  # e.g. an unknown or foreign PaymentMethod id
+        raise InvalidInput(
+            f"The payment method was not accepted: {error.message}", code="invalid_payment_method"
+        ) from error
 
 
 # --- use cases -----------------------------------------------------------------------

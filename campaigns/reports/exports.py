@@ -31,6 +31,7 @@ from campaigns.models import Campaign, ExportJob
 from campaigns.reports.backers import BackerFilters, backer_report
 from campaigns.reports.platform import campaigns_for_report, platform_report
 from campaigns.reports.writers import Report, write_csv, write_xlsx
+from config.queue import enqueue_on_commit
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +74,7 @@ def export_create(
         filters=filters or {},
         rows_total=rows_total,
     )
-    transaction.on_commit(lambda: build_export.delay(job.pk))
+    enqueue_on_commit(build_export, job.pk)
     return job
 
 
@@ -155,7 +156,9 @@ def export_build(*, job_id: int, now: datetime | None = None) -> ExportJob | Non
             log.exception("export %s failed", job.pk)
             part.unlink(missing_ok=True)
             ExportJob.objects.filter(pk=job.pk).update(
-                state=ExportJob.State.FAILED, error=f"{type(error).__name__}: {error}"[:2000], finished_at=now or timezone.now()
+                state=ExportJob.State.FAILED,
+                error=f"{type(error).__name__}: {error}"[:2000],
+                finished_at=now or timezone.now(),
             )
             raise
         ExportJob.objects.filter(pk=job.pk).update(

@@ -1,0 +1,239 @@
+"""Staff run the platform from here. Money and states are read-only: they move only through
+the services (cancel, refund, collect), which the actions call; an edit goes through the
+same service the API uses."""
+
+import shutil
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+
+from campaigns.models import Campaign, CampaignUpdate, ExportJob
+from campaigns.money import quantize
+from campaigns.reports import platform_report
+from campaigns.reports.responses import report_response
+from campaigns.services import campaign_cancel, campaign_update
+from config.errors import DomainError
+from rewards.admin import RewardTierInline
+
+
+def money(amount, currency: str) -> str:
+    return "" if amount is None else f"{quantize(amount, currency)} {currency}"
+
+
+def confirm_action(modeladmin, request, queryset, *, action: str, title: str, question: str, confirm_label: str):
+    """An intermediate page like the delete action's; the action runs when it is posted back."""
+    context = {
+        **modeladmin.admin_site.each_context(request),
+        "title": title,
+        "question": question,
+        "confirm_label": confirm_label,
+        "queryset": queryset,
+        "action": action,
+        "opts": modeladmin.model._meta,
+        "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+    }
+    return TemplateResponse(request, "admin/pledgeboard/confirm_action.html", context)
+
+
+def report_outcome(modeladmin, request, *, done: int, verb: str, failures: list[str]) -> None:
+    if done:
+        modeladmin.message_user(request, f"{done} {verb}.", messages.SUCCESS)
+    for failure in failures[:20]:
+        modeladmin.message_user(request, failure, messages.WARNING)
+    if len(failures) > 20:
+        modeladmin.message_user(request, f"…and {len(failures) - 20} more not changed.", messages.WARNING)
+
+
+class ViewOnlyAdmin(admin.ModelAdmin):
+    """Rows only services write: staff look, search and run actions; nothing is edited by hand."""
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+EDITABLE_WHILE_OPEN = ("title", "description")
+CAMPAIGN_FIELDS = (
+    "title",
+    "slug",
+    "description",
+    "creator",
+    "state",
+    "funding_model",
+    "currency",
+    "goal_amount",
+    "deadline",
+    "launched_at",
+    "funded_at",
+    "closed_at",
+    "canceled_at",
+    "pledged_amount",
+    "backers_count",
+    "collected_amount",
+    "collected_count",
+    "refunded_amount",
+    "reports",
+    "created_at",
+    "updated_at",
+)
+
+
+@admin.register(Campaign)
+class CampaignAdmin(admin.ModelAdmin):
+    list_display = (
+        "title",
+        "creator",
+        "state",
+        "funding_model",
+        "goal_amount",
+        "pledged_amount",
+        "percent",
+        "backers_count",
+        "collected_amount",
+        "deadline",
+    )
+    list_filter = (
+        "state",
+        "funding_model",
+        "currency",
+        ("deadline", admin.DateFieldListFilter),
+        ("launched_at", admin.DateFieldListFilter),
+        ("closed_at", admin.DateFieldListFilter),
+    )
+    search_fields = ("title", "slug", "creator__username", "creator__email")
+    list_select_related = ("creator",)
+    date_hierarchy = "deadline"
+    fields = CAMPAIGN_FIELDS
+    inlines = (RewardTierInline,)
+    actions = ("cancel_campaigns", "export_csv", "export_xlsx")
+    show_full_result_count = False
+
+    def has_add_permission(self, request) -> bool:
+        return False  # creators create campaigns; the admin has no goal/deadline rules of its own
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # a campaign with money on its books is never deleted
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None and obj.state in (Campaign.State.DRAFT, Campaign.State.LIVE):
+            return tuple(f for f in CAMPAIGN_FIELDS if f not in EDITABLE_WHILE_OPEN)
+        return CAMPAIGN_FIELDS
+
+    def save_model(self, request, obj, form, change):
+        changes = {name: form.cleaned_data[name] for name in form.changed_data if name in EDITABLE_WHILE_OPEN}
+        if changes:
+            campaign_update(campaign=obj, **changes)
+
+    @admin.display(description="goal", ordering="goal")
+    def goal_amount(self, campaign: Campaign) -> str:
+        return money(campaign.goal, campaign.currency)
+
+    @admin.display(description="pledged", ordering="pledged")
+    def pledged_amount(self, campaign: Campaign) -> str:
+        return money(campaign.pledged, campaign.currency)
+
+    @admin.display(description="collected", ordering="collected")
+    def collected_amount(self, campaign: Campaign) -> str:
+        return money(campaign.collected, campaign.currency)
+
+    @admin.display(description="refunded", ordering="refunded")
+    def refunded_amount(self, campaign: Campaign) -> str:
+        return money(campaign.refunded, campaign.currency)
+
+    @admin.display(description="funded")
+    def percent(self, campaign: Campaign) -> str:
+        return f"{campaign.percent_funded}%"
+
+    @admin.display(description="reports")
+    def reports(self, campaign: Campaign) -> str:
+        if campaign.pk is None:
+            return ""
+        links = [
+            (reverse("campaign-backers", args=[campaign.pk]), "backer report (CSV)"),
+            (reverse("campaign-stats", args=[campaign.pk]), "funding stats"),
+            (reverse("admin:pledges_pledge_changelist") + f"?campaign__id__exact={campaign.pk}", "pledges"),
+        ]
+        return format_html_join(" · ", '<a href="{}">{}</a>', links)
+
+    @admin.action(description="Cancel the selected campaigns (every pledge is released)", permissions=["change"])
+    def cancel_campaigns(self, request, queryset):
+        if request.POST.get("post") != "yes":
+            return confirm_action(
+                self,
+                request,
+                queryset,
+                action="cancel_campaigns",
+                title="Cancel campaigns",
+                question="Cancel these campaigns? Their pledges are released and no card is charged.",
+                confirm_label="Yes, cancel them",
+            )
+        done, failures = 0, []
+        for campaign in queryset.order_by("pk"):
+            try:
+                campaign_cancel(campaign=campaign)
+                done += 1
+            except DomainError as error:
+                failures.append(f"{campaign}: {error.message}")
+        report_outcome(self, request, done=done, verb="campaign(s) canceled", failures=failures)
+        return None
+
+    @admin.action(description="Export the selected campaigns (platform report, CSV)")
+    def export_csv(self, request, queryset):
+        return report_response(platform_report(queryset), "csv")
+
+    @admin.action(description="Export the selected campaigns (platform report, XLSX)")
+    def export_xlsx(self, request, queryset):
+        return report_response(platform_report(queryset), "xlsx")
+
+
+@admin.register(CampaignUpdate)
+class CampaignUpdateAdmin(ViewOnlyAdmin):
+    list_display = ("title", "campaign", "number", "audience", "published_at", "edited_at", "fanout_finished_at")
+    list_filter = ("audience", ("published_at", admin.DateFieldListFilter))
+    search_fields = ("title", "campaign__title", "author__username")
+    list_select_related = ("campaign",)
+    date_hierarchy = "published_at"
+
+
+@admin.register(ExportJob)
+class ExportJobAdmin(ViewOnlyAdmin):
+    list_display = ("id", "kind", "format", "campaign", "requested_by", "state", "progress", "created_at", "download")
+    list_filter = ("state", "kind", "format", ("created_at", admin.DateFieldListFilter))
+    search_fields = ("requested_by__username", "requested_by__email", "campaign__title")
+    list_select_related = ("campaign", "requested_by")
+    readonly_fields = ("download",)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return request.user.has_perm("campaigns.delete_exportjob")
+
+    @admin.display(description="progress")
+    def progress(self, job: ExportJob) -> str:
+        return f"{job.rows_done}/{job.rows_total}"
+
+    @admin.display(description="file")
+    def download(self, job: ExportJob) -> str:
+        if job.state != ExportJob.State.DONE:
+            return ""
+        return format_html('<a href="{}">download</a>', reverse("export-download", args=[job.pk]))
+
+    def _remove_files(self, jobs) -> None:
+        for job in jobs:
+            shutil.rmtree(Path(settings.MEDIA_ROOT) / "exports" / str(job.pk), ignore_errors=True)
+
+    def delete_model(self, request, obj):
+        self._remove_files([obj])
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        self._remove_files(queryset)
+        super().delete_queryset(request, queryset)
