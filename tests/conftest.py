@@ -164,7 +164,13 @@ class WorkerProcess:
 
 
 @pytest.fixture(scope="session")
-def worker_env(django_db_setup, django_db_blocker) -> dict[str, str]:
+def worker_mail_dir(tmp_path_factory) -> Path:
+    """Where the worker's file e-mail backend writes (one .log file per connection)."""
+    return tmp_path_factory.mktemp("worker-mail")
+
+
+@pytest.fixture(scope="session")
+def worker_env(django_db_setup, django_db_blocker, worker_mail_dir) -> dict[str, str]:
     database = settings.DATABASES["default"]
     url = f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/{database['NAME']}"
     if database.get("PASSWORD"):
@@ -175,6 +181,8 @@ def worker_env(django_db_setup, django_db_blocker) -> dict[str, str]:
         "DATABASE_CONN_MAX_AGE": "0",
         # Sweeps in tests must not wait minutes for work to count as left behind.
         "STALE_CHARGE_AFTER": "1",
+        "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+        "EMAIL_FILE_PATH": str(worker_mail_dir),
         "STRIPE_RATE_LIMIT": os.environ.get("STRIPE_RATE_LIMIT", "200"),
     }
 

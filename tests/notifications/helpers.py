@@ -1,4 +1,5 @@
 import email
+import email.policy
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
@@ -26,5 +27,5 @@ def messages_in(directory: Path) -> list[email.message.Message]:
     for path in sorted(Path(directory).glob("*.log")):
         for chunk in path.read_text().split("-" * 79):
             if chunk.strip():
-                messages.append(email.message_from_string(chunk.strip() + "\n"))
+                messages.append(email.message_from_string(chunk.strip() + "\n", policy=email.policy.default))
     return messages

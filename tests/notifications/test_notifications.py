@@ -43,8 +43,13 @@ def test_pledge_confirmed_changed_and_canceled_each_notify_once():
     assert notifications_send() == 3
     assert notifications_send() == 0
     subjects = sorted(m.subject for m in mail.outbox)
-    assert subjects == sorted([f"You're a backer of {campaign.title}", f"Your pledge to {campaign.title} was changed",
-                               f"Your pledge to {campaign.title} was canceled"])
+    assert subjects == sorted(
+        [
+            f"You're a backer of {campaign.title}",
+            f"Your pledge to {campaign.title} was changed",
+            f"Your pledge to {campaign.title} was canceled",
+        ]
+    )
     assert all(m.to == [pledge.backer.email] and m.alternatives for m in mail.outbox)
 
 
@@ -76,8 +81,9 @@ def test_funded_is_announced_once_to_the_creator_and_the_backers(django_capture_
     assert sum("is funded" in m.subject for m in mail.outbox) == 4
 
 
-@pytest.mark.parametrize(("goal", "kind", "state"), [("10", "campaign_successful", "active"),
-                                                     ("1000", "campaign_failed", "released")])
+@pytest.mark.parametrize(
+    ("goal", "kind", "state"), [("10", "campaign_successful", "active"), ("1000", "campaign_failed", "released")]
+)
 def test_the_end_of_a_campaign_is_announced(goal, kind, state, django_capture_on_commit_callbacks):
     campaign = factories.live_campaign(goal=Decimal(goal))
     pledge = back(campaign, "20")
