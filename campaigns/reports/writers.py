@@ -83,27 +83,33 @@ class _Echo:
 
 
 def csv_chunks(report: Report, progress: Progress | None = None) -> Iterator[str]:
-    """The report as CSV text, a chunk of CHUNK_ROWS rows at a time (for StreamingHttpResponse)."""
+    """The report as CSV text, CHUNK_ROWS rows at a time (for StreamingHttpResponse or a file).
+
+    Sections after the first follow a blank line and a line with their title.
+    ``progress`` is told the number of counted rows written after each chunk.
+    """
     writer = csv.writer(_Echo())
-    done = 0
+    done = reported = 0
     for index, section in enumerate(report.sections):
-        chunk = ["\r\n"] if index else []
-        if index and section.title:
-            chunk.append(writer.writerow([section.title]))
+        chunk = []
+        if index:
+            chunk += ["\r\n", writer.writerow([section.title])]
         chunk.append(writer.writerow(section.header))
+        in_chunk = 0
         for row in section.rows:
             chunk.append(writer.writerow([csv_cell(value) for value in row]))
+            in_chunk += 1
             if section.counted:
                 done += 1
-            if len(chunk) >= CHUNK_ROWS:
+            if in_chunk >= CHUNK_ROWS:
                 yield "".join(chunk)
-                chunk = []
-                if section.counted and progress:
-                    progress(done)
+                chunk, in_chunk = [], 0
+                if progress and done != reported:
+                    progress(reported := done)
         if chunk:
             yield "".join(chunk)
-        if section.counted and progress:
-            progress(done)
+        if progress and done != reported:
+            progress(reported := done)
 
 
 def write_csv(report: Report, out: IO[str], progress: Progress | None = None) -> None:
@@ -116,7 +122,7 @@ def write_xlsx(report: Report, out: IO[bytes] | str, progress: Progress | None =
     from openpyxl import Workbook
 
     workbook = Workbook(write_only=True)
-    done = 0
+    done = reported = 0
     for section in report.sections:
         sheet = workbook.create_sheet(title=section.title[:31])
         sheet.append(section.header)
@@ -125,9 +131,9 @@ def write_xlsx(report: Report, out: IO[bytes] | str, progress: Progress | None =
             if section.counted:
                 done += 1
                 if progress and done % CHUNK_ROWS == 0:
-                    progress(done)
-        if section.counted and progress:
-            progress(done)
+                    progress(reported := done)
+        if progress and done != reported:
+            progress(reported := done)
     workbook.save(out)
 
 

@@ -1,0 +1,228 @@
+import re
+import shutil
+from datetime import timedelta
+from io import BytesIO
+from pathlib import Path
+
+import pytest
+from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+from openpyxl import load_workbook
+from rest_framework.test import APIClient
+
+from campaigns import tasks
+from campaigns.models import ExportJob
+from campaigns.reports import exports, writers
+from tests import factories
+from tests.api.helpers import assert_error
+from tests.conftest import client_for, wait_until
+from tests.notifications.helpers import messages_in
+from tests.pledges.helpers import back
+
+
+@pytest.fixture
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = str(tmp_path)
+    return tmp_path
+
+
+@pytest.fixture
+def campaign(live_campaign):
+    for amount in ("10.00", "20.00", "30.00"):
+        back(live_campaign, amount)
+    return live_campaign
+
+
+def _ask(user, campaign, **params):
+    response = client_for(user).get(f"/api/campaigns/{campaign.pk}/backers.csv", {"async": "1", **params})
+    assert response.status_code == 202, response.content[:300]
+    return ExportJob.objects.get(pk=response.json()["id"])
+
+
+def _sync_csv(user, campaign, **params) -> bytes:
+    response = client_for(user).get(f"/api/campaigns/{campaign.pk}/backers.csv", {"async": "0", **params})
+    return b"".join(response.streaming_content)
+
+
+@pytest.mark.django_db
+def test_a_background_export_is_followed_then_downloaded(campaign, media, staff):
+    creator = campaign.creator
+    job = _ask(creator, campaign, state="active")
+    detail = f"/api/exports/{job.pk}/"
+
+    queued = client_for(creator).get(detail)
+    assert queued.status_code == 200
+    assert (queued.json()["state"], queued.json()["progress"], queued.json()["download_url"]) == ("queued", 0, None)
+    assert queued.json()["filters"] == {"reward": None, "states": ["active"]}
+    assert_error(client_for(creator).get(f"{detail}download/"), 409, code="export_not_ready")
+
+    exports.export_build(job_id=job.pk)
+
+    done = client_for(creator).get(detail).json()
+    assert (done["state"], done["rows_total"], done["rows_done"], done["progress"]) == ("done", 3, 3, 100)
+    assert done["download_url"].endswith(f"/api/exports/{job.pk}/download/")
+    download = client_for(creator).get(f"{detail}download/")
+    assert download.status_code == 200
+    assert download["Content-Type"] == "text/csv; charset=utf-8"
+    assert download["Content-Disposition"] == f'attachment; filename="backers-{campaign.slug}.csv"'
+    assert b"".join(download.streaming_content) == _sync_csv(creator, campaign, state="active")
+    assert client_for(staff).get(f"{detail}download/").status_code == 200
+    job.refresh_from_db()
+    assert (Path(media) / job.file).is_file()
+    assert job.file == f"exports/{job.pk}/backers-{campaign.slug}.csv"
+
+
+@pytest.mark.django_db
+def test_only_the_requester_and_staff_see_an_export(campaign, media, staff):
+    job = _ask(campaign.creator, campaign)
+    exports.export_build(job_id=job.pk)
+    stranger = factories.UserFactory()
+
+    assert_error(client_for(stranger).get(f"/api/exports/{job.pk}/"), 404)
+    assert_error(client_for(stranger).get(f"/api/exports/{job.pk}/download/"), 404)
+    assert client_for(staff).get(f"/api/exports/{job.pk}/").status_code == 200
+    assert [j["id"] for j in client_for(campaign.creator).get("/api/exports/").json()["results"]] == [job.pk]
+    assert client_for(stranger).get("/api/exports/").json()["count"] == 0
+    assert_error(APIClient().get(f"/api/exports/{job.pk}/"), 401)
+
+
+@pytest.mark.django_db
+def test_the_requester_is_emailed_a_link(campaign, media):
+    job = _ask(campaign.creator, campaign)
+    exports.export_build(job_id=job.pk)
+
+    assert tasks.send_export_ready_email(job.pk) is True
+
+    [message] = mail.outbox
+    assert message.to == [campaign.creator.email]
+    assert "backer report" in message.subject and campaign.title in message.subject
+    assert f"/api/exports/{job.pk}/download/" in message.body
+    assert "3 rows" in message.body
+
+
+@pytest.mark.django_db
+def test_progress_is_written_as_rows_go_out(live_campaign, media, monkeypatch):
+    for _ in range(5):
+        back(live_campaign, "10.00")
+    job = _ask(live_campaign.creator, live_campaign)
+    monkeypatch.setattr(exports, "PROGRESS_INTERVAL", 0)
+    monkeypatch.setattr(writers, "CHUNK_ROWS", 2)
+
+    with CaptureQueriesContext(connection) as queries:
+        exports.export_build(job_id=job.pk)
+
+    written = [
+        int(m.group(1))
+        for q in queries.captured_queries
+        if (m := re.search(r'UPDATE "campaigns_exportjob" SET "rows_done" = (\d+) WHERE', q["sql"]))
+    ]
+    assert written == [2, 4, 5]
+    job.refresh_from_db()
+    assert (job.state, job.rows_done, job.rows_total) == ("done", 5, 5)
+
+
+@pytest.mark.django_db
+def test_building_twice_changes_nothing_and_a_dead_worker_s_job_is_built_again(campaign, media):
+    job = _ask(campaign.creator, campaign)
+    exports.export_build(job_id=job.pk)
+    job.refresh_from_db()
+    path = Path(media) / job.file
+    first = path.stat().st_mtime_ns
+
+    again = exports.export_build(job_id=job.pk)
+
+    assert again.state == "done" and path.stat().st_mtime_ns == first
+    # A worker killed mid-build leaves the job running and a part file behind.
+    ExportJob.objects.filter(pk=job.pk).update(state="running", rows_done=1, file="")
+    path.unlink()
+    (path.parent / (path.name + ".part")).write_text("half")
+    rebuilt = exports.export_build(job_id=job.pk)
+    assert rebuilt.state == "done" and rebuilt.rows_done == 3
+    assert path.read_bytes() == _sync_csv(campaign.creator, campaign)
+    assert [p.name for p in path.parent.iterdir()] == [path.name]
+
+
+@pytest.mark.django_db
+def test_a_failed_build_says_why(campaign, media, monkeypatch):
+    job = _ask(campaign.creator, campaign)
+
+    def broken(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(exports, "write_csv", broken)
+    with pytest.raises(OSError):
+        exports.export_build(job_id=job.pk)
+
+    job.refresh_from_db()
+    assert (job.state, job.error) == ("failed", "OSError: disk full")
+    assert job.finished_at is not None
+    assert not list(Path(media).glob("exports/*/*"))
+    assert exports.export_build(job_id=job.pk).state == "failed"  # not retried blindly
+
+
+@pytest.mark.django_db
+def test_a_file_gone_from_disk_is_a_clear_error(campaign, media):
+    job = _ask(campaign.creator, campaign)
+    exports.export_build(job_id=job.pk)
+    shutil.rmtree(Path(media) / "exports")
+
+    assert_error(client_for(campaign.creator).get(f"/api/exports/{job.pk}/download/"), 409, code="export_gone")
+
+
+@pytest.mark.django_db
+def test_the_platform_report_can_be_built_in_the_background_as_xlsx(campaign, media, staff):
+    response = client_for(staff).get("/api/reports/campaigns.xlsx", {"async": "1"})
+    assert response.status_code == 202
+    job = ExportJob.objects.get(pk=response.json()["id"])
+    assert (job.kind, job.format, job.campaign_id) == ("campaigns", "xlsx", None)
+
+    exports.export_build(job_id=job.pk)
+
+    download = client_for(staff).get(f"/api/exports/{job.pk}/download/")
+    workbook = load_workbook(BytesIO(b"".join(download.streaming_content)))
+    ids = [row[0] for row in workbook["Campaigns"].iter_rows(min_row=2, values_only=True)]
+    assert campaign.pk in ids
+
+
+@pytest.mark.django_db
+def test_the_sweep_finds_jobs_a_lost_message_left_behind(campaign):
+    old = _ask(campaign.creator, campaign)
+    new = _ask(campaign.creator, campaign)
+    done = _ask(campaign.creator, campaign)
+    long_ago = timezone.now() - timedelta(minutes=11)
+    ExportJob.objects.filter(pk__in=[old.pk, done.pk]).update(created_at=long_ago)
+    ExportJob.objects.filter(pk=done.pk).update(state="done")
+
+    assert exports.exports_left_behind() == [old.pk]
+    assert new.pk not in exports.exports_left_behind(now=timezone.now())
+
+
+@pytest.mark.celery
+def test_a_worker_builds_the_export_and_emails_the_link(celery_worker, worker_mail_dir, settings):
+    creator = factories.UserFactory()
+    campaign = factories.live_campaign(creator=creator)
+    for amount in ("10.00", "20.00", "30.00", "40.00"):
+        back(campaign, amount)
+    expected = _sync_csv(creator, campaign)
+
+    job = _ask(creator, campaign)
+    try:
+        wait_until(
+            lambda: ExportJob.objects.filter(pk=job.pk, state__in=("done", "failed")).exists(),
+            message="the export to finish",
+        )
+        job.refresh_from_db()
+        assert (job.state, job.error, job.rows_done, job.rows_total) == ("done", "", 4, 4)
+        assert (Path(settings.MEDIA_ROOT) / job.file).read_bytes() == expected
+        download = client_for(creator).get(f"/api/exports/{job.pk}/download/")
+        assert b"".join(download.streaming_content) == expected
+
+        def the_mail():
+            return [m for m in messages_in(worker_mail_dir) if f"/api/exports/{job.pk}/download/" in m.as_string()]
+
+        [message] = wait_until(the_mail, message="the export e-mail")
+        assert message["To"] == creator.email
+    finally:
+        shutil.rmtree(Path(settings.MEDIA_ROOT) / "exports" / str(job.pk), ignore_errors=True)
