@@ -1,0 +1,88 @@
+"""A backer report of 100,000 pledges streams in memory that does not grow with its size.
+
+The pledges are bulk-inserted rows (test data for a read path; making 100k through
+Stripe would take an hour). Peak memory is Python's, traced by tracemalloc, while
+the whole streamed response is consumed; figures for the README come from
+bench/report_memory.py.
+"""
+
+import time
+import tracemalloc
+from decimal import Decimal
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from pledges.models import Pledge
+from rewards.services import reward_create
+from tests import factories
+from tests.conftest import client_for
+
+MB = 1024 * 1024
+
+
+def bulk_pledges(campaign, users, tier) -> None:
+    now = timezone.now()
+    states = (Pledge.State.COLLECTED, Pledge.State.COLLECTED, Pledge.State.ERRORED, Pledge.State.REFUNDED)
+    Pledge.objects.bulk_create(
+        (
+            Pledge(
+                backer=user,
+                campaign=campaign,
+                reward=tier if i % 2 else None,
+                amount=Decimal("25.00") + i % 100,
+                state=states[i % 4],
+                activated_at=now,
+                collected_at=now if i % 4 != 2 else None,
+            )
+            for i, user in enumerate(users)
+        ),
+        batch_size=5000,
+    )
+
+
+def stream(client, campaign) -> tuple[int, int, float]:
+    """(peak traced bytes, rows, seconds) of consuming the whole response."""
+    tracemalloc.start()
+    started = time.monotonic()
+    response = client.get(f"/api/campaigns/{campaign.pk}/backers.csv", {"async": "0"})
+    assert response.status_code == 200
+    rows = 0
+    for chunk in response.streaming_content:
+        rows += chunk.count(b"\n")
+    seconds = time.monotonic() - started
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    return peak, rows - 1, seconds
+
+
+@pytest.mark.django_db
+@pytest.mark.timeout(180)
+def test_a_report_of_100000_pledges_streams_in_bounded_memory():
+    User = get_user_model()
+    creator = factories.UserFactory()
+    small = factories.live_campaign(creator=creator, title="Ten thousand")
+    big = factories.live_campaign(creator=creator, title="A hundred thousand")
+    tier = reward_create(campaign=big, title="=Signed vinyl", minimum=Decimal("25.00"))
+    small_tier = reward_create(campaign=small, title="Poster", minimum=Decimal("25.00"))
+    users = User.objects.bulk_create(
+        (User(username=f"mem{i}", email=f"mem{i}@example.com", password="!") for i in range(100_000)),
+        batch_size=5000,
+    )
+    bulk_pledges(small, users[:10_000], small_tier)
+    bulk_pledges(big, users, tier)
+    client = client_for(creator)
+    stream(client, small)  # warm-up: first-request imports and caches are not the report's
+
+    small_peak, small_rows, small_seconds = stream(client, small)
+    big_peak, big_rows, big_seconds = stream(client, big)
+
+    print(
+        f"\n10k rows: peak {small_peak / MB:.2f} MB in {small_seconds:.1f}s;"
+        f" 100k rows: peak {big_peak / MB:.2f} MB in {big_seconds:.1f}s (traced)"
+    )
+    assert (small_rows, big_rows) == (10_000, 100_000)
+    assert big_peak < 8 * MB
+    # Ten times the rows, not ten times the memory: the same chunks, reused.
+    assert big_peak < small_peak * 1.5 + MB
