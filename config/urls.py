@@ -14,6 +14,7 @@ from campaigns.api_reports import (
     PlatformReportXlsxApi,
 )
 from campaigns.api_updates import UpdateDetailApi, UpdateListCreateApi
+from campaigns.views import campaign_detail, campaign_list
 from config.health import healthz
 from notifications.api import RemindApi, unsubscribe_view
 from pledges.api import (
@@ -58,6 +59,8 @@ api = [
 ]
 
 urlpatterns = [
+    path("", campaign_list, name="home"),
+    path("campaigns/<slug:slug>/", campaign_detail, name="campaign-page"),
     path("healthz", healthz, name="healthz"),
     path("api/", include(api)),
     path("unsubscribe/<str:token>/", unsubscribe_view, name="unsubscribe"),
