@@ -141,8 +141,12 @@ def charge_record_result(*, charge_id: int, result: ChargeResult, now: datetime 
             pledge.next_retry_at = now + settings.ERRORED_PLEDGE_RETRY_INTERVAL
             pledge.save(update_fields=["state", "errored_at", "next_retry_at", "updated_at"])
             # One e-mail per failed attempt: the first, then every retry (48 h apart) until fixed or dropped.
-            notify(recipient_id=pledge.backer_id, kind=PAYMENT_FAILED, key=f"{PAYMENT_FAILED}:{charge.pk}",
-                   pledge_id=pledge.pk)
+            notify(
+                recipient_id=pledge.backer_id,
+                kind=PAYMENT_FAILED,
+                key=f"{PAYMENT_FAILED}:{charge.pk}",
+                pledge_id=pledge.pk,
+            )
     charge.save()
     return charge
 

@@ -20,7 +20,7 @@ from django.utils import timezone
 from accounts.models import PaymentCustomer
 from campaigns.models import Campaign
 from campaigns.money import validate_amount
-from config.errors import Conflict, InvalidInput, NotAllowed, PaymentFailed, ServiceUnavailable
+from config.errors import Conflict, DomainError, InvalidInput, NotAllowed, PaymentFailed, ServiceUnavailable
 from notifications.services import (
     CAMPAIGN_FUNDED,
     PLEDGE_CANCELED,
@@ -181,8 +181,17 @@ def pledge_create(
             else:
                 _require_open(campaign.pk, now)
     except IntegrityError as error:
+        _forget_card(setup)
         raise Conflict(ALREADY_BACKING, code="duplicate_pledge") from error
+    except DomainError:
+        _forget_card(setup)  # sold out or closed while the card was being saved
+        raise
     return pledge
+
+
+def _forget_card(setup: SetupResult) -> None:
+    """A pledge that was refused after its card was saved leaves no usable card behind (best effort)."""
+    get_gateway().cancel_setup_intent(setup.id)
 
 
 def pledge_confirm(*, pledge: Pledge, now: datetime | None = None) -> Pledge:

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from config.errors import DomainError
 from pledges.collection import charge_record_result
 from pledges.models import Charge, Pledge, WebhookEvent
 from pledges.payments import ChargeResult
@@ -107,8 +108,12 @@ def webhook_receive(*, event: dict) -> WebhookEvent | None:
         except IntegrityError:
             return None
         handler = HANDLERS.get(event["type"])
-        applied = handler(event) if handler else False
+        try:
+            with transaction.atomic():
+                applied = handler(event) if handler else False
+        except DomainError as error:  # e.g. the pending pledge expired meanwhile: nothing to redo later
+            applied, stored.error = False, error.message
         stored.status = WebhookEvent.Status.PROCESSED if applied else WebhookEvent.Status.IGNORED
         stored.processed_at = timezone.now()
-        stored.save(update_fields=["status", "processed_at"])
+        stored.save(update_fields=["status", "error", "processed_at"])
     return stored

@@ -236,3 +236,20 @@ def test_localstripe_delivers_payment_intent_succeeded_to_our_endpoint(live_serv
     # We had recorded the success already; the event is stored, and changes nothing.
     assert event.status == WebhookEvent.Status.PROCESSED
     assert Campaign.objects.get(pk=campaign.pk).collected_count == 1
+
+
+def test_setup_succeeded_after_the_deadline_is_acknowledged_and_changes_nothing(client):
+    campaign = factories.live_campaign(goal=Decimal("100.00"))
+    pledge = pledge_create(backer=factories.UserFactory(), campaign_id=campaign.pk, amount=Decimal("20"))
+    end(campaign)  # the card was confirmed too late: the campaign takes no more pledges
+    setup = {"id": pledge.setup_intent_id, "object": "setup_intent", "status": "succeeded"}
+
+    response = deliver(client, event("evt_late_setup", "setup_intent.succeeded", setup))
+
+    assert response.status_code == 200  # a 500 would make Stripe send it again and again
+    stored = WebhookEvent.objects.get(event_id="evt_late_setup")
+    assert stored.status == WebhookEvent.Status.IGNORED
+    assert "not taking pledges" in stored.error
+    assert Pledge.objects.get(pk=pledge.pk).state == Pledge.State.PENDING
+    campaign.refresh_from_db()
+    assert (campaign.pledged, campaign.backers_count) == (Decimal("0.00"), 0)
