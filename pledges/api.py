@@ -5,9 +5,9 @@ from rest_framework import status
 from rest_framework.generics import GenericAPIView, ListAPIView
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle, UserRateThrottle
 
 from config.permissions import IsBackerOrStaffReadOnly
+from config.throttling import PledgeRateThrottle
 from pledges.models import Pledge
 from pledges.payments import InvalidWebhook, get_gateway
 from pledges.serializers import (
@@ -57,11 +57,9 @@ class PledgeListCreateApi(ListAPIView):
     permission_classes = [IsAuthenticated]
     serializer_class = PledgeOutputSerializer
     filterset_class = PledgeFilter
-    throttle_scope = "pledge"
-
     def get_throttles(self):
         if self.request.method == "POST":
-            return [UserRateThrottle(), ScopedRateThrottle()]
+            return [*super().get_throttles(), PledgeRateThrottle()]
         return super().get_throttles()
 
     def get_queryset(self):

@@ -45,6 +45,7 @@ def _no_throttling(settings, request):
     if "throttling" not in request.keywords:
         rest = dict(settings.REST_FRAMEWORK)
         rest["DEFAULT_THROTTLE_CLASSES"] = []
+        rest["DEFAULT_THROTTLE_RATES"] = {**rest["DEFAULT_THROTTLE_RATES"], "pledge": None}
         settings.REST_FRAMEWORK = rest
     from django.core.cache import cache
 
@@ -187,24 +188,20 @@ def worker_env(django_db_setup, django_db_blocker, worker_mail_dir) -> dict[str,
     }
 
 
-@pytest.fixture(scope="session")
-def _celery_worker_session(worker_env, tmp_path_factory):
+@pytest.fixture
+def celery_worker(worker_env, transactional_db, tmp_path) -> WorkerProcess:
+    """A worker process for this test only; the test's data is committed so the worker can see it.
+
+    It is stopped before the test's tables are flushed, and the queue is purged first, so no
+    task of one test ever runs against another test's data.
+    """
     from config.celery_app import app
 
     app.control.purge()
-    worker = WorkerProcess(worker_env, tmp_path_factory.mktemp("celery") / "worker.log")
+    worker = WorkerProcess(worker_env, tmp_path / "worker.log")
     worker.start()
     yield worker
     worker.stop()
-
-
-@pytest.fixture
-def celery_worker(_celery_worker_session, transactional_db) -> WorkerProcess:
-    """A running worker; the test's data is committed so the worker can see it."""
-    worker = _celery_worker_session
-    if worker.process is None or worker.process.poll() is not None:
-        worker.start()
-    return worker
 
 
 def wait_until(predicate, *, timeout: float = 30, interval: float = 0.1, message: str = "condition"):
