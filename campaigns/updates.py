@@ -16,6 +16,7 @@ from django.db.models import Max, Q, QuerySet
 from django.utils import timezone
 
 from campaigns.models import Campaign, CampaignUpdate, UpdateDelivery
+from config.bulk import insert_missing
 from config.errors import Conflict, InvalidInput, NotAllowed
 from config.queue import enqueue_on_commit
 from notifications.mail import build_email, drain, render_email
@@ -136,19 +137,15 @@ def update_recipients(update: CampaignUpdate) -> QuerySet:
     )
 
 
-def update_deliveries_create(*, update_id: int, batch_size: int = 1000) -> int:
-    """One Delivery per recipient; existing ones are kept (ON CONFLICT DO NOTHING). Returns how many were added."""
+def update_deliveries_create(*, update_id: int) -> int:
+    """One Delivery per recipient; a second run adds nobody. Returns how many were added."""
     update = CampaignUpdate.objects.get(pk=update_id)
-    deliveries = UpdateDelivery.objects.filter(update_id=update_id)
-    before = deliveries.count()
-    batch: list[UpdateDelivery] = []
-    for user_id in update_recipients(update).iterator(chunk_size=batch_size):
-        batch.append(UpdateDelivery(update_id=update_id, recipient_id=user_id))
-        if len(batch) == batch_size:
-            UpdateDelivery.objects.bulk_create(batch, ignore_conflicts=True)
-            batch = []
-    UpdateDelivery.objects.bulk_create(batch, ignore_conflicts=True)
-    return deliveries.count() - before
+    recipients = update_recipients(update).iterator(chunk_size=1000)
+    return insert_missing(
+        UpdateDelivery,
+        (UpdateDelivery(update_id=update_id, recipient_id=user_id) for user_id in recipients),
+        existing=UpdateDelivery.objects.filter(update_id=update_id),
+    )
 
 
 def update_deliveries_send(*, update_id: int, limit: int = SEND_BATCH) -> int:

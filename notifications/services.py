@@ -11,6 +11,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from campaigns.models import Campaign
+from config.bulk import insert_missing
 from config.queue import enqueue_on_commit
 from notifications.mail import build_email, drain, platform_unsubscribe_url, render_email
 from notifications.models import Notification, Reminder, Unsubscription
@@ -81,25 +82,17 @@ def _campaign_audience(campaign: Campaign, kind: str) -> Iterable[int]:
 
 
 def campaign_notification_fan_out(*, campaign_id: int, kind: str) -> int:
-    """Create the rows of a campaign-wide notification in batches; safe to run again. Returns rows added."""
+    """Create the rows of a campaign-wide notification in batches; a second run adds nobody."""
     campaign = Campaign.objects.get(pk=campaign_id)
-    rows = Notification.objects.filter(kind=kind, params__campaign_id=campaign_id)
-    before = rows.count()
-    batch: list[Notification] = []
-    for user_id in _campaign_audience(campaign, kind):
-        batch.append(
-            Notification(
-                recipient_id=user_id,
-                kind=kind,
-                key=f"{kind}:{campaign_id}:{user_id}",
-                params={"campaign_id": campaign_id},
-            )
+    rows = (
+        Notification(
+            recipient_id=user_id, kind=kind, key=f"{kind}:{campaign_id}:{user_id}", params={"campaign_id": campaign_id}
         )
-        if len(batch) == BATCH:
-            Notification.objects.bulk_create(batch, ignore_conflicts=True)
-            batch = []
-    Notification.objects.bulk_create(batch, ignore_conflicts=True)
-    return rows.count() - before
+        for user_id in _campaign_audience(campaign, kind)
+    )
+    return insert_missing(
+        Notification, rows, existing=Notification.objects.filter(kind=kind, params__campaign_id=campaign_id)
+    )
 
 
 def _unsent():

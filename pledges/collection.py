@@ -11,15 +11,15 @@ Idempotency-Key headers, so this does not lean on Stripe's own idempotency.
 """
 
 import logging
-from contextlib import contextmanager
 from datetime import datetime
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
 from campaigns.models import Campaign
+from config.locks import CHARGE, try_advisory_lock
 from notifications.services import PAYMENT_FAILED, notify
 from pledges.models import Charge, Pledge
 from pledges.payments import ChargeResult, get_gateway
@@ -29,19 +29,6 @@ from pledges.ratelimit import acquire_stripe_slot
 log = logging.getLogger(__name__)
 
 COLLECTABLE = (Pledge.State.ACTIVE, Pledge.State.ERRORED)
-
-
-@contextmanager
-def _charge_lock(charge_id: int):
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_try_advisory_lock(%s)", [charge_id])
-        locked = cursor.fetchone()[0]
-    try:
-        yield locked
-    finally:
-        if locked:
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_unlock(%s)", [charge_id])
 
 
 def _open_charge(pledge_id: int, now: datetime) -> Charge | None:
@@ -75,7 +62,7 @@ def pledge_collect(*, pledge_id: int, now: datetime | None = None) -> Charge | N
     charge = _open_charge(pledge_id, now)
     if charge is None:
         return None
-    with _charge_lock(charge.pk) as locked:
+    with try_advisory_lock(CHARGE, charge.pk) as locked:
         if not locked:
             return None
         charge.refresh_from_db()

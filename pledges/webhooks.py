@@ -39,22 +39,18 @@ def _charge_for(intent: dict) -> Charge | None:
     return charge
 
 
-def on_payment_intent_succeeded(event: dict) -> bool:
-    intent = event["data"]["object"]
-    charge = _charge_for(intent)
-    if charge is None:
-        return False
-    charge_record_result(charge_id=charge.pk, result=_charge_result(intent, "succeeded"))
-    return True
+def _on_payment_intent(status: str) -> Callable[[dict], bool]:
+    """payment_intent.succeeded / payment_failed: what a crashed worker could not record."""
 
+    def handle(event: dict) -> bool:
+        intent = event["data"]["object"]
+        charge = _charge_for(intent)
+        if charge is None:
+            return False
+        charge_record_result(charge_id=charge.pk, result=_charge_result(intent, status))
+        return True
 
-def on_payment_intent_failed(event: dict) -> bool:
-    intent = event["data"]["object"]
-    charge = _charge_for(intent)
-    if charge is None:
-        return False
-    charge_record_result(charge_id=charge.pk, result=_charge_result(intent, "failed"))
-    return True
+    return handle
 
 
 def on_setup_intent_succeeded(event: dict) -> bool:
@@ -87,8 +83,8 @@ def on_dispute_created(event: dict) -> bool:
 
 
 HANDLERS: dict[str, Callable[[dict], bool]] = {
-    "payment_intent.succeeded": on_payment_intent_succeeded,
-    "payment_intent.payment_failed": on_payment_intent_failed,
+    "payment_intent.succeeded": _on_payment_intent("succeeded"),
+    "payment_intent.payment_failed": _on_payment_intent("failed"),
     "setup_intent.succeeded": on_setup_intent_succeeded,
     "charge.refunded": on_charge_refunded,
     "charge.dispute.created": on_dispute_created,

@@ -1,0 +1,27 @@
+"""PostgreSQL session advisory locks: held across transactions, dropped with the connection.
+
+A worker that dies loses its connection and so its locks: nothing is left locked.
+"""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from django.db import connection
+
+# Namespaces (the first key) so that locks of different kinds never collide.
+CHARGE = 1
+EXPORT = 2
+
+
+@contextmanager
+def try_advisory_lock(namespace: int, key: int) -> Iterator[bool]:
+    """Yields True if this session got the lock (then releases it), False if another holds it."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [namespace, key])
+        locked = cursor.fetchone()[0]
+    try:
+        yield locked
+    finally:
+        if locked:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [namespace, key])
