@@ -109,7 +109,7 @@ FILE_ERRORS = {
     202: OpenApiResponse(ExportJobOutputSerializer, description="Queued; follow the job's url."),
     400: OpenApiResponse(description="Bad filter"),
     403: OpenApiResponse(description="Not yours"),
-    404: OpenApiResponse(description="No such campaign"),
+    404: OpenApiResponse(description="No such campaign, or not one you can see"),
 }
 
 

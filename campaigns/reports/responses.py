@@ -19,6 +19,7 @@ def report_response(report: Report, fmt: str = "csv"):
         response = FileResponse(spool, content_type=CONTENT_TYPES["xlsx"])
     elif fmt == "csv":
         response = StreamingHttpResponse(csv_chunks(report), content_type=CONTENT_TYPES["csv"])
+        response["X-Accel-Buffering"] = "no"  # a proxy passes chunks on instead of buffering the file
     else:
         raise ValueError(f"unknown report format {fmt!r}")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'

@@ -1,0 +1,254 @@
+from decimal import Decimal
+from io import BytesIO
+
+import pytest
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.contrib.auth.models import Permission
+from django.test import Client
+from openpyxl import load_workbook
+
+from accounts.models import PaymentCustomer
+from campaigns.models import Campaign, CampaignUpdate, ExportJob
+from campaigns.reports.backers import PLEDGE_HEADER
+from campaigns.reports.platform import CAMPAIGN_HEADER
+from campaigns.updates import update_publish
+from config.queue import queued
+from pledges.models import Charge, Pledge, WebhookEvent
+from pledges.tasks import collect_pledge
+from pledges.webhooks import webhook_receive
+from rewards.models import RewardTier
+from tests import factories
+from tests.reports.helpers import build_books, parse_csv, split_sections
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def books(admin_user, django_capture_on_commit_callbacks):
+    books = build_books(staff=admin_user, capture=django_capture_on_commit_callbacks)
+    successful = books.by_state["successful"]
+    update_publish(campaign=successful, author=successful.creator, title="Pressing the vinyl", body="Soon.")
+    webhook_receive(event={"id": "evt_admin_1", "type": "customer.created", "data": {"object": {"id": "cus_1"}}})
+    ExportJob.objects.create(requested_by=successful.creator, kind="backers", campaign=successful)
+    return books
+
+
+def _action(client, url, action, objects, **extra):
+    data = {"action": action, ACTION_CHECKBOX_NAME: [o.pk for o in objects], "index": 0, **extra}
+    return client.post(url, data)
+
+
+def _confirm(client, url, action, objects):
+    return client.post(url, {"action": action, ACTION_CHECKBOX_NAME: [o.pk for o in objects], "post": "yes"})
+
+
+def _messages(response) -> list[str]:
+    return [str(m) for m in response.context["messages"]] if response.context else []
+
+
+MODELS = {
+    "campaigns/campaign": Campaign,
+    "campaigns/campaignupdate": CampaignUpdate,
+    "campaigns/exportjob": ExportJob,
+    "rewards/rewardtier": RewardTier,
+    "pledges/pledge": Pledge,
+    "pledges/charge": Charge,
+    "pledges/webhookevent": WebhookEvent,
+    "accounts/paymentcustomer": PaymentCustomer,
+}
+
+
+@pytest.mark.parametrize("path", list(MODELS))
+def test_changelists_and_change_pages_render_for_staff(books, admin_client, path):
+    model = MODELS[path]
+    assert model.objects.exists()
+
+    changelist = admin_client.get(f"/admin/{path}/")
+    change = admin_client.get(f"/admin/{path}/{model.objects.order_by('pk').last().pk}/change/")
+
+    assert changelist.status_code == 200
+    assert change.status_code == 200
+    assert changelist.context["cl"].result_count == model.objects.count()
+
+
+@pytest.mark.parametrize(
+    ("path", "query"),
+    [
+        ("campaigns/campaign", "state__exact=live&funding_model__exact=all_or_nothing"),
+        ("campaigns/campaign", "deadline__gte=2000-01-01+00%3A00%3A00%2B00%3A00&q=Funded"),
+        ("pledges/pledge", "state__exact=collected&campaign__state__exact=successful"),
+        ("pledges/pledge", "created_at__gte=2000-01-01+00%3A00%3A00%2B00%3A00"),
+        ("pledges/charge", "state__exact=failed"),
+        ("pledges/webhookevent", "status__exact=ignored"),
+        ("campaigns/exportjob", "state__exact=queued&kind__exact=backers"),
+    ],
+)
+def test_list_filters_work(books, admin_client, path, query):
+    response = admin_client.get(f"/admin/{path}/?{query}")
+
+    assert response.status_code == 200
+    assert response.context["cl"].result_count >= 1
+
+
+def test_search_finds_campaigns_by_title_and_pledges_by_backer_email(books, admin_client):
+    pledge = books.pledges["collected"]
+
+    campaigns = admin_client.get("/admin/campaigns/campaign/", {"q": "Funded one"})
+    pledges = admin_client.get("/admin/pledges/pledge/", {"q": pledge.backer.email})
+
+    assert [c.pk for c in campaigns.context["cl"].result_list] == [books.by_state["successful"].pk]
+    assert [p.pk for p in pledges.context["cl"].result_list] == [pledge.pk]
+
+
+def test_money_and_state_of_a_campaign_are_read_only(books, admin_client):
+    live = books.by_state["live"]
+    url = f"/admin/campaigns/campaign/{live.pk}/change/"
+
+    form = admin_client.get(url).context["adminform"].form
+    response = admin_client.post(
+        url,
+        {
+            "title": "Renamed by staff",
+            "description": "New words",
+            "pledged": "999999",
+            "state": "successful",
+            "goal": "1",
+            "backers_count": "0",
+            "rewards-TOTAL_FORMS": "1",
+            "rewards-INITIAL_FORMS": "1",
+            "rewards-MIN_NUM_FORMS": "0",
+            "rewards-MAX_NUM_FORMS": "1000",
+        },
+    )
+
+    assert set(form.fields) == {"title", "description"}
+    assert response.status_code == 302, response.content[:500]
+    before = live.pledged
+    live.refresh_from_db()
+    assert (live.title, live.description) == ("Renamed by staff", "New words")
+    assert (live.pledged, live.state, live.goal, live.backers_count) == (before, "live", Decimal("100.000"), 1)
+
+
+def test_a_closed_campaign_is_entirely_read_only(books, admin_client):
+    successful = books.by_state["successful"]
+
+    form = admin_client.get(f"/admin/campaigns/campaign/{successful.pk}/change/").context["adminform"].form
+
+    assert set(form.fields) == set()
+
+
+def test_a_tier_s_price_and_stock_are_read_only(books, admin_client):
+    tier = books.by_state["live"].rewards.get()
+
+    form = admin_client.get(f"/admin/rewards/rewardtier/{tier.pk}/change/").context["adminform"].form
+
+    assert set(form.fields) == {"title", "description", "estimated_delivery"}
+
+
+@pytest.mark.parametrize("path", ["pledges/pledge", "pledges/charge", "pledges/webhookevent", "campaigns/exportjob"])
+def test_rows_only_services_write_cannot_be_edited_added_or_deleted(books, admin_client, path):
+    obj = MODELS[path].objects.order_by("pk").first()
+
+    page = admin_client.get(f"/admin/{path}/{obj.pk}/change/")
+    post = admin_client.post(f"/admin/{path}/{obj.pk}/change/", {})
+
+    assert page.status_code == 200
+    assert "adminform" in page.context and not page.context["has_change_permission"]
+    assert post.status_code == 403
+    assert admin_client.get(f"/admin/{path}/add/").status_code == 403
+    if path != "campaigns/exportjob":
+        assert admin_client.post(f"/admin/{path}/{obj.pk}/delete/", {"post": "yes"}).status_code == 403
+
+
+def test_cancel_action_asks_first_then_cancels_through_the_service(books, admin_client):
+    live, successful = books.by_state["live"], books.by_state["successful"]
+    url = "/admin/campaigns/campaign/"
+
+    asked = _action(admin_client, url, "cancel_campaigns", [live, successful])
+    assert asked.status_code == 200
+    assert b"Yes, cancel them" in asked.content
+    live.refresh_from_db()
+    assert live.state == "live"
+
+    done = _confirm(admin_client, url, "cancel_campaigns", [live, successful])
+
+    assert done.status_code == 302
+    live.refresh_from_db()
+    successful.refresh_from_db()
+    assert (live.state, successful.state) == ("canceled", "successful")
+    assert live.canceled_at is not None
+    assert set(live.pledges.values_list("state", flat=True)) == {"released"}
+    messages = _messages(admin_client.get(url))
+    assert "1 campaign(s) canceled." in messages
+    assert any("cannot be canceled" in m for m in messages)
+
+
+def test_refund_action_refunds_through_the_service(books, admin_client):
+    collected, errored = books.pledges["collected"], books.pledges["errored"]
+    campaign = books.by_state["successful"]
+    url = "/admin/pledges/pledge/"
+
+    asked = _action(admin_client, url, "refund_pledges", [collected, errored])
+    assert b"Yes, refund them" in asked.content
+    done = _confirm(admin_client, url, "refund_pledges", [collected, errored])
+
+    assert done.status_code == 302
+    collected.refresh_from_db()
+    errored.refresh_from_db()
+    campaign.refresh_from_db()
+    assert (collected.state, errored.state) == ("refunded", "errored")
+    assert collected.charges.get(state="succeeded").refund_id
+    assert campaign.refunded == Decimal("75.55")  # 35.55 refunded before, 40.00 now
+    assert "1 pledge(s) refunded." in _messages(admin_client.get(url))
+
+
+def test_retry_action_queues_collection_of_errored_pledges(books, admin_client, django_capture_on_commit_callbacks):
+    errored, collected = books.pledges["errored"], books.pledges["collected"]
+    attempts = errored.charges.count()
+
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        response = _action(admin_client, "/admin/pledges/pledge/", "retry_errored_pledges", [errored, collected])
+
+    assert response.status_code == 302
+    assert queued(callbacks) == [("pledges.tasks.collect_pledge", (errored.pk,))]
+    collect_pledge(errored.pk)  # what the worker runs: one more attempt at the provider
+    assert errored.charges.count() == attempts + 1
+    assert errored.charges.order_by("-attempt").first().state == "failed"
+
+
+def test_export_actions_give_the_selection_as_csv_and_xlsx(books, admin_client):
+    chosen = [books.by_state["successful"], books.by_state["failed"]]
+
+    csv_response = _action(admin_client, "/admin/campaigns/campaign/", "export_csv", chosen)
+    xlsx_response = _action(admin_client, "/admin/campaigns/campaign/", "export_xlsx", chosen)
+    pledges = _action(admin_client, "/admin/pledges/pledge/", "export_csv", list(chosen[0].pledges.all()))
+
+    rows = split_sections(parse_csv(b"".join(csv_response.streaming_content)))[0]
+    assert rows[0] == CAMPAIGN_HEADER
+    assert sorted(int(row[0]) for row in rows[1:]) == sorted(c.pk for c in chosen)
+    workbook = load_workbook(BytesIO(b"".join(xlsx_response.streaming_content)))
+    assert sorted(r[0] for r in workbook["Campaigns"].iter_rows(min_row=2, values_only=True)) == sorted(
+        c.pk for c in chosen
+    )
+    pledge_rows = parse_csv(b"".join(pledges.streaming_content))
+    assert pledge_rows[0] == PLEDGE_HEADER
+    assert sorted(int(r[0]) for r in pledge_rows[1:]) == sorted(chosen[0].pledges.values_list("pk", flat=True))
+
+
+def test_staff_without_permissions_see_nothing_and_viewers_cannot_move_money(books):
+    viewer = factories.UserFactory(is_staff=True)
+    client = Client()
+    client.force_login(viewer)
+    assert client.get("/admin/pledges/pledge/").status_code == 403
+
+    viewer.user_permissions.add(Permission.objects.get(codename="view_pledge"))
+    page = client.get("/admin/pledges/pledge/")
+    collected = books.pledges["collected"]
+    _confirm(client, "/admin/pledges/pledge/", "refund_pledges", [collected])
+
+    assert page.status_code == 200
+    choices = [name for name, _ in page.context["action_form"].fields["action"].choices]
+    assert "refund_pledges" not in choices and "retry_errored_pledges" not in choices
+    assert "export_csv" in choices
+    collected.refresh_from_db()
+    assert collected.state == "collected"
