@@ -57,6 +57,7 @@ class PledgeListCreateApi(ListAPIView):
     permission_classes = [IsAuthenticated]
     serializer_class = PledgeOutputSerializer
     filterset_class = PledgeFilter
+
     def get_throttles(self):
         if self.request.method == "POST":
             return [*super().get_throttles(), PledgeRateThrottle()]

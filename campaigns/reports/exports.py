@@ -16,14 +16,13 @@ from __future__ import annotations
 import logging
 import shutil
 import time
-from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.mail import send_mail
-from django.db import connection, transaction
+from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -31,13 +30,13 @@ from campaigns.models import Campaign, ExportJob
 from campaigns.reports.backers import BackerFilters, backer_report
 from campaigns.reports.platform import campaigns_for_report, platform_report
 from campaigns.reports.writers import Report, write_csv, write_xlsx
+from config import locks
+from config.locks import try_advisory_lock
 from config.queue import enqueue_on_commit
 
 log = logging.getLogger(__name__)
 
 FORMATS = ("csv", "xlsx")
-# Two-key advisory locks live in their own key space, apart from collection's one-key locks.
-_LOCK_NAMESPACE = 0x45585054  # "EXPT"
 # Seconds between two progress writes to the job row.
 PROGRESS_INTERVAL = 0.25
 # A job still queued or running this long after it was asked for is enqueued again by the sweep.
@@ -96,19 +95,6 @@ def export_download_url(job: ExportJob) -> str:
     return settings.SITE_URL.rstrip("/") + reverse("export-download", args=[job.pk])
 
 
-@contextmanager
-def _job_lock(job_id: int):
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [_LOCK_NAMESPACE, job_id])
-        locked = cursor.fetchone()[0]
-    try:
-        yield locked
-    finally:
-        if locked:
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [_LOCK_NAMESPACE, job_id])
-
-
 def _progress_recorder(job_id: int):
     last = 0.0
 
@@ -127,7 +113,7 @@ def export_build(*, job_id: int, now: datetime | None = None) -> ExportJob | Non
 
     Returns the job untouched when it was done already, so a repeated message is harmless.
     """
-    with _job_lock(job_id) as locked:
+    with try_advisory_lock(locks.EXPORT, job_id) as locked:
         if not locked:
             return None
         job = ExportJob.objects.select_related("campaign", "requested_by").filter(pk=job_id).first()

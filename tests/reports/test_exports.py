@@ -4,6 +4,7 @@ from datetime import timedelta
 from io import BytesIO
 from pathlib import Path
 
+import psycopg
 import pytest
 from django.core import mail
 from django.db import connection
@@ -15,6 +16,7 @@ from rest_framework.test import APIClient
 from campaigns import tasks
 from campaigns.models import ExportJob
 from campaigns.reports import exports, writers
+from config import locks
 from tests import factories
 from tests.api.helpers import assert_error
 from tests.conftest import client_for, wait_until
@@ -226,3 +228,17 @@ def test_a_worker_builds_the_export_and_emails_the_link(celery_worker, worker_ma
         assert message["To"] == creator.email
     finally:
         shutil.rmtree(Path(settings.MEDIA_ROOT) / "exports" / str(job.pk), ignore_errors=True)
+
+
+@pytest.mark.django_db
+def test_a_job_another_worker_is_building_is_left_to_it(campaign, media):
+    job = _ask(campaign.creator, campaign)
+    params = connection.get_connection_params()
+    with psycopg.connect(**{k: v for k, v in params.items() if k != "cursor_factory"}, autocommit=True) as other:
+        other.execute("SELECT pg_advisory_lock(%s, %s)", [locks.EXPORT, job.pk])
+
+        assert exports.export_build(job_id=job.pk) is None
+
+    job.refresh_from_db()
+    assert job.state == "queued"
+    assert exports.export_build(job_id=job.pk).state == "done"  # the lock went with that connection
