@@ -2,7 +2,6 @@
 
 from decimal import Decimal
 
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -35,4 +34,4 @@ def amount_input(**kwargs) -> serializers.DecimalField:
     return serializers.DecimalField(max_digits=18, decimal_places=3, coerce_to_string=True, **kwargs)
 
 
-__all__ = ["MoneyField", "OpenApiTypes", "amount_input"]
+__all__ = ["MoneyField", "amount_input"]
