@@ -6,61 +6,16 @@ import shutil
 from pathlib import Path
 
 from django.conf import settings
-from django.contrib import admin, messages
-from django.contrib.admin import helpers
-from django.template.response import TemplateResponse
+from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
 from campaigns.models import Campaign, CampaignUpdate, ExportJob
-from campaigns.money import quantize
 from campaigns.reports import platform_report
 from campaigns.reports.responses import report_response
 from campaigns.services import campaign_cancel, campaign_update
-from config.errors import DomainError
+from config.admin_tools import ViewOnlyAdmin, money, run_confirmed
 from rewards.admin import RewardTierInline
-
-
-def money(amount, currency: str) -> str:
-    return "" if amount is None else f"{quantize(amount, currency)} {currency}"
-
-
-def confirm_action(modeladmin, request, queryset, *, action: str, title: str, question: str, confirm_label: str):
-    """An intermediate page like the delete action's; the action runs when it is posted back."""
-    context = {
-        **modeladmin.admin_site.each_context(request),
-        "title": title,
-        "question": question,
-        "confirm_label": confirm_label,
-        "queryset": queryset,
-        "action": action,
-        "opts": modeladmin.model._meta,
-        "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
-    }
-    return TemplateResponse(request, "admin/pledgeboard/confirm_action.html", context)
-
-
-def report_outcome(modeladmin, request, *, done: int, verb: str, failures: list[str]) -> None:
-    if done:
-        modeladmin.message_user(request, f"{done} {verb}.", messages.SUCCESS)
-    for failure in failures[:20]:
-        modeladmin.message_user(request, failure, messages.WARNING)
-    if len(failures) > 20:
-        modeladmin.message_user(request, f"…and {len(failures) - 20} more not changed.", messages.WARNING)
-
-
-class ViewOnlyAdmin(admin.ModelAdmin):
-    """Rows only services write: staff look, search and run actions; nothing is edited by hand."""
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
 
 EDITABLE_WHILE_OPEN = ("title", "description")
 CAMPAIGN_FIELDS = (
@@ -167,25 +122,17 @@ class CampaignAdmin(admin.ModelAdmin):
 
     @admin.action(description="Cancel the selected campaigns (every pledge is released)", permissions=["change"])
     def cancel_campaigns(self, request, queryset):
-        if request.POST.get("post") != "yes":
-            return confirm_action(
-                self,
-                request,
-                queryset,
-                action="cancel_campaigns",
-                title="Cancel campaigns",
-                question="Cancel these campaigns? Their pledges are released and no card is charged.",
-                confirm_label="Yes, cancel them",
-            )
-        done, failures = 0, []
-        for campaign in queryset.order_by("pk"):
-            try:
-                campaign_cancel(campaign=campaign)
-                done += 1
-            except DomainError as error:
-                failures.append(f"{campaign}: {error.message}")
-        report_outcome(self, request, done=done, verb="campaign(s) canceled", failures=failures)
-        return None
+        return run_confirmed(
+            self,
+            request,
+            queryset,
+            action="cancel_campaigns",
+            title="Cancel campaigns",
+            question="Cancel these campaigns? Their pledges are released and no card is charged.",
+            confirm_label="Yes, cancel them",
+            service=lambda campaign: campaign_cancel(campaign=campaign),
+            verb="campaign(s) canceled",
+        )
 
     @admin.action(description="Export the selected campaigns (platform report, CSV)")
     def export_csv(self, request, queryset):

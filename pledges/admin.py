@@ -6,30 +6,19 @@ import json
 from django.contrib import admin
 from django.utils.html import format_html
 
-from campaigns.admin import ViewOnlyAdmin, confirm_action, money, report_outcome
 from campaigns.reports import pledge_report
 from campaigns.reports.responses import report_response
-from config.errors import DomainError
+from config.admin_tools import ViewOnlyAdmin, ViewOnlyInline, money, report_outcome, run_confirmed
 from config.queue import enqueue_on_commit
 from pledges.models import Charge, Pledge, WebhookEvent
 from pledges.services import pledge_refund
 
 
-class ChargeInline(admin.TabularInline):
+class ChargeInline(ViewOnlyInline):
     model = Charge
     fields = ("attempt", "state", "charge_amount", "payment_intent_id", "failure_code", "created_at", "refunded_at")
     readonly_fields = fields
-    extra = 0
     ordering = ("attempt",)
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
     @admin.display(description="amount")
     def charge_amount(self, charge: Charge) -> str:
@@ -68,25 +57,17 @@ class PledgeAdmin(ViewOnlyAdmin):
 
     @admin.action(description="Refund the selected collected pledges", permissions=["move_money"])
     def refund_pledges(self, request, queryset):
-        if request.POST.get("post") != "yes":
-            return confirm_action(
-                self,
-                request,
-                queryset,
-                action="refund_pledges",
-                title="Refund pledges",
-                question="Refund these pledges in full? The money goes back to the backers' cards.",
-                confirm_label="Yes, refund them",
-            )
-        done, failures = 0, []
-        for pledge in queryset.order_by("pk"):
-            try:
-                pledge_refund(pledge=pledge, by=request.user)
-                done += 1
-            except DomainError as error:
-                failures.append(f"Pledge {pledge.pk}: {error.message}")
-        report_outcome(self, request, done=done, verb="pledge(s) refunded", failures=failures)
-        return None
+        return run_confirmed(
+            self,
+            request,
+            queryset,
+            action="refund_pledges",
+            title="Refund pledges",
+            question="Refund these pledges in full? The money goes back to the backers' cards.",
+            confirm_label="Yes, refund them",
+            service=lambda pledge: pledge_refund(pledge=pledge, by=request.user),
+            verb="pledge(s) refunded",
+        )
 
     @admin.action(description="Retry collecting the selected errored pledges", permissions=["move_money"])
     def retry_errored_pledges(self, request, queryset):

@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from campaigns.models import Campaign
-from campaigns.money import quantize
+from config.admin_tools import ViewOnlyInline, money
 from rewards.models import RewardTier
 from rewards.services import reward_update
 
@@ -21,33 +21,19 @@ TIER_FIELDS = (
 EDITABLE_WHILE_OPEN = ("title", "description", "estimated_delivery")
 
 
-def _money(tier: RewardTier, amount) -> str:
-    return f"{quantize(amount, tier.campaign.currency)} {tier.campaign.currency}"
-
-
-class RewardTierInline(admin.TabularInline):
+class RewardTierInline(ViewOnlyInline):
     model = RewardTier
     fields = ("title", "minimum_amount", "shipping_amount", "limit", "claimed", "estimated_delivery")
     readonly_fields = fields
-    extra = 0
     show_change_link = True
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
     @admin.display(description="minimum")
     def minimum_amount(self, tier: RewardTier) -> str:
-        return _money(tier, tier.minimum)
+        return money(tier.minimum, tier.campaign.currency)
 
     @admin.display(description="shipping")
     def shipping_amount(self, tier: RewardTier) -> str:
-        return _money(tier, tier.shipping)
+        return money(tier.shipping, tier.campaign.currency)
 
 
 @admin.register(RewardTier)
@@ -76,8 +62,8 @@ class RewardTierAdmin(admin.ModelAdmin):
 
     @admin.display(description="minimum", ordering="minimum")
     def minimum_amount(self, tier: RewardTier) -> str:
-        return _money(tier, tier.minimum)
+        return money(tier.minimum, tier.campaign.currency)
 
     @admin.display(description="shipping", ordering="shipping")
     def shipping_amount(self, tier: RewardTier) -> str:
-        return _money(tier, tier.shipping)
+        return money(tier.shipping, tier.campaign.currency)
