@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from accounts.models import PaymentCustomer
-from config.admin_tools import ViewOnlyAdmin
+from core.admin_tools import ViewOnlyAdmin
 
 
 @admin.register(PaymentCustomer)

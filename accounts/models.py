@@ -11,3 +11,24 @@ class PaymentCustomer(models.Model):
 
     def __str__(self) -> str:
         return self.stripe_customer_id
+
+
+class Unsubscription(models.Model):
+    """A user's e-mail opt-outs: a campaign's updates (campaign set) or all platform notifications (campaign empty)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="unsubscriptions")
+    campaign = models.ForeignKey(
+        "campaigns.Campaign", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        db_table = "notifications_unsubscription"  # moved from the notifications app with its rows
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "campaign"], name="one_unsubscription_per_campaign", nulls_distinct=False
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"user {self.user_id} unsubscribed from {self.campaign_id or 'platform notifications'}"

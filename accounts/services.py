@@ -3,7 +3,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.db import transaction
 from rest_framework.authtoken.models import Token
 
-from config.errors import Conflict
+from core.errors import Conflict
 
 User = get_user_model()
 

@@ -30,7 +30,8 @@ from django.core.management import call_command  # noqa: E402
 from django.db.models import Count  # noqa: E402
 
 from campaigns.models import Campaign  # noqa: E402
-from campaigns.services import campaign_close_now, campaign_create, campaign_launch  # noqa: E402
+from campaigns.services import campaign_create, campaign_launch  # noqa: E402
+from closing.services import campaign_close_now  # noqa: E402
 from config.celery_app import app  # noqa: E402
 from pledges.models import Pledge  # noqa: E402
 from pledges.payments import get_gateway  # noqa: E402

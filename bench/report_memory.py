@@ -39,9 +39,10 @@ from django.test import Client  # noqa: E402
 from django.test.utils import override_settings  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from campaigns.models import Campaign, ExportJob  # noqa: E402
+from campaigns.models import Campaign  # noqa: E402
 from campaigns.services import campaign_create, campaign_launch  # noqa: E402
 from pledges.models import Pledge  # noqa: E402
+from reports.models import ExportJob  # noqa: E402
 from rewards.services import reward_create  # noqa: E402
 
 MB = 1024 * 1024
@@ -121,7 +122,7 @@ def peak_rss_mb() -> float:
 
 
 def export_file(campaign_id: int, media: str) -> dict:
-    from campaigns.reports.exports import export_build
+    from reports.exports import export_build
 
     campaign = Campaign.objects.get(pk=campaign_id)
     job = ExportJob.objects.create(requested_by=campaign.creator, kind="backers", campaign=campaign)

@@ -2,19 +2,16 @@
 the services (cancel, refund, collect), which the actions call; an edit goes through the
 same service the API uses."""
 
-import shutil
-from pathlib import Path
-
-from django.conf import settings
 from django.contrib import admin
 from django.urls import reverse
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html_join
 
-from campaigns.models import Campaign, CampaignUpdate, ExportJob
-from campaigns.reports import platform_report
-from campaigns.reports.responses import report_response
-from campaigns.services import campaign_cancel, campaign_update
-from config.admin_tools import ViewOnlyAdmin, money, run_confirmed
+from campaigns.models import Campaign
+from campaigns.services import campaign_update
+from closing.services import campaign_cancel
+from core.admin_tools import money, run_confirmed
+from reports.platform import platform_report
+from reports.responses import report_response
 from rewards.admin import RewardTierInline
 
 EDITABLE_WHILE_OPEN = ("title", "description")
@@ -141,46 +138,3 @@ class CampaignAdmin(admin.ModelAdmin):
     @admin.action(description="Export the selected campaigns (platform report, XLSX)")
     def export_xlsx(self, request, queryset):
         return report_response(platform_report(queryset), "xlsx")
-
-
-@admin.register(CampaignUpdate)
-class CampaignUpdateAdmin(ViewOnlyAdmin):
-    list_display = ("title", "campaign", "number", "audience", "published_at", "edited_at", "fanout_finished_at")
-    list_filter = ("audience", ("published_at", admin.DateFieldListFilter))
-    search_fields = ("title", "campaign__title", "author__username")
-    list_select_related = ("campaign",)
-    date_hierarchy = "published_at"
-
-
-@admin.register(ExportJob)
-class ExportJobAdmin(ViewOnlyAdmin):
-    list_display = ("id", "kind", "format", "campaign", "requested_by", "state", "progress", "created_at", "download")
-    list_filter = ("state", "kind", "format", ("created_at", admin.DateFieldListFilter))
-    search_fields = ("requested_by__username", "requested_by__email", "campaign__title")
-    list_select_related = ("campaign", "requested_by")
-    readonly_fields = ("download",)
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return request.user.has_perm("campaigns.delete_exportjob")
-
-    @admin.display(description="progress")
-    def progress(self, job: ExportJob) -> str:
-        return f"{job.rows_done}/{job.rows_total}"
-
-    @admin.display(description="file")
-    def download(self, job: ExportJob) -> str:
-        if job.state != ExportJob.State.DONE:
-            return ""
-        return format_html('<a href="{}">download</a>', reverse("export-download", args=[job.pk]))
-
-    def _remove_files(self, jobs) -> None:
-        for job in jobs:
-            shutil.rmtree(Path(settings.MEDIA_ROOT) / "exports" / str(job.pk), ignore_errors=True)
-
-    def delete_model(self, request, obj):
-        self._remove_files([obj])
-        super().delete_model(request, obj)
-
-    def delete_queryset(self, request, queryset):
-        self._remove_files(queryset)
-        super().delete_queryset(request, queryset)

@@ -11,8 +11,9 @@ from rest_framework.response import Response
 from campaigns.models import Campaign
 from campaigns.selectors import campaigns_visible_to
 from campaigns.serializers import CampaignInputSerializer, CampaignOutputSerializer
-from campaigns.services import campaign_cancel, campaign_create, campaign_launch, campaign_update
-from config.permissions import IsCreatorOrReadOnly, IsCreatorOrStaff
+from campaigns.services import campaign_create, campaign_launch, campaign_update
+from closing.services import campaign_cancel
+from core.permissions import IsCreatorOrReadOnly, IsCreatorOrStaff
 from rewards.models import RewardTier
 
 

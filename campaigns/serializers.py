@@ -1,7 +1,7 @@
 from rest_framework import serializers
 
 from campaigns.models import Campaign
-from config.api_fields import MoneyField, amount_input
+from core.api_fields import MoneyField, amount_input
 from rewards.serializers import RewardOutputSerializer
 
 

@@ -7,13 +7,14 @@ from decimal import Decimal
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.text import slugify
 
 from campaigns.models import Campaign
-from campaigns.money import MAX_GOAL, validate_amount, validate_currency
-from config.errors import Conflict, InvalidInput
-from config.queue import enqueue_on_commit
+from campaigns.signals import campaign_funded
+from core.errors import Conflict, InvalidInput
+from core.money import MAX_GOAL, validate_amount, validate_currency
 
 _UNSET = object()
 
@@ -121,22 +122,6 @@ def campaign_launch(*, campaign: Campaign, now: datetime | None = None) -> Campa
     return campaign
 
 
-@transaction.atomic
-def campaign_cancel(*, campaign: Campaign, now: datetime | None = None) -> Campaign:
-    """Cancel a draft or live campaign; every pledge is released and no card is charged."""
-    from pledges.services import pledges_release_for_campaign
-
-    now = now or timezone.now()
-    campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
-    if campaign.state not in (Campaign.State.DRAFT, Campaign.State.LIVE):
-        raise Conflict(f"A {campaign.state} campaign cannot be canceled.", code="campaign_closed")
-    campaign.state = Campaign.State.CANCELED
-    campaign.canceled_at = now
-    campaign.save(update_fields=["state", "canceled_at", "updated_at"])
-    pledges_release_for_campaign(campaign=campaign, now=now)
-    return campaign
-
-
 def _human(delta) -> str:
     seconds = int(delta.total_seconds())
     if seconds % 86400 == 0:
@@ -145,56 +130,21 @@ def _human(delta) -> str:
     return f"{seconds} seconds"
 
 
-def campaigns_due_for_close(*, now: datetime | None = None) -> list[int]:
-    now = now or timezone.now()
-    return list(
-        Campaign.objects.filter(state=Campaign.State.LIVE, deadline__lte=now)
-        .order_by("deadline")
-        .values_list("pk", flat=True)
-    )
+def campaign_move_totals(*, campaign_id: int, now: datetime, amount: Decimal, backers: int) -> None:
+    """Shift the running totals while the campaign is open; Conflict once it is not.
 
-
-def campaign_reached_its_goal(campaign: Campaign) -> bool:
-    if campaign.funding_model == Campaign.FundingModel.FLEXIBLE:
-        return campaign.pledged > 0
-    return campaign.pledged >= campaign.goal
-
-
-@transaction.atomic
-def campaign_close(*, campaign_id: int, now: datetime | None = None) -> Campaign | None:
-    """Close a live campaign past its deadline, once: successful (collection starts) or failed.
-
-    The row lock makes a second sweep, or a second worker, wait and then find the
-    campaign closed already; it returns None and changes nothing.
+    Called inside the caller's transaction; the goal is crossed exactly once, by the
+    first transaction to see it (it wins the UPDATE of ``funded_at``).
     """
-    from pledges.services import pledges_release_for_campaign, pledges_release_unconfirmed
-
-    now = now or timezone.now()
-    campaign = Campaign.objects.select_for_update().filter(pk=campaign_id).first()
-    if campaign is None or campaign.state != Campaign.State.LIVE or campaign.deadline > now:
-        return None
-    campaign.closed_at = now
-    # A pledge whose card was never confirmed cannot be charged: it lapses either way.
-    pledges_release_unconfirmed(campaign=campaign, now=now)
-    if campaign_reached_its_goal(campaign):
-        campaign.state = Campaign.State.SUCCESSFUL
-        from pledges.tasks import collect_campaign
-
-        enqueue_on_commit(collect_campaign, campaign.pk)
-    else:
-        campaign.state = Campaign.State.FAILED
-        pledges_release_for_campaign(campaign=campaign, now=now)
-    campaign.save(update_fields=["state", "closed_at", "updated_at"])
-    from notifications.services import CAMPAIGN_FAILED, CAMPAIGN_SUCCESSFUL, notify_campaign_later
-
-    successful = campaign.state == Campaign.State.SUCCESSFUL
-    notify_campaign_later(campaign.pk, CAMPAIGN_SUCCESSFUL if successful else CAMPAIGN_FAILED)
-    return campaign
+    moved = Campaign.objects.filter(pk=campaign_id, state=Campaign.State.LIVE, deadline__gt=now).update(
+        pledged=F("pledged") + amount, backers_count=F("backers_count") + backers, updated_at=now
+    )
+    if not moved:
+        raise Conflict("This campaign is not taking pledges any more.", code="campaign_closed")
+    if Campaign.objects.filter(pk=campaign_id, funded_at__isnull=True, pledged__gte=F("goal")).update(funded_at=now):
+        campaign_funded.send(sender=Campaign, campaign_id=campaign_id)
 
 
-@transaction.atomic
-def campaign_close_now(*, campaign_id: int, now: datetime | None = None) -> Campaign | None:
-    """Operators: end a live campaign at once, as if its deadline were now."""
-    now = now or timezone.now()
-    Campaign.objects.filter(pk=campaign_id, state=Campaign.State.LIVE, deadline__gt=now).update(deadline=now)
-    return campaign_close(campaign_id=campaign_id, now=now)
+def campaign_require_open(*, campaign_id: int, now: datetime) -> None:
+    if not Campaign.objects.filter(pk=campaign_id, state=Campaign.State.LIVE, deadline__gt=now).exists():
+        raise Conflict("This campaign is not taking pledges any more.", code="campaign_closed")

@@ -36,11 +36,16 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    # Domain apps, in layer order: each imports only the ones above it in this list.
     "accounts",
     "campaigns",
     "rewards",
     "pledges",
+    "closing",
+    "updates",
     "notifications",
+    "reports",
+    "web",
 ]
 
 MIDDLEWARE = [
@@ -123,15 +128,16 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BEAT_SCHEDULE = {
     "close-due-campaigns": {
-        "task": "pledges.tasks.close_due_campaigns",
+        "task": "closing.tasks.close_due_campaigns",
         "schedule": float(env.int("CLOSE_SWEEP_INTERVAL", default=30)),
     },
     "expire-pending-pledges": {"task": "pledges.tasks.expire_pending_pledges", "schedule": 60.0},
-    "collection-sweep": {"task": "pledges.tasks.collection_sweep", "schedule": 300.0},
+    "collection-sweep": {"task": "closing.tasks.collection_sweep", "schedule": 300.0},
     "mail-sweep": {"task": "notifications.tasks.mail_sweep", "schedule": 60.0},
+    "update-mail-sweep": {"task": "updates.tasks.update_mail_sweep", "schedule": 60.0},
     "ending-soon": {"task": "notifications.tasks.ending_soon_sweep", "schedule": 3600.0},
     "creator-digest": {"task": "notifications.tasks.creator_digest", "schedule": crontab(hour=8, minute=0)},
-    "export-sweep": {"task": "campaigns.tasks.export_sweep", "schedule": 300.0},
+    "export-sweep": {"task": "reports.tasks.export_sweep", "schedule": 300.0},
 }
 
 # --- Payments (Stripe) ---------------------------------------------------------
@@ -175,7 +181,7 @@ REST_FRAMEWORK = {
         "rest_framework.filters.SearchFilter",
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "config.api_errors.exception_handler",
+    "EXCEPTION_HANDLER": "core.api_errors.exception_handler",
     "COERCE_DECIMAL_TO_STRING": True,
     "DEFAULT_THROTTLE_CLASSES": [
         "rest_framework.throttling.AnonRateThrottle",

@@ -4,17 +4,6 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from accounts.api import RegisterApi, TokenApi
 from campaigns.api import CampaignCancelApi, CampaignDetailApi, CampaignLaunchApi, CampaignListCreateApi
-from campaigns.api_reports import (
-    BackerReportApi,
-    CampaignStatsApi,
-    ExportJobDetailApi,
-    ExportJobDownloadApi,
-    ExportJobListApi,
-    PlatformReportApi,
-    PlatformReportXlsxApi,
-)
-from campaigns.api_updates import UpdateDetailApi, UpdateListCreateApi
-from campaigns.views import campaign_detail, campaign_list
 from config.health import healthz
 from notifications.api import RemindApi, unsubscribe_view
 from pledges.api import (
@@ -26,7 +15,17 @@ from pledges.api import (
     PledgeRefundApi,
     StripeWebhookApi,
 )
+from reports.api import (
+    BackerReportApi,
+    CampaignStatsApi,
+    ExportJobDetailApi,
+    ExportJobDownloadApi,
+    ExportJobListApi,
+    PlatformReportApi,
+    PlatformReportXlsxApi,
+)
 from rewards.api import RewardDetailApi, RewardListCreateApi
+from updates.api import UpdateDetailApi, UpdateListCreateApi
 
 api = [
     path("auth/register/", RegisterApi.as_view(), name="register"),
@@ -59,8 +58,7 @@ api = [
 ]
 
 urlpatterns = [
-    path("", campaign_list, name="home"),
-    path("campaigns/<slug:slug>/", campaign_detail, name="campaign-page"),
+    path("", include("web.urls")),
     path("healthz", healthz, name="healthz"),
     path("api/", include(api)),
     path("unsubscribe/<str:token>/", unsubscribe_view, name="unsubscribe"),

@@ -9,8 +9,8 @@ from rest_framework.response import Response
 
 from campaigns.models import Campaign
 from campaigns.selectors import campaigns_visible_to
+from core.unsubscribe import read_unsubscribe_token
 from notifications.services import reminder_remove, reminder_set, unsubscribe
-from notifications.unsubscribe import read_unsubscribe_token
 
 
 class ReminderSerializer(serializers.Serializer):

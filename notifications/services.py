@@ -10,11 +10,15 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from accounts.models import Unsubscription
 from campaigns.models import Campaign
-from config.bulk import insert_missing
-from config.queue import enqueue_on_commit
-from notifications.mail import build_email, drain, platform_unsubscribe_url, render_email
-from notifications.models import Notification, Reminder, Unsubscription
+from core.bulk import insert_missing
+from core.errors import Conflict
+from core.links import absolute_url
+from core.mail import build_email, drain, render_email
+from core.queue import enqueue_on_commit
+from core.unsubscribe import unsubscribe_url
+from notifications.models import Notification, Reminder
 from pledges.models import Pledge
 
 User = get_user_model()
@@ -29,6 +33,8 @@ CAMPAIGN_FAILED = "campaign_failed"
 PAYMENT_FAILED = "payment_failed"
 ENDING_SOON = "ending_soon"
 CREATOR_DIGEST = "creator_digest"
+# Sent by the reports app; everything the e-mail shows travels in its params.
+EXPORT_READY = "export_ready"
 
 CAMPAIGN_WIDE = (CAMPAIGN_FUNDED, CAMPAIGN_SUCCESSFUL, CAMPAIGN_FAILED, ENDING_SOON)
 BATCH = 1000
@@ -36,9 +42,7 @@ ENDING_SOON_WINDOW = timedelta(hours=48)
 
 
 def _schedule_drain() -> None:
-    from notifications.tasks import send_notifications
-
-    enqueue_on_commit(send_notifications)
+    enqueue_on_commit("notifications.tasks.send_notifications")
 
 
 def notify(*, recipient_id: int, kind: str, key: str, **params: int | str) -> None:
@@ -58,15 +62,13 @@ def notify_pledge(pledge: Pledge, kind: str, *, version: str = "") -> None:
 
 def notify_campaign_later(campaign_id: int, kind: str) -> None:
     """A campaign-wide event reaches the creator and every backer: fanned out by a task after commit."""
-    from notifications.tasks import fan_out_campaign_notification
-
-    enqueue_on_commit(fan_out_campaign_notification, campaign_id, kind)
+    enqueue_on_commit("notifications.tasks.fan_out_campaign_notification", campaign_id, kind)
 
 
 def _campaign_audience(campaign: Campaign, kind: str) -> Iterable[int]:
     states = {
         CAMPAIGN_FUNDED: (Pledge.State.ACTIVE,),
-        CAMPAIGN_SUCCESSFUL: (Pledge.State.ACTIVE, Pledge.State.COLLECTED, Pledge.State.ERRORED),
+        CAMPAIGN_SUCCESSFUL: Pledge.BACKER_STATES,
         CAMPAIGN_FAILED: (Pledge.State.RELEASED,),
         ENDING_SOON: (Pledge.State.ACTIVE, Pledge.State.PENDING),
     }[kind]
@@ -106,7 +108,7 @@ def _build(notification: Notification):
     context = _context(notification, user)
     if context is None:
         return None
-    unsubscribe = platform_unsubscribe_url(user.pk)
+    unsubscribe = unsubscribe_url(user_id=user.pk, campaign_id=None)
     subject, text, html = render_email(notification.kind, context, unsubscribe=unsubscribe)
     return build_email(
         to=user.email,
@@ -127,7 +129,7 @@ def _context(notification: Notification, user) -> dict | None:
             return None
         context.update(pledge=pledge, campaign=pledge.campaign, amount=pledge.campaign.money(pledge.amount))
         if notification.kind == PAYMENT_FAILED:
-            context["fix_url"] = f"{settings.SITE_URL}/api/pledges/{pledge.pk}/payment-method/"
+            context["fix_url"] = absolute_url("pledge-payment-method", pledge.pk)
             context["fix_by"] = (pledge.errored_at or timezone.now()) + settings.ERRORED_PLEDGE_GRACE
     if "campaign_id" in params:
         campaign = Campaign.objects.filter(pk=params["campaign_id"]).first()
@@ -136,11 +138,14 @@ def _context(notification: Notification, user) -> dict | None:
         context["campaign"] = campaign
         context["is_creator"] = campaign.creator_id == user.pk
         context["goal"] = campaign.money(campaign.goal)
+    if notification.kind == EXPORT_READY:
+        context.update(params)
+        return context
     if notification.kind == CREATOR_DIGEST:
         context["since"] = datetime.fromisoformat(params["since"])
         context["new_pledges"] = params["new_pledges"]
         context["new_total"] = params["new_total"]
-    context["campaign_url"] = f"{settings.SITE_URL}/campaigns/{context['campaign'].slug}/"
+    context["campaign_url"] = absolute_url("campaign-page", context["campaign"].slug)
     return context
 
 
@@ -149,8 +154,6 @@ def notifications_send(*, limit: int = 500) -> int:
 
 
 def reminder_set(*, user, campaign: Campaign) -> Reminder:
-    from config.errors import Conflict
-
     if campaign.state != Campaign.State.LIVE:
         raise Conflict("Only a live campaign can be reminded of.", code="campaign_closed")
     reminder, _ = Reminder.objects.get_or_create(user=user, campaign=campaign)

@@ -1,6 +1,5 @@
 from celery import shared_task
 
-from campaigns import updates
 from notifications import services
 
 
@@ -33,28 +32,6 @@ def creator_digest() -> int:
 
 
 @shared_task(acks_late=True)
-def fan_out_update(update_id: int) -> int:
-    """A published update: one Delivery row per recipient, then the sending tasks."""
-    created = updates.update_deliveries_create(update_id=update_id)
-    for _ in range(updates.SENDERS_PER_UPDATE):
-        send_update.delay(update_id)
-    return created
-
-
-@shared_task(acks_late=True)
-def send_update(update_id: int) -> int:
-    """Send a batch of an update's deliveries; re-enqueues itself while any are left."""
-    sent = updates.update_deliveries_send(update_id=update_id, limit=updates.SEND_BATCH)
-    if sent == updates.SEND_BATCH:
-        send_update.delay(update_id)
-    return sent
-
-
-@shared_task(acks_late=True)
 def mail_sweep() -> int:
-    """Beat: send anything a lost message or a dead worker left unsent."""
-    for update_id in updates.updates_with_unsent_deliveries():
-        send_update.delay(update_id)
-    for update_id in updates.updates_without_deliveries():
-        fan_out_update.delay(update_id)
+    """Beat: send any notification a lost message or a dead worker left unsent."""
     return services.notifications_send()

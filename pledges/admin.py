@@ -6,12 +6,12 @@ import json
 from django.contrib import admin
 from django.utils.html import format_html
 
-from campaigns.reports import pledge_report
-from campaigns.reports.responses import report_response
-from config.admin_tools import ViewOnlyAdmin, ViewOnlyInline, money, report_outcome, run_confirmed
-from config.queue import enqueue_on_commit
+from core.admin_tools import ViewOnlyAdmin, ViewOnlyInline, money, report_outcome, run_confirmed
+from core.queue import enqueue_on_commit
 from pledges.models import Charge, Pledge, WebhookEvent
 from pledges.services import pledge_refund
+from reports.backers import pledge_report
+from reports.responses import report_response
 
 
 class ChargeInline(ViewOnlyInline):
@@ -71,11 +71,10 @@ class PledgeAdmin(ViewOnlyAdmin):
 
     @admin.action(description="Retry collecting the selected errored pledges", permissions=["move_money"])
     def retry_errored_pledges(self, request, queryset):
-        from pledges.tasks import collect_pledge
 
         errored = list(queryset.filter(state=Pledge.State.ERRORED).order_by("pk").values_list("pk", flat=True))
         for pledge_id in errored:
-            enqueue_on_commit(collect_pledge, pledge_id)
+            enqueue_on_commit("closing.tasks.collect_pledge", pledge_id)
         skipped = queryset.exclude(state=Pledge.State.ERRORED).count()
         failures = [f"{skipped} selected pledge(s) are not errored and were left alone."] if skipped else []
         verb = "errored pledge(s) queued for collection"

@@ -6,8 +6,10 @@ from rest_framework.generics import GenericAPIView, ListAPIView
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
-from config.permissions import IsBackerOrStaffReadOnly
-from config.throttling import PledgeRateThrottle
+from closing.collection import pledge_replace_payment_method
+from closing.webhooks import webhook_receive
+from core.permissions import IsBackerOrStaffReadOnly
+from core.throttling import PledgeRateThrottle
 from pledges.models import Pledge
 from pledges.payments import InvalidWebhook, get_gateway
 from pledges.serializers import (
@@ -21,10 +23,8 @@ from pledges.services import (
     pledge_confirm,
     pledge_create,
     pledge_refund,
-    pledge_replace_payment_method,
     pledge_update,
 )
-from pledges.webhooks import webhook_receive
 
 ERRORS = {
     400: OpenApiResponse(description="Invalid input"),

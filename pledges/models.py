@@ -2,7 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from campaigns.models import MONEY
+from core.money import MONEY_FIELD as MONEY
 
 
 class Pledge(models.Model):
@@ -23,6 +23,8 @@ class Pledge(models.Model):
 
     # States in which the pledge belongs to the backer's one live pledge per campaign.
     LIVE_STATES = (State.PENDING, State.ACTIVE, State.ERRORED, State.COLLECTED)
+    # The campaign's backers: pledges that still stand (they hear the campaign's updates and news).
+    BACKER_STATES = (State.ACTIVE, State.ERRORED, State.COLLECTED)
     # States a backer may still change or cancel before the deadline.
     CHANGEABLE_STATES = (State.PENDING, State.ACTIVE)
 

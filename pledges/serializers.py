@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from config.api_fields import MoneyField, amount_input
+from core.api_fields import MoneyField, amount_input
 from pledges.models import Pledge
 
 

@@ -19,18 +19,12 @@ from django.utils import timezone
 
 from accounts.models import PaymentCustomer
 from campaigns.models import Campaign
-from campaigns.money import validate_amount
-from config.errors import Conflict, DomainError, InvalidInput, NotAllowed, PaymentFailed, ServiceUnavailable
-from notifications.services import (
-    CAMPAIGN_FUNDED,
-    PLEDGE_CANCELED,
-    PLEDGE_CHANGED,
-    PLEDGE_CONFIRMED,
-    notify_campaign_later,
-    notify_pledge,
-)
-from pledges.models import Pledge
+from campaigns.services import campaign_move_totals, campaign_require_open
+from core.errors import Conflict, DomainError, InvalidInput, NotAllowed, PaymentFailed, ServiceUnavailable
+from core.money import validate_amount
+from pledges.models import Charge, Pledge
 from pledges.payments import CardDeclined, PaymentError, ProviderUnavailable, SetupResult, get_gateway
+from pledges.signals import pledge_canceled, pledge_changed, pledge_confirmed
 from rewards.models import RewardTier
 from rewards.services import tier_claim, tier_release
 
@@ -70,23 +64,6 @@ def _check_amount(campaign: Campaign, reward: RewardTier | None, amount: Decimal
     return amount
 
 
-def _move_totals(*, campaign_id: int, now: datetime, amount: Decimal, backers: int) -> None:
-    """Shift the running totals while the campaign is open; Conflict once it is not."""
-    moved = Campaign.objects.filter(pk=campaign_id, state=Campaign.State.LIVE, deadline__gt=now).update(
-        pledged=F("pledged") + amount, backers_count=F("backers_count") + backers, updated_at=now
-    )
-    if not moved:
-        raise Conflict("This campaign is not taking pledges any more.", code="campaign_closed")
-    # The goal is crossed exactly once: the first transaction to see it wins the UPDATE.
-    if Campaign.objects.filter(pk=campaign_id, funded_at__isnull=True, pledged__gte=F("goal")).update(funded_at=now):
-        notify_campaign_later(campaign_id, CAMPAIGN_FUNDED)
-
-
-def _require_open(campaign_id: int, now: datetime) -> None:
-    if not Campaign.objects.filter(pk=campaign_id, state=Campaign.State.LIVE, deadline__gt=now).exists():
-        raise Conflict("This campaign is not taking pledges any more.", code="campaign_closed")
-
-
 def customer_for(user: AbstractBaseUser) -> str:
     """The user's Customer at the provider, created once (the user row lock stops a race)."""
     existing = PaymentCustomer.objects.filter(user=user).values_list("stripe_customer_id", flat=True).first()
@@ -97,7 +74,7 @@ def customer_for(user: AbstractBaseUser) -> str:
         existing = PaymentCustomer.objects.filter(user=user).values_list("stripe_customer_id", flat=True).first()
         if existing:
             return existing
-        customer_id = _provider(
+        customer_id = provider_call(
             get_gateway().create_customer,
             email=user.email,
             name=user.get_full_name() or user.get_username(),
@@ -107,7 +84,7 @@ def customer_for(user: AbstractBaseUser) -> str:
         return customer_id
 
 
-def _provider(call, /, **kwargs):
+def provider_call(call, /, **kwargs):
     try:
         return call(**kwargs)
     except CardDeclined as error:
@@ -151,7 +128,7 @@ def pledge_create(
         raise Conflict("This reward is sold out.", code="sold_out")
 
     customer_id = customer_for(backer)
-    setup: SetupResult = _provider(
+    setup: SetupResult = provider_call(
         get_gateway().create_setup_intent,
         customer_id=customer_id,
         payment_method_id=payment_method_id,
@@ -176,10 +153,10 @@ def pledge_create(
                 activated_at=now if active else None,
             )
             if active:
-                _move_totals(campaign_id=campaign.pk, now=now, amount=amount, backers=1)
-                notify_pledge(pledge, PLEDGE_CONFIRMED)
+                campaign_move_totals(campaign_id=campaign.pk, now=now, amount=amount, backers=1)
+                pledge_confirmed.send(sender=Pledge, pledge=pledge)
             else:
-                _require_open(campaign.pk, now)
+                campaign_require_open(campaign_id=campaign.pk, now=now)
     except IntegrityError as error:
         _forget_card(setup)
         raise Conflict(ALREADY_BACKING, code="duplicate_pledge") from error
@@ -201,7 +178,7 @@ def pledge_confirm(*, pledge: Pledge, now: datetime | None = None) -> Pledge:
         return pledge
     if pledge.state != Pledge.State.PENDING:
         raise Conflict(f"This pledge is {pledge.state} and cannot be confirmed.", code="not_pending")
-    setup: SetupResult = _provider(get_gateway().retrieve_setup_intent, setup_intent_id=pledge.setup_intent_id)
+    setup: SetupResult = provider_call(get_gateway().retrieve_setup_intent, setup_intent_id=pledge.setup_intent_id)
     if setup.requires_action:
         raise Conflict("The card still needs to be confirmed (3-D Secure).", code="requires_action")
     if setup.status == "canceled":
@@ -220,13 +197,13 @@ def pledge_activate_from_setup(*, pledge: Pledge, payment_method_id: str | None,
         return pledge
     if pledge.state != Pledge.State.PENDING:
         raise Conflict("This pledge expired before the card was confirmed; pledge again.", code="not_pending")
-    _move_totals(campaign_id=pledge.campaign_id, now=now, amount=pledge.amount, backers=1)
+    campaign_move_totals(campaign_id=pledge.campaign_id, now=now, amount=pledge.amount, backers=1)
     pledge.state = Pledge.State.ACTIVE
     pledge.payment_method_id = payment_method_id or pledge.payment_method_id
     pledge.expires_at = None
     pledge.activated_at = now
     pledge.save(update_fields=["state", "payment_method_id", "expires_at", "activated_at", "updated_at"])
-    notify_pledge(pledge, PLEDGE_CONFIRMED)
+    pledge_confirmed.send(sender=Pledge, pledge=pledge)
     return pledge
 
 
@@ -248,15 +225,15 @@ def pledge_update(
         if pledge.reward is not None:
             tier_release(reward_id=pledge.reward_id)
     if pledge.state == Pledge.State.ACTIVE:
-        _move_totals(campaign_id=campaign.pk, now=now, amount=new_amount - pledge.amount, backers=0)
+        campaign_move_totals(campaign_id=campaign.pk, now=now, amount=new_amount - pledge.amount, backers=0)
     else:
-        _require_open(campaign.pk, now)
+        campaign_require_open(campaign_id=campaign.pk, now=now)
     changed = (new_amount, reward) != (pledge.amount, pledge.reward)
     pledge.amount = new_amount
     pledge.reward = reward
     pledge.save(update_fields=["amount", "reward", "updated_at"])
     if changed and pledge.state == Pledge.State.ACTIVE:
-        notify_pledge(pledge, PLEDGE_CHANGED, version=pledge.updated_at.isoformat())
+        pledge_changed.send(sender=Pledge, pledge=pledge, version=pledge.updated_at.isoformat())
     return pledge
 
 
@@ -268,9 +245,9 @@ def pledge_cancel(*, pledge: Pledge, now: datetime | None = None) -> Pledge:
     if pledge.state not in Pledge.CHANGEABLE_STATES:
         raise Conflict(f"A {pledge.state} pledge cannot be canceled.", code="pledge_closed")
     if pledge.state == Pledge.State.ACTIVE:
-        _move_totals(campaign_id=pledge.campaign_id, now=now, amount=-pledge.amount, backers=-1)
+        campaign_move_totals(campaign_id=pledge.campaign_id, now=now, amount=-pledge.amount, backers=-1)
     else:
-        _require_open(pledge.campaign_id, now)
+        campaign_require_open(campaign_id=pledge.campaign_id, now=now)
     if pledge.reward_id:
         tier_release(reward_id=pledge.reward_id)
     was_active = pledge.state == Pledge.State.ACTIVE
@@ -279,7 +256,7 @@ def pledge_cancel(*, pledge: Pledge, now: datetime | None = None) -> Pledge:
     pledge.ended_at = now
     pledge.save(update_fields=["state", "end_reason", "ended_at", "updated_at"])
     if was_active:
-        notify_pledge(pledge, PLEDGE_CANCELED)
+        pledge_canceled.send(sender=Pledge, pledge=pledge)
     return pledge
 
 
@@ -319,39 +296,6 @@ def pledges_release_for_campaign(*, campaign: Campaign, now: datetime) -> int:
     ).update(state=Pledge.State.RELEASED, ended_at=now, updated_at=now)
 
 
-def pledge_replace_payment_method(*, pledge: Pledge, payment_method_id: str, now: datetime | None = None) -> Pledge:
-    """The backer of an errored pledge saves another card; it is charged at once."""
-    from pledges.collection import pledge_collect
-
-    now = now or timezone.now()
-    if pledge.state != Pledge.State.ERRORED:
-        raise Conflict("Only a pledge whose payment failed needs a new card.", code="not_errored")
-    setup: SetupResult = _provider(
-        get_gateway().create_setup_intent,
-        customer_id=pledge.stripe_customer_id,
-        payment_method_id=payment_method_id,
-        metadata={"campaign_id": str(pledge.campaign_id), "backer_id": str(pledge.backer_id)},
-    )
-    if not setup.succeeded:
-        raise PaymentFailed(
-            "This card needs authentication that cannot be done here; try another card.", code="requires_action"
-        )
-    with transaction.atomic():
-        locked = Pledge.objects.select_for_update().get(pk=pledge.pk)
-        if locked.state != Pledge.State.ERRORED:
-            raise Conflict("This pledge no longer needs a new card.", code="not_errored")
-        locked.payment_method_id = setup.payment_method_id or payment_method_id
-        locked.setup_intent_id = setup.id
-        locked.next_retry_at = now
-        locked.save(update_fields=["payment_method_id", "setup_intent_id", "next_retry_at", "updated_at"])
-    try:
-        pledge_collect(pledge_id=pledge.pk, now=now)
-    except ProviderUnavailable:
-        # The card is saved; the errored-pledge sweeper charges it on its next round.
-        pass
-    return Pledge.objects.get(pk=pledge.pk)
-
-
 def pledge_refund(*, pledge: Pledge, by: AbstractBaseUser, now: datetime | None = None) -> Pledge:
     """Refund a collected pledge in full: staff at any time, the creator within CREATOR_REFUND_WINDOW.
 
@@ -360,8 +304,6 @@ def pledge_refund(*, pledge: Pledge, by: AbstractBaseUser, now: datetime | None 
     ``pledge:<id>:refund`` and is looked up before one is created.
     """
     now = now or timezone.now()
-    from pledges.models import Charge
-
     with transaction.atomic():
         locked = Pledge.objects.select_for_update(of=("self",)).select_related("campaign").get(pk=pledge.pk)
         campaign = locked.campaign
@@ -375,7 +317,7 @@ def pledge_refund(*, pledge: Pledge, by: AbstractBaseUser, now: datetime | None 
         if locked.state != Pledge.State.COLLECTED:
             raise Conflict(f"A {locked.state} pledge has nothing to refund.", code="not_collected")
         charge = locked.charges.get(state=Charge.State.SUCCEEDED)
-        refund = _provider(
+        refund = provider_call(
             get_gateway().refund,
             payment_intent_id=charge.payment_intent_id,
             idempotency_key=f"pledge:{locked.pk}:refund",
@@ -397,8 +339,6 @@ def _record_refund(*, pledge: Pledge, charge, refund_id: str, now: datetime) -> 
 @transaction.atomic
 def pledge_record_refund_from_provider(*, payment_intent_id: str, refund_id: str, now: datetime | None = None) -> bool:
     """A refund made at the provider (dashboard, or our own, reported by webhook); applied once."""
-    from pledges.models import Charge
-
     now = now or timezone.now()
     charge = (
         Charge.objects.select_for_update()

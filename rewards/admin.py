@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from campaigns.models import Campaign
-from config.admin_tools import ViewOnlyInline, money
+from core.admin_tools import ViewOnlyInline, money
 from rewards.models import RewardTier
 from rewards.services import reward_update
 

@@ -6,7 +6,7 @@ from rest_framework.permissions import IsAuthenticatedOrReadOnly
 from rest_framework.response import Response
 
 from campaigns.selectors import campaigns_visible_to
-from config.permissions import IsCreatorOrReadOnly
+from core.permissions import IsCreatorOrReadOnly
 from rewards.models import RewardTier
 from rewards.serializers import RewardInputSerializer, RewardOutputSerializer
 from rewards.services import reward_create, reward_delete, reward_update

@@ -3,7 +3,7 @@ from decimal import Decimal
 from django.db import models
 from django.db.models import F, Q
 
-from campaigns.models import MONEY
+from core.money import MONEY_FIELD as MONEY
 
 
 class RewardTier(models.Model):

@@ -12,8 +12,8 @@ from django.db import transaction
 from django.db.models import F, Q
 
 from campaigns.models import Campaign
-from campaigns.money import validate_amount
-from config.errors import Conflict, InvalidInput
+from core.errors import Conflict, InvalidInput
+from core.money import validate_amount
 from rewards.models import RewardTier
 
 _UNSET = object()

@@ -8,17 +8,19 @@ from django.test import Client
 from openpyxl import load_workbook
 
 from accounts.models import PaymentCustomer
-from campaigns.models import Campaign, CampaignUpdate, ExportJob
-from campaigns.reports.backers import PLEDGE_HEADER
-from campaigns.reports.platform import CAMPAIGN_HEADER
-from campaigns.updates import update_publish
-from config.queue import queued
+from campaigns.models import Campaign
+from closing.tasks import collect_pledge
+from closing.webhooks import webhook_receive
+from core.queue import queued
 from pledges.models import Charge, Pledge, WebhookEvent
-from pledges.tasks import collect_pledge
-from pledges.webhooks import webhook_receive
+from reports.backers import PLEDGE_HEADER
+from reports.models import ExportJob
+from reports.platform import CAMPAIGN_HEADER
 from rewards.models import RewardTier
 from tests import factories
 from tests.reports.helpers import build_books, parse_csv, split_sections
+from updates.models import CampaignUpdate
+from updates.services import update_publish
 
 pytestmark = pytest.mark.django_db
 
@@ -48,8 +50,8 @@ def _messages(response) -> list[str]:
 
 MODELS = {
     "campaigns/campaign": Campaign,
-    "campaigns/campaignupdate": CampaignUpdate,
-    "campaigns/exportjob": ExportJob,
+    "updates/campaignupdate": CampaignUpdate,
+    "reports/exportjob": ExportJob,
     "rewards/rewardtier": RewardTier,
     "pledges/pledge": Pledge,
     "pledges/charge": Charge,
@@ -80,7 +82,7 @@ def test_changelists_and_change_pages_render_for_staff(books, admin_client, path
         ("pledges/pledge", "created_at__gte=2000-01-01+00%3A00%3A00%2B00%3A00"),
         ("pledges/charge", "state__exact=failed"),
         ("pledges/webhookevent", "status__exact=ignored"),
-        ("campaigns/exportjob", "state__exact=queued&kind__exact=backers"),
+        ("reports/exportjob", "state__exact=queued&kind__exact=backers"),
     ],
 )
 def test_list_filters_work(books, admin_client, path, query):
@@ -145,7 +147,7 @@ def test_a_tier_s_price_and_stock_are_read_only(books, admin_client):
     assert set(form.fields) == {"title", "description", "estimated_delivery"}
 
 
-@pytest.mark.parametrize("path", ["pledges/pledge", "pledges/charge", "pledges/webhookevent", "campaigns/exportjob"])
+@pytest.mark.parametrize("path", ["pledges/pledge", "pledges/charge", "pledges/webhookevent", "reports/exportjob"])
 def test_rows_only_services_write_cannot_be_edited_added_or_deleted(books, admin_client, path):
     obj = MODELS[path].objects.order_by("pk").first()
 
@@ -156,7 +158,7 @@ def test_rows_only_services_write_cannot_be_edited_added_or_deleted(books, admin
     assert "adminform" in page.context and not page.context["has_change_permission"]
     assert post.status_code == 403
     assert admin_client.get(f"/admin/{path}/add/").status_code == 403
-    if path != "campaigns/exportjob":
+    if path != "reports/exportjob":
         assert admin_client.post(f"/admin/{path}/{obj.pk}/delete/", {"post": "yes"}).status_code == 403
 
 
@@ -210,7 +212,7 @@ def test_retry_action_queues_collection_of_errored_pledges(books, admin_client, 
         response = _action(admin_client, "/admin/pledges/pledge/", "retry_errored_pledges", [errored, collected])
 
     assert response.status_code == 302
-    assert queued(callbacks) == [("pledges.tasks.collect_pledge", (errored.pk,))]
+    assert queued(callbacks) == [("closing.tasks.collect_pledge", (errored.pk,))]
     collect_pledge(errored.pk)  # what the worker runs: one more attempt at the provider
     assert errored.charges.count() == attempts + 1
     assert errored.charges.order_by("-attempt").first().state == "failed"

@@ -15,7 +15,7 @@ from rest_framework.test import APIClient
 
 from accounts.models import PaymentCustomer
 from campaigns.models import Campaign
-from campaigns.services import campaign_cancel
+from closing.services import campaign_cancel
 from pledges.models import Pledge
 from rewards.models import RewardTier
 from tests import factories

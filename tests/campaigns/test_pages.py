@@ -2,9 +2,9 @@ from decimal import Decimal
 
 import pytest
 
-from campaigns.updates import update_publish
 from tests import factories
 from tests.pledges.helpers import back
+from updates.services import update_publish
 
 pytestmark = pytest.mark.django_db
 

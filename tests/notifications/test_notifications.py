@@ -7,16 +7,17 @@ from django.core import mail
 from django.core.signing import Signer
 from django.utils import timezone
 
-from campaigns.services import campaign_close
-from config.queue import queued
-from notifications.models import Notification, Reminder, Unsubscription
+from accounts.models import Unsubscription
+from closing.services import campaign_close
+from core.queue import queued
+from core.unsubscribe import unsubscribe_token
+from notifications.models import Notification, Reminder
 from notifications.services import (
     campaign_notification_fan_out,
     campaigns_ending_soon,
     creator_digests,
     notifications_send,
 )
-from notifications.unsubscribe import unsubscribe_token
 from pledges.services import pledge_cancel, pledge_create, pledge_update
 from tests import factories
 from tests.conftest import client_for
@@ -179,7 +180,7 @@ def test_unsubscribe_links_cannot_be_forged_or_retargeted(client):
 
 
 def test_payment_failed_is_sent_again_for_each_failed_retry(django_capture_on_commit_callbacks):
-    from pledges import collection
+    from closing import collection
 
     campaign = factories.live_campaign(goal=Decimal("10"))
     pledge = back(campaign, "10", card=factories.CARD_DECLINES_ON_CHARGE)

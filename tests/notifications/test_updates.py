@@ -5,12 +5,12 @@ import pytest
 import time_machine
 from django.core import mail
 
-from campaigns.models import CampaignUpdate, UpdateDelivery
-from campaigns.updates import update_deliveries_create, update_deliveries_send
-from notifications.unsubscribe import unsubscribe_token
+from core.unsubscribe import unsubscribe_token
 from tests import factories
 from tests.conftest import client_for
 from tests.pledges.helpers import back
+from updates.models import CampaignUpdate, UpdateDelivery
+from updates.services import update_deliveries_create, update_deliveries_send
 
 pytestmark = pytest.mark.django_db
 

@@ -4,12 +4,12 @@ from collections import Counter
 
 import pytest
 
-from campaigns.models import CampaignUpdate, UpdateDelivery
-from campaigns.updates import update_publish
-from notifications.tasks import fan_out_update, mail_sweep, send_update
 from tests import factories
 from tests.conftest import wait_until
 from tests.notifications.helpers import bulk_backers, messages_in
+from updates.models import CampaignUpdate, UpdateDelivery
+from updates.services import update_publish
+from updates.tasks import fan_out_update, send_update, update_mail_sweep
 
 pytestmark = pytest.mark.celery
 
@@ -66,7 +66,7 @@ def test_a_worker_killed_half_way_leaves_every_backer_with_the_update_once(celer
     def finished():
         if _finished(update):
             return True
-        mail_sweep.delay()  # beat's sweep picks up what the dead worker held
+        update_mail_sweep.delay()  # beat's sweep picks up what the dead worker held
         return False
 
     wait_until(finished, timeout=120, interval=2, message="the update to reach everyone after the restart")

@@ -5,8 +5,9 @@ import pytest
 from django.db import connection
 
 from campaigns.models import Campaign
-from campaigns.services import campaign_close, campaigns_due_for_close
-from config.queue import queued
+from closing.selectors import campaigns_due_for_close
+from closing.services import campaign_close
+from core.queue import queued
 from pledges.models import Charge, Pledge
 from pledges.payments import get_gateway
 from pledges.payments.testing import payment_intents_of
@@ -31,7 +32,7 @@ def test_all_or_nothing_campaign_that_met_its_goal_closes_successful_and_starts_
     assert closed.closed_at is not None
     # Enqueued only once the close commits: the collection, and the e-mails to creator and backers.
     assert queued(callbacks) == [
-        ("pledges.tasks.collect_campaign", (campaign.pk,)),
+        ("closing.tasks.collect_campaign", (campaign.pk,)),
         ("notifications.tasks.fan_out_campaign_notification", (campaign.pk, "campaign_successful")),
     ]
     assert set(campaign.pledges.values_list("state", flat=True)) == {"active"}
@@ -79,7 +80,7 @@ def test_closing_twice_changes_nothing_more(django_capture_on_commit_callbacks):
 
     assert first.state == Campaign.State.SUCCESSFUL
     assert second is None
-    assert [name for name, _ in queued(callbacks)].count("pledges.tasks.collect_campaign") == 1
+    assert [name for name, _ in queued(callbacks)].count("closing.tasks.collect_campaign") == 1
     assert campaigns_due_for_close() == []
 
 

@@ -8,14 +8,14 @@ from django.core import mail
 from django.utils import timezone
 
 from campaigns.models import Campaign
-from campaigns.services import campaign_close
-from config.queue import queued
+from closing import collection
+from closing.services import campaign_close
+from core.money import to_minor_units
+from core.queue import queued
 from notifications.models import Notification
 from notifications.services import notifications_send
-from pledges import collection
 from pledges.models import Charge, Pledge
 from pledges.payments import get_gateway
-from pledges.payments.money import to_minor_units
 from pledges.payments.testing import succeeded_payment_intents
 from tests import factories
 from tests.conftest import client_for

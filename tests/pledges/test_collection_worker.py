@@ -5,10 +5,10 @@ from decimal import Decimal
 import pytest
 
 from campaigns.models import Campaign
+from closing.tasks import close_due_campaigns, collection_sweep
 from pledges.models import Charge, Pledge
 from pledges.payments import get_gateway
 from pledges.payments.testing import flush_localstripe, payment_intents_of, succeeded_payment_intents_by_pledge
-from pledges.tasks import close_due_campaigns, collection_sweep
 from tests import factories
 from tests.conftest import wait_until
 from tests.pledges.helpers import back, end

@@ -2,7 +2,7 @@ from decimal import Decimal
 
 import pytest
 
-from pledges.payments.money import (
+from core.money import (
     currency_exponent,
     from_minor_units,
     to_minor_units,

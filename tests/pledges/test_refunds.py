@@ -5,8 +5,8 @@ import pytest
 import time_machine
 
 from campaigns.models import Campaign
-from campaigns.services import campaign_close
-from pledges import collection
+from closing import collection
+from closing.services import campaign_close
 from pledges.models import Pledge
 from pledges.payments import get_gateway
 from tests import factories

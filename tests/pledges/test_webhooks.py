@@ -11,9 +11,9 @@ from django.conf import settings
 from django.utils import timezone
 
 from campaigns.models import Campaign
-from campaigns.services import campaign_close
-from config.queue import queued
-from pledges import collection
+from closing import collection
+from closing.services import campaign_close
+from core.queue import queued
 from pledges.models import Charge, Pledge, WebhookEvent
 from pledges.services import pledge_create
 from tests import factories

@@ -3,10 +3,10 @@ from decimal import Decimal
 import pytest
 from django.http import StreamingHttpResponse
 
-from campaigns.models import ExportJob
-from campaigns.reports import safe_text
-from campaigns.reports.backers import BACKER_HEADER
 from pledges.models import Pledge
+from reports.backers import BACKER_HEADER
+from reports.models import ExportJob
+from reports.writers import safe_text
 from tests import factories
 from tests.api.helpers import assert_error
 from tests.conftest import client_for
@@ -218,9 +218,9 @@ def test_a_big_report_goes_to_the_background(live_campaign, settings, django_cap
     assert (body["state"], body["rows_total"], body["download_url"]) == ("queued", 2, None)
     assert response["Location"] == body["url"]
     assert body["url"].endswith(f"/api/exports/{job.pk}/")
-    from config.queue import queued
+    from core.queue import queued
 
-    assert queued(callbacks) == [("campaigns.tasks.build_export", (job.pk,))]
+    assert queued(callbacks) == [("reports.tasks.build_export", (job.pk,))]
 
 
 def test_async_0_streams_whatever_the_size(live_campaign, settings):

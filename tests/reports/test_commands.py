@@ -5,8 +5,8 @@ import pytest
 from django.core.management import CommandError, call_command
 from openpyxl import load_workbook
 
-from campaigns.reports.backers import BACKER_HEADER
-from campaigns.reports.platform import CAMPAIGN_HEADER, SUMMARY_TITLE
+from reports.backers import BACKER_HEADER
+from reports.platform import CAMPAIGN_HEADER, SUMMARY_TITLE
 from tests import factories
 from tests.pledges.helpers import back
 from tests.reports.helpers import parse_csv, split_sections

@@ -5,8 +5,8 @@ from io import BytesIO
 import pytest
 from openpyxl import load_workbook
 
-from campaigns.reports.platform import CAMPAIGN_HEADER, SUMMARY_HEADER, SUMMARY_TITLE, platform_fee
 from pledges.models import Pledge
+from reports.platform import CAMPAIGN_HEADER, SUMMARY_HEADER, SUMMARY_TITLE, platform_fee
 from tests.api.helpers import assert_error
 from tests.conftest import client_for
 from tests.reports.helpers import build_books, parse_csv, split_sections, streamed

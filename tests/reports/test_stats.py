@@ -5,8 +5,8 @@ import pytest
 import time_machine
 
 from campaigns.services import campaign_launch
-from campaigns.stats import campaign_stats
 from pledges.services import pledge_cancel, pledge_create
+from reports.stats import campaign_stats
 from tests import factories
 from tests.api.helpers import assert_error
 from tests.conftest import client_for

@@ -1,0 +1,53 @@
+"""Unsubscriptions, moved here from the notifications app with their table and rows."""
+
+import django.db.models.deletion
+from django.conf import settings
+from django.db import migrations, models
+
+
+def _content_types(old: str, new: str, models: tuple[str, ...]):
+    """Keep the moved models' content types (and so their permissions and admin log) with them."""
+
+    def move(apps, schema_editor):
+        content_type = apps.get_model("contenttypes", "ContentType")
+        manager = content_type.objects.db_manager(schema_editor.connection.alias)
+        for model in models:
+            if not manager.filter(app_label=new, model=model).exists():
+                manager.filter(app_label=old, model=model).update(app_label=new)
+
+    return move
+
+
+class Migration(migrations.Migration):
+
+    dependencies = [
+        ("contenttypes", "0002_remove_content_type_name"),
+        ('accounts', '0001_initial'),
+        ('campaigns', '0002_initial'),
+        migrations.swappable_dependency(settings.AUTH_USER_MODEL),
+    ]
+
+    operations = [
+        migrations.SeparateDatabaseAndState(
+            # The table stays where it is, with its rows; only Django's idea of its app changes.
+            state_operations=[
+                migrations.CreateModel(
+                    name='Unsubscription',
+                    fields=[
+                        ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                        ('created_at', models.DateTimeField(auto_now_add=True)),
+                        ('campaign', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='campaigns.campaign')),
+                        ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='unsubscriptions', to=settings.AUTH_USER_MODEL)),
+                    ],
+                    options={
+                        'db_table': 'notifications_unsubscription',
+                        'constraints': [models.UniqueConstraint(fields=('user', 'campaign'), name='one_unsubscription_per_campaign', nulls_distinct=False)],
+                    },
+                ),
+            ],
+            database_operations=[],
+        ),
+        migrations.RunPython(
+            _content_types('notifications', 'accounts', ('unsubscription',)), _content_types('accounts', 'notifications', ('unsubscription',))
+        ),
+    ]

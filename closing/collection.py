@@ -1,0 +1,194 @@
+"""Collecting pledges: at most one successful charge per pledge, whatever happens.
+
+For each attempt a Charge row with its idempotency key is committed first. The
+attempt then runs under a PostgreSQL session advisory lock on the charge, so no
+two workers ever work on one charge, and a worker that dies drops its lock with
+its connection. Just before the provider is called the charge is marked
+``submitted_at`` (committed): an attempt found processing *and* submitted may have
+reached Stripe, so it is looked up (stored id, then the idempotency key in the
+PaymentIntent metadata) and never sent again blindly. localstripe ignores
+Idempotency-Key headers, so this does not lean on Stripe's own idempotency.
+"""
+
+import logging
+from datetime import datetime
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from campaigns.models import Campaign
+from closing.signals import pledge_payment_failed
+from core.errors import Conflict, PaymentFailed
+from core.locks import CHARGE, try_advisory_lock
+from core.money import to_minor_units
+from pledges.models import Charge, Pledge
+from pledges.payments import ChargeResult, ProviderUnavailable, SetupResult, get_gateway
+from pledges.payments.ratelimit import acquire_stripe_slot
+from pledges.services import provider_call
+
+log = logging.getLogger(__name__)
+
+COLLECTABLE = (Pledge.State.ACTIVE, Pledge.State.ERRORED)
+
+
+def _open_charge(pledge_id: int, now: datetime) -> Charge | None:
+    """The attempt to work on: the one in flight, or a new one if the pledge may be charged."""
+    with transaction.atomic():
+        pledge = Pledge.objects.select_for_update().select_related("campaign").get(pk=pledge_id)
+        in_flight = pledge.charges.filter(state=Charge.State.PROCESSING).first()
+        if in_flight:
+            return in_flight
+        if pledge.state not in COLLECTABLE or pledge.campaign.state != Campaign.State.SUCCESSFUL:
+            return None
+        attempt = (pledge.charges.order_by("-attempt").values_list("attempt", flat=True).first() or 0) + 1
+        return Charge.objects.create(
+            pledge=pledge,
+            attempt=attempt,
+            idempotency_key=f"pledge:{pledge.pk}:charge:{attempt}",
+            amount=pledge.amount,
+            currency=pledge.campaign.currency,
+        )
+
+
+def pledge_collect(*, pledge_id: int, now: datetime | None = None) -> Charge | None:
+    """Charge an active or errored pledge off-session, or finish an attempt in flight.
+
+    Returns the charge worked on, or None when there is nothing to do (already
+    collected, not collectable, or another worker holds the attempt). Raises
+    ProviderUnavailable when the provider did not answer: the attempt stays
+    processing and a retry picks it up.
+    """
+    now = now or timezone.now()
+    charge = _open_charge(pledge_id, now)
+    if charge is None:
+        return None
+    with try_advisory_lock(CHARGE, charge.pk) as locked:
+        if not locked:
+            return None
+        charge.refresh_from_db()
+        if charge.state != Charge.State.PROCESSING:
+            return charge
+        pledge = Pledge.objects.get(pk=charge.pledge_id)
+        result = _find_earlier_attempt(charge, pledge) if charge.submitted_at else None
+        if result is None:
+            Charge.objects.filter(pk=charge.pk).update(submitted_at=now, updated_at=now)
+            acquire_stripe_slot()
+            result = get_gateway().charge_off_session(
+                customer_id=pledge.stripe_customer_id,
+                payment_method_id=pledge.payment_method_id,
+                amount_minor=to_minor_units(charge.amount, charge.currency),
+                currency=charge.currency.lower(),
+                idempotency_key=charge.idempotency_key,
+                metadata={"pledge_id": str(pledge.pk), "campaign_id": str(pledge.campaign_id)},
+            )
+        return charge_record_result(charge_id=charge.pk, result=result, now=now)
+
+
+def _find_earlier_attempt(charge: Charge, pledge: Pledge) -> ChargeResult | None:
+    gateway = get_gateway()
+    acquire_stripe_slot()
+    if charge.payment_intent_id:
+        return gateway.retrieve_charge(charge.payment_intent_id)
+    return gateway.find_charge(customer_id=pledge.stripe_customer_id, idempotency_key=charge.idempotency_key)
+
+
+@transaction.atomic
+def charge_record_result(*, charge_id: int, result: ChargeResult, now: datetime | None = None) -> Charge:
+    """Apply what the provider says about an attempt; late or repeated news changes nothing."""
+    now = now or timezone.now()
+    charge = Charge.objects.select_for_update().get(pk=charge_id)
+    pledge = Pledge.objects.select_for_update().get(pk=charge.pledge_id)
+    if result.payment_intent_id and not charge.payment_intent_id:
+        charge.payment_intent_id = result.payment_intent_id
+    if result.succeeded:
+        if charge.state == Charge.State.SUCCEEDED:
+            return charge
+        if pledge.state == Pledge.State.COLLECTED:
+            # Another attempt already collected it: money moved twice. Never hide that.
+            log.error("pledge %s charged by two attempts (%s)", pledge.pk, result.payment_intent_id)
+        else:
+            pledge.state = Pledge.State.COLLECTED
+            pledge.collected_at = now
+            pledge.next_retry_at = None
+            pledge.save(update_fields=["state", "collected_at", "next_retry_at", "updated_at"])
+            Campaign.objects.filter(pk=pledge.campaign_id).update(
+                collected=F("collected") + charge.amount, collected_count=F("collected_count") + 1
+            )
+        charge.state = Charge.State.SUCCEEDED
+    elif result.status in ("failed", "requires_action"):
+        if charge.state != Charge.State.PROCESSING:
+            charge.save(update_fields=["payment_intent_id", "updated_at"])
+            return charge
+        charge.state = Charge.State.REQUIRES_ACTION if result.status == "requires_action" else Charge.State.FAILED
+        charge.failure_code = result.failure_code or ""
+        charge.failure_message = result.failure_message or ""
+        if pledge.state in COLLECTABLE:
+            pledge.state = Pledge.State.ERRORED
+            pledge.errored_at = pledge.errored_at or now
+            pledge.next_retry_at = now + settings.ERRORED_PLEDGE_RETRY_INTERVAL
+            pledge.save(update_fields=["state", "errored_at", "next_retry_at", "updated_at"])
+            # Told once per failed attempt: the first, then every retry (48 h apart) until fixed or dropped.
+            pledge_payment_failed.send(sender=Pledge, pledge=pledge, charge=charge)
+    charge.save()
+    return charge
+
+
+def pledges_drop_errored(*, now: datetime | None = None) -> int:
+    """Errored pledges not fixed within the grace period are dropped."""
+    now = now or timezone.now()
+    cutoff = now - settings.ERRORED_PLEDGE_GRACE
+    return Pledge.objects.filter(state=Pledge.State.ERRORED, errored_at__lte=cutoff).update(
+        state=Pledge.State.DROPPED, ended_at=now, next_retry_at=None, updated_at=now
+    )
+
+
+def pledges_due_for_retry(*, now: datetime | None = None) -> list[int]:
+    now = now or timezone.now()
+    return list(Pledge.objects.filter(state=Pledge.State.ERRORED, next_retry_at__lte=now).values_list("pk", flat=True))
+
+
+def pledges_left_uncollected(*, now: datetime | None = None) -> list[int]:
+    """Work a lost message left behind: active pledges of successful campaigns, stale attempts."""
+    now = now or timezone.now()
+    waiting = Pledge.objects.filter(
+        state=Pledge.State.ACTIVE,
+        campaign__state=Campaign.State.SUCCESSFUL,
+        campaign__closed_at__lte=now - settings.STALE_CHARGE_AFTER,
+    ).values_list("pk", flat=True)
+    stale = Charge.objects.filter(
+        state=Charge.State.PROCESSING, updated_at__lte=now - settings.STALE_CHARGE_AFTER
+    ).values_list("pledge_id", flat=True)
+    return sorted(set(waiting) | set(stale))
+
+
+def pledge_replace_payment_method(*, pledge: Pledge, payment_method_id: str, now: datetime | None = None) -> Pledge:
+    """The backer of an errored pledge saves another card; it is charged at once."""
+    now = now or timezone.now()
+    if pledge.state != Pledge.State.ERRORED:
+        raise Conflict("Only a pledge whose payment failed needs a new card.", code="not_errored")
+    setup: SetupResult = provider_call(
+        get_gateway().create_setup_intent,
+        customer_id=pledge.stripe_customer_id,
+        payment_method_id=payment_method_id,
+        metadata={"campaign_id": str(pledge.campaign_id), "backer_id": str(pledge.backer_id)},
+    )
+    if not setup.succeeded:
+        raise PaymentFailed(
+            "This card needs authentication that cannot be done here; try another card.", code="requires_action"
+        )
+    with transaction.atomic():
+        locked = Pledge.objects.select_for_update().get(pk=pledge.pk)
+        if locked.state != Pledge.State.ERRORED:
+            raise Conflict("This pledge no longer needs a new card.", code="not_errored")
+        locked.payment_method_id = setup.payment_method_id or payment_method_id
+        locked.setup_intent_id = setup.id
+        locked.next_retry_at = now
+        locked.save(update_fields=["payment_method_id", "setup_intent_id", "next_retry_at", "updated_at"])
+    try:
+        pledge_collect(pledge_id=pledge.pk, now=now)
+    except ProviderUnavailable:
+        # The card is saved; the errored-pledge sweeper charges it on its next round.
+        pass
+    return Pledge.objects.get(pk=pledge.pk)

@@ -1,0 +1,62 @@
+"""Closing campaigns: at the deadline (or when canceled) a campaign changes state once and its
+pledges are released or handed to collection. The orchestration of campaigns, rewards and
+pledges lives here, so none of them needs to know about the others' endings."""
+
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from campaigns.models import Campaign
+from closing.signals import campaign_closed
+from core.errors import Conflict
+from core.queue import enqueue_on_commit
+from pledges.services import pledges_release_for_campaign, pledges_release_unconfirmed
+
+
+@transaction.atomic
+def campaign_cancel(*, campaign: Campaign, now: datetime | None = None) -> Campaign:
+    """Cancel a draft or live campaign; every pledge is released and no card is charged."""
+    now = now or timezone.now()
+    campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
+    if campaign.state not in (Campaign.State.DRAFT, Campaign.State.LIVE):
+        raise Conflict(f"A {campaign.state} campaign cannot be canceled.", code="campaign_closed")
+    campaign.state = Campaign.State.CANCELED
+    campaign.canceled_at = now
+    campaign.save(update_fields=["state", "canceled_at", "updated_at"])
+    pledges_release_for_campaign(campaign=campaign, now=now)
+    return campaign
+
+
+@transaction.atomic
+def campaign_close(*, campaign_id: int, now: datetime | None = None) -> Campaign | None:
+    """Close a live campaign past its deadline, once: successful (collection starts) or failed.
+
+    The row lock makes a second sweep, or a second worker, wait and then find the
+    campaign closed already; it returns None and changes nothing.
+    """
+    now = now or timezone.now()
+    campaign = Campaign.objects.select_for_update().filter(pk=campaign_id).first()
+    if campaign is None or campaign.state != Campaign.State.LIVE or campaign.deadline > now:
+        return None
+    campaign.closed_at = now
+    # A pledge whose card was never confirmed cannot be charged: it lapses either way.
+    pledges_release_unconfirmed(campaign=campaign, now=now)
+    successful = campaign.reached_its_goal
+    if successful:
+        campaign.state = Campaign.State.SUCCESSFUL
+        enqueue_on_commit("closing.tasks.collect_campaign", campaign.pk)
+    else:
+        campaign.state = Campaign.State.FAILED
+        pledges_release_for_campaign(campaign=campaign, now=now)
+    campaign.save(update_fields=["state", "closed_at", "updated_at"])
+    campaign_closed.send(sender=Campaign, campaign_id=campaign.pk, successful=successful)
+    return campaign
+
+
+@transaction.atomic
+def campaign_close_now(*, campaign_id: int, now: datetime | None = None) -> Campaign | None:
+    """Operators: end a live campaign at once, as if its deadline were now."""
+    now = now or timezone.now()
+    Campaign.objects.filter(pk=campaign_id, state=Campaign.State.LIVE, deadline__gt=now).update(deadline=now)
+    return campaign_close(campaign_id=campaign_id, now=now)

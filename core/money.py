@@ -1,0 +1,179 @@
+"""Money: exact Decimals in a currency, validation of amounts as users type them, and
+exact conversion to and from Stripe's integer minor units.
+
+A value with more decimals than the currency has (25.001 USD, 10.5 JPY) is refused,
+never rounded; JSON carries amounts as strings with exactly the currency's decimals.
+
+Stripe's rules (https://docs.stripe.com/currencies), which are what matter at
+this boundary:
+
+* zero-decimal currencies (JPY, KRW, VND, CLP, UGX, XAF, XOF, ...): the amount is
+  in whole units, exponent 0;
+* three-decimal currencies (BHD, JOD, KWD, OMR, TND): exponent 3, but the last
+  digit must be 0, so an amount may carry at most 2 decimal places;
+* ISK: zero-decimal in practice (whole krónur only) but still exponent 2 in the
+  API for backwards compatibility: 5 ISK is sent as 500;
+* everything else: exponent 2.
+
+Nothing is ever rounded: an amount finer than the currency allows raises
+``ValueError``. Integer arithmetic on the Decimal's digits keeps the conversion
+exact whatever the decimal context.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+from core.errors import InvalidInput
+
+ZERO_DECIMAL = frozenset("bif clp djf gnf jpy kmf krw mga pyg rwf ugx vnd vuv xaf xof xpf".split())
+THREE_DECIMAL = frozenset("bhd jod kwd omr tnd".split())
+# Exponent 2 in Stripe's API, yet only whole units may be charged.
+WHOLE_UNITS_ONLY = frozenset({"isk"})
+
+
+def _normalize(currency: str) -> str:
+    code = currency.lower() if isinstance(currency, str) else ""
+    if len(code) != 3 or not code.isascii() or not code.isalpha():
+        raise ValueError(f"not an ISO 4217 currency code: {currency!r}")
+    return code
+
+
+def currency_exponent(currency: str) -> int:
+    """Power of ten between a unit and Stripe's integer amount (0, 2 or 3)."""
+    code = _normalize(currency)
+    if code in ZERO_DECIMAL:
+        return 0
+    if code in THREE_DECIMAL:
+        return 3
+    return 2
+
+
+def currency_decimal_places(currency: str) -> int:
+    """Most decimal places an amount in this currency may have (what Stripe accepts)."""
+    code = _normalize(currency)
+    if code in ZERO_DECIMAL or code in WHOLE_UNITS_ONLY:
+        return 0
+    return 2
+
+
+def to_minor_units(amount: Decimal, currency: str) -> int:
+    """``Decimal("25.00"), "usd"`` -> ``2500``; raises ``ValueError`` rather than round."""
+    if not isinstance(amount, Decimal):
+        raise TypeError(f"amount must be a Decimal, not {type(amount).__name__}")
+    if not amount.is_finite():
+        raise ValueError(f"amount is not a finite number: {amount}")
+    exponent = currency_exponent(currency)
+    step = 10 ** (exponent - currency_decimal_places(currency))
+    sign, digits, exp = amount.as_tuple()
+    assert isinstance(exp, int)  # finite
+    coefficient = int("".join(map(str, digits)))
+    shift = exp + exponent
+    if shift >= 0:
+        minor, remainder = coefficient * 10**shift, 0
+    else:
+        minor, remainder = divmod(coefficient, 10**-shift)
+    if remainder or minor % step:
+        raise ValueError(
+            f"{amount} {currency.upper()} has more decimal places than the currency "
+            f"allows ({currency_decimal_places(currency)})"
+        )
+    return -minor if sign else minor
+
+
+def from_minor_units(minor: int, currency: str) -> Decimal:
+    """``2500, "usd"`` -> ``Decimal("25.00")``; ``500, "isk"`` -> ``Decimal("5")``.
+
+    The result has the currency's decimal places, or more digits when Stripe sent
+    an amount finer than that (kept exact, never rounded).
+    """
+    if not isinstance(minor, int) or isinstance(minor, bool):
+        raise TypeError(f"minor units must be an int, not {type(minor).__name__}")
+    exponent = currency_exponent(currency)
+    places = currency_decimal_places(currency)
+    step = 10 ** (exponent - places)
+    sign = 1 if minor < 0 else 0
+    magnitude = abs(minor)
+    if magnitude % step == 0:
+        coefficient, exp = magnitude // step, -places
+    else:
+        coefficient, exp = magnitude, -exponent
+    return Decimal((sign, tuple(int(d) for d in str(coefficient)), exp))
+
+
+# Database columns for amounts: 15 integer digits, so totals of a million maximal pledges still fit;
+# three decimals for the three-decimal currencies.
+MONEY_FIELD = {"max_digits": 18, "decimal_places": 3}
+
+# One pledge is one card payment, and Stripe charges at most 99,999,999 minor units at once.
+MAX_CHARGE_MINOR_UNITS = 99_999_999
+# A goal far above any real campaign (the record raised $41.7M) but well inside the columns.
+MAX_GOAL = Decimal("1000000000")
+
+SUPPORTED_CURRENCIES = (
+    "USD",
+    "EUR",
+    "GBP",
+    "CAD",
+    "AUD",
+    "NZD",
+    "CHF",
+    "SEK",
+    "NOK",
+    "DKK",
+    "PLN",
+    "CZK",
+    "JPY",
+    "SGD",
+    "HKD",
+    "MXN",
+    "KRW",
+    "BHD",
+    "KWD",
+)
+
+
+def quantize(amount: Decimal, currency: str) -> Decimal:
+    return amount.quantize(Decimal(1).scaleb(-currency_decimal_places(currency)))
+
+
+def validate_currency(currency: str) -> str:
+    code = (currency or "").upper()
+    if code not in SUPPORTED_CURRENCIES:
+        raise InvalidInput(f"Unsupported currency {currency!r}.", code="invalid_currency")
+    return code
+
+
+def max_charge(currency: str) -> Decimal:
+    return Decimal(MAX_CHARGE_MINOR_UNITS).scaleb(-currency_exponent(currency))
+
+
+def validate_amount(
+    amount: Decimal, currency: str, *, field: str = "amount", maximum: Decimal | None = None
+) -> Decimal:
+    """The amount if it is positive, finite, at most ``maximum`` (default: one card payment)
+    and exact in the currency's minor unit."""
+    try:
+        finite = amount.is_finite()
+    except (AttributeError, InvalidOperation):
+        finite = False
+    if not finite:
+        raise InvalidInput(f"{field} must be a number.", code=f"invalid_{field}")
+    if amount <= 0:
+        raise InvalidInput(f"{field} must be greater than zero.", code=f"invalid_{field}")
+    maximum = max_charge(currency) if maximum is None else maximum
+    if amount > maximum:
+        raise InvalidInput(
+            f"{field} is too large: at most {quantize(maximum, currency)} {currency}.", code=f"invalid_{field}"
+        )
+    places = currency_decimal_places(currency)
+    if amount != quantize(amount, currency):
+        raise InvalidInput(
+            f"{field} has more decimal places than {currency} allows ({places}).", code=f"invalid_{field}"
+        )
+    return quantize(amount, currency)
+
+
+def percent_funded(pledged: Decimal, goal: Decimal) -> int:
+    """Whole percent, rounded down, as crowdfunding sites show it (1192% for the reference campaign)."""
+    return int(pledged * 100 // goal) if goal else 0

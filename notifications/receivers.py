@@ -1,0 +1,47 @@
+"""The e-mails the lower apps' events cause. Connected in NotificationsConfig.ready(), so
+pledges, campaigns and closing never import notifications. Each receiver runs inside the
+sender's transaction: the notification row commits or rolls back with the event."""
+
+from django.dispatch import receiver
+
+from campaigns.signals import campaign_funded
+from closing.signals import campaign_closed, pledge_payment_failed
+from notifications import services
+from pledges.signals import pledge_canceled, pledge_changed, pledge_confirmed
+
+
+@receiver(pledge_confirmed, dispatch_uid="notify_pledge_confirmed")
+def on_pledge_confirmed(sender, *, pledge, **kwargs) -> None:
+    services.notify_pledge(pledge, services.PLEDGE_CONFIRMED)
+
+
+@receiver(pledge_changed, dispatch_uid="notify_pledge_changed")
+def on_pledge_changed(sender, *, pledge, version: str, **kwargs) -> None:
+    services.notify_pledge(pledge, services.PLEDGE_CHANGED, version=version)
+
+
+@receiver(pledge_canceled, dispatch_uid="notify_pledge_canceled")
+def on_pledge_canceled(sender, *, pledge, **kwargs) -> None:
+    services.notify_pledge(pledge, services.PLEDGE_CANCELED)
+
+
+@receiver(campaign_funded, dispatch_uid="notify_campaign_funded")
+def on_campaign_funded(sender, *, campaign_id: int, **kwargs) -> None:
+    services.notify_campaign_later(campaign_id, services.CAMPAIGN_FUNDED)
+
+
+@receiver(campaign_closed, dispatch_uid="notify_campaign_closed")
+def on_campaign_closed(sender, *, campaign_id: int, successful: bool, **kwargs) -> None:
+    services.notify_campaign_later(
+        campaign_id, services.CAMPAIGN_SUCCESSFUL if successful else services.CAMPAIGN_FAILED
+    )
+
+
+@receiver(pledge_payment_failed, dispatch_uid="notify_payment_failed")
+def on_payment_failed(sender, *, pledge, charge, **kwargs) -> None:
+    services.notify(
+        recipient_id=pledge.backer_id,
+        kind=services.PAYMENT_FAILED,
+        key=f"{services.PAYMENT_FAILED}:{charge.pk}",
+        pledge_id=pledge.pk,
+    )

@@ -1,0 +1,188 @@
+"""Exports built in the background: an ExportJob row, a Celery task, a file under MEDIA_ROOT/exports/.
+
+A report with more rows than ``EXPORT_ASYNC_THRESHOLD`` (or any report asked for
+with ``?async=1``) is not streamed in the request: an ExportJob is written and
+``reports.tasks.build_export`` is enqueued once that row is committed. The task
+holds a PostgreSQL advisory lock on the job while it writes, so a redelivered or
+re-swept message never builds one job twice at the same time; a job found done is
+left alone, a job found running (its worker died) is built again from scratch. The
+file is written under a ``.part`` name and renamed when complete, so a download
+never sees half a file. ``rows_done`` is updated as rows are written; the
+requester is e-mailed a download link when the job is done.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.utils import timezone
+
+from campaigns.models import Campaign
+from core import locks
+from core.links import absolute_url
+from core.locks import try_advisory_lock
+from core.queue import enqueue_on_commit
+from notifications.services import EXPORT_READY, notify
+from reports.backers import BackerFilters, backer_report
+from reports.models import ExportJob
+from reports.platform import campaigns_for_report, platform_report
+from reports.writers import Report, write_csv, write_xlsx
+
+log = logging.getLogger(__name__)
+
+FORMATS = ("csv", "xlsx")
+# Seconds between two progress writes to the job row.
+PROGRESS_INTERVAL = 0.25
+# A job still queued or running this long after it was asked for is enqueued again by the sweep.
+LEFT_BEHIND_AFTER = timedelta(minutes=10)
+
+
+def export_goes_async(*, rows: int, forced: bool | None) -> bool:
+    """``forced`` is the ``?async=`` flag: True, False, or None to decide by size."""
+    if forced is not None:
+        return forced
+    return rows > settings.EXPORT_ASYNC_THRESHOLD
+
+
+@transaction.atomic
+def export_create(
+    *,
+    requested_by: AbstractBaseUser,
+    kind: str,
+    format: str = "csv",
+    campaign: Campaign | None = None,
+    filters: dict | None = None,
+    rows_total: int = 0,
+) -> ExportJob:
+    """Queue a report; the task is enqueued only once the job row is committed."""
+    if format not in FORMATS:
+        raise ValueError(f"unknown export format {format!r}")
+    job = ExportJob.objects.create(
+        requested_by=requested_by,
+        kind=kind,
+        format=format,
+        campaign=campaign,
+        filters=filters or {},
+        rows_total=rows_total,
+    )
+    enqueue_on_commit("reports.tasks.build_export", job.pk)
+    return job
+
+
+def export_report(job: ExportJob) -> Report:
+    if job.kind == ExportJob.Kind.BACKERS:
+        return backer_report(job.campaign, BackerFilters.from_json(job.filters))
+    return platform_report(campaigns_for_report(tuple(job.filters.get("states") or ())))
+
+
+def export_path(job: ExportJob) -> Path | None:
+    """The finished file, if there is one."""
+    if job.state != ExportJob.State.DONE or not job.file:
+        return None
+    path = Path(settings.MEDIA_ROOT) / job.file
+    return path if path.is_file() else None
+
+
+def export_download_url(job: ExportJob) -> str:
+    return absolute_url("export-download", job.pk)
+
+
+def _progress_recorder(job_id: int):
+    last = 0.0
+
+    def record(done: int) -> None:
+        nonlocal last
+        now = time.monotonic()
+        if now - last >= PROGRESS_INTERVAL:
+            ExportJob.objects.filter(pk=job_id).update(rows_done=done)
+            last = now
+
+    return record
+
+
+def export_build(*, job_id: int, now: datetime | None = None) -> ExportJob | None:
+    """Write the job's file. Returns the job once done (or failed); None if another worker has it.
+
+    Returns the job untouched when it was done already, so a repeated message is harmless.
+    """
+    with try_advisory_lock(locks.EXPORT, job_id) as locked:
+        if not locked:
+            return None
+        job = ExportJob.objects.select_related("campaign", "requested_by").filter(pk=job_id).first()
+        if job is None or job.state in (ExportJob.State.DONE, ExportJob.State.FAILED):
+            return job
+        report = export_report(job)
+        ExportJob.objects.filter(pk=job.pk).update(
+            state=ExportJob.State.RUNNING, rows_total=report.rows_total, rows_done=0, error=""
+        )
+        relative = Path("exports") / str(job.pk) / f"{report.name}.{job.format}"
+        target = Path(settings.MEDIA_ROOT) / relative
+        # A worker that died mid-build left its part file here: start afresh.
+        shutil.rmtree(target.parent, ignore_errors=True)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        part = target.with_name(target.name + ".part")
+        progress = _progress_recorder(job.pk)
+        try:
+            if job.format == "xlsx":
+                with open(part, "wb") as out:
+                    write_xlsx(report, out, progress)
+            else:
+                with open(part, "w", newline="", encoding="utf-8") as out:
+                    write_csv(report, out, progress)
+            part.replace(target)
+        except Exception as error:
+            log.exception("export %s failed", job.pk)
+            part.unlink(missing_ok=True)
+            ExportJob.objects.filter(pk=job.pk).update(
+                state=ExportJob.State.FAILED,
+                error=f"{type(error).__name__}: {error}"[:2000],
+                finished_at=now or timezone.now(),
+            )
+            raise
+        with transaction.atomic():
+            ExportJob.objects.filter(pk=job.pk).update(
+                state=ExportJob.State.DONE,
+                file=str(relative),
+                rows_done=report.rows_total,
+                finished_at=now or timezone.now(),
+            )
+            job.refresh_from_db()
+            _notify_ready(job)
+        return job
+
+
+def exports_left_behind(*, now: datetime | None = None) -> list[int]:
+    """Jobs a lost message left queued or a dead worker left running."""
+    now = now or timezone.now()
+    return list(
+        ExportJob.objects.filter(
+            state__in=(ExportJob.State.QUEUED, ExportJob.State.RUNNING), created_at__lte=now - LEFT_BEHIND_AFTER
+        )
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
+def _notify_ready(job: ExportJob) -> None:
+    """The requester hears once that the file is ready (a notification row, sent after the commit)."""
+    what = (
+        f"backer report of “{job.campaign.title}”"
+        if job.kind == ExportJob.Kind.BACKERS and job.campaign
+        else "platform report"
+    )
+    notify(
+        recipient_id=job.requested_by_id,
+        kind=EXPORT_READY,
+        key=f"{EXPORT_READY}:{job.pk}",
+        what=what,
+        rows=job.rows_total,
+        format=job.format.upper(),
+        download_url=export_download_url(job),
+    )

@@ -1,0 +1,24 @@
+"""Thin Celery tasks for reports: ids in, reports.exports does the work."""
+
+from celery import shared_task
+
+from reports import exports
+
+# A report of the largest campaigns (185k backers) takes seconds as CSV, longer as XLSX.
+EXPORT_SOFT_TIME_LIMIT = 1800
+
+
+@shared_task(acks_late=True, soft_time_limit=EXPORT_SOFT_TIME_LIMIT, time_limit=EXPORT_SOFT_TIME_LIMIT + 60)
+def build_export(job_id: int) -> str | None:
+    """Write the export's file; the requester is e-mailed once it is done. A repeat finds it done."""
+    job = exports.export_build(job_id=job_id)
+    return job.state if job else None  # None: another worker is building it
+
+
+@shared_task(acks_late=True)
+def export_sweep() -> int:
+    """Beat: enqueue again the exports a lost message or a dead worker left unfinished."""
+    left = exports.exports_left_behind()
+    for job_id in left:
+        build_export.delay(job_id)
+    return len(left)

@@ -1,0 +1,52 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+
+class CampaignUpdate(models.Model):
+    """A creator's news to the campaign's public, its backers, or the backers of chosen tiers."""
+
+    class Audience(models.TextChoices):
+        PUBLIC = "public"
+        BACKERS = "backers"
+        TIERS = "tiers"
+
+    campaign = models.ForeignKey("campaigns.Campaign", on_delete=models.CASCADE, related_name="updates")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    number = models.PositiveIntegerField()
+    title = models.CharField(max_length=200)
+    body = models.TextField(help_text="Markdown; rendered and sanitized for the web and e-mail.")
+    audience = models.CharField(max_length=10, choices=Audience.choices, default=Audience.PUBLIC)
+    tiers = models.ManyToManyField(
+        "rewards.RewardTier", blank=True, related_name="+", db_table="campaigns_campaignupdate_tiers"
+    )
+    published_at = models.DateTimeField()
+    edited_at = models.DateTimeField(null=True, blank=True)
+    # Set when every recipient has been handed to the mail backend.
+    fanout_finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        db_table = "campaigns_campaignupdate"  # moved from the campaigns app with its rows
+        ordering = ["-published_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["campaign", "number"], name="update_number_per_campaign")]
+
+    def __str__(self) -> str:
+        return f"Update #{self.number}: {self.title}"
+
+
+class UpdateDelivery(models.Model):
+    """One e-mail of an update to one recipient; the unique pair makes a retried fan-out send nobody twice."""
+
+    update = models.ForeignKey(CampaignUpdate, on_delete=models.CASCADE, related_name="deliveries")
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        db_table = "campaigns_updatedelivery"
+        constraints = [models.UniqueConstraint(fields=["update", "recipient"], name="one_delivery_per_recipient")]
+        indexes = [
+            models.Index(fields=["update", "id"], condition=Q(sent_at__isnull=True), name="delivery_unsent"),
+        ]
+
+    def __str__(self) -> str:
+        return f"update {self.update_id} to user {self.recipient_id}"
