@@ -1,8 +1,9 @@
 from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from rest_framework.authtoken.models import Token
 
+from accounts.models import Unsubscription
 from core.errors import Conflict
 
 User = get_user_model()
@@ -22,3 +23,12 @@ def user_register(*, username: str, email: str, password: str) -> tuple[User, st
 def user_token(*, user: User) -> str:
     token, _ = Token.objects.get_or_create(user=user)
     return token.key
+
+
+def unsubscribe(*, user_id: int, campaign_id: int | None) -> None:
+    """Opt out of a campaign's updates (campaign_id) or of all platform notifications (None); idempotent."""
+    try:
+        with transaction.atomic():
+            Unsubscription.objects.create(user_id=user_id, campaign_id=campaign_id)
+    except IntegrityError:
+        pass

@@ -3,6 +3,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 
 from core.money import MONEY_FIELD as MONEY
 from core.money import percent_funded, quantize
@@ -66,8 +67,6 @@ class Campaign(models.Model):
 
     @property
     def is_open_for_pledges(self) -> bool:
-        from django.utils import timezone
-
         return self.state == self.State.LIVE and self.deadline is not None and self.deadline > timezone.now()
 
     @property

@@ -7,7 +7,7 @@ left and enqueue it again, so nothing depends on one message surviving.
 from celery import shared_task
 
 from closing import collection
-from closing.selectors import campaigns_due_for_close
+from closing.selectors import campaigns_due_for_close, pledges_due_for_retry, pledges_left_uncollected
 from closing.services import campaign_close
 from pledges.models import Pledge
 from pledges.payments import ProviderUnavailable
@@ -53,8 +53,8 @@ def collect_pledge(pledge_id: int) -> str | None:
 def collection_sweep() -> dict[str, int]:
     """Beat: re-enqueue collection a lost message left behind, retry errored pledges, drop expired ones."""
     dropped = collection.pledges_drop_errored()
-    left = collection.pledges_left_uncollected()
-    retry = collection.pledges_due_for_retry()
+    left = pledges_left_uncollected()
+    retry = pledges_due_for_retry()
     for pledge_id in sorted(set(left) | set(retry)):
         collect_pledge.delay(pledge_id)
     return {"requeued": len(left), "retried": len(retry), "dropped": dropped}

@@ -7,10 +7,11 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
+from accounts.services import unsubscribe
 from campaigns.models import Campaign
 from campaigns.selectors import campaigns_visible_to
 from core.unsubscribe import read_unsubscribe_token
-from notifications.services import reminder_remove, reminder_set, unsubscribe
+from notifications.services import reminder_remove, reminder_set
 
 
 class ReminderSerializer(serializers.Serializer):

@@ -38,7 +38,6 @@ EXPORT_READY = "export_ready"
 
 CAMPAIGN_WIDE = (CAMPAIGN_FUNDED, CAMPAIGN_SUCCESSFUL, CAMPAIGN_FAILED, ENDING_SOON)
 BATCH = 1000
-ENDING_SOON_WINDOW = timedelta(hours=48)
 
 
 def _schedule_drain() -> None:
@@ -164,15 +163,6 @@ def reminder_remove(*, user, campaign: Campaign) -> None:
     Reminder.objects.filter(user=user, campaign=campaign).delete()
 
 
-def campaigns_ending_soon(*, now: datetime | None = None) -> list[int]:
-    now = now or timezone.now()
-    return list(
-        Campaign.objects.filter(
-            state=Campaign.State.LIVE, deadline__gt=now, deadline__lte=now + ENDING_SOON_WINDOW
-        ).values_list("pk", flat=True)
-    )
-
-
 def creator_digests(*, now: datetime | None = None) -> int:
     """One e-mail per live campaign with new pledges in the last day, at most one per campaign a day."""
     now = now or timezone.now()
@@ -201,11 +191,3 @@ def creator_digests(*, now: datetime | None = None) -> int:
             )
             count += 1
     return count
-
-
-def unsubscribe(*, user_id: int, campaign_id: int | None) -> None:
-    try:
-        with transaction.atomic():
-            Unsubscription.objects.create(user_id=user_id, campaign_id=campaign_id)
-    except IntegrityError:
-        pass

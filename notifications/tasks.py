@@ -1,6 +1,6 @@
 from celery import shared_task
 
-from notifications import services
+from notifications import selectors, services
 
 
 @shared_task(acks_late=True)
@@ -19,7 +19,7 @@ def fan_out_campaign_notification(campaign_id: int, kind: str) -> int:
 @shared_task(acks_late=True)
 def ending_soon_sweep() -> int:
     """Beat, hourly: campaigns entering their last 48 hours tell their backers and reminder lists."""
-    campaigns = services.campaigns_ending_soon()
+    campaigns = selectors.campaigns_ending_soon()
     for campaign_id in campaigns:
         fan_out_campaign_notification.delay(campaign_id, services.ENDING_SOON)
     return len(campaigns)

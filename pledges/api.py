@@ -12,6 +12,7 @@ from core.permissions import IsBackerOrStaffReadOnly
 from core.throttling import PledgeRateThrottle
 from pledges.models import Pledge
 from pledges.payments import InvalidWebhook, get_gateway
+from pledges.selectors import pledges_refundable_by, pledges_visible_to
 from pledges.serializers import (
     PaymentMethodInputSerializer,
     PledgeCreateInputSerializer,
@@ -41,16 +42,6 @@ class PledgeFilter(filters.FilterSet):
         fields = ["state", "campaign"]
 
 
-def _pledges_of(user):
-    pledges = Pledge.objects.select_related("campaign", "backer")
-    return pledges if user.is_staff else pledges.filter(backer=user)
-
-
-def _pledges_refundable_by(user):
-    pledges = Pledge.objects.select_related("campaign", "backer")
-    return pledges if user.is_staff else pledges.filter(campaign__creator=user)
-
-
 class PledgeListCreateApi(ListAPIView):
     """The backer's own pledges (staff: all); POST pledges to a campaign."""
 
@@ -66,7 +57,7 @@ class PledgeListCreateApi(ListAPIView):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation has no user
             return Pledge.objects.none()
-        return _pledges_of(self.request.user)
+        return pledges_visible_to(self.request.user)
 
     @extend_schema(
         request=PledgeCreateInputSerializer,
@@ -93,12 +84,12 @@ class _PledgeObjectApi(GenericAPIView):
     serializer_class = PledgeOutputSerializer
 
     def get_object(self) -> Pledge:
-        pledge = get_object_or_404(_pledges_of(self.request.user), pk=self.kwargs["pledge_id"])
+        pledge = get_object_or_404(pledges_visible_to(self.request.user), pk=self.kwargs["pledge_id"])
         self.check_object_permissions(self.request, pledge)
         return pledge
 
     def respond(self, pledge: Pledge) -> Response:
-        return Response(PledgeOutputSerializer(_pledges_of(self.request.user).get(pk=pledge.pk)).data)
+        return Response(PledgeOutputSerializer(pledges_visible_to(self.request.user).get(pk=pledge.pk)).data)
 
 
 class PledgeDetailApi(_PledgeObjectApi):
@@ -151,7 +142,7 @@ class PledgeRefundApi(GenericAPIView):
 
     @extend_schema(request=None, responses={200: PledgeOutputSerializer, 403: None, 409: ERRORS[409]})
     def post(self, request, pledge_id: int):
-        pledge = get_object_or_404(_pledges_refundable_by(request.user), pk=pledge_id)
+        pledge = get_object_or_404(pledges_refundable_by(request.user), pk=pledge_id)
         pledge = pledge_refund(pledge=pledge, by=request.user)
         return Response(PledgeOutputSerializer(pledge).data)
 

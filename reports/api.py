@@ -26,6 +26,7 @@ from reports.exports import export_create, export_goes_async, export_path
 from reports.models import ExportJob
 from reports.platform import campaigns_for_report, parse_states, platform_report
 from reports.responses import report_response
+from reports.selectors import export_jobs_visible_to
 from reports.stats import campaign_stats
 from reports.writers import CONTENT_TYPES
 
@@ -285,11 +286,6 @@ class CampaignStatsApi(GenericAPIView):
 # --- export jobs --------------------------------------------------------------------------
 
 
-def _jobs_of(user):
-    jobs = ExportJob.objects.select_related("campaign")
-    return jobs if user.is_staff else jobs.filter(requested_by=user)
-
-
 class ExportJobListApi(ListAPIView):
     """The exports you asked for (staff: everyone's), newest first."""
 
@@ -298,7 +294,7 @@ class ExportJobListApi(ListAPIView):
     filter_backends: list = []
 
     def get_queryset(self):
-        return _jobs_of(self.request.user)
+        return export_jobs_visible_to(self.request.user)
 
 
 class ExportJobDetailApi(GenericAPIView):
@@ -308,7 +304,7 @@ class ExportJobDetailApi(GenericAPIView):
     serializer_class = ExportJobOutputSerializer
 
     def get(self, request, job_id: int):
-        job = get_object_or_404(_jobs_of(request.user), pk=job_id)
+        job = get_object_or_404(export_jobs_visible_to(request.user), pk=job_id)
         return Response(ExportJobOutputSerializer(job, context={"request": request}).data)
 
 
@@ -328,7 +324,7 @@ class ExportJobDownloadApi(GenericAPIView):
         }
     )
     def get(self, request, job_id: int):
-        job = get_object_or_404(_jobs_of(request.user), pk=job_id)
+        job = get_object_or_404(export_jobs_visible_to(request.user), pk=job_id)
         if job.state != ExportJob.State.DONE:
             raise Conflict(f"This export is {job.state}, not ready for download.", code="export_not_ready")
         path = export_path(job)

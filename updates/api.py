@@ -7,9 +7,11 @@ from rest_framework.permissions import IsAuthenticatedOrReadOnly
 from rest_framework.response import Response
 
 from campaigns.selectors import campaigns_visible_to
+from core.markdown import render_markdown
 from core.permissions import IsCreatorOrReadOnly
 from updates.models import CampaignUpdate
-from updates.services import render_markdown, update_edit, update_publish, updates_visible_to
+from updates.selectors import updates_visible_to
+from updates.services import EDIT_WINDOW, update_edit, update_publish
 
 
 class UpdateOutputSerializer(serializers.ModelSerializer):
@@ -36,8 +38,6 @@ class UpdateOutputSerializer(serializers.ModelSerializer):
         return render_markdown(update.body)
 
     def get_editable_until(self, update: CampaignUpdate) -> str:
-        from updates.services import EDIT_WINDOW
-
         return serializers.DateTimeField().to_representation(update.published_at + EDIT_WINDOW)
 
 

@@ -7,56 +7,25 @@ sender tasks work through the unsent rows one row lock at a time (core.mail.drai
 
 from datetime import datetime, timedelta
 
-import markdown
-import nh3
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
-from django.db.models import Max, Q, QuerySet
+from django.db.models import Max
 from django.utils import timezone
 
-from accounts.models import Unsubscription
 from campaigns.models import Campaign
 from core.bulk import insert_missing
 from core.errors import Conflict, InvalidInput, NotAllowed
 from core.links import absolute_url
 from core.mail import build_email, drain, render_email
+from core.markdown import render_markdown
 from core.queue import enqueue_on_commit
 from core.unsubscribe import unsubscribe_url
-from pledges.models import Pledge
 from updates.models import CampaignUpdate, UpdateDelivery
+from updates.selectors import update_recipients
 
 EDIT_WINDOW = timedelta(minutes=30)
 SEND_BATCH = 200
 SENDERS_PER_UPDATE = 2
-
-
-def render_markdown(body: str) -> str:
-    """Markdown to HTML with everything outside a safe list of tags and attributes removed."""
-    return nh3.clean(markdown.markdown(body, extensions=["extra", "sane_lists"]), link_rel="noopener nofollow")
-
-
-def _backers(campaign_id: int, tier_ids: list[int] | None = None) -> QuerySet:
-    pledges = Pledge.objects.filter(campaign_id=campaign_id, state__in=Pledge.BACKER_STATES)
-    if tier_ids is not None:
-        pledges = pledges.filter(reward_id__in=tier_ids)
-    return pledges
-
-
-def updates_visible_to(campaign: Campaign, user: AbstractBaseUser | AnonymousUser) -> QuerySet[CampaignUpdate]:
-    """Public updates for everyone; backers-only ones for backers (of the chosen tiers), the creator, staff."""
-    updates = campaign.updates.prefetch_related("tiers")
-    if user.is_authenticated and (user.is_staff or campaign.creator_id == user.pk):
-        return updates
-    if not user.is_authenticated:
-        return updates.filter(audience=CampaignUpdate.Audience.PUBLIC)
-    mine = _backers(campaign.pk).filter(backer=user)
-    tiers = list(mine.exclude(reward__isnull=True).values_list("reward_id", flat=True))
-    visible = Q(audience=CampaignUpdate.Audience.PUBLIC)
-    if mine.exists():
-        visible |= Q(audience=CampaignUpdate.Audience.BACKERS) | Q(
-            audience=CampaignUpdate.Audience.TIERS, tiers__in=tiers
-        )
-    return updates.filter(visible).distinct()
 
 
 def _check_tiers(campaign: Campaign, audience: str, tier_ids: list[int]) -> list[int]:
@@ -117,23 +86,6 @@ def update_edit(
     return update
 
 
-def update_recipients(update: CampaignUpdate) -> QuerySet:
-    """User ids the update is e-mailed to: the backers it is meant for, less those who opted out."""
-    tier_ids = (
-        list(update.tiers.values_list("pk", flat=True)) if update.audience == CampaignUpdate.Audience.TIERS else None
-    )
-    opted_out = Unsubscription.objects.filter(Q(campaign_id=update.campaign_id) | Q(campaign__isnull=True)).values(
-        "user_id"
-    )
-    return (
-        _backers(update.campaign_id, tier_ids)
-        .exclude(backer_id__in=opted_out)
-        .values_list("backer_id", flat=True)
-        .distinct()
-        .order_by("backer_id")
-    )
-
-
 def update_deliveries_create(*, update_id: int) -> int:
     """One Delivery per recipient; a second run adds nobody. Returns how many were added."""
     update = CampaignUpdate.objects.get(pk=update_id)
@@ -181,16 +133,3 @@ def update_deliveries_send(*, update_id: int, limit: int = SEND_BATCH) -> int:
             fanout_finished_at=timezone.now()
         )
     return sent
-
-
-def updates_with_unsent_deliveries() -> list[int]:
-    return list(UpdateDelivery.objects.filter(sent_at__isnull=True).values_list("update_id", flat=True).distinct())
-
-
-def updates_without_deliveries(*, older_than: timedelta = timedelta(minutes=1)) -> list[int]:
-    """Published updates whose fan-out never ran (its message was lost)."""
-    return list(
-        CampaignUpdate.objects.filter(
-            fanout_finished_at__isnull=True, deliveries__isnull=True, published_at__lte=timezone.now() - older_than
-        ).values_list("pk", flat=True)
-    )

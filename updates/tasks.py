@@ -2,6 +2,7 @@
 
 from celery import shared_task
 
+from updates import selectors
 from updates import services as updates
 
 
@@ -26,9 +27,9 @@ def send_update(update_id: int) -> int:
 @shared_task(acks_late=True)
 def update_mail_sweep() -> int:
     """Beat: finish the fan-outs and sends a lost message or a dead worker left behind."""
-    unsent = updates.updates_with_unsent_deliveries()
+    unsent = selectors.updates_with_unsent_deliveries()
     for update_id in unsent:
         send_update.delay(update_id)
-    for update_id in updates.updates_without_deliveries():
+    for update_id in selectors.updates_without_deliveries():
         fan_out_update.delay(update_id)
     return len(unsent)

@@ -4,7 +4,8 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, render
 
 from campaigns.selectors import campaigns_visible_to
-from updates.services import render_markdown, updates_visible_to
+from core.markdown import render_markdown
+from updates.selectors import updates_visible_to
 
 
 def campaign_list(request):

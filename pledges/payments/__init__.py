@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 from typing import Any
 
+from django.conf import settings
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 
@@ -44,8 +45,6 @@ __all__ = [
 
 @functools.cache
 def get_gateway() -> PaymentGateway:
-    from django.conf import settings
-
     return StripeGateway(
         secret_key=settings.STRIPE_SECRET_KEY,
         webhook_secret=settings.STRIPE_WEBHOOK_SECRET,

@@ -12,12 +12,8 @@ from closing.services import campaign_close
 from core.queue import queued
 from core.unsubscribe import unsubscribe_token
 from notifications.models import Notification, Reminder
-from notifications.services import (
-    campaign_notification_fan_out,
-    campaigns_ending_soon,
-    creator_digests,
-    notifications_send,
-)
+from notifications.selectors import campaigns_ending_soon
+from notifications.services import campaign_notification_fan_out, creator_digests, notifications_send
 from pledges.services import pledge_cancel, pledge_create, pledge_update
 from tests import factories
 from tests.conftest import client_for

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from campaigns.models import Campaign
 from closing import collection
+from closing.selectors import pledges_due_for_retry
 from closing.services import campaign_close
 from core.money import to_minor_units
 from core.queue import queued
@@ -181,8 +182,8 @@ def test_errored_pledges_are_retried_every_48_hours_then_dropped(closed, setting
         collection.pledge_collect(pledge_id=pledge.pk)
     pledge.refresh_from_db()
 
-    assert collection.pledges_due_for_retry(now=pledge.errored_at + timedelta(hours=47)) == []
-    assert collection.pledges_due_for_retry(now=pledge.errored_at + timedelta(hours=48)) == [pledge.pk]
+    assert pledges_due_for_retry(now=pledge.errored_at + timedelta(hours=47)) == []
+    assert pledges_due_for_retry(now=pledge.errored_at + timedelta(hours=48)) == [pledge.pk]
     with django_capture_on_commit_callbacks(execute=False):
         second = collection.pledge_collect(pledge_id=pledge.pk, now=pledge.errored_at + timedelta(hours=48))
     assert second.attempt == 2
