@@ -4,6 +4,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from accounts.api import RegisterApi, TokenApi
 from campaigns.api import CampaignCancelApi, CampaignDetailApi, CampaignLaunchApi, CampaignListCreateApi
+from closing.api import StripeWebhookApi
 from config.health import healthz
 from notifications.api import RemindApi, unsubscribe_view
 from pledges.api import (
@@ -13,7 +14,6 @@ from pledges.api import (
     PledgeListCreateApi,
     PledgePaymentMethodApi,
     PledgeRefundApi,
-    StripeWebhookApi,
 )
 from reports.api import (
     BackerReportApi,

@@ -7,11 +7,9 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from closing.collection import pledge_replace_payment_method
-from closing.webhooks import webhook_receive
 from core.permissions import IsBackerOrStaffReadOnly
 from core.throttling import PledgeRateThrottle
 from pledges.models import Pledge
-from pledges.payments import InvalidWebhook, get_gateway
 from pledges.selectors import pledges_refundable_by, pledges_visible_to
 from pledges.serializers import (
     PaymentMethodInputSerializer,
@@ -145,22 +143,3 @@ class PledgeRefundApi(GenericAPIView):
         pledge = get_object_or_404(pledges_refundable_by(request.user), pk=pledge_id)
         pledge = pledge_refund(pledge=pledge, by=request.user)
         return Response(PledgeOutputSerializer(pledge).data)
-
-
-class StripeWebhookApi(GenericAPIView):
-    """Signed Stripe events; each event id is handled once."""
-
-    authentication_classes: list = []
-    permission_classes: list = []
-    throttle_classes: list = []
-
-    @extend_schema(request=None, responses={200: None, 400: None})
-    def post(self, request):
-        try:
-            event = get_gateway().parse_webhook(
-                payload=request.body, signature_header=request.headers.get("Stripe-Signature", "")
-            )
-        except InvalidWebhook as error:
-            return Response({"detail": f"Invalid webhook: {error}", "code": "invalid_signature"}, status=400)
-        stored = webhook_receive(event=event)
-        return Response({"received": True, "duplicate": stored is None})

@@ -8,6 +8,7 @@ from rest_framework.response import Response
 from campaigns.selectors import campaigns_visible_to
 from core.permissions import IsCreatorOrReadOnly
 from rewards.models import RewardTier
+from rewards.selectors import rewards_visible_to
 from rewards.serializers import RewardInputSerializer, RewardOutputSerializer
 from rewards.services import reward_create, reward_delete, reward_update
 
@@ -43,9 +44,8 @@ class RewardDetailApi(GenericAPIView):
     serializer_class = RewardOutputSerializer
 
     def get_object(self) -> RewardTier:
-        campaigns = campaigns_visible_to(self.request.user)
         reward = get_object_or_404(
-            RewardTier.objects.select_related("campaign").filter(campaign__in=campaigns),
+            rewards_visible_to(self.request.user),
             pk=self.kwargs["reward_id"],
             campaign_id=self.kwargs["campaign_id"],
         )

@@ -1,0 +1,14 @@
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import QuerySet
+
+from campaigns.selectors import campaigns_visible_to
+from rewards.models import RewardTier
+
+
+def rewards_visible_to(user: AbstractBaseUser | AnonymousUser) -> QuerySet[RewardTier]:
+    """The tiers of the campaigns the user may see, cheapest first."""
+    return (
+        RewardTier.objects.select_related("campaign")
+        .filter(campaign__in=campaigns_visible_to(user))
+        .order_by("minimum", "id")
+    )

@@ -1,0 +1,104 @@
+"""A database made by the migrations of the old layout (updates and exports in `campaigns`,
+unsubscriptions in `notifications`) upgrades in place: rows, links and permissions move
+with their models, and the schema matches the models afterwards."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.contrib.auth.models import Permission
+from django.contrib.contenttypes.models import ContentType
+from django.core.management import call_command
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+from django.utils import timezone
+
+from accounts.models import Unsubscription
+from reports.models import ExportJob
+from updates.models import CampaignUpdate, UpdateDelivery
+
+BEFORE_THE_MOVE = [
+    ("contenttypes", "0002_remove_content_type_name"),
+    ("auth", "0012_alter_user_first_name_max_length"),
+    ("accounts", "0001_initial"),
+    ("campaigns", "0002_initial"),
+    ("notifications", "0001_initial"),
+    ("updates", None),
+    ("reports", None),
+]
+
+
+def _migrate(targets):
+    executor = MigrationExecutor(connection)
+    executor.migrate(targets)
+    return executor.loader.project_state([target for target in targets if target[1]]).apps
+
+
+def _latest():
+    executor = MigrationExecutor(connection)
+    return executor.loader.graph.leaf_nodes()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_database_of_the_old_layout_upgrades_in_place():
+    try:
+        old = _migrate(BEFORE_THE_MOVE)
+        now = timezone.now()
+        user = old.get_model("auth", "User").objects.create(username="maya", email="maya@example.com")
+        backer = old.get_model("auth", "User").objects.create(username="ben", email="ben@example.com")
+        campaign = old.get_model("campaigns", "Campaign").objects.create(
+            creator=user,
+            title="Field Notebook",
+            slug="field-notebook",
+            goal=Decimal("500.00"),
+            currency="USD",
+            state="live",
+            deadline=now + timedelta(days=10),
+            launched_at=now,
+        )
+        tier = old.get_model("rewards", "RewardTier").objects.create(
+            campaign=campaign, title="Notebook", minimum=Decimal("25.00")
+        )
+        update = old.get_model("campaigns", "CampaignUpdate").objects.create(
+            campaign=campaign,
+            author=user,
+            number=1,
+            title="Printing",
+            body="**Soon**",
+            audience="tiers",
+            published_at=now,
+        )
+        update.tiers.add(tier)
+        old.get_model("campaigns", "UpdateDelivery").objects.create(update=update, recipient=backer, sent_at=now)
+        job = old.get_model("campaigns", "ExportJob").objects.create(
+            requested_by=user, kind="backers", campaign=campaign, rows_total=7, state="done"
+        )
+        old.get_model("notifications", "Unsubscription").objects.create(user=backer, campaign=campaign)
+        old.get_model("notifications", "Unsubscription").objects.create(user=user, campaign=None)
+        # The content type the old layout's admin and permissions hang on.
+        old_types = old.get_model("contenttypes", "ContentType").objects
+        old_type, _ = old_types.get_or_create(app_label="campaigns", model="exportjob")
+        old_types.filter(app_label="reports", model="exportjob").delete()
+        old.get_model("auth", "Permission").objects.get_or_create(
+            content_type=old_type, codename="delete_exportjob", defaults={"name": "Can delete export job"}
+        )
+
+        _migrate(_latest())
+        ContentType.objects.clear_cache()
+
+        moved = CampaignUpdate.objects.get(pk=update.pk)
+        assert (moved.campaign_id, moved.title, moved.audience) == (campaign.pk, "Printing", "tiers")
+        assert list(moved.tiers.values_list("pk", flat=True)) == [tier.pk]
+        assert list(UpdateDelivery.objects.filter(update=moved).values_list("recipient_id", flat=True)) == [backer.pk]
+        assert ExportJob.objects.get(pk=job.pk).rows_total == 7
+        assert set(Unsubscription.objects.values_list("user_id", "campaign_id")) == {
+            (backer.pk, campaign.pk),
+            (user.pk, None),
+        }
+        # Same content type row, now labelled with the new app, its permission with it.
+        assert ContentType.objects.get_for_model(ExportJob).pk == old_type.pk
+        assert Permission.objects.get(content_type_id=old_type.pk, codename="delete_exportjob")
+        call_command("makemigrations", "--check", "--dry-run", verbosity=0)
+    finally:
+        _migrate(_latest())
+        ContentType.objects.clear_cache()
