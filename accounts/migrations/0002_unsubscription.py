@@ -4,18 +4,7 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
-
-def _content_types(old: str, new: str, models: tuple[str, ...]):
-    """Keep the moved models' content types (and so their permissions and admin log) with them."""
-
-    def move(apps, schema_editor):
-        content_type = apps.get_model("contenttypes", "ContentType")
-        manager = content_type.objects.db_manager(schema_editor.connection.alias)
-        for model in models:
-            if not manager.filter(app_label=new, model=model).exists():
-                manager.filter(app_label=old, model=model).update(app_label=new)
-
-    return move
+from core.moved_models import move_content_types
 
 
 class Migration(migrations.Migration):
@@ -48,6 +37,6 @@ class Migration(migrations.Migration):
             database_operations=[],
         ),
         migrations.RunPython(
-            _content_types('notifications', 'accounts', ('unsubscription',)), _content_types('accounts', 'notifications', ('unsubscription',))
+            move_content_types('notifications', 'accounts', ('unsubscription',)), move_content_types('accounts', 'notifications', ('unsubscription',))
         ),
     ]
