@@ -67,7 +67,10 @@ class Campaign(models.Model):
 
     @property
     def is_open_for_pledges(self) -> bool:
-        return self.state == self.State.LIVE and self.deadline is not None and self.deadline > timezone.now()
+        return self.is_open_at(timezone.now())
+
+    def is_open_at(self, moment) -> bool:
+        return self.state == self.State.LIVE and self.deadline is not None and self.deadline > moment
 
     @property
     def reached_its_goal(self) -> bool:

@@ -145,6 +145,11 @@ def campaign_move_totals(*, campaign_id: int, now: datetime, amount: Decimal, ba
         campaign_funded.send(sender=Campaign, campaign_id=campaign_id)
 
 
-def campaign_require_open(*, campaign_id: int, now: datetime) -> None:
-    if not Campaign.objects.filter(pk=campaign_id, state=Campaign.State.LIVE, deadline__gt=now).exists():
-        raise Conflict("This campaign is not taking pledges any more.", code="campaign_closed")
+def campaign_lock(*, campaign_id: int) -> Campaign:
+    """Lock the campaign row for a money move, inside the caller's transaction.
+
+    Every transaction that moves money locks rows in one order, so none waits in a
+    circle: campaign, pledge, reward tiers (by id), charge. FOR NO KEY UPDATE is the
+    lock the totals UPDATE takes anyway; pledges may still reference the row meanwhile.
+    """
+    return Campaign.objects.select_for_update(no_key=True).get(pk=campaign_id)

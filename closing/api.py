@@ -3,7 +3,7 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
 from closing.webhooks import webhook_receive
-from pledges.payments import InvalidWebhook, get_gateway
+from pledges.payments import InvalidWebhook, ProviderUnavailable, get_gateway
 
 
 class StripeWebhookApi(GenericAPIView):
@@ -13,7 +13,7 @@ class StripeWebhookApi(GenericAPIView):
     permission_classes: list = []
     throttle_classes: list = []
 
-    @extend_schema(request=None, responses={200: None, 400: None})
+    @extend_schema(request=None, responses={200: None, 400: None, 503: None})
     def post(self, request):
         try:
             event = get_gateway().parse_webhook(
@@ -21,5 +21,9 @@ class StripeWebhookApi(GenericAPIView):
             )
         except InvalidWebhook as error:
             return Response({"detail": f"Invalid webhook: {error}", "code": "invalid_signature"}, status=400)
-        stored = webhook_receive(event=event)
+        try:
+            stored = webhook_receive(event=event)
+        except ProviderUnavailable:
+            # The event is stored; the provider delivers it again and it is handled then.
+            return Response({"detail": "The payment provider is not answering.", "code": "unavailable"}, status=503)
         return Response({"received": True, "duplicate": stored is None})

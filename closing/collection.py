@@ -19,12 +19,13 @@ from django.db.models import F
 from django.utils import timezone
 
 from campaigns.models import Campaign
+from campaigns.services import campaign_lock
 from closing.signals import pledge_payment_failed
 from core.errors import Conflict, PaymentFailed
 from core.locks import CHARGE, try_advisory_lock
 from core.money import to_minor_units
 from pledges.models import Charge, Pledge
-from pledges.payments import ChargeResult, ProviderUnavailable, SetupResult, get_gateway
+from pledges.payments import ChargeResult, PaymentError, ProviderUnavailable, SetupResult, get_gateway
 from pledges.payments.ratelimit import acquire_stripe_slot
 from pledges.services import provider_call
 
@@ -56,9 +57,16 @@ def pledge_collect(*, pledge_id: int, now: datetime | None = None) -> Charge | N
     """Charge an active or errored pledge off-session, or finish an attempt in flight.
 
     Returns the charge worked on, or None when there is nothing to do (already
-    collected, not collectable, or another worker holds the attempt). Raises
-    ProviderUnavailable when the provider did not answer: the attempt stays
-    processing and a retry picks it up.
+    collected, not collectable, or another worker holds the attempt). Provider errors
+    fall in three classes (README, "Money"):
+
+    * transient (no answer, timeout, 5xx, 429): ProviderUnavailable is raised, the
+      attempt stays processing, the task retries with backoff and the sweeper after it;
+    * a decline or a bank asking for authentication: the pledge is errored, the backer
+      told, and it is charged again every ERRORED_PLEDGE_RETRY_INTERVAL until dropped;
+    * a refusal of the request itself (an unknown customer or card, an amount below
+      the provider's minimum): the pledge is errored with the reason, the backer told,
+      and nothing retries it: sending the same request again cannot succeed.
     """
     now = now or timezone.now()
     charge = _open_charge(pledge_id, now)
@@ -71,18 +79,32 @@ def pledge_collect(*, pledge_id: int, now: datetime | None = None) -> Charge | N
         if charge.state != Charge.State.PROCESSING:
             return charge
         pledge = Pledge.objects.get(pk=charge.pledge_id)
-        result = _find_earlier_attempt(charge, pledge) if charge.submitted_at else None
-        if result is None:
-            Charge.objects.filter(pk=charge.pk).update(submitted_at=now, updated_at=now)
-            acquire_stripe_slot()
-            result = get_gateway().charge_off_session(
-                customer_id=pledge.stripe_customer_id,
-                payment_method_id=pledge.payment_method_id,
+        try:
+            result = _find_earlier_attempt(charge, pledge) if charge.submitted_at else None
+            if result is None:
+                Charge.objects.filter(pk=charge.pk).update(submitted_at=now, updated_at=now)
+                acquire_stripe_slot()
+                result = get_gateway().charge_off_session(
+                    customer_id=pledge.stripe_customer_id,
+                    payment_method_id=pledge.payment_method_id,
+                    amount_minor=to_minor_units(charge.amount, charge.currency),
+                    currency=charge.currency.lower(),
+                    idempotency_key=charge.idempotency_key,
+                    metadata={"pledge_id": str(pledge.pk), "campaign_id": str(pledge.campaign_id)},
+                )
+        except ProviderUnavailable:
+            raise
+        except PaymentError as error:
+            log.error("charge %s refused by the provider: %s (%s)", charge.idempotency_key, error.message, error.code)
+            refused = ChargeResult(
+                payment_intent_id=charge.payment_intent_id,
+                status="failed",
                 amount_minor=to_minor_units(charge.amount, charge.currency),
                 currency=charge.currency.lower(),
-                idempotency_key=charge.idempotency_key,
-                metadata={"pledge_id": str(pledge.pk), "campaign_id": str(pledge.campaign_id)},
+                failure_code=error.code or "refused",
+                failure_message=error.message,
             )
+            return charge_record_result(charge_id=charge.pk, result=refused, now=now, retry=False)
         return charge_record_result(charge_id=charge.pk, result=result, now=now)
 
 
@@ -95,11 +117,19 @@ def _find_earlier_attempt(charge: Charge, pledge: Pledge) -> ChargeResult | None
 
 
 @transaction.atomic
-def charge_record_result(*, charge_id: int, result: ChargeResult, now: datetime | None = None) -> Charge:
-    """Apply what the provider says about an attempt; late or repeated news changes nothing."""
+def charge_record_result(
+    *, charge_id: int, result: ChargeResult, now: datetime | None = None, retry: bool = True
+) -> Charge:
+    """Apply what the provider says about an attempt; late or repeated news changes nothing.
+
+    ``retry=False``: a failure that charging again cannot cure; the pledge is not retried.
+    Locks in the order of every money move: campaign, pledge, charge.
+    """
     now = now or timezone.now()
+    pledge_id, campaign_id = Charge.objects.values_list("pledge_id", "pledge__campaign_id").get(pk=charge_id)
+    campaign_lock(campaign_id=campaign_id)
+    pledge = Pledge.objects.select_for_update().get(pk=pledge_id)
     charge = Charge.objects.select_for_update().get(pk=charge_id)
-    pledge = Pledge.objects.select_for_update().get(pk=charge.pledge_id)
     if result.payment_intent_id and not charge.payment_intent_id:
         charge.payment_intent_id = result.payment_intent_id
     if result.succeeded:
@@ -113,7 +143,7 @@ def charge_record_result(*, charge_id: int, result: ChargeResult, now: datetime 
             pledge.collected_at = now
             pledge.next_retry_at = None
             pledge.save(update_fields=["state", "collected_at", "next_retry_at", "updated_at"])
-            Campaign.objects.filter(pk=pledge.campaign_id).update(
+            Campaign.objects.filter(pk=campaign_id).update(
                 collected=F("collected") + charge.amount, collected_count=F("collected_count") + 1
             )
         charge.state = Charge.State.SUCCEEDED
@@ -127,7 +157,7 @@ def charge_record_result(*, charge_id: int, result: ChargeResult, now: datetime 
         if pledge.state in COLLECTABLE:
             pledge.state = Pledge.State.ERRORED
             pledge.errored_at = pledge.errored_at or now
-            pledge.next_retry_at = now + settings.ERRORED_PLEDGE_RETRY_INTERVAL
+            pledge.next_retry_at = now + settings.ERRORED_PLEDGE_RETRY_INTERVAL if retry else None
             pledge.save(update_fields=["state", "errored_at", "next_retry_at", "updated_at"])
             # Told once per failed attempt: the first, then every retry (48 h apart) until fixed or dropped.
             pledge_payment_failed.send(sender=Pledge, pledge=pledge, charge=charge)

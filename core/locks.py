@@ -11,6 +11,7 @@ from django.db import connection
 # Namespaces (the first key) so that locks of different kinds never collide.
 CHARGE = 1
 EXPORT = 2
+REFUND = 3
 
 
 @contextmanager

@@ -133,6 +133,36 @@ SUPPORTED_CURRENCIES = (
 )
 
 
+# The smallest amount Stripe charges in each currency (docs.stripe.com/currencies#minimum-and-maximum-charge-amounts).
+# Stripe fixes no floor for KRW, BHD and KWD beyond "about USD 0.50 at the day's rate":
+# a conservative fixed floor above that stands in, so no pledge is refused at collection.
+MINIMUM_CHARGE = {
+    "USD": Decimal("0.50"),
+    "EUR": Decimal("0.50"),
+    "GBP": Decimal("0.30"),
+    "CAD": Decimal("0.50"),
+    "AUD": Decimal("0.50"),
+    "NZD": Decimal("0.50"),
+    "CHF": Decimal("0.50"),
+    "SEK": Decimal("3.00"),
+    "NOK": Decimal("3.00"),
+    "DKK": Decimal("2.50"),
+    "PLN": Decimal("2.00"),
+    "CZK": Decimal("15.00"),
+    "JPY": Decimal("50"),
+    "SGD": Decimal("0.50"),
+    "HKD": Decimal("4.00"),
+    "MXN": Decimal("10.00"),
+    "KRW": Decimal("1000"),
+    "BHD": Decimal("0.250"),
+    "KWD": Decimal("0.250"),
+}
+
+
+def minimum_charge(currency: str) -> Decimal:
+    return MINIMUM_CHARGE[currency.upper()]
+
+
 def quantize(amount: Decimal, currency: str) -> Decimal:
     return amount.quantize(Decimal(1).scaleb(-currency_decimal_places(currency)))
 
@@ -149,10 +179,16 @@ def max_charge(currency: str) -> Decimal:
 
 
 def validate_amount(
-    amount: Decimal, currency: str, *, field: str = "amount", maximum: Decimal | None = None
+    amount: Decimal,
+    currency: str,
+    *,
+    field: str = "amount",
+    maximum: Decimal | None = None,
+    chargeable: bool = False,
 ) -> Decimal:
     """The amount if it is positive, finite, at most ``maximum`` (default: one card payment)
-    and exact in the currency's minor unit."""
+    and exact in the currency's minor unit; with ``chargeable``, also at least what the
+    provider charges in that currency (a pledge, a tier's price)."""
     try:
         finite = amount.is_finite()
     except (AttributeError, InvalidOperation):
@@ -170,6 +206,12 @@ def validate_amount(
     if amount != quantize(amount, currency):
         raise InvalidInput(
             f"{field} has more decimal places than {currency} allows ({places}).", code=f"invalid_{field}"
+        )
+    if chargeable and amount < minimum_charge(currency):
+        smallest = quantize(minimum_charge(currency), currency)
+        raise InvalidInput(
+            f"{field} is too small: card payments in {currency} start at {smallest}.",
+            code="below_minimum_charge",
         )
     return quantize(amount, currency)
 

@@ -1,6 +1,8 @@
+from decimal import Decimal
+
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 
 from core.money import MONEY_FIELD as MONEY
 
@@ -92,6 +94,8 @@ class Charge(models.Model):
     submitted_at = models.DateTimeField(null=True, blank=True)
     failure_code = models.CharField(max_length=100, blank=True)
     failure_message = models.TextField(blank=True)
+    # What the provider has refunded of this charge so far (partial refunds add up).
+    refunded_amount = models.DecimalField(**MONEY, default=Decimal("0"))
     refund_id = models.CharField(max_length=255, blank=True)
     refunded_at = models.DateTimeField(null=True, blank=True)
     disputed_at = models.DateTimeField(null=True, blank=True)
@@ -113,6 +117,10 @@ class Charge(models.Model):
                 fields=["payment_intent_id"], condition=~Q(payment_intent_id=""), name="charge_payment_intent_unique"
             ),
             models.CheckConstraint(condition=Q(amount__gt=0), name="charge_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(refunded_amount__gte=0, refunded_amount__lte=F("amount")),
+                name="charge_refund_within_amount",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -19,11 +19,19 @@ from django.utils import timezone
 
 from accounts.models import PaymentCustomer
 from campaigns.models import Campaign
-from campaigns.services import campaign_move_totals, campaign_require_open
+from campaigns.services import campaign_lock, campaign_move_totals
 from core.errors import Conflict, DomainError, InvalidInput, NotAllowed, PaymentFailed, ServiceUnavailable
-from core.money import validate_amount
+from core.locks import REFUND, try_advisory_lock
+from core.money import from_minor_units, to_minor_units, validate_amount
 from pledges.models import Charge, Pledge
-from pledges.payments import CardDeclined, PaymentError, ProviderUnavailable, SetupResult, get_gateway
+from pledges.payments import (
+    CardDeclined,
+    PaymentError,
+    ProviderUnavailable,
+    RefundTotal,
+    SetupResult,
+    get_gateway,
+)
 from pledges.signals import pledge_canceled, pledge_changed, pledge_confirmed
 from rewards.models import RewardTier
 from rewards.services import tier_claim, tier_release
@@ -40,9 +48,13 @@ def _open_campaign(campaign_id: int, now: datetime) -> Campaign:
     campaign = Campaign.objects.filter(pk=campaign_id).first()
     if campaign is None:
         raise InvalidInput("Unknown campaign.", code="unknown_campaign")
-    if campaign.state != Campaign.State.LIVE or campaign.deadline <= now:
-        raise Conflict("This campaign is not taking pledges.", code="campaign_closed")
+    _check_open(campaign, now)
     return campaign
+
+
+def _check_open(campaign: Campaign, now: datetime) -> None:
+    if not campaign.is_open_at(now):
+        raise Conflict("This campaign is not taking pledges any more.", code="campaign_closed")
 
 
 def _reward_for(campaign: Campaign, reward_id: int | None) -> RewardTier | None:
@@ -55,7 +67,7 @@ def _reward_for(campaign: Campaign, reward_id: int | None) -> RewardTier | None:
 
 
 def _check_amount(campaign: Campaign, reward: RewardTier | None, amount: Decimal) -> Decimal:
-    amount = validate_amount(amount, campaign.currency)
+    amount = validate_amount(amount, campaign.currency, chargeable=True)
     if reward is not None and amount < reward.minimum:
         raise InvalidInput(
             f"This reward needs a pledge of at least {campaign.money(reward.minimum)} {campaign.currency}.",
@@ -125,7 +137,11 @@ def pledge_create(
     if Pledge.objects.filter(backer=backer, campaign=campaign, state__in=Pledge.LIVE_STATES).exists():
         raise Conflict(ALREADY_BACKING, code="duplicate_pledge")
     if reward is not None and reward.limit is not None and reward.claimed >= reward.limit:
-        raise Conflict("This reward is sold out.", code="sold_out")
+        # Holds of card-less pledges past their time are freed now, not at the next sweep.
+        pledges_expire_pending(now=now, reward_id=reward.pk)
+        reward.refresh_from_db(fields=["claimed"])
+        if reward.claimed >= reward.limit:
+            raise Conflict("This reward is sold out.", code="sold_out")
 
     customer_id = customer_for(backer)
     setup: SetupResult = provider_call(
@@ -137,6 +153,8 @@ def pledge_create(
     active = setup.succeeded
     try:
         with transaction.atomic():
+            # Lock order: campaign, then the tier (see README, "Locks").
+            _check_open(campaign_lock(campaign_id=campaign.pk), now)
             if reward is not None:
                 tier_claim(reward_id=reward.pk)
             pledge = Pledge.objects.create(
@@ -155,20 +173,29 @@ def pledge_create(
             if active:
                 campaign_move_totals(campaign_id=campaign.pk, now=now, amount=amount, backers=1)
                 pledge_confirmed.send(sender=Pledge, pledge=pledge)
-            else:
-                campaign_require_open(campaign_id=campaign.pk, now=now)
     except IntegrityError as error:
-        _forget_card(setup)
+        forget_card(setup_intent_id=setup.id, payment_method_id=setup.payment_method_id)
         raise Conflict(ALREADY_BACKING, code="duplicate_pledge") from error
     except DomainError:
-        _forget_card(setup)  # sold out or closed while the card was being saved
+        # Sold out or closed while the card was being saved.
+        forget_card(setup_intent_id=setup.id, payment_method_id=setup.payment_method_id)
         raise
     return pledge
 
 
-def _forget_card(setup: SetupResult) -> None:
-    """A pledge that was refused after its card was saved leaves no usable card behind (best effort)."""
-    get_gateway().cancel_setup_intent(setup.id)
+def forget_card(*, setup_intent_id: str, payment_method_id: str | None) -> None:
+    """Clean up after a pledge that was refused (or expired) after its card was saved.
+
+    The SetupIntent is canceled; its card is detached only when no other pledge uses it:
+    a double click saves the same card twice, and the winning pledge must keep it.
+    Best effort: a failure here leaves an unused card at the provider, nothing worse.
+    """
+    in_use = bool(payment_method_id) and (
+        Pledge.objects.filter(payment_method_id=payment_method_id, state__in=Pledge.LIVE_STATES)
+        .exclude(setup_intent_id=setup_intent_id)
+        .exists()
+    )
+    get_gateway().cancel_setup_intent(setup_intent_id, keep_card=in_use)
 
 
 def pledge_confirm(*, pledge: Pledge, now: datetime | None = None) -> Pledge:
@@ -192,6 +219,7 @@ def pledge_confirm(*, pledge: Pledge, now: datetime | None = None) -> Pledge:
 def pledge_activate_from_setup(*, pledge: Pledge, payment_method_id: str | None, now: datetime | None = None) -> Pledge:
     """The card of a pending pledge is saved (confirm call or setup_intent.succeeded): count it."""
     now = now or timezone.now()
+    campaign_lock(campaign_id=pledge.campaign_id)
     pledge = Pledge.objects.select_for_update().get(pk=pledge.pk)
     if pledge.state == Pledge.State.ACTIVE:
         return pledge
@@ -213,21 +241,17 @@ def pledge_update(
 ) -> Pledge:
     """Change the amount or the reward before the deadline; totals and stock follow."""
     now = now or timezone.now()
-    pledge = Pledge.objects.select_for_update(of=("self",)).select_related("campaign", "reward").get(pk=pledge.pk)
+    campaign = campaign_lock(campaign_id=pledge.campaign_id)
+    pledge = Pledge.objects.select_for_update(of=("self",)).select_related("reward").get(pk=pledge.pk)
     if pledge.state not in Pledge.CHANGEABLE_STATES:
         raise Conflict(f"A {pledge.state} pledge cannot be changed.", code="pledge_closed")
-    campaign = pledge.campaign
+    _check_open(campaign, now)
     reward = pledge.reward if reward_id is _UNSET else _reward_for(campaign, reward_id)
     new_amount = _check_amount(campaign, reward, pledge.amount if amount is None else amount)
     if reward != pledge.reward:
-        if reward is not None:
-            tier_claim(reward_id=reward.pk)
-        if pledge.reward is not None:
-            tier_release(reward_id=pledge.reward_id)
+        _swap_tiers(old_id=pledge.reward_id, new_id=reward.pk if reward else None)
     if pledge.state == Pledge.State.ACTIVE:
         campaign_move_totals(campaign_id=campaign.pk, now=now, amount=new_amount - pledge.amount, backers=0)
-    else:
-        campaign_require_open(campaign_id=campaign.pk, now=now)
     changed = (new_amount, reward) != (pledge.amount, pledge.reward)
     pledge.amount = new_amount
     pledge.reward = reward
@@ -237,17 +261,28 @@ def pledge_update(
     return pledge
 
 
+def _swap_tiers(*, old_id: int | None, new_id: int | None) -> None:
+    """Release the old tier and claim the new one, touching the rows in id order (the lock order)."""
+    steps = []
+    if old_id is not None:
+        steps.append((old_id, lambda: tier_release(reward_id=old_id)))
+    if new_id is not None:
+        steps.append((new_id, lambda: tier_claim(reward_id=new_id)))
+    for _, step in sorted(steps, key=lambda item: item[0]):
+        step()
+
+
 @transaction.atomic
 def pledge_cancel(*, pledge: Pledge, now: datetime | None = None) -> Pledge:
     """The backer withdraws before the deadline: the stock and the totals are given back."""
     now = now or timezone.now()
+    campaign = campaign_lock(campaign_id=pledge.campaign_id)
     pledge = Pledge.objects.select_for_update().get(pk=pledge.pk)
     if pledge.state not in Pledge.CHANGEABLE_STATES:
         raise Conflict(f"A {pledge.state} pledge cannot be canceled.", code="pledge_closed")
+    _check_open(campaign, now)
     if pledge.state == Pledge.State.ACTIVE:
         campaign_move_totals(campaign_id=pledge.campaign_id, now=now, amount=-pledge.amount, backers=-1)
-    else:
-        campaign_require_open(campaign_id=pledge.campaign_id, now=now)
     if pledge.reward_id:
         tier_release(reward_id=pledge.reward_id)
     was_active = pledge.state == Pledge.State.ACTIVE
@@ -260,25 +295,34 @@ def pledge_cancel(*, pledge: Pledge, now: datetime | None = None) -> Pledge:
     return pledge
 
 
-def pledges_expire_pending(*, now: datetime | None = None, batch_size: int = 500) -> int:
-    """Free the stock of pending pledges whose card was not confirmed in time."""
+def pledges_expire_pending(*, now: datetime | None = None, reward_id: int | None = None, batch_size: int = 200) -> int:
+    """Pending pledges whose card was not confirmed in time lapse: their limited unit is freed
+    and, after the commit, their SetupIntent canceled. ``reward_id`` narrows it to one tier."""
     now = now or timezone.now()
+    due = Pledge.objects.filter(state=Pledge.State.PENDING, expires_at__lte=now)
+    if reward_id is not None:
+        due = due.filter(reward_id=reward_id)
     expired = 0
     while True:
+        candidates = list(due.order_by("pk").values_list("pk", flat=True)[:batch_size])
+        lapsed = []
         with transaction.atomic():
+            # Lock order: pledges, then their tiers by id.
             batch = list(
                 Pledge.objects.select_for_update(skip_locked=True)
-                .filter(state=Pledge.State.PENDING, expires_at__lte=now)
-                .order_by("pk")[:batch_size]
+                .filter(pk__in=candidates, state=Pledge.State.PENDING, expires_at__lte=now)
+                .order_by("pk")
             )
-            for pledge in batch:
-                if pledge.reward_id:
-                    tier_release(reward_id=pledge.reward_id)
+            for tier_id in sorted(p.reward_id for p in batch if p.reward_id):
+                tier_release(reward_id=tier_id)
             Pledge.objects.filter(pk__in=[p.pk for p in batch]).update(
                 state=Pledge.State.CANCELED, end_reason=Pledge.EndReason.EXPIRED, ended_at=now, updated_at=now
             )
+            lapsed = [(p.setup_intent_id, p.payment_method_id) for p in batch if p.setup_intent_id]
+        for setup_intent_id, payment_method_id in lapsed:
+            forget_card(setup_intent_id=setup_intent_id, payment_method_id=payment_method_id or None)
         expired += len(batch)
-        if len(batch) < batch_size:
+        if len(candidates) < batch_size or not batch:
             return expired
 
 
@@ -297,58 +341,72 @@ def pledges_release_for_campaign(*, campaign: Campaign, now: datetime) -> int:
 
 
 def pledge_refund(*, pledge: Pledge, by: AbstractBaseUser, now: datetime | None = None) -> Pledge:
-    """Refund a collected pledge in full: staff at any time, the creator within CREATOR_REFUND_WINDOW.
+    """Refund what is left of a collected pledge: staff at any time, the creator within
+    CREATOR_REFUND_WINDOW.
 
-    The pledge row is locked across the provider call, so two refund requests
-    serialize and the second finds it refunded; the refund carries the key
-    ``pledge:<id>:refund`` and is looked up before one is created.
+    No row lock is held across the provider call. A session advisory lock per pledge
+    makes a second refund request wait its turn (409 while one is in flight); the refund
+    carries the key ``pledge:<id>:refund`` and is looked up at the provider before one is
+    created, and what is recorded is the provider's total of refunds, not our request.
     """
     now = now or timezone.now()
-    with transaction.atomic():
-        locked = Pledge.objects.select_for_update(of=("self",)).select_related("campaign").get(pk=pledge.pk)
-        campaign = locked.campaign
-        if not by.is_staff:
-            if campaign.creator_id != by.pk:
-                raise NotAllowed("Only staff or the campaign's creator may refund a pledge.")
-            if locked.collected_at and now - locked.collected_at > settings.CREATOR_REFUND_WINDOW:
-                raise NotAllowed("The refund window has passed; ask the platform's staff.", code="refund_window")
-        if locked.state == Pledge.State.REFUNDED:
-            return locked
-        if locked.state != Pledge.State.COLLECTED:
-            raise Conflict(f"A {locked.state} pledge has nothing to refund.", code="not_collected")
-        charge = locked.charges.get(state=Charge.State.SUCCEEDED)
-        refund = provider_call(
+    with try_advisory_lock(REFUND, pledge.pk) as locked:
+        if not locked:
+            raise Conflict("A refund of this pledge is already under way.", code="refund_in_progress")
+        with transaction.atomic():
+            campaign = campaign_lock(campaign_id=pledge.campaign_id)
+            locked_pledge = Pledge.objects.select_for_update().get(pk=pledge.pk)
+            _check_refund_allowed(locked_pledge, campaign, by, now)
+            if locked_pledge.state == Pledge.State.REFUNDED:
+                return locked_pledge
+            charge = locked_pledge.charges.get(state=Charge.State.SUCCEEDED)
+            remaining = charge.amount - charge.refunded_amount
+        provider_call(
             get_gateway().refund,
             payment_intent_id=charge.payment_intent_id,
-            idempotency_key=f"pledge:{locked.pk}:refund",
+            idempotency_key=f"pledge:{pledge.pk}:refund:{to_minor_units(charge.refunded_amount, charge.currency)}",
+            amount_minor=to_minor_units(remaining, charge.currency),
         )
-        _record_refund(pledge=locked, charge=charge, refund_id=refund.id, now=now)
-    return locked
+        refunds: RefundTotal = provider_call(get_gateway().refunds_of, payment_intent_id=charge.payment_intent_id)
+        charge_record_refunds(charge_id=charge.pk, refunds=refunds, now=now)
+    return Pledge.objects.get(pk=pledge.pk)
 
 
-def _record_refund(*, pledge: Pledge, charge, refund_id: str, now: datetime) -> None:
-    charge.refund_id = refund_id
-    charge.refunded_at = now
-    charge.save(update_fields=["refund_id", "refunded_at", "updated_at"])
-    pledge.state = Pledge.State.REFUNDED
-    pledge.refunded_at = now
-    pledge.save(update_fields=["state", "refunded_at", "updated_at"])
-    Campaign.objects.filter(pk=pledge.campaign_id).update(refunded=F("refunded") + charge.amount)
+def _check_refund_allowed(pledge: Pledge, campaign: Campaign, by: AbstractBaseUser, now: datetime) -> None:
+    if not by.is_staff:
+        if campaign.creator_id != by.pk:
+            raise NotAllowed("Only staff or the campaign's creator may refund a pledge.")
+        if pledge.collected_at and now - pledge.collected_at > settings.CREATOR_REFUND_WINDOW:
+            raise NotAllowed("The refund window has passed; ask the platform's staff.", code="refund_window")
+    if pledge.state not in (Pledge.State.COLLECTED, Pledge.State.REFUNDED):
+        raise Conflict(f"A {pledge.state} pledge has nothing to refund.", code="not_collected")
 
 
 @transaction.atomic
-def pledge_record_refund_from_provider(*, payment_intent_id: str, refund_id: str, now: datetime | None = None) -> bool:
-    """A refund made at the provider (dashboard, or our own, reported by webhook); applied once."""
+def charge_record_refunds(*, charge_id: int, refunds: RefundTotal, now: datetime | None = None) -> bool:
+    """Apply the provider's total of refunds of a charge (ours, or made in its dashboard).
+
+    Partial refunds count as such: the campaign's refunded total moves by what is new,
+    and the pledge is ``refunded`` only once the whole charge is. Late or repeated news
+    (a total we have already recorded) changes nothing. True when something changed.
+    """
     now = now or timezone.now()
-    charge = (
-        Charge.objects.select_for_update()
-        .filter(payment_intent_id=payment_intent_id, state=Charge.State.SUCCEEDED)
-        .first()
-    )
-    if charge is None:
+    pledge_id, campaign_id = Charge.objects.values_list("pledge_id", "pledge__campaign_id").get(pk=charge_id)
+    campaign_lock(campaign_id=campaign_id)
+    pledge = Pledge.objects.select_for_update().get(pk=pledge_id)
+    charge = Charge.objects.select_for_update().get(pk=charge_id)
+    if charge.state != Charge.State.SUCCEEDED:
         return False
-    pledge = Pledge.objects.select_for_update().get(pk=charge.pledge_id)
-    if pledge.state != Pledge.State.COLLECTED:
+    total = min(from_minor_units(refunds.amount_minor, charge.currency), charge.amount)
+    if total <= charge.refunded_amount:
         return False
-    _record_refund(pledge=pledge, charge=charge, refund_id=refund_id, now=now)
+    Campaign.objects.filter(pk=campaign_id).update(refunded=F("refunded") + (total - charge.refunded_amount))
+    charge.refunded_amount = total
+    charge.refund_id = refunds.latest_refund_id or charge.refund_id
+    charge.refunded_at = now
+    charge.save(update_fields=["refunded_amount", "refund_id", "refunded_at", "updated_at"])
+    if total == charge.amount and pledge.state == Pledge.State.COLLECTED:
+        pledge.state = Pledge.State.REFUNDED
+        pledge.refunded_at = now
+        pledge.save(update_fields=["state", "refunded_at", "updated_at"])
     return True

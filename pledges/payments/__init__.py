@@ -24,6 +24,7 @@ from .base import (
     ProviderUnavailable,
     RateLimited,
     RefundResult,
+    RefundTotal,
     SetupResult,
 )
 from .stripe_gateway import StripeGateway
@@ -37,6 +38,7 @@ __all__ = [
     "ProviderUnavailable",
     "RateLimited",
     "RefundResult",
+    "RefundTotal",
     "SetupResult",
     "StripeGateway",
     "get_gateway",

@@ -72,6 +72,8 @@ class ChargeResult:
     currency: str
     failure_code: str | None = None
     failure_message: str | None = None
+    # The key our attempt wrote into the PaymentIntent's metadata (None if not ours).
+    idempotency_key: str | None = None
 
     @property
     def succeeded(self) -> bool:
@@ -85,6 +87,14 @@ class RefundResult:
     amount_minor: int
 
 
+@dataclass(frozen=True)
+class RefundTotal:
+    """What the provider has refunded of one payment, all refunds together."""
+
+    amount_minor: int
+    latest_refund_id: str | None
+
+
 class PaymentGateway(Protocol):
     def create_customer(self, *, email: str, name: str, metadata: dict[str, str]) -> str: ...
 
@@ -94,7 +104,7 @@ class PaymentGateway(Protocol):
 
     def retrieve_setup_intent(self, setup_intent_id: str) -> SetupResult: ...
 
-    def cancel_setup_intent(self, setup_intent_id: str) -> None: ...
+    def cancel_setup_intent(self, setup_intent_id: str, *, keep_card: bool = False) -> None: ...
 
     def detach_payment_method(self, payment_method_id: str) -> None: ...
 
@@ -116,6 +126,8 @@ class PaymentGateway(Protocol):
     def refund(
         self, *, payment_intent_id: str, idempotency_key: str, amount_minor: int | None = None
     ) -> RefundResult: ...
+
+    def refunds_of(self, payment_intent_id: str) -> RefundTotal: ...
 
     def parse_webhook(self, *, payload: bytes, signature_header: str) -> dict[str, Any]: ...
 

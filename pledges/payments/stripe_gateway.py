@@ -67,6 +67,7 @@ from .base import (
     ProviderUnavailable,
     RateLimited,
     RefundResult,
+    RefundTotal,
     SetupResult,
 )
 
@@ -154,6 +155,7 @@ def _charge_result(pi: Any) -> ChargeResult:
         currency=data["currency"].lower(),
         failure_code=code,
         failure_message=message,
+        idempotency_key=(data.get("metadata") or {}).get(IDEMPOTENCY_METADATA_KEY),
     )
 
 
@@ -212,13 +214,14 @@ class StripeGateway:
         with _stripe_errors():
             return _setup_result(self.client.v1.setup_intents.retrieve(setup_intent_id))
 
-    def cancel_setup_intent(self, setup_intent_id: str) -> None:
-        """Best effort: cancel it, or detach its card if it already succeeded."""
+    def cancel_setup_intent(self, setup_intent_id: str, *, keep_card: bool = False) -> None:
+        """Best effort: cancel it, or detach its card if it already succeeded (unless
+        ``keep_card``: the same card serves another pledge)."""
         try:
             with _stripe_errors():
                 si = _setup_result(self.client.v1.setup_intents.retrieve(setup_intent_id))
                 if si.succeeded:
-                    if si.payment_method_id:
+                    if si.payment_method_id and not keep_card:
                         self.client.v1.payment_methods.detach(si.payment_method_id)
                 elif si.status != "canceled":
                     self.client.v1.setup_intents.cancel(setup_intent_id)
@@ -292,6 +295,7 @@ class StripeGateway:
             currency=currency,
             failure_code=code,
             failure_message=message,
+            idempotency_key=idempotency_key,
         )
 
     def find_charge(self, *, customer_id: str, idempotency_key: str) -> ChargeResult | None:
@@ -347,6 +351,17 @@ class StripeGateway:
                 params["amount"] = amount_minor
             refund = self.client.v1.refunds.create(params=params, options={"idempotency_key": idempotency_key})
         return _refund_result(refund)
+
+    def refunds_of(self, payment_intent_id: str) -> RefundTotal:
+        """All refunds of a payment that stand (succeeded, or pending at the bank)."""
+        with _stripe_errors():
+            page = self.client.v1.refunds.list(params={"payment_intent": payment_intent_id, "limit": 100})
+            refunds = [_plain(refund) for refund in page.auto_paging_iter()]
+        standing = [r for r in refunds if r.get("status") in ("succeeded", "pending")]
+        latest = max(standing, key=lambda r: r.get("created") or 0, default=None)
+        return RefundTotal(
+            amount_minor=sum(int(r["amount"]) for r in standing), latest_refund_id=latest["id"] if latest else None
+        )
 
     # -- webhooks and health -------------------------------------------------
 

@@ -15,6 +15,8 @@ from closing import collection
 from closing.services import campaign_close
 from core.queue import queued
 from pledges.models import Charge, Pledge, WebhookEvent
+from pledges.payments import get_gateway
+from pledges.payments.testing import complete_test_3ds_setup
 from pledges.services import pledge_create
 from tests import factories
 from tests.pledges.helpers import back, end
@@ -42,8 +44,9 @@ def event(event_id: str, kind: str, obj: dict) -> dict:
 
 
 def intent(charge: Charge, status: str) -> dict:
+    """The event's object as the body claims it: only a hint, whatever status it says."""
     return {
-        "id": charge.payment_intent_id or f"pi_test_{charge.pk}",
+        "id": charge.payment_intent_id,
         "object": "payment_intent",
         "status": status,
         "amount": int(charge.amount * 100),
@@ -55,22 +58,45 @@ def intent(charge: Charge, status: str) -> dict:
     }
 
 
-@pytest.fixture
-def processing_charge(django_capture_on_commit_callbacks):
-    """A charge whose worker died after Stripe took the money: only the webhook can tell us."""
+def _charged_at_provider(card: str) -> Charge:
+    """A charge whose worker died after the provider answered: the provider has a PaymentIntent
+    (succeeded, or declined for card 0341), our row is still processing."""
     campaign = factories.live_campaign(goal=Decimal("10.00"))
-    pledge = back(campaign, "25.00")
+    pledge = back(campaign, "25.00", card=card)
     end(campaign)
-    with django_capture_on_commit_callbacks(execute=False):
-        campaign_close(campaign_id=campaign.pk)
+    campaign_close(campaign_id=campaign.pk)
+    key = f"pledge:{pledge.pk}:charge:1"
+    result = get_gateway().charge_off_session(
+        customer_id=pledge.stripe_customer_id,
+        payment_method_id=pledge.payment_method_id,
+        amount_minor=2500,
+        currency="usd",
+        idempotency_key=key,
+        metadata={"pledge_id": str(pledge.pk)},
+    )
     return Charge.objects.create(
         pledge=pledge,
         attempt=1,
-        idempotency_key=f"pledge:{pledge.pk}:charge:1",
+        idempotency_key=key,
         amount=pledge.amount,
         currency="USD",
-        payment_intent_id=f"pi_webhook_{pledge.pk}",
+        payment_intent_id=result.payment_intent_id,
+        submitted_at=timezone.now(),
     )
+
+
+@pytest.fixture
+def processing_charge(django_capture_on_commit_callbacks):
+    """Succeeded at the provider, processing here: only the webhook can tell us."""
+    with django_capture_on_commit_callbacks(execute=False):
+        return _charged_at_provider(factories.CARD_OK)
+
+
+@pytest.fixture
+def declined_charge(django_capture_on_commit_callbacks):
+    """Declined at the provider, processing here."""
+    with django_capture_on_commit_callbacks(execute=False):
+        return _charged_at_provider(factories.CARD_DECLINES_ON_CHARGE)
 
 
 def test_a_forged_signature_is_refused_and_nothing_is_stored(client, processing_charge):
@@ -134,34 +160,134 @@ def test_a_failure_event_arriving_after_the_success_is_ignored(client, processin
     assert Pledge.objects.get(pk=processing_charge.pledge_id).state == Pledge.State.COLLECTED
 
 
-def test_payment_failed_errors_the_pledge(client, processing_charge, django_capture_on_commit_callbacks):
+def test_payment_failed_errors_the_pledge(client, declined_charge, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         deliver(
             client,
-            event("evt_fail", "payment_intent.payment_failed", intent(processing_charge, "requires_payment_method")),
+            event("evt_fail", "payment_intent.payment_failed", intent(declined_charge, "requires_payment_method")),
         )
 
-    assert Charge.objects.get(pk=processing_charge.pk).state == Charge.State.FAILED
-    assert Pledge.objects.get(pk=processing_charge.pledge_id).state == Pledge.State.ERRORED
+    assert Charge.objects.get(pk=declined_charge.pk).state == Charge.State.FAILED
+    assert Pledge.objects.get(pk=declined_charge.pledge_id).state == Pledge.State.ERRORED
     assert queued(callbacks) == [("notifications.tasks.send_notifications", ())]  # the payment-failed e-mail
 
 
-def test_charge_refunded_marks_the_pledge_refunded_once(client, processing_charge):
+# --- the body is a hint: what the provider says is what counts ----------------------------
+
+
+def test_a_signed_success_for_a_payment_the_provider_declined_records_the_decline(client, declined_charge):
+    response = deliver(client, event("evt_lie", "payment_intent.succeeded", intent(declined_charge, "succeeded")))
+
+    assert response.status_code == 200
+    charge = Charge.objects.get(pk=declined_charge.pk)
+    assert (charge.state, charge.failure_code) == (Charge.State.FAILED, "card_declined")
+    assert Pledge.objects.get(pk=declined_charge.pledge_id).state == Pledge.State.ERRORED
+    campaign = Campaign.objects.get(pk=declined_charge.pledge.campaign_id)
+    assert (campaign.collected, campaign.collected_count) == (Decimal("0.000"), 0)
+
+
+def test_a_signed_failure_for_a_payment_the_provider_took_records_the_success(client, processing_charge):
+    deliver(
+        client, event("evt_lie", "payment_intent.payment_failed", intent(processing_charge, "requires_payment_method"))
+    )
+
+    assert Charge.objects.get(pk=processing_charge.pk).state == Charge.State.SUCCEEDED
+    assert Pledge.objects.get(pk=processing_charge.pledge_id).state == Pledge.State.COLLECTED
+
+
+def test_a_payment_event_pointing_a_charge_at_another_payment_is_refused(client, processing_charge):
+    """The body names our charge's key, but the real PaymentIntent it names is not that charge's."""
+    pledge = processing_charge.pledge
+    other = get_gateway().charge_off_session(
+        customer_id=pledge.stripe_customer_id,
+        payment_method_id=pledge.payment_method_id,
+        amount_minor=2500,
+        currency="usd",
+        idempotency_key="someone-else",
+        metadata={},
+    )
+    Charge.objects.filter(pk=processing_charge.pk).update(payment_intent_id="")  # the worker died before storing it
+    forged = {**intent(processing_charge, "succeeded"), "id": other.payment_intent_id}
+
+    deliver(client, event("evt_swap", "payment_intent.succeeded", forged))
+
+    stored = WebhookEvent.objects.get(event_id="evt_swap")
+    assert stored.status == WebhookEvent.Status.IGNORED
+    assert stored.error == "The provider's payment is not this charge's."
+    assert Charge.objects.get(pk=processing_charge.pk).state == Charge.State.PROCESSING
+
+
+def test_a_signed_setup_success_the_provider_denies_activates_nothing(client):
+    campaign = factories.live_campaign(goal=Decimal("100.00"))
+    pledge = pledge_create(backer=factories.UserFactory(), campaign_id=campaign.pk, amount=Decimal("20"))
+    claim = {"id": pledge.setup_intent_id, "object": "setup_intent", "status": "succeeded", "payment_method": "pm_x"}
+
+    response = deliver(client, event("evt_setup_lie", "setup_intent.succeeded", claim))
+
+    assert response.status_code == 200
+    stored = WebhookEvent.objects.get(event_id="evt_setup_lie")
+    assert stored.status == WebhookEvent.Status.IGNORED
+    assert stored.error == "The provider says the card is not saved (SetupIntent requires_payment_method)."
+    assert Pledge.objects.get(pk=pledge.pk).state == Pledge.State.PENDING
+    campaign.refresh_from_db()
+    assert (campaign.pledged, campaign.backers_count) == (Decimal("0.000"), 0)
+
+
+def test_a_signed_refund_the_provider_never_made_refunds_nothing(client, processing_charge):
     deliver(client, event("evt_paid", "payment_intent.succeeded", intent(processing_charge, "succeeded")))
-    refund = {
-        "id": "ch_1",
-        "object": "charge",
-        "payment_intent": processing_charge.payment_intent_id,
-        "refunds": {"data": [{"id": "re_1"}]},
-    }
+    claim = {"id": "ch_1", "object": "charge", "payment_intent": processing_charge.payment_intent_id, "refunded": True}
 
-    deliver(client, event("evt_refund", "charge.refunded", refund))
-    deliver(client, event("evt_refund_again", "charge.refunded", refund))
+    deliver(client, event("evt_refund_lie", "charge.refunded", claim))
 
+    assert Pledge.objects.get(pk=processing_charge.pledge_id).state == Pledge.State.COLLECTED
+    assert Charge.objects.get(pk=processing_charge.pk).refunded_amount == Decimal("0.000")
+    assert Campaign.objects.get(pk=processing_charge.pledge.campaign_id).refunded == Decimal("0.000")
+    assert WebhookEvent.objects.get(event_id="evt_refund_lie").status == WebhookEvent.Status.IGNORED
+
+
+def _refund_at_provider(charge: Charge, amount_minor: int, key: str) -> None:
+    get_gateway().refund(payment_intent_id=charge.payment_intent_id, idempotency_key=key, amount_minor=amount_minor)
+
+
+def test_partial_refunds_add_up_and_only_a_full_one_refunds_the_pledge(client, processing_charge):
+    deliver(client, event("evt_paid", "payment_intent.succeeded", intent(processing_charge, "succeeded")))
+    body = {"id": "ch_1", "object": "charge", "payment_intent": processing_charge.payment_intent_id}
+
+    _refund_at_provider(processing_charge, 1000, "dashboard-1")  # $10.00 of $25.00, in the provider's dashboard
+    deliver(client, event("evt_refund_1", "charge.refunded", body))
+    deliver(client, event("evt_refund_1_again", "charge.refunded", body))
+    after_first = Charge.objects.get(pk=processing_charge.pk).refunded_amount
+    first_state = Pledge.objects.get(pk=processing_charge.pledge_id).state
+    _refund_at_provider(processing_charge, 1500, "dashboard-2")  # the remaining $15.00
+    deliver(client, event("evt_refund_2", "charge.refunded", body))
+
+    assert (after_first, first_state) == (Decimal("10.00"), Pledge.State.COLLECTED)
+    assert Charge.objects.get(pk=processing_charge.pk).refunded_amount == Decimal("25.00")
     assert Pledge.objects.get(pk=processing_charge.pledge_id).state == Pledge.State.REFUNDED
     campaign = Campaign.objects.get(pk=processing_charge.pledge.campaign_id)
-    assert campaign.refunded == Decimal("25.00")
-    assert WebhookEvent.objects.get(event_id="evt_refund_again").status == WebhookEvent.Status.IGNORED
+    assert (campaign.collected, campaign.refunded) == (Decimal("25.00"), Decimal("25.00"))
+    assert WebhookEvent.objects.get(event_id="evt_refund_1_again").status == WebhookEvent.Status.IGNORED
+
+
+def test_an_event_whose_handling_failed_is_handled_on_the_next_delivery(client, processing_charge, monkeypatch):
+    from pledges.payments import ProviderUnavailable
+
+    body = event("evt_retry", "payment_intent.succeeded", intent(processing_charge, "succeeded"))
+    gateway = get_gateway()
+    real = gateway.retrieve_charge
+
+    def unavailable(payment_intent_id):
+        raise ProviderUnavailable("down")
+
+    monkeypatch.setattr(gateway, "retrieve_charge", unavailable)
+    first = deliver(client, body)
+    monkeypatch.setattr(gateway, "retrieve_charge", real)
+    second = deliver(client, body)
+
+    assert (first.status_code, second.status_code) == (503, 200)
+    assert second.json()["duplicate"] is False
+    assert WebhookEvent.objects.get(event_id="evt_retry").status == WebhookEvent.Status.PROCESSED
+    assert Charge.objects.get(pk=processing_charge.pk).state == Charge.State.SUCCEEDED
 
 
 def test_a_dispute_is_recorded_on_the_charge(client, processing_charge):
@@ -183,19 +309,16 @@ def test_setup_intent_succeeded_activates_a_pending_pledge(client):
     campaign = factories.live_campaign(goal=Decimal("100.00"))
     pledge = pledge_create(backer=factories.UserFactory(), campaign_id=campaign.pk, amount=Decimal("20"))
     assert pledge.state == Pledge.State.PENDING
-    setup = {
-        "id": pledge.setup_intent_id,
-        "object": "setup_intent",
-        "status": "succeeded",
-        "payment_method": "pm_from_browser",
-    }
+    card = factories.payment_method(factories.CARD_OK)
+    complete_test_3ds_setup(get_gateway(), pledge.setup_intent_id, payment_method_id=card)  # what Stripe.js does
+    setup = {"id": pledge.setup_intent_id, "object": "setup_intent", "status": "succeeded", "payment_method": "pm_x"}
 
     deliver(client, event("evt_setup", "setup_intent.succeeded", setup))
     deliver(client, event("evt_setup_dup", "setup_intent.succeeded", setup))
 
     pledge.refresh_from_db()
     assert pledge.state == Pledge.State.ACTIVE
-    assert pledge.payment_method_id == "pm_from_browser"
+    assert pledge.payment_method_id == card  # the provider's, not the body's
     campaign.refresh_from_db()
     assert (campaign.pledged, campaign.backers_count) == (Decimal("20.00"), 1)
 
@@ -225,7 +348,9 @@ def test_localstripe_delivers_payment_intent_succeeded_to_our_endpoint(live_serv
         event = wait_until(
             lambda: WebhookEvent.objects.filter(
                 type="payment_intent.succeeded", payload__data__object__id=charge.payment_intent_id
-            ).first(),
+            )
+            .exclude(status=WebhookEvent.Status.RECEIVED)
+            .first(),
             timeout=20,
             message="localstripe's payment_intent.succeeded",
         )
@@ -241,6 +366,7 @@ def test_localstripe_delivers_payment_intent_succeeded_to_our_endpoint(live_serv
 def test_setup_succeeded_after_the_deadline_is_acknowledged_and_changes_nothing(client):
     campaign = factories.live_campaign(goal=Decimal("100.00"))
     pledge = pledge_create(backer=factories.UserFactory(), campaign_id=campaign.pk, amount=Decimal("20"))
+    complete_test_3ds_setup(get_gateway(), pledge.setup_intent_id, payment_method_id=factories.payment_method())
     end(campaign)  # the card was confirmed too late: the campaign takes no more pledges
     setup = {"id": pledge.setup_intent_id, "object": "setup_intent", "status": "succeeded"}
 

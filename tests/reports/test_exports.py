@@ -239,6 +239,16 @@ def test_a_job_another_worker_is_building_is_left_to_it(campaign, media):
 
         assert exports.export_build(job_id=job.pk) is None
 
+    # The server drops a closed connection's locks as its backend exits, a moment later.
+    def lock_gone() -> bool:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid = %s AND objid = %s",
+                [locks.EXPORT, job.pk],
+            )
+            return cursor.fetchone()[0] == 0
+
+    wait_until(lock_gone, timeout=5, message="the closed connection's advisory lock to go")
     job.refresh_from_db()
     assert job.state == "queued"
     assert exports.export_build(job_id=job.pk).state == "done"  # the lock went with that connection
