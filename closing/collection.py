@@ -175,7 +175,10 @@ def pledges_drop_errored(*, now: datetime | None = None) -> int:
 
 
 def pledge_replace_payment_method(*, pledge: Pledge, payment_method_id: str, now: datetime | None = None) -> Pledge:
-    """The backer of an errored pledge saves another card; it is charged at once."""
+    """The backer of an errored pledge saves another card; it is charged at once.
+
+    A charge that fails again (declined, or refused by the provider) raises PaymentFailed
+    with the provider's reason; the pledge stays errored and the card saved."""
     now = now or timezone.now()
     if pledge.state != Pledge.State.ERRORED:
         raise Conflict("Only a pledge whose payment failed needs a new card.", code="not_errored")
@@ -198,8 +201,13 @@ def pledge_replace_payment_method(*, pledge: Pledge, payment_method_id: str, now
         locked.next_retry_at = now
         locked.save(update_fields=["payment_method_id", "setup_intent_id", "next_retry_at", "updated_at"])
     try:
-        pledge_collect(pledge_id=pledge.pk, now=now)
+        charge = pledge_collect(pledge_id=pledge.pk, now=now)
     except ProviderUnavailable:
         # The card is saved; the errored-pledge sweeper charges it on its next round.
-        pass
+        charge = None
+    if charge is not None and charge.state in (Charge.State.FAILED, Charge.State.REQUIRES_ACTION):
+        raise PaymentFailed(
+            f"The new card was saved but could not be charged: {charge.failure_message or 'declined'}",
+            code=charge.failure_code or "card_declined",
+        )
     return Pledge.objects.get(pk=pledge.pk)

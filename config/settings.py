@@ -132,6 +132,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": float(env.int("CLOSE_SWEEP_INTERVAL", default=30)),
     },
     "expire-pending-pledges": {"task": "pledges.tasks.expire_pending_pledges", "schedule": 60.0},
+    "forget-idempotency-keys": {"task": "pledges.tasks.forget_idempotency_keys", "schedule": 3600.0},
     "collection-sweep": {"task": "closing.tasks.collection_sweep", "schedule": 300.0},
     "mail-sweep": {"task": "notifications.tasks.mail_sweep", "schedule": 60.0},
     "update-mail-sweep": {"task": "updates.tasks.update_mail_sweep", "schedule": 60.0},

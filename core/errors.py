@@ -29,6 +29,13 @@ class Conflict(DomainError):
     code = "conflict"
 
 
+class Unprocessable(DomainError):
+    """Well-formed, but contradicts what was said before (an idempotency key reused for another request)."""
+
+    status_code = 422
+    code = "unprocessable"
+
+
 class PaymentFailed(DomainError):
     status_code = 402
     code = "payment_failed"

@@ -1,6 +1,7 @@
 from django.shortcuts import get_object_or_404
 from django_filters import rest_framework as filters
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.generics import GenericAPIView, ListAPIView
 from rest_framework.permissions import IsAuthenticated
@@ -9,6 +10,7 @@ from rest_framework.response import Response
 from closing.collection import pledge_replace_payment_method
 from core.permissions import IsBackerOrStaffReadOnly
 from core.throttling import PledgeRateThrottle
+from pledges.idempotency import idempotent, request_fingerprint
 from pledges.models import Pledge
 from pledges.selectors import pledges_refundable_by, pledges_visible_to
 from pledges.serializers import (
@@ -60,10 +62,39 @@ class PledgeListCreateApi(ListAPIView):
     @extend_schema(
         request=PledgeCreateInputSerializer,
         responses={201: PledgeOutputSerializer, **ERRORS},
+        parameters=[
+            OpenApiParameter(
+                "Idempotency-Key",
+                OpenApiTypes.STR,
+                OpenApiParameter.HEADER,
+                description="Send the same key when retrying: the same key and body get the first answer "
+                "again (kept 24 h); the same key with another body is refused with 422.",
+            )
+        ],
         description="`active` when the card was saved server-side; `pending` with `client_secret` "
         "when the browser must confirm it (Stripe.js confirmCardSetup, 3-D Secure).",
     )
     def post(self, request):
+        key = request.headers.get("Idempotency-Key")
+        if key is None:
+            return self._create(request)
+        answer_status, answer = idempotent(
+            user=request.user,
+            key=key,
+            fingerprint=request_fingerprint(request.path, request.data),
+            run=lambda: self._answer(request),
+        )
+        return Response(answer, status=answer_status)
+
+    def _answer(self, request) -> tuple[int, object]:
+        """The response to keep for repeats: a refusal is an answer too (a 402 stays a 402)."""
+        try:
+            response = self._create(request)
+        except Exception as error:
+            response = self.handle_exception(error)
+        return response.status_code, response.data
+
+    def _create(self, request) -> Response:
         data = PledgeCreateInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data

@@ -2,6 +2,7 @@
 
 from celery import shared_task
 
+from pledges.idempotency import idempotency_keys_forget
 from pledges.services import pledges_expire_pending
 
 
@@ -9,3 +10,9 @@ from pledges.services import pledges_expire_pending
 def expire_pending_pledges() -> int:
     """Beat: free the stock held by pending pledges whose card was never confirmed."""
     return pledges_expire_pending()
+
+
+@shared_task(acks_late=True)
+def forget_idempotency_keys() -> int:
+    """Beat, hourly: keys older than a day are forgotten."""
+    return idempotency_keys_forget()

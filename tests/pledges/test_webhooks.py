@@ -346,11 +346,13 @@ def test_localstripe_delivers_payment_intent_succeeded_to_our_endpoint(live_serv
         Campaign.objects.filter(pk=campaign.pk).update(state=Campaign.State.SUCCESSFUL, closed_at=timezone.now())
         charge = collection.pledge_collect(pledge_id=pledge.pk)
         event = wait_until(
-            lambda: WebhookEvent.objects.filter(
-                type="payment_intent.succeeded", payload__data__object__id=charge.payment_intent_id
-            )
-            .exclude(status=WebhookEvent.Status.RECEIVED)
-            .first(),
+            lambda: (
+                WebhookEvent.objects.filter(
+                    type="payment_intent.succeeded", payload__data__object__id=charge.payment_intent_id
+                )
+                .exclude(status=WebhookEvent.Status.RECEIVED)
+                .first()
+            ),
             timeout=20,
             message="localstripe's payment_intent.succeeded",
         )
