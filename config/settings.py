@@ -153,7 +153,7 @@ CAMPAIGN_MIN_DURATION = timedelta(seconds=env.int("CAMPAIGN_MIN_DURATION", defau
 CAMPAIGN_MAX_DURATION = timedelta(seconds=env.int("CAMPAIGN_MAX_DURATION", default=60 * 86400))
 CLOSE_SWEEP_INTERVAL = env.int("CLOSE_SWEEP_INTERVAL", default=30)
 ERRORED_PLEDGE_GRACE = timedelta(seconds=env.int("ERRORED_PLEDGE_GRACE", default=7 * 86400))
-PENDING_PLEDGE_TTL = timedelta(seconds=env.int("PENDING_PLEDGE_TTL", default=30 * 60))
+PENDING_PLEDGE_TTL = timedelta(seconds=env.int("PENDING_PLEDGE_TTL", default=10 * 60))
 PLATFORM_FEE_PERCENT = Decimal(env.str("PLATFORM_FEE_PERCENT", default="5"))
 # Reports with more rows than this are built by a Celery task (202 + a job to follow), not streamed.
 EXPORT_ASYNC_THRESHOLD = env.int("EXPORT_ASYNC_THRESHOLD", default=5000)

@@ -360,14 +360,18 @@ def pledge_refund(*, pledge: Pledge, by: AbstractBaseUser, now: datetime | None 
             if locked_pledge.state == Pledge.State.REFUNDED:
                 return locked_pledge
             charge = locked_pledge.charges.get(state=Charge.State.SUCCEEDED)
-            remaining = charge.amount - charge.refunded_amount
-        provider_call(
-            get_gateway().refund,
-            payment_intent_id=charge.payment_intent_id,
-            idempotency_key=f"pledge:{pledge.pk}:refund:{to_minor_units(charge.refunded_amount, charge.currency)}",
-            amount_minor=to_minor_units(remaining, charge.currency),
-        )
-        refunds: RefundTotal = provider_call(get_gateway().refunds_of, payment_intent_id=charge.payment_intent_id)
+        gateway = get_gateway()
+        # Refunds made in the provider's dashboard may not have reached us yet: ask first.
+        before: RefundTotal = provider_call(gateway.refunds_of, payment_intent_id=charge.payment_intent_id)
+        remaining = to_minor_units(charge.amount, charge.currency) - before.amount_minor
+        if remaining > 0:
+            provider_call(
+                gateway.refund,
+                payment_intent_id=charge.payment_intent_id,
+                idempotency_key=f"pledge:{pledge.pk}:refund:{before.amount_minor}",
+                amount_minor=remaining,
+            )
+        refunds: RefundTotal = provider_call(gateway.refunds_of, payment_intent_id=charge.payment_intent_id)
         charge_record_refunds(charge_id=charge.pk, refunds=refunds, now=now)
     return Pledge.objects.get(pk=pledge.pk)
 

@@ -75,3 +75,52 @@ def test_an_uncollected_pledge_cannot_be_refunded(staff):
 
     assert response.status_code == 409
     assert response.json()["code"] == "not_collected"
+
+
+def test_after_a_partial_refund_in_the_dashboard_staff_refund_the_rest_exactly(collected_pledge, staff):
+    intent = collected_pledge.charges.get(state="succeeded").payment_intent_id
+    get_gateway().refund(payment_intent_id=intent, idempotency_key="dashboard", amount_minor=1550)  # $15.50 of $40
+
+    response = client_for(staff).post(f"/api/pledges/{collected_pledge.pk}/refund/")
+
+    assert (response.status_code, response.json()["state"]) == (200, "refunded")
+    assert sorted(refund.amount for refund in _refunds_at_provider(collected_pledge)) == [1550, 2450]
+    charge = collected_pledge.charges.get(state="succeeded")
+    assert charge.refunded_amount == Decimal("40.00")
+    campaign = Campaign.objects.get(pk=collected_pledge.campaign_id)
+    assert (campaign.collected, campaign.refunded) == (Decimal("40.00"), Decimal("40.00"))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_refund_requests_at_once_refund_once():
+    import threading
+
+    from django.db import connection
+
+    campaign = factories.live_campaign(goal=Decimal("10.00"))
+    pledge = back(campaign, "40.00")
+    end(campaign)
+    campaign_close(campaign_id=campaign.pk)
+    collection.pledge_collect(pledge_id=pledge.pk)
+    staff = factories.UserFactory(is_staff=True)
+    start = threading.Barrier(3)
+    statuses = []
+
+    def refund():
+        try:
+            start.wait()
+            statuses.append(client_for(staff).post(f"/api/pledges/{pledge.pk}/refund/").status_code)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=refund) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert sorted(statuses)[0] == 200 and set(statuses) <= {200, 409}
+    assert [refund.amount for refund in _refunds_at_provider(pledge)] == [4000]
+    campaign.refresh_from_db()
+    assert (campaign.collected, campaign.refunded) == (Decimal("40.00"), Decimal("40.00"))
+    assert Pledge.objects.get(pk=pledge.pk).state == Pledge.State.REFUNDED
