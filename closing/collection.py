@@ -37,7 +37,7 @@ COLLECTABLE = (Pledge.State.ACTIVE, Pledge.State.ERRORED)
 def _open_charge(pledge_id: int, now: datetime) -> Charge | None:
     """The attempt to work on: the one in flight, or a new one if the pledge may be charged."""
     with transaction.atomic():
-        pledge = Pledge.objects.select_for_update().select_related("campaign").get(pk=pledge_id)
+        pledge = Pledge.objects.select_for_update(of=("self",)).select_related("campaign").get(pk=pledge_id)
         in_flight = pledge.charges.filter(state=Charge.State.PROCESSING).first()
         if in_flight:
             return in_flight
