@@ -13,12 +13,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
+
+from django.db.models import OuterRef, Subquery, Value
+from django.db.models.functions import Coalesce
 
 from campaigns.models import Campaign
 from core.errors import InvalidInput
 from core.money import quantize
-from pledges.models import Pledge
+from pledges.models import Charge, Pledge
 from reports.writers import Report, Section
 
 NO_REWARD = "none"
@@ -39,6 +43,7 @@ BACKER_HEADER = [
     "Pledged At",
     "Pledge Status",
     "Collected At",
+    "Refunded Amount",
 ]
 
 _FIELDS = (
@@ -55,6 +60,7 @@ _FIELDS = (
     "created_at",
     "state",
     "collected_at",
+    "refunded_amount",
 )
 
 
@@ -122,11 +128,17 @@ def backer_count(campaign: Campaign, filters: BackerFilters) -> int:
 
 def _backer_rows(campaign: Campaign, filters: BackerFilters) -> Iterator[list[Any]]:
     currency = campaign.currency
-    pledges = Pledge.objects.filter(campaign_id=campaign.pk).order_by("created_at", "pk").values_list(*_FIELDS)
+    pledges = (
+        Pledge.objects.filter(campaign_id=campaign.pk)
+        .annotate(refunded_amount=_refunded_amount())
+        .order_by("created_at", "pk")
+        .values_list(*_FIELDS)
+    )
     number = 0
     for row in pledges.iterator(chunk_size=FETCH_ROWS):
         number += 1
-        backer_id, first, last, username, email, reward_id, title, minimum, shipping, amount, at, state, collected = row
+        backer_id, first, last, username, email, reward_id, title, minimum, shipping, amount, *rest = row
+        at, state, collected, refunded = rest
         if not filters.matches(reward_id, state):
             continue
         yield [
@@ -143,7 +155,14 @@ def _backer_rows(campaign: Campaign, filters: BackerFilters) -> Iterator[list[An
             at,
             state,
             collected,
+            quantize(refunded, currency),
         ]
+
+
+def _refunded_amount():
+    """What the provider refunded of the pledge's charge: partial refunds show as such."""
+    charge = Charge.objects.filter(pledge=OuterRef("pk"), state=Charge.State.SUCCEEDED).values("refunded_amount")[:1]
+    return Coalesce(Subquery(charge), Value(Decimal("0")), output_field=Pledge._meta.get_field("amount"))
 
 
 def backer_report(campaign: Campaign, filters: BackerFilters | None = None) -> Report:
@@ -173,31 +192,37 @@ PLEDGE_HEADER = [
     "Pledge Status",
     "Collected At",
     "Refunded At",
+    "Refunded Amount",
 ]
 
 
 def _pledge_rows(pledges) -> Iterator[list[Any]]:
-    rows = pledges.order_by("campaign_id", "created_at", "pk").values_list(
-        "pk",
-        "campaign_id",
-        "campaign__title",
-        "campaign__currency",
-        "backer_id",
-        "backer__first_name",
-        "backer__last_name",
-        "backer__username",
-        "backer__email",
-        "reward_id",
-        "reward__title",
-        "amount",
-        "created_at",
-        "state",
-        "collected_at",
-        "refunded_at",
+    rows = (
+        pledges.annotate(refunded_amount=_refunded_amount())
+        .order_by("campaign_id", "created_at", "pk")
+        .values_list(
+            "pk",
+            "campaign_id",
+            "campaign__title",
+            "campaign__currency",
+            "backer_id",
+            "backer__first_name",
+            "backer__last_name",
+            "backer__username",
+            "backer__email",
+            "reward_id",
+            "reward__title",
+            "amount",
+            "created_at",
+            "state",
+            "collected_at",
+            "refunded_at",
+            "refunded_amount",
+        )
     )
     for row in rows.iterator(chunk_size=FETCH_ROWS):
         pk, campaign_id, campaign, currency, backer_id, first, last, username, email, reward_id, title, *rest = row
-        amount, at, state, collected, refunded = rest
+        amount, at, state, collected, refunded, refunded_amount = rest
         yield [
             pk,
             campaign_id,
@@ -213,6 +238,7 @@ def _pledge_rows(pledges) -> Iterator[list[Any]]:
             state,
             collected,
             refunded,
+            quantize(refunded_amount, currency),
         ]
 
 

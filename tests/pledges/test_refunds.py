@@ -124,3 +124,23 @@ def test_two_refund_requests_at_once_refund_once():
     campaign.refresh_from_db()
     assert (campaign.collected, campaign.refunded) == (Decimal("40.00"), Decimal("40.00"))
     assert Pledge.objects.get(pk=pledge.pk).state == Pledge.State.REFUNDED
+
+
+def test_the_backer_report_shows_a_partial_refund_exactly(collected_pledge):
+    from pledges.services import charge_record_refunds
+    from tests.reports.helpers import parse_csv, streamed
+
+    charge = collected_pledge.charges.get(state="succeeded")
+    gateway = get_gateway()
+    gateway.refund(payment_intent_id=charge.payment_intent_id, idempotency_key="dashboard", amount_minor=1550)
+    charge_record_refunds(charge_id=charge.pk, refunds=gateway.refunds_of(charge.payment_intent_id))
+
+    response = client_for(collected_pledge.campaign.creator).get(
+        f"/api/campaigns/{collected_pledge.campaign_id}/backers.csv"
+    )
+
+    header, values = parse_csv(streamed(response))
+    row = dict(zip(header, values, strict=True))
+    assert (row["Pledge Amount"], row["Pledge Status"], row["Refunded Amount"]) == ("40.00", "collected", "15.50")
+    campaign = Campaign.objects.get(pk=collected_pledge.campaign_id)
+    assert (campaign.collected, campaign.refunded) == (Decimal("40.00"), Decimal("15.50"))
