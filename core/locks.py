@@ -12,6 +12,7 @@ from django.db import connection
 CHARGE = 1
 EXPORT = 2
 REFUND = 3
+CUSTOMER = 4
 
 
 @contextmanager
@@ -26,3 +27,15 @@ def try_advisory_lock(namespace: int, key: int) -> Iterator[bool]:
         if locked:
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [namespace, key])
+
+
+@contextmanager
+def advisory_lock(namespace: int, key: int) -> Iterator[None]:
+    """Wait for the lock, hold it for the block. Not a row lock: safe around a provider call."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_lock(%s, %s)", [namespace, key])
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [namespace, key])

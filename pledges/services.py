@@ -11,7 +11,6 @@ from datetime import datetime
 from decimal import Decimal
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -21,7 +20,7 @@ from accounts.models import PaymentCustomer
 from campaigns.models import Campaign
 from campaigns.services import campaign_lock, campaign_move_totals
 from core.errors import Conflict, DomainError, InvalidInput, NotAllowed, PaymentFailed, ServiceUnavailable
-from core.locks import REFUND, try_advisory_lock
+from core.locks import CUSTOMER, REFUND, advisory_lock, try_advisory_lock
 from core.money import from_minor_units, to_minor_units, validate_amount
 from pledges.models import Charge, Pledge
 from pledges.payments import (
@@ -38,7 +37,6 @@ from rewards.services import tier_claim, tier_release
 
 _UNSET = object()
 ALREADY_BACKING = "You already back this campaign; change your pledge instead."
-User = get_user_model()
 
 
 # --- helpers -------------------------------------------------------------------------
@@ -77,12 +75,12 @@ def _check_amount(campaign: Campaign, reward: RewardTier | None, amount: Decimal
 
 
 def customer_for(user: AbstractBaseUser) -> str:
-    """The user's Customer at the provider, created once (the user row lock stops a race)."""
+    """The user's Customer at the provider, created once: an advisory lock per user (not a row
+    lock, which must never be held across a provider call) makes a second request wait."""
     existing = PaymentCustomer.objects.filter(user=user).values_list("stripe_customer_id", flat=True).first()
     if existing:
         return existing
-    with transaction.atomic():
-        User.objects.select_for_update().filter(pk=user.pk).first()
+    with advisory_lock(CUSTOMER, user.pk):
         existing = PaymentCustomer.objects.filter(user=user).values_list("stripe_customer_id", flat=True).first()
         if existing:
             return existing
