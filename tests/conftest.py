@@ -212,3 +212,28 @@ def wait_until(predicate, *, timeout: float = 30, interval: float = 0.1, message
             return result
         time.sleep(interval)
     raise AssertionError(f"timed out after {timeout}s waiting for {message}")
+
+
+def at_once(count: int, action) -> list:
+    """Run ``action(index)`` in ``count`` threads released together; their results in index order.
+    Each thread has its own database connection, closed when it ends."""
+    import threading
+
+    from django.db import connection
+
+    start = threading.Barrier(count)
+    results: list = [None] * count
+
+    def run(index: int) -> None:
+        try:
+            start.wait()
+            results[index] = action(index)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    return results

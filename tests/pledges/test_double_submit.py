@@ -1,11 +1,9 @@
 """A double click or a client retry pledges once, and never costs the winning pledge its card."""
 
-import threading
 from collections import Counter
 from decimal import Decimal
 
 import pytest
-from django.db import connection
 
 from closing.collection import pledge_collect
 from closing.services import campaign_close
@@ -13,7 +11,7 @@ from pledges.models import Charge, IdempotencyKey, Pledge
 from pledges.payments import ProviderUnavailable, get_gateway
 from pledges.services import customer_for
 from tests import factories
-from tests.conftest import client_for
+from tests.conftest import at_once, client_for
 from tests.pledges.helpers import end
 
 CLICKS = 4
@@ -33,25 +31,6 @@ def _card_owner(card: str) -> str | None:
     return owner if isinstance(owner, str) or owner is None else owner.id
 
 
-def _at_once(count: int, action) -> list:
-    start = threading.Barrier(count)
-    results: list = [None] * count
-
-    def run(index: int) -> None:
-        try:
-            start.wait()
-            results[index] = action(index)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return results
-
-
 @pytest.mark.django_db(transaction=True)
 def test_a_double_click_pledges_once_and_the_pledge_keeps_its_card():
     campaign = factories.live_campaign(goal=Decimal("10.00"))
@@ -59,7 +38,7 @@ def test_a_double_click_pledges_once_and_the_pledge_keeps_its_card():
     customer, card = _saved_card_of(backer)
     body = {"campaign": campaign.pk, "amount": "25.00", "payment_method": card}
 
-    statuses = _at_once(CLICKS, lambda _: client_for(backer).post("/api/pledges/", body, format="json").status_code)
+    statuses = at_once(CLICKS, lambda _: client_for(backer).post("/api/pledges/", body, format="json").status_code)
 
     assert Counter(statuses) == {201: 1, 409: CLICKS - 1}
     pledge = Pledge.objects.get(campaign=campaign, backer=backer)
@@ -82,7 +61,7 @@ def test_the_same_idempotency_key_at_once_gets_one_pledge_and_the_same_answer():
         response = client_for(backer).post("/api/pledges/", body, format="json", HTTP_IDEMPOTENCY_KEY="order-77")
         return response.status_code, response.json()
 
-    answers = _at_once(CLICKS, click)
+    answers = at_once(CLICKS, click)
 
     pledge = Pledge.objects.get(campaign=campaign, backer=backer)
     assert [status for status, _ in answers] == [201] * CLICKS

@@ -10,7 +10,7 @@ from closing.services import campaign_close
 from pledges.models import Pledge
 from pledges.payments import get_gateway
 from tests import factories
-from tests.conftest import client_for
+from tests.conftest import at_once, client_for
 from tests.pledges.helpers import back, end
 
 pytestmark = pytest.mark.django_db
@@ -93,31 +93,13 @@ def test_after_a_partial_refund_in_the_dashboard_staff_refund_the_rest_exactly(c
 
 @pytest.mark.django_db(transaction=True)
 def test_two_refund_requests_at_once_refund_once():
-    import threading
-
-    from django.db import connection
-
     campaign = factories.live_campaign(goal=Decimal("10.00"))
     pledge = back(campaign, "40.00")
     end(campaign)
     campaign_close(campaign_id=campaign.pk)
     collection.pledge_collect(pledge_id=pledge.pk)
     staff = factories.UserFactory(is_staff=True)
-    start = threading.Barrier(3)
-    statuses = []
-
-    def refund():
-        try:
-            start.wait()
-            statuses.append(client_for(staff).post(f"/api/pledges/{pledge.pk}/refund/").status_code)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=refund) for _ in range(3)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    statuses = at_once(3, lambda _: client_for(staff).post(f"/api/pledges/{pledge.pk}/refund/").status_code)
 
     assert sorted(statuses)[0] == 200 and set(statuses) <= {200, 409}
     assert [refund.amount for refund in _refunds_at_provider(pledge)] == [4000]
