@@ -4,6 +4,8 @@
 stands in for them.
 """
 
+import base64
+import json
 import os
 import socket
 import subprocess
@@ -196,6 +198,7 @@ def worker_env(django_db_setup, django_db_blocker, worker_mail_dir) -> dict[str,
         "DATABASE_CONN_MAX_AGE": "0",
         # Sweeps in tests must not wait minutes for work to count as left behind.
         "STALE_CHARGE_AFTER": "1",
+        "COLLECTION_LOST_AFTER": "1",
         "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
         "EMAIL_FILE_PATH": str(worker_mail_dir),
         "STRIPE_RATE_LIMIT": os.environ.get("STRIPE_RATE_LIMIT", "200"),
@@ -216,6 +219,19 @@ def celery_worker(worker_env, transactional_db, tmp_path) -> WorkerProcess:
     worker.start()
     yield worker
     worker.stop()
+
+
+def broker_messages(queue: str) -> list[tuple[str, tuple]]:
+    """(task name, args) of the messages waiting in a queue of the real broker, oldest first."""
+    import redis
+
+    client = redis.Redis.from_url(settings.CELERY_BROKER_URL)
+    messages = []
+    for raw in reversed(client.lrange(queue, 0, -1)):  # kombu pushes left and pops right
+        message = json.loads(raw)
+        args, _kwargs, _embed = json.loads(base64.b64decode(message["body"]))
+        messages.append((message["headers"]["task"], tuple(args)))
+    return messages
 
 
 def purge_queues() -> None:
