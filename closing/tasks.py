@@ -43,10 +43,11 @@ def _send_collect_pledge(pledge_ids: Iterable[int]) -> None:
 def _fan_out_step(campaign_id: int) -> int:
     pledge_ids = pledges_claim_for_collection(campaign_id=campaign_id, limit=settings.COLLECTION_CHUNK)
     _send_collect_pledge(pledge_ids)
-    if len(pledge_ids) == settings.COLLECTION_CHUNK:
+    if pledge_ids:
         # The rest follows once the workers reach the back of this chunk: a campaign never
         # holds more than a chunk of the collection queue, and campaigns collecting at the
         # same time take turns chunk by chunk instead of one waiting hours for another.
+        # (Sent after any chunk, even a short one: a pledge locked elsewhere was skipped.)
         collect_campaign.delay(campaign_id)
     return len(pledge_ids)
 
@@ -54,7 +55,7 @@ def _fan_out_step(campaign_id: int) -> int:
 @shared_task(acks_late=True)
 def collect_campaign(campaign_id: int) -> int:
     """Send collect_pledge for the next COLLECTION_CHUNK active pledges of a successful
-    campaign not sent yet, then this task again for the rest."""
+    campaign not sent yet, then this task again for the rest; it stops when none is left."""
     return _fan_out_step(campaign_id)
 
 

@@ -16,6 +16,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+import redis
 from django.conf import settings
 from django.utils import timezone
 from rest_framework.test import APIClient
@@ -223,8 +224,6 @@ def celery_worker(worker_env, transactional_db, tmp_path) -> WorkerProcess:
 
 def broker_messages(queue: str) -> list[tuple[str, tuple]]:
     """(task name, args) of the messages waiting in a queue of the real broker, oldest first."""
-    import redis
-
     client = redis.Redis.from_url(settings.CELERY_BROKER_URL)
     messages = []
     for raw in reversed(client.lrange(queue, 0, -1)):  # kombu pushes left and pops right

@@ -1,11 +1,13 @@
 """The collection sweep resends only messages that are really lost, and the fan-out sends each
 pledge once, in chunks: counted message by message in the real broker's queues."""
 
+import threading
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 import time_machine
+from django.db import connection, transaction
 from django.utils import timezone
 
 from closing import collection
@@ -55,7 +57,9 @@ def test_the_sweep_leaves_waiting_collection_alone_and_resends_a_lost_message_on
     campaign, pledge_ids = funded
     assert collect_campaign(campaign.pk) == BACKERS
     sent_at = Pledge.objects.get(pk=pledge_ids[0]).collection_enqueued_at
-    assert _collection_queue() == [(COLLECT, (pk,)) for pk in pledge_ids]
+    assert _collection_queue() == [*[(COLLECT, (pk,)) for pk in pledge_ids], (FAN_OUT, (campaign.pk,))]
+    assert collect_campaign(campaign.pk) == 0  # the fan-out's last step: nobody left
+    assert _collection_queue() == []
 
     # The messages are waiting in the queue (a deep one, at 20 charges/s): not lost.
     assert collection_sweep()["requeued"] == 0
@@ -83,7 +87,9 @@ def test_the_fan_out_sends_each_pledge_once_in_chunks_and_queues_behind_each_chu
     assert collect_campaign(campaign.pk) == 5
     assert _collection_queue() == [*[(COLLECT, (pk,)) for pk in pledge_ids[5:10]], (FAN_OUT, (campaign.pk,))]
     assert collect_campaign(campaign.pk) == 2
-    assert _collection_queue() == [(COLLECT, (pk,)) for pk in pledge_ids[10:]]
+    assert _collection_queue() == [*[(COLLECT, (pk,)) for pk in pledge_ids[10:]], (FAN_OUT, (campaign.pk,))]
+    assert collect_campaign(campaign.pk) == 0  # nobody left: the fan-out stops
+    assert _collection_queue() == []
     # A duplicate collect_campaign message (a redelivery) sends nobody a second time.
     assert collect_campaign(campaign.pk) == 0
     assert _collection_queue() == []
@@ -105,7 +111,7 @@ def test_a_lost_fan_out_is_restarted_once_by_the_sweep(funded, settings):
 
 def test_an_attempt_stuck_processing_is_resent_once_then_only_when_that_message_is_lost(funded, settings):
     campaign, pledge_ids = funded
-    collect_campaign(campaign.pk)
+    assert collect_campaign(campaign.pk) == BACKERS
     purge_queues()
     stuck = pledge_ids[0]
     with http_server(_error_handler(429)) as busy:  # the provider did not answer: the attempt stays in flight
@@ -151,3 +157,33 @@ def test_a_due_retry_of_an_errored_pledge_is_sent_once(django_capture_on_commit_
         assert collection_sweep()["retried"] == 1
         assert collection_sweep()["retried"] == 0
     assert _collection_queue() == [(COLLECT, (pledge.pk,))]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_second_fan_out_at_the_same_time_skips_the_pledges_the_first_holds(settings):
+    campaign = factories.live_campaign(goal=Decimal("100.00"))
+    pledge_ids = sorted(back(campaign, "10.00").pk for _ in range(BACKERS))
+    end(campaign)
+    campaign_close(campaign_id=campaign.pk)
+    purge_queues()  # campaign_close committed: its collect_campaign went out; this test runs the steps
+    held, free = pledge_ids[:3], pledge_ids[3:]
+    locked, release = threading.Event(), threading.Event()
+
+    def other_fan_out():  # another transaction holding three pledges' rows
+        with transaction.atomic():
+            list(Pledge.objects.select_for_update().filter(pk__in=held))
+            locked.set()
+            release.wait(timeout=30)
+        connection.close()
+
+    thread = threading.Thread(target=other_fan_out)
+    thread.start()
+    try:
+        assert locked.wait(timeout=30)
+        assert collect_campaign(campaign.pk) == len(free)
+    finally:
+        release.set()
+        thread.join(timeout=30)
+    assert _collection_queue() == [*[(COLLECT, (pk,)) for pk in free], (FAN_OUT, (campaign.pk,))]
+    assert collect_campaign(campaign.pk) == len(held)  # the next step takes them, once free
+    assert _collection_queue() == [*[(COLLECT, (pk,)) for pk in held], (FAN_OUT, (campaign.pk,))]
