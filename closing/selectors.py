@@ -1,6 +1,7 @@
 from datetime import datetime
 
 from django.conf import settings
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
 from campaigns.models import Campaign
@@ -17,19 +18,59 @@ def campaigns_due_for_close(*, now: datetime | None = None) -> list[int]:
 
 
 def pledges_due_for_retry(*, now: datetime | None = None) -> list[int]:
+    """Errored pledges whose retry is due and not yet sent (or sent so long ago that it was lost)."""
     now = now or timezone.now()
-    return list(Pledge.objects.filter(state=Pledge.State.ERRORED, next_retry_at__lte=now).values_list("pk", flat=True))
+    return list(
+        Pledge.objects.filter(state=Pledge.State.ERRORED, next_retry_at__lte=now)
+        .filter(
+            Q(collection_enqueued_at__isnull=True)
+            | Q(collection_enqueued_at__lt=F("next_retry_at"))
+            | Q(collection_enqueued_at__lte=now - settings.COLLECTION_LOST_AFTER)
+        )
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
 
 
 def pledges_left_uncollected(*, now: datetime | None = None) -> list[int]:
-    """Work a lost message left behind: active pledges of successful campaigns, stale attempts."""
+    """Collection a lost message left behind, judged by each pledge's own timestamps.
+
+    - an active pledge of a successful campaign whose collect_pledge was sent
+      COLLECTION_LOST_AFTER ago: a message sent more recently may still be waiting in
+      the queue, and is left alone;
+    - an attempt stuck processing for STALE_CHARGE_AFTER (its worker died mid-charge):
+      sent again once, then only when that message is lost in turn.
+    """
     now = now or timezone.now()
+    lost_before = now - settings.COLLECTION_LOST_AFTER
     waiting = Pledge.objects.filter(
         state=Pledge.State.ACTIVE,
         campaign__state=Campaign.State.SUCCESSFUL,
-        campaign__closed_at__lte=now - settings.STALE_CHARGE_AFTER,
+        collection_enqueued_at__lte=lost_before,
     ).values_list("pk", flat=True)
-    stale = Charge.objects.filter(
-        state=Charge.State.PROCESSING, updated_at__lte=now - settings.STALE_CHARGE_AFTER
-    ).values_list("pledge_id", flat=True)
+    stale = (
+        Charge.objects.filter(state=Charge.State.PROCESSING, updated_at__lte=now - settings.STALE_CHARGE_AFTER)
+        .filter(
+            Q(pledge__collection_enqueued_at__isnull=True)
+            | Q(pledge__collection_enqueued_at__lt=F("updated_at"))
+            | Q(pledge__collection_enqueued_at__lte=lost_before)
+        )
+        .values_list("pledge_id", flat=True)
+    )
     return sorted(set(waiting) | set(stale))
+
+
+def campaigns_with_collection_stalled(*, now: datetime | None = None) -> list[int]:
+    """Successful campaigns whose fan-out stopped: active pledges never sent, though the
+    campaign closed COLLECTION_LOST_AFTER ago and none of its pledges was sent since (its
+    collect_campaign message was lost)."""
+    now = now or timezone.now()
+    lost_before = now - settings.COLLECTION_LOST_AFTER
+    pledges = Pledge.objects.filter(campaign=OuterRef("pk"))
+    return list(
+        Campaign.objects.filter(state=Campaign.State.SUCCESSFUL, closed_at__lte=lost_before)
+        .filter(Exists(pledges.filter(state=Pledge.State.ACTIVE, collection_enqueued_at__isnull=True)))
+        .exclude(Exists(pledges.filter(collection_enqueued_at__gt=lost_before)))
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )

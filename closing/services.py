@@ -2,6 +2,7 @@
 pledges are released or handed to collection. The orchestration of campaigns, rewards and
 pledges lives here, so none of them needs to know about the others' endings."""
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from django.db import transaction
@@ -11,6 +12,7 @@ from campaigns.models import Campaign
 from closing.signals import campaign_closed
 from core.errors import Conflict
 from core.queue import enqueue_on_commit
+from pledges.models import Pledge
 from pledges.services import pledges_release_for_campaign, pledges_release_unconfirmed
 
 
@@ -60,3 +62,36 @@ def campaign_close_now(*, campaign_id: int, now: datetime | None = None) -> Camp
     now = now or timezone.now()
     Campaign.objects.filter(pk=campaign_id, state=Campaign.State.LIVE, deadline__gt=now).update(deadline=now)
     return campaign_close(campaign_id=campaign_id, now=now)
+
+
+# --- Collection bookkeeping: which pledges have a collect_pledge message out ----------
+# The caller sends the messages once these commit: a crash in between leaves pledges
+# marked but unsent, and the sweeper sends them after COLLECTION_LOST_AFTER.
+
+MARK_BATCH = 1000
+
+
+@transaction.atomic
+def pledges_claim_for_collection(*, campaign_id: int, limit: int, now: datetime | None = None) -> list[int]:
+    """The next `limit` active pledges of a successful campaign never sent to collection,
+    marked sent now (one UPDATE). Rows another fan-out holds are skipped, so two copies
+    of the fan-out take different pledges, never the same ones twice."""
+    now = now or timezone.now()
+    if not Campaign.objects.filter(pk=campaign_id, state=Campaign.State.SUCCESSFUL).exists():
+        return []
+    pledge_ids = list(
+        Pledge.objects.select_for_update(skip_locked=True)
+        .filter(campaign_id=campaign_id, state=Pledge.State.ACTIVE, collection_enqueued_at__isnull=True)
+        .order_by("pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+    Pledge.objects.filter(pk__in=pledge_ids).update(collection_enqueued_at=now)
+    return pledge_ids
+
+
+@transaction.atomic
+def pledges_mark_collection_enqueued(*, pledge_ids: Sequence[int], now: datetime | None = None) -> None:
+    """Record that collect_pledge messages for these pledges go out now (an UPDATE per batch)."""
+    now = now or timezone.now()
+    for start in range(0, len(pledge_ids), MARK_BATCH):
+        Pledge.objects.filter(pk__in=pledge_ids[start : start + MARK_BATCH]).update(collection_enqueued_at=now)

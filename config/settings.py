@@ -10,6 +10,7 @@ from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
@@ -125,6 +126,22 @@ CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=240
 # redelivery is harmless, and the sweepers cover a message that is lost outright.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Queues, so that one kind of work never waits behind another: a big campaign's
+# collection (rate-limited, hours for the largest) or an update mailed to its backers
+# never delays closing campaigns, the sweeps or a single e-mail. A worker started
+# without -Q consumes all of them; devstack and docker-compose run one worker for
+# default+mail and one for collection+exports (see README, "Queues").
+CELERY_TASK_DEFAULT_QUEUE = "default"
+CELERY_TASK_QUEUES = [Queue("default"), Queue("collection"), Queue("mail"), Queue("exports")]
+CELERY_TASK_ROUTES = {
+    "closing.tasks.collect_pledge": {"queue": "collection"},
+    "closing.tasks.collect_campaign": {"queue": "collection"},
+    "notifications.tasks.*": {"queue": "mail"},
+    "updates.tasks.*": {"queue": "mail"},
+    "reports.tasks.build_export": {"queue": "exports"},
+    # everything else (close_due_campaigns, collection_sweep, expire_pending_pledges,
+    # export_sweep) goes to "default"
+}
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BEAT_SCHEDULE = {
     "close-due-campaigns": {
@@ -220,3 +237,11 @@ CREATOR_REFUND_WINDOW = timedelta(seconds=env.int("CREATOR_REFUND_WINDOW", defau
 ERRORED_PLEDGE_RETRY_INTERVAL = timedelta(seconds=env.int("ERRORED_PLEDGE_RETRY_INTERVAL", default=48 * 3600))
 # A charge still "processing" after this long is looked up and finished by the sweeper.
 STALE_CHARGE_AFTER = timedelta(seconds=env.int("STALE_CHARGE_AFTER", default=120))
+# A collect_pledge message counts as lost (and the sweeper sends another) only once it
+# was sent this long ago and the pledge is still uncollected. The fan-out keeps at most
+# COLLECTION_CHUNK messages per collecting campaign in the queue, so a message waits
+# about COLLECTION_CHUNK x (campaigns collecting at once) / STRIPE_RATE_LIMIT seconds:
+# 25 s per campaign at the defaults; the hour leaves room for a slow provider.
+COLLECTION_LOST_AFTER = timedelta(seconds=env.int("COLLECTION_LOST_AFTER", default=3600))
+# Pledges a campaign's fan-out sends per step; the next step queues behind them.
+COLLECTION_CHUNK = env.int("COLLECTION_CHUNK", default=500)

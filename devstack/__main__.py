@@ -22,6 +22,12 @@ SERVICES = (
 )
 
 
+# The demo's Celery workers, by the queues they consume (config/settings.py routes the
+# tasks): closing, the sweeps and e-mail on one; the long, rate-limited collection and
+# the exports on the other, so a big campaign's collection never delays a close or a mail.
+WORKER_QUEUES = {"default": "default,mail", "collection": "collection,exports"}
+
+
 def service_env(profile: Profile) -> dict[str, str]:
     env = {"PLEDGEBOARD_PROFILE": profile.name}
     for variable, _, url in SERVICES:
@@ -69,9 +75,13 @@ def demo(profile: Profile) -> int:
             subprocess.run([python, "manage.py", *step], env=env, cwd=ROOT, check=True)
         print(f"\nPledgeboard: http://127.0.0.1:8000/  admin: admin / {password}\n", flush=True)
         celery = [python, "-m", "celery", "-A", "config"]
+        workers = [
+            [*celery, "worker", "--loglevel", "INFO", "--concurrency", "2", "-Q", queues, "-n", f"{name}@%h"]
+            for name, queues in WORKER_QUEUES.items()
+        ]
         for command in (
             [python, "manage.py", "runserver", "127.0.0.1:8000", "--noreload"],
-            [*celery, "worker", "--loglevel", "INFO", "--concurrency", "2"],
+            *workers,
             [*celery, "beat", "--loglevel", "INFO", "--schedule", str(profile.var / "celerybeat-schedule")],
         ):
             children.append(subprocess.Popen(command, env=env, cwd=ROOT))

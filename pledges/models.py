@@ -52,6 +52,10 @@ class Pledge(models.Model):
     errored_at = models.DateTimeField(null=True, blank=True)
     next_retry_at = models.DateTimeField(null=True, blank=True)
     refunded_at = models.DateTimeField(null=True, blank=True)
+    # When the last collect_pledge message for this pledge was sent (null: never). The
+    # collection sweeper sends another only once this is older than COLLECTION_LOST_AFTER,
+    # so a message still waiting in the queue is never duplicated.
+    collection_enqueued_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -59,6 +63,7 @@ class Pledge(models.Model):
             models.Index(fields=["campaign", "state"]),
             models.Index(fields=["state", "expires_at"]),
             models.Index(fields=["state", "next_retry_at"]),
+            models.Index(fields=["state", "collection_enqueued_at"]),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="pledge_amount_positive"),

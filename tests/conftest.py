@@ -4,7 +4,10 @@
 stands in for them.
 """
 
+import base64
+import json
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -13,6 +16,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+import redis
 from django.conf import settings
 from django.utils import timezone
 from rest_framework.test import APIClient
@@ -103,26 +107,37 @@ def soon(**kwargs) -> timezone.datetime:
 # --- Celery: a real worker process on the real broker -----------------------------------
 
 
-def _wait_for_worker(app, timeout: float) -> None:
+def _wait_for_worker(app, hostname: str, timeout: float) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if app.control.ping(timeout=0.5):
+        if app.control.ping(destination=[hostname], timeout=0.5):
             return
         time.sleep(0.2)
-    raise RuntimeError("the Celery worker did not answer a ping")
+    raise RuntimeError(f"the Celery worker {hostname} did not answer a ping")
+
+
+def all_queues() -> list[str]:
+    return [queue.name for queue in settings.CELERY_TASK_QUEUES]
 
 
 class WorkerProcess:
-    """A `celery worker` subprocess bound to the test database; can be killed and restarted."""
+    """A `celery worker` subprocess bound to the test database; can be killed and restarted.
 
-    def __init__(self, env: dict[str, str], log: Path):
+    It consumes every queue unless given some: a queue nobody consumes would leave its
+    tasks waiting forever and the test hanging until its timeout.
+    """
+
+    def __init__(self, env: dict[str, str], log: Path, queues: list[str] | None = None):
         self.env = env
         self.log = log
+        self.queues = queues or all_queues()
         self.process: subprocess.Popen | None = None
+        self.hostname = ""
 
     def start(self, concurrency: int = 2) -> None:
         from config.celery_app import app
 
+        self.hostname = f"test-{os.getpid()}-{time.monotonic_ns()}@{socket.gethostname()}"
         with open(self.log, "ab") as out:
             self.process = subprocess.Popen(
                 [
@@ -136,10 +151,12 @@ class WorkerProcess:
                     "INFO",
                     "--concurrency",
                     str(concurrency),
+                    "--queues",
+                    ",".join(self.queues),
                     "--without-mingle",
                     "--without-gossip",
                     "--hostname",
-                    f"test-{os.getpid()}-{time.monotonic_ns()}@%h",
+                    self.hostname,
                 ],
                 cwd=ROOT,
                 env=self.env,
@@ -147,7 +164,7 @@ class WorkerProcess:
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
-        _wait_for_worker(app, timeout=60)
+        _wait_for_worker(app, self.hostname, timeout=60)
 
     def kill(self) -> None:
         """SIGKILL the whole worker (main process and pool children), as a crash would."""
@@ -182,6 +199,7 @@ def worker_env(django_db_setup, django_db_blocker, worker_mail_dir) -> dict[str,
         "DATABASE_CONN_MAX_AGE": "0",
         # Sweeps in tests must not wait minutes for work to count as left behind.
         "STALE_CHARGE_AFTER": "1",
+        "COLLECTION_LOST_AFTER": "1",
         "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
         "EMAIL_FILE_PATH": str(worker_mail_dir),
         "STRIPE_RATE_LIMIT": os.environ.get("STRIPE_RATE_LIMIT", "200"),
@@ -192,8 +210,8 @@ def worker_env(django_db_setup, django_db_blocker, worker_mail_dir) -> dict[str,
 def celery_worker(worker_env, transactional_db, tmp_path) -> WorkerProcess:
     """A worker process for this test only; the test's data is committed so the worker can see it.
 
-    It is stopped before the test's tables are flushed, and the queue is purged first, so no
-    task of one test ever runs against another test's data.
+    It is stopped before the test's tables are flushed, and every queue is purged first, so
+    no task of one test ever runs against another test's data.
     """
     from config.celery_app import app
 
@@ -202,6 +220,23 @@ def celery_worker(worker_env, transactional_db, tmp_path) -> WorkerProcess:
     worker.start()
     yield worker
     worker.stop()
+
+
+def broker_messages(queue: str) -> list[tuple[str, tuple]]:
+    """(task name, args) of the messages waiting in a queue of the real broker, oldest first."""
+    client = redis.Redis.from_url(settings.CELERY_BROKER_URL)
+    messages = []
+    for raw in reversed(client.lrange(queue, 0, -1)):  # kombu pushes left and pops right
+        message = json.loads(raw)
+        args, _kwargs, _embed = json.loads(base64.b64decode(message["body"]))
+        messages.append((message["headers"]["task"], tuple(args)))
+    return messages
+
+
+def purge_queues() -> None:
+    from config.celery_app import app
+
+    app.control.purge()  # every queue of CELERY_TASK_QUEUES
 
 
 def wait_until(predicate, *, timeout: float = 30, interval: float = 0.1, message: str = "condition"):

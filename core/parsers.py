@@ -1,0 +1,45 @@
+"""The API's JSON parser: exact decimals, no NaN or Infinity, and a bounded nesting depth."""
+
+import json
+from decimal import Decimal
+
+from django.conf import settings
+from rest_framework.exceptions import ParseError
+from rest_framework.parsers import JSONParser
+
+MAX_DEPTH = 32
+
+
+def _refuse_constant(name: str):
+    raise ValueError(f"{name} is not a number here")
+
+
+def nesting_depth(data: object) -> int:
+    """How deeply lists and objects nest (iteratively: a hostile body cannot exhaust the stack)."""
+    deepest, stack = 0, [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, dict | list):
+            deepest = max(deepest, depth)
+            stack.extend((child, depth + 1) for child in (value.values() if isinstance(value, dict) else value))
+    return deepest
+
+
+def loads_strict(text: str) -> object:
+    """json.loads with numbers as exact Decimals and NaN/Infinity refused; ValueError when it is not that."""
+    try:
+        return json.loads(text, parse_float=Decimal, parse_constant=_refuse_constant)
+    except RecursionError as error:
+        raise ValueError("nested too deeply") from error
+
+
+class StrictJSONParser(JSONParser):
+    def parse(self, stream, media_type=None, parser_context=None):
+        encoding = (parser_context or {}).get("encoding", settings.DEFAULT_CHARSET)
+        try:
+            data = loads_strict(stream.read().decode(encoding))
+        except (ValueError, UnicodeDecodeError) as error:
+            raise ParseError(f"JSON parse error - {error}") from error
+        if nesting_depth(data) > MAX_DEPTH:
+            raise ParseError(f"JSON nested deeper than {MAX_DEPTH} levels.")
+        return data
