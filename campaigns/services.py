@@ -15,6 +15,7 @@ from campaigns.models import Campaign
 from campaigns.signals import campaign_funded
 from core.errors import Conflict, InvalidInput
 from core.money import MAX_GOAL, validate_amount, validate_currency
+from core.text import check_plain_text
 
 _UNSET = object()
 
@@ -39,6 +40,7 @@ def campaign_create(
     deadline: datetime | None = None,
     funding_model: str = Campaign.FundingModel.ALL_OR_NOTHING,
 ) -> Campaign:
+    check_plain_text(title, field="title")
     currency = validate_currency(currency)
     goal = validate_amount(goal, currency, field="goal", maximum=MAX_GOAL)
     _check_deadline_future(deadline, timezone.now())
@@ -93,7 +95,7 @@ def campaign_update(
                 raise InvalidInput("Unknown funding model.", code="invalid_funding_model")
             campaign.funding_model = funding_model
     if title is not None:
-        campaign.title = title
+        campaign.title = check_plain_text(title, field="title")
     if description is not None:
         campaign.description = description
     campaign.save()

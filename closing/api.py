@@ -1,12 +1,12 @@
 from drf_spectacular.utils import extend_schema
-from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from closing.webhooks import webhook_receive
 from pledges.payments import InvalidWebhook, ProviderUnavailable, get_gateway
 
 
-class StripeWebhookApi(GenericAPIView):
+class StripeWebhookApi(APIView):
     """Signed Stripe events; each event id is handled once."""
 
     authentication_classes: list = []

@@ -1,5 +1,6 @@
 """Serializer fields shared by the apps' APIs."""
 
+import re
 from decimal import Decimal
 
 from drf_spectacular.utils import extend_schema_field
@@ -29,9 +30,27 @@ class MoneyField(serializers.Field):
         return None if amount is None else str(quantize(Decimal(amount), currency))
 
 
+PLAIN_DECIMAL = re.compile(r"-?[0-9]+(\.[0-9]+)?", re.ASCII)
+
+
+class AmountField(serializers.DecimalField):
+    """An amount as people type it: ASCII digits and one dot ("25", "25.00"), or a JSON number.
+
+    Python's Decimal also takes "1_000", Arabic-Indic digits, "  25 " and "1e3";
+    an amount is none of those. Currency precision is checked by the services."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool):
+            self.fail("invalid")
+        if isinstance(data, str) and not PLAIN_DECIMAL.fullmatch(data):
+            self.fail("invalid")
+        if isinstance(data, float):  # only from parsers other than ours (which gives Decimal)
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 def amount_input(**kwargs) -> serializers.DecimalField:
-    """Amounts in requests: a decimal string or number; currency precision is checked by the services."""
-    return serializers.DecimalField(max_digits=18, decimal_places=3, coerce_to_string=True, **kwargs)
+    return AmountField(max_digits=18, decimal_places=3, coerce_to_string=True, **kwargs)
 
 
-__all__ = ["MoneyField", "amount_input"]
+__all__ = ["AmountField", "MoneyField", "amount_input"]

@@ -103,6 +103,7 @@ class PledgeListCreateApi(ListAPIView):
             campaign_id=values["campaign"],
             reward_id=values.get("reward"),
             amount=values["amount"],
+            currency=values.get("currency"),
             payment_method_id=values.get("payment_method"),
         )
         return Response(PledgeOutputSerializer(pledge).data, status=status.HTTP_201_CREATED)

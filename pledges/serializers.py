@@ -38,6 +38,11 @@ class PledgeCreateInputSerializer(serializers.Serializer):
     campaign = serializers.IntegerField(min_value=1)
     reward = serializers.IntegerField(min_value=1, required=False, allow_null=True)
     amount = amount_input()
+    currency = serializers.CharField(
+        max_length=3,
+        required=False,
+        help_text="Optional: when sent, it must be the campaign's currency (a guard against a stale page).",
+    )
     payment_method = serializers.RegexField(
         r"^pm_[A-Za-z0-9_]+$",
         max_length=255,

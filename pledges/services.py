@@ -117,6 +117,7 @@ def pledge_create(
     amount: Decimal,
     reward_id: int | None = None,
     payment_method_id: str | None = None,
+    currency: str | None = None,
     now: datetime | None = None,
 ) -> Pledge:
     """Pledge to a live campaign and save the card for later (a SetupIntent, usage off_session).
@@ -130,6 +131,10 @@ def pledge_create(
     campaign = _open_campaign(campaign_id, now)
     if campaign.creator_id == backer.pk:
         raise NotAllowed("Creators cannot back their own campaign.", code="own_campaign")
+    if currency is not None and currency.upper() != campaign.currency:
+        raise InvalidInput(
+            f"This campaign takes pledges in {campaign.currency}, not {currency}.", code="currency_mismatch"
+        )
     reward = _reward_for(campaign, reward_id)
     amount = _check_amount(campaign, reward, amount)
     if Pledge.objects.filter(backer=backer, campaign=campaign, state__in=Pledge.LIVE_STATES).exists():

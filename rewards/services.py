@@ -14,6 +14,7 @@ from django.db.models import F, Q
 from campaigns.models import Campaign
 from core.errors import Conflict, InvalidInput
 from core.money import validate_amount
+from core.text import check_plain_text
 from rewards.models import RewardTier
 
 _UNSET = object()
@@ -58,6 +59,7 @@ def reward_create(
     estimated_delivery: date | None = None,
     shipping: Decimal = Decimal("0"),
 ) -> RewardTier:
+    check_plain_text(title, field="title")
     campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
     _editable(campaign)
     _check_money(campaign, minimum=minimum, shipping=shipping)
@@ -84,6 +86,8 @@ def reward_update(
     shipping: Decimal | None = None,
 ) -> RewardTier:
     """Edit a tier. Once the campaign is live its price is fixed and its limit may only grow."""
+    if title is not None:
+        check_plain_text(title, field="title")
     reward = RewardTier.objects.select_for_update(of=("self",)).select_related("campaign").get(pk=reward.pk)
     campaign = reward.campaign
     _editable(campaign)

@@ -19,6 +19,7 @@ from core.links import absolute_url
 from core.mail import build_email, drain, render_email
 from core.markdown import render_markdown
 from core.queue import enqueue_on_commit
+from core.text import check_plain_text
 from core.unsubscribe import unsubscribe_url
 from updates.models import CampaignUpdate, UpdateDelivery
 from updates.selectors import update_recipients
@@ -53,6 +54,7 @@ def update_publish(
     now: datetime | None = None,
 ) -> CampaignUpdate:
     now = now or timezone.now()
+    check_plain_text(title, field="title")
     campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
     if campaign.creator_id != author.pk:
         raise NotAllowed("Only the campaign's creator may post updates.")
@@ -78,7 +80,7 @@ def update_edit(
     if now > update.published_at + EDIT_WINDOW:
         raise Conflict("An update can only be edited in the 30 minutes after publishing.", code="update_frozen")
     if title is not None:
-        update.title = title
+        update.title = check_plain_text(title, field="title")
     if body is not None:
         update.body = body
     update.edited_at = now

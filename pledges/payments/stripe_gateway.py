@@ -51,6 +51,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -91,6 +92,17 @@ def _id(value: Any) -> str | None:
     if value is None or isinstance(value, str):
         return value
     return _plain(value).get("id")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"the number {text[:20]} is out of range")
+    return value
+
+
+def _no_constant(name: str) -> float:
+    raise ValueError(f"{name} is not JSON")
 
 
 def _error_body(e: stripe.StripeError) -> dict[str, Any]:
@@ -373,11 +385,15 @@ class StripeGateway:
             stripe.WebhookSignature.verify_header(
                 payload, signature_header, self._webhook_secret, WEBHOOK_TOLERANCE_SECONDS
             )
-            event = json.loads(payload)
-        except (stripe.SignatureVerificationError, ValueError, TypeError, IndexError) as e:
+            event = json.loads(payload, parse_float=_finite_float, parse_constant=_no_constant)
+        except (stripe.SignatureVerificationError, ValueError, TypeError, IndexError, RecursionError) as e:
             raise InvalidWebhook(str(e) or type(e).__name__) from e
-        if not (isinstance(event, dict) and event.get("id") and event.get("type")):
+        if not (isinstance(event, dict) and isinstance(event.get("id"), str) and isinstance(event.get("type"), str)):
             raise InvalidWebhook("not a Stripe event")
+        if not (0 < len(event["id"]) <= 255 and 0 < len(event["type"]) <= 100):
+            raise InvalidWebhook("an event id or type of an impossible length")
+        if b"\\u0000" in payload or b"\x00" in payload:
+            raise InvalidWebhook("a NUL character, which no Stripe event carries")
         return event
 
     def register_webhook(

@@ -100,7 +100,7 @@ def test_pledge_create_refuses_a_bad_amount(user, campaign, amount):
     assert money_snapshot(campaign) == before
 
 
-@pytest.mark.parametrize("amount", ["10.5", "0.1", "100.01", "1e-1"])
+@pytest.mark.parametrize("amount", ["10.5", "0.1", "100.01"])
 def test_pledge_create_refuses_decimals_a_zero_decimal_currency_does_not_have(user, creator, amount):
     yen = factories.live_campaign(creator=creator, goal=Decimal("100000"), currency="JPY")
     before = money_snapshot(yen)
