@@ -96,8 +96,8 @@ def campaign_notification_fan_out(*, campaign_id: int, kind: str) -> int:
     )
 
 
-def _unsent():
-    return Notification.objects.filter(sent_at__isnull=True)
+def _notifications():
+    return Notification.objects.all()  # drain picks the ones due to be sent
 
 
 def _build(notification: Notification):
@@ -149,7 +149,7 @@ def _context(notification: Notification, user) -> dict | None:
 
 
 def notifications_send(*, limit: int = 500) -> int:
-    return drain(_unsent, _build, limit=limit)
+    return drain(_notifications, _build, limit=limit)
 
 
 def reminder_set(*, user, campaign: Campaign) -> Reminder:

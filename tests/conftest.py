@@ -182,6 +182,8 @@ def worker_env(django_db_setup, django_db_blocker, worker_mail_dir) -> dict[str,
         "DATABASE_CONN_MAX_AGE": "0",
         # Sweeps in tests must not wait minutes for work to count as left behind.
         "STALE_CHARGE_AFTER": "1",
+        # A killed worker's e-mail rows come back after their lease: seconds here, not minutes.
+        "MAIL_CLAIM_LEASE": "3",
         "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
         "EMAIL_FILE_PATH": str(worker_mail_dir),
         "STRIPE_RATE_LIMIT": os.environ.get("STRIPE_RATE_LIMIT", "200"),

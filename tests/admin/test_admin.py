@@ -12,6 +12,7 @@ from campaigns.models import Campaign
 from closing.tasks import collect_pledge
 from closing.webhooks import webhook_receive
 from core.queue import queued
+from notifications.models import Notification
 from pledges.models import Charge, Pledge, WebhookEvent
 from reports.backers import PLEDGE_HEADER
 from reports.models import ExportJob
@@ -57,6 +58,7 @@ MODELS = {
     "pledges/charge": Charge,
     "pledges/webhookevent": WebhookEvent,
     "accounts/paymentcustomer": PaymentCustomer,
+    "notifications/notification": Notification,
 }
 
 
