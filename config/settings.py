@@ -72,6 +72,8 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
+            # Template tags of core, which is a library rather than an installed app.
+            "libraries": {"money": "core.templatetags.money"},
         },
     },
 ]

@@ -24,7 +24,7 @@ from django.db import models, transaction
 from django.db.models import Q
 from django.template import TemplateDoesNotExist
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
 
 ERROR_LENGTH = 1000
 MAX_RETRY_DELAY = timedelta(days=1)
@@ -72,7 +72,16 @@ def build_email(
 
 
 def render_email(template: str, context: dict, *, unsubscribe: str | None) -> tuple[str, str, str]:
-    """(subject, text, html) from emails/<template>_subject.txt and .txt; the HTML part wraps the text."""
+    """(subject, text, html) from emails/<template>_subject.txt and .txt; the HTML part wraps the text.
+
+    Written in the site's language (LANGUAGE_CODE), amounts and dates included: we keep no
+    language per recipient, and the thread that sends may have served a page in another.
+    """
+    with translation.override(settings.LANGUAGE_CODE):
+        return _render_email(template, context, unsubscribe=unsubscribe)
+
+
+def _render_email(template: str, context: dict, *, unsubscribe: str | None) -> tuple[str, str, str]:
     context = {**context, "site_url": settings.SITE_URL, "unsubscribe_url": unsubscribe}
     subject = " ".join(render_to_string(f"emails/{template}_subject.txt", context).split())
     text = render_to_string(f"emails/{template}.txt", context)

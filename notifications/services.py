@@ -3,6 +3,7 @@ the event that caused it, and sent once by the drain after that transaction comm
 
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -143,7 +144,7 @@ def _context(notification: Notification, user) -> dict | None:
     if notification.kind == CREATOR_DIGEST:
         context["since"] = datetime.fromisoformat(params["since"])
         context["new_pledges"] = params["new_pledges"]
-        context["new_total"] = params["new_total"]
+        context["new_total"] = Decimal(params["new_total"])
     context["campaign_url"] = absolute_url("campaign-page", context["campaign"].slug)
     return context
 

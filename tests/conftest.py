@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.utils import timezone
+from django.utils import timezone, translation
 from rest_framework.test import APIClient
 
 from tests import factories
@@ -50,6 +50,14 @@ def _no_throttling(settings, request):
     from django.core.cache import cache
 
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """A request with Accept-Language activates its language for the thread and nothing resets it:
+    without this, a German page in one test would make the next test's e-mails German."""
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture

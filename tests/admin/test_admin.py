@@ -256,3 +256,14 @@ def test_staff_without_permissions_see_nothing_and_viewers_cannot_move_money(boo
     assert "export_csv" in choices
     collected.refresh_from_db()
     assert collected.state == "collected"
+
+
+def test_money_in_the_admin_follows_the_currency_and_the_staff_member_s_language(admin_client):
+    factories.live_campaign(title="Yen campaign", goal=Decimal("100000"), currency="JPY")
+
+    english = admin_client.get("/admin/campaigns/campaign/", {"q": "Yen campaign"}).text
+    german = admin_client.get("/admin/campaigns/campaign/", {"q": "Yen campaign"}, headers={"accept-language": "de"})
+
+    assert "¥100,000" in english
+    assert "100000.000" not in english and "100000 JPY" not in english
+    assert "100.000\xa0¥" in german.text
