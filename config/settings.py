@@ -73,6 +73,8 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
+            # Template tags of core, which is a library rather than an installed app.
+            "libraries": {"money": "core.templatetags.money"},
         },
     },
 ]
@@ -184,6 +186,13 @@ EMAIL_HOST_USER = env("EMAIL_HOST_USER", default="")
 EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", default="")
 EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Pledgeboard <noreply@pledgeboard.local>")
+# A message the backend refuses this many times is marked failed and never retried.
+MAIL_MAX_ATTEMPTS = env.int("MAIL_MAX_ATTEMPTS", default=5)
+# Wait after the first refusal, doubled after each further one (1, 2, 4, 8 minutes by default).
+MAIL_RETRY_BACKOFF = timedelta(seconds=env.int("MAIL_RETRY_BACKOFF", default=60))
+# How long a sender holds a row it is sending; after that another may take it over. Longer
+# than CELERY_TASK_TIME_LIMIT, so a holder that is still alive is never overtaken.
+MAIL_CLAIM_LEASE = timedelta(seconds=env.int("MAIL_CLAIM_LEASE", default=CELERY_TASK_TIME_LIMIT + 60))
 
 # --- REST API --------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -8,11 +8,12 @@ from django.db import models
 from django.template.response import TemplateResponse
 
 from core.errors import DomainError
-from core.money import quantize
+from core.money import format_money
 
 
 def money(amount, currency: str) -> str:
-    return "" if amount is None else f"{quantize(amount, currency)} {currency}"
+    """An amount as the staff member's language writes it ("$1,192,793.00"); exports stay plain decimals."""
+    return "" if amount is None else format_money(amount, currency)
 
 
 class _NoHandEdits:

@@ -1,21 +1,54 @@
 """The platform's one e-mail pipeline: build a message (a plain-text part, an HTML part, a
 stable Message-ID) and send unsent rows, for notifications and creator updates alike.
 
-Sending and marking "sent" happen under a row lock in one transaction, so a
-retried or duplicated task skips what is sent or in hand. A worker killed after
-the backend accepted a message but before the commit leaves that one row unsent;
-it is sent again with the same Message-ID, which mail providers use to drop the
-duplicate. No other path sends a message twice.
+No database transaction is open while the mail backend talks to the network. Each row
+is first claimed in a short transaction (row lock, skip_locked): the claim pushes its
+``next_attempt_at`` one lease into the future, so a retried or duplicated task skips
+it while it is in hand. The message is sent after that commit, and the row is marked
+sent in another short statement. A worker killed between the backend accepting a
+message and that mark leaves the row unsent until its lease runs out; it is then sent
+again with the same Message-ID, which mail providers use to drop the duplicate.
+
+A message the backend refuses (an unknown mailbox, a broken template) is not allowed
+to hold up the rest: its error and attempt are recorded, it backs off, and the same
+pass goes on with the next row. After ``MAIL_MAX_ATTEMPTS`` refusals it is marked
+failed with the last reason and never tried again.
 """
 
 from collections.abc import Callable
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import models, transaction
+from django.db.models import Q
 from django.template import TemplateDoesNotExist
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
+
+ERROR_LENGTH = 1000
+MAX_RETRY_DELAY = timedelta(days=1)
+
+
+class OutgoingMail(models.Model):
+    """Delivery state of one e-mail row that ``drain`` sends: where it is, and what went wrong."""
+
+    sent_at = models.DateTimeField(null=True, blank=True)
+    # Not to be tried before this: a sender's lease while it holds the row, or the back-off
+    # after a refusal. Empty: due now.
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    # Sends the backend refused (or the message failed to build).
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    # Set after MAIL_MAX_ATTEMPTS refusals: given up for good, never retried.
+    failed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+# Rows still to be sent (now or after their back-off); the rest were sent or given up.
+TO_SEND = Q(sent_at__isnull=True, failed_at__isnull=True)
 
 
 def build_email(
@@ -39,7 +72,16 @@ def build_email(
 
 
 def render_email(template: str, context: dict, *, unsubscribe: str | None) -> tuple[str, str, str]:
-    """(subject, text, html) from emails/<template>_subject.txt and .txt; the HTML part wraps the text."""
+    """(subject, text, html) from emails/<template>_subject.txt and .txt; the HTML part wraps the text.
+
+    Written in the site's language (LANGUAGE_CODE), amounts and dates included: we keep no
+    language per recipient, and the thread that sends may have served a page in another.
+    """
+    with translation.override(settings.LANGUAGE_CODE):
+        return _render_email(template, context, unsubscribe=unsubscribe)
+
+
+def _render_email(template: str, context: dict, *, unsubscribe: str | None) -> tuple[str, str, str]:
     context = {**context, "site_url": settings.SITE_URL, "unsubscribe_url": unsubscribe}
     subject = " ".join(render_to_string(f"emails/{template}_subject.txt", context).split())
     text = render_to_string(f"emails/{template}.txt", context)
@@ -57,20 +99,77 @@ def drain(
     *,
     limit: int,
 ) -> int:
-    """Send up to ``limit`` unsent rows, one transaction and one row lock each; the count sent."""
+    """Send up to ``limit`` rows of ``unsent()`` that are due, each claimed, sent and marked in turn;
+    the count sent. One pass tries a row at most once. A backend that cannot be reached at all
+    raises before any row is charged an attempt."""
     connection = get_connection()
     sent = 0
+    refused: list[int] = []  # due again within this pass only if the back-off is shorter than the pass
     with connection:
         for _ in range(limit):
-            with transaction.atomic():
-                row = unsent().select_for_update(skip_locked=True, of=("self",)).order_by("pk").first()
-                if row is None:
-                    break
+            row = _claim(unsent, skip=refused)
+            if row is None:
+                break
+            try:
+                connection.open()  # a no-op while open; reconnects after a failure closed it
+            except Exception:
+                _release(row)  # the server, not this message, is at fault
+                raise
+            try:
                 message = build(row)
                 if message is not None:
                     message.connection = connection
                     message.send()
-                    sent += 1
-                row.sent_at = timezone.now()
-                row.save(update_fields=["sent_at"])
+            except Exception as error:  # whatever the backend or the template raised: this row's failure
+                _record_failure(row, error)
+                refused.append(row.pk)
+                # A refusal can leave an SMTP session unusable; the next message gets a fresh one.
+                connection.close()
+                continue
+            type(row).objects.filter(pk=row.pk, sent_at__isnull=True).update(
+                sent_at=timezone.now(), next_attempt_at=None
+            )
+            if message is not None:
+                sent += 1
     return sent
+
+
+def _claim(unsent: Callable[[], models.QuerySet], *, skip: list[int]) -> OutgoingMail | None:
+    """Lock the oldest due row no other sender holds and lease it to this one; committed on return."""
+    now = timezone.now()
+    with transaction.atomic():
+        row = (
+            unsent()
+            .filter(TO_SEND, Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+            .exclude(pk__in=skip)
+            .select_for_update(skip_locked=True, of=("self",))
+            .order_by("pk")
+            .first()
+        )
+        if row is not None:
+            row.next_attempt_at = now + settings.MAIL_CLAIM_LEASE
+            row.save(update_fields=["next_attempt_at"])
+    return row
+
+
+def _release(row: OutgoingMail) -> None:
+    type(row).objects.filter(pk=row.pk, sent_at__isnull=True).update(next_attempt_at=None)
+
+
+def _record_failure(row: OutgoingMail, error: Exception) -> None:
+    now = timezone.now()
+    with transaction.atomic():
+        row = type(row).objects.select_for_update().get(pk=row.pk)
+        row.attempts += 1
+        row.last_error = f"{type(error).__name__}: {error}"[:ERROR_LENGTH]
+        if row.attempts >= settings.MAIL_MAX_ATTEMPTS:
+            row.failed_at = now
+            row.next_attempt_at = None
+        else:
+            row.next_attempt_at = now + retry_delay(row.attempts)
+        row.save(update_fields=["attempts", "last_error", "failed_at", "next_attempt_at"])
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """MAIL_RETRY_BACKOFF after the first refusal, doubling after each one, at most a day."""
+    return min(settings.MAIL_RETRY_BACKOFF * 2 ** (attempts - 1), MAX_RETRY_DELAY)

@@ -22,7 +22,12 @@ exact whatever the decimal context.
 
 from __future__ import annotations
 
+import copy
 from decimal import Decimal, InvalidOperation
+
+from babel import Locale
+from django.conf import settings
+from django.utils import translation
 
 from core.errors import InvalidInput
 
@@ -219,3 +224,42 @@ def validate_amount(
 def percent_funded(pledged: Decimal, goal: Decimal) -> int:
     """Whole percent, rounded down, as crowdfunding sites show it (1192% for the reference campaign)."""
     return int(pledged * 100 // goal) if goal else 0
+
+
+def display_decimal_places(currency: str) -> int:
+    """Decimal places people expect to see: the currency's own (12.500 KWD), or none where
+    only whole units are charged (ISK, JPY)."""
+    code = _normalize(currency)
+    if code in THREE_DECIMAL:
+        return 3
+    return currency_decimal_places(code)
+
+
+def format_money(amount: Decimal, currency: str, locale: str | None = None) -> str:
+    """``Decimal("1192793"), "USD"`` -> ``"$1,192,793.00"`` in English, ``"1.192.793,00 $"`` in German.
+
+    The locale defaults to the active language. An amount finer than the currency's
+    decimals (as Stripe may report one) is shown in full, never rounded. Babel works on
+    the Decimal throughout; a float is refused rather than formatted approximately.
+    """
+    if not isinstance(amount, Decimal):
+        raise TypeError(f"amount must be a Decimal, not {type(amount).__name__}")
+    if not amount.is_finite():
+        raise ValueError(f"amount is not a finite number: {amount}")
+    code = currency.upper()
+    places = max(display_decimal_places(code), _decimals_in(amount))
+    language = locale or translation.get_language() or settings.LANGUAGE_CODE
+    babel_locale = Locale.parse(translation.to_locale(language))
+    # The locale's currency pattern (symbol position, separators) with our number of decimals,
+    # not CLDR's (which has ISK at 0 but knows nothing of Stripe's rules).
+    pattern = copy.copy(babel_locale.currency_formats["standard"])
+    pattern.frac_prec = (places, places)
+    return pattern.apply(amount, babel_locale, currency=code, currency_digits=False)
+
+
+def _decimals_in(amount: Decimal) -> int:
+    """Decimal places the amount needs to be written exactly: 25.000 needs 0, 0.005 needs 3."""
+    _, digits, exponent = amount.as_tuple()
+    assert isinstance(exponent, int)  # finite
+    trailing_zeros = len(digits) - len("".join(map(str, digits)).rstrip("0"))
+    return max(0, -(exponent + trailing_zeros)) if any(digits) else 0

@@ -1,9 +1,11 @@
 from django.conf import settings
 from django.db import models
 
+from core.mail import TO_SEND, OutgoingMail
 
-class Notification(models.Model):
-    """A platform e-mail that was sent; its key (event and object) is unique, so each goes out once."""
+
+class Notification(OutgoingMail):
+    """A platform e-mail to send; its key (event and object) is unique, so each goes out once."""
 
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
     key = models.CharField(max_length=200, unique=True)
@@ -11,13 +13,12 @@ class Notification(models.Model):
     # Ids of the objects the e-mail is about (pledge_id, campaign_id, ...), rendered when sent.
     params = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["kind", "created_at"]),
-            models.Index(fields=["id"], condition=models.Q(sent_at__isnull=True), name="notification_unsent"),
+            models.Index(fields=["id"], condition=TO_SEND, name="notification_unsent"),
         ]
 
     def __str__(self) -> str:

@@ -3,6 +3,7 @@ the event that caused it, and sent once by the drain after that transaction comm
 
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -96,8 +97,8 @@ def campaign_notification_fan_out(*, campaign_id: int, kind: str) -> int:
     )
 
 
-def _unsent():
-    return Notification.objects.filter(sent_at__isnull=True)
+def _notifications():
+    return Notification.objects.all()  # drain picks the ones due to be sent
 
 
 def _build(notification: Notification):
@@ -143,13 +144,13 @@ def _context(notification: Notification, user) -> dict | None:
     if notification.kind == CREATOR_DIGEST:
         context["since"] = datetime.fromisoformat(params["since"])
         context["new_pledges"] = params["new_pledges"]
-        context["new_total"] = params["new_total"]
+        context["new_total"] = Decimal(params["new_total"])
     context["campaign_url"] = absolute_url("campaign-page", context["campaign"].slug)
     return context
 
 
 def notifications_send(*, limit: int = 500) -> int:
-    return drain(_unsent, _build, limit=limit)
+    return drain(_notifications, _build, limit=limit)
 
 
 def reminder_set(*, user, campaign: Campaign) -> Reminder:

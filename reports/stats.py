@@ -29,6 +29,10 @@ The projection (live campaigns only), in the style of the trackers creators use
       until those days arrive and show up in the recent average.
     * finished campaigns: the projection is the final total (method ``final``);
       drafts have none.
+
+The arithmetic is exact: amounts and durations (whole microseconds, never a float
+of seconds) are combined as fractions, and only the results are rounded, half to
+even, to the currency's minor unit (days remaining: to hundredths).
 """
 
 from __future__ import annotations
@@ -36,18 +40,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from fractions import Fraction
 
 from django.db.models import Count, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from campaigns.models import Campaign
-from core.money import percent_funded
+from core.money import currency_decimal_places, percent_funded
 from pledges.models import Pledge
 
 LAUNCH_BUMP_DAYS = 2
 RATE_WINDOW_DAYS = 7
-SECONDS_PER_DAY = Decimal(86400)
+ONE_DAY = timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -145,21 +150,31 @@ def project(campaign: Campaign, days: list[Day], total: Decimal, now: datetime) 
     window = after_bump[-RATE_WINDOW_DAYS:]
     if window:
         method = "recent_average"
-        rate = sum((d.pledged for d in window), Decimal(0)) / len(window)
+        rate = sum((Fraction(d.pledged) for d in window), Fraction(0)) / len(window)
         start, end = window[0].date, window[-1].date
     else:
         method = "since_launch"
-        elapsed = Decimal((now - campaign.launched_at).total_seconds()) / SECONDS_PER_DAY
-        rate = total / max(elapsed, Decimal(1))
+        rate = Fraction(total) / max(_days(now - campaign.launched_at), Fraction(1))
         start, end = launch_day, today
-    remaining = Decimal((campaign.deadline - now).total_seconds()) / SECONDS_PER_DAY
-    projected = campaign.money(total + rate * remaining)
+    remaining = _days(campaign.deadline - now)
+    places = currency_decimal_places(campaign.currency)
+    projected = _rounded(Fraction(total) + rate * remaining, places)
     return Projection(
         method=method,
-        daily_rate=campaign.money(rate),
+        daily_rate=_rounded(rate, places),
         window_start=start,
         window_end=end,
-        days_remaining=remaining.quantize(Decimal("0.01")),
+        days_remaining=_rounded(remaining, 2),
         projected_total=projected,
         projected_percent=percent_funded(projected, campaign.goal),
     )
+
+
+def _days(duration: timedelta) -> Fraction:
+    """A duration in days, exactly (timedelta.total_seconds() is a float)."""
+    return Fraction(duration // timedelta(microseconds=1), ONE_DAY // timedelta(microseconds=1))
+
+
+def _rounded(value: Fraction, places: int) -> Decimal:
+    """The exact value rounded once, half to even, to ``places`` decimals."""
+    return Decimal(round(value * 10**places)).scaleb(-places)

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 import redis
 from django.conf import settings
-from django.utils import timezone
+from django.utils import timezone, translation
 from rest_framework.test import APIClient
 
 from tests import factories
@@ -54,6 +54,14 @@ def _no_throttling(settings, request):
     from django.core.cache import cache
 
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """A request with Accept-Language activates its language for the thread and nothing resets it:
+    without this, a German page in one test would make the next test's e-mails German."""
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture
@@ -200,6 +208,8 @@ def worker_env(django_db_setup, django_db_blocker, worker_mail_dir) -> dict[str,
         # Sweeps in tests must not wait minutes for work to count as left behind.
         "STALE_CHARGE_AFTER": "1",
         "COLLECTION_LOST_AFTER": "1",
+        # A killed worker's e-mail rows come back after their lease: seconds here, not minutes.
+        "MAIL_CLAIM_LEASE": "3",
         "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
         "EMAIL_FILE_PATH": str(worker_mail_dir),
         "STRIPE_RATE_LIMIT": os.environ.get("STRIPE_RATE_LIMIT", "200"),

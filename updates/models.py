@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+
+from core.mail import TO_SEND, OutgoingMail
 
 
 class CampaignUpdate(models.Model):
@@ -22,7 +23,7 @@ class CampaignUpdate(models.Model):
     )
     published_at = models.DateTimeField()
     edited_at = models.DateTimeField(null=True, blank=True)
-    # Set when every recipient has been handed to the mail backend.
+    # Set when every delivery was handed to the mail backend or given up after its last attempt.
     fanout_finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -34,18 +35,17 @@ class CampaignUpdate(models.Model):
         return f"Update #{self.number}: {self.title}"
 
 
-class UpdateDelivery(models.Model):
+class UpdateDelivery(OutgoingMail):
     """One e-mail of an update to one recipient; the unique pair makes a retried fan-out send nobody twice."""
 
     update = models.ForeignKey(CampaignUpdate, on_delete=models.CASCADE, related_name="deliveries")
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         db_table = "campaigns_updatedelivery"
         constraints = [models.UniqueConstraint(fields=["update", "recipient"], name="one_delivery_per_recipient")]
         indexes = [
-            models.Index(fields=["update", "id"], condition=Q(sent_at__isnull=True), name="delivery_unsent"),
+            models.Index(fields=["update", "id"], condition=TO_SEND, name="delivery_unsent"),
         ]
 
     def __str__(self) -> str:

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from accounts.models import Unsubscription
 from campaigns.models import Campaign
+from core.mail import TO_SEND
 from pledges.models import Pledge
 from updates.models import CampaignUpdate, UpdateDelivery
 
@@ -54,7 +55,8 @@ def update_recipients(update: CampaignUpdate) -> QuerySet:
 
 
 def updates_with_unsent_deliveries() -> list[int]:
-    return list(UpdateDelivery.objects.filter(sent_at__isnull=True).values_list("update_id", flat=True).distinct())
+    """Updates with deliveries still to send; failed ones (refused too often) are not retried."""
+    return list(UpdateDelivery.objects.filter(TO_SEND).values_list("update_id", flat=True).distinct())
 
 
 def updates_without_deliveries(*, older_than: timedelta = timedelta(minutes=1)) -> list[int]:

@@ -2,7 +2,7 @@
 
 Publishing writes the update; after the commit a task writes one UpdateDelivery per
 recipient (unique per update and recipient, so running it twice adds nobody) and
-sender tasks work through the unsent rows one row lock at a time (core.mail.drain).
+sender tasks work through the unsent rows, claiming one at a time (core.mail.drain).
 """
 
 from datetime import datetime, timedelta
@@ -16,7 +16,7 @@ from campaigns.models import Campaign
 from core.bulk import insert_missing
 from core.errors import Conflict, InvalidInput, NotAllowed
 from core.links import absolute_url
-from core.mail import build_email, drain, render_email
+from core.mail import TO_SEND, build_email, drain, render_email
 from core.markdown import render_markdown
 from core.queue import enqueue_on_commit
 from core.text import check_plain_text
@@ -126,11 +126,12 @@ def update_deliveries_send(*, update_id: int, limit: int = SEND_BATCH) -> int:
         )
 
     sent = drain(
-        lambda: UpdateDelivery.objects.filter(update_id=update_id, sent_at__isnull=True).select_related("recipient"),
+        lambda: UpdateDelivery.objects.filter(update_id=update_id).select_related("recipient"),
         build,
         limit=limit,
     )
-    if not UpdateDelivery.objects.filter(update_id=update_id, sent_at__isnull=True).exists():
+    # Finished once every delivery was sent or given up after its last refused attempt.
+    if not UpdateDelivery.objects.filter(TO_SEND, update_id=update_id).exists():
         CampaignUpdate.objects.filter(pk=update_id, fanout_finished_at__isnull=True).update(
             fanout_finished_at=timezone.now()
         )

@@ -12,6 +12,7 @@ from campaigns.models import Campaign
 from closing.tasks import collect_pledge
 from closing.webhooks import webhook_receive
 from core.queue import queued
+from notifications.models import Notification
 from pledges.models import Charge, Pledge, WebhookEvent
 from reports.backers import PLEDGE_HEADER
 from reports.models import ExportJob
@@ -57,6 +58,7 @@ MODELS = {
     "pledges/charge": Charge,
     "pledges/webhookevent": WebhookEvent,
     "accounts/paymentcustomer": PaymentCustomer,
+    "notifications/notification": Notification,
 }
 
 
@@ -254,3 +256,14 @@ def test_staff_without_permissions_see_nothing_and_viewers_cannot_move_money(boo
     assert "export_csv" in choices
     collected.refresh_from_db()
     assert collected.state == "collected"
+
+
+def test_money_in_the_admin_follows_the_currency_and_the_staff_member_s_language(admin_client):
+    factories.live_campaign(title="Yen campaign", goal=Decimal("100000"), currency="JPY")
+
+    english = admin_client.get("/admin/campaigns/campaign/", {"q": "Yen campaign"}).text
+    german = admin_client.get("/admin/campaigns/campaign/", {"q": "Yen campaign"}, headers={"accept-language": "de"})
+
+    assert "¥100,000" in english
+    assert "100000.000" not in english and "100000 JPY" not in english
+    assert "100.000\xa0¥" in german.text

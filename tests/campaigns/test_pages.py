@@ -31,9 +31,41 @@ def test_the_campaign_page_shows_progress_rewards_and_only_public_updates(client
     page = client.get(f"/campaigns/{campaign.slug}/")
 
     assert page.status_code == 200
-    assert "60.00 USD" in page.text
+    assert "$60.00" in page.text
     assert "60%" in page.text
     assert "2 left of 3" in page.text
     assert "<strong>Public</strong>" in page.text
     assert "Hush" not in page.text
     assert client.get(f"/campaigns/{factories.draft_campaign().slug}/").status_code == 404
+
+
+@pytest.fixture
+def yen_campaign():
+    campaign = factories.live_campaign(
+        goal=Decimal("100000"),
+        currency="JPY",
+        rewards=[{"title": "Signed LP", "minimum": Decimal("3000"), "shipping": Decimal("1500")}],
+    )
+    back(campaign, "3000", reward=campaign.rewards.get().pk)
+    return campaign
+
+
+def test_a_yen_campaign_shows_whole_yen_on_its_page_and_in_the_list(client, yen_campaign):
+    page = client.get(f"/campaigns/{yen_campaign.slug}/").text
+    listing = client.get("/").text
+
+    assert "¥3,000" in page  # pledged and the tier's minimum
+    assert "¥100,000" in page  # the goal
+    assert "¥1,500" in page  # the tier's shipping
+    assert "¥3,000" in listing
+    for text in (page, listing):
+        assert "3000.00" not in text
+        assert "3000 JPY" not in text
+
+
+def test_german_readers_see_german_amounts(client, yen_campaign):
+    page = client.get(f"/campaigns/{yen_campaign.slug}/", headers={"accept-language": "de"}).text
+
+    assert "3.000\xa0¥" in page
+    assert "100.000\xa0¥" in page
+    assert "¥3,000" not in page

@@ -5,7 +5,7 @@ import pytest
 import time_machine
 from django.core import mail
 from django.core.signing import Signer
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from accounts.models import Unsubscription
 from closing.services import campaign_close
@@ -48,6 +48,25 @@ def test_pledge_confirmed_changed_and_canceled_each_notify_once():
         ]
     )
     assert all(m.to == [pledge.backer.email] and m.alternatives for m in mail.outbox)
+
+
+def test_e_mails_show_amounts_in_the_campaign_s_currency():
+    yen = factories.live_campaign(goal=Decimal("100000"), currency="JPY")
+    pledge = back(yen, "3000")
+    back(yen, "1500")
+    creator_digests()
+    mail.outbox.clear()
+
+    # E-mails are written in the site's language, whatever page the sending thread served last.
+    with translation.override("de"):
+        notifications_send()
+
+    confirmed = next(m for m in mail.outbox if m.to == [pledge.backer.email])
+    assert f"Thank you for backing {yen.title}: ¥3,000." in confirmed.body
+    assert "¥3,000" in confirmed.alternatives[0].content
+    digest = next(m for m in mail.outbox if m.to == [yen.creator.email])
+    assert "2 new pledges worth ¥4,500." in digest.body
+    assert all("JPY" not in m.body and "3000" not in m.body for m in mail.outbox)
 
 
 def test_a_pending_pledge_is_confirmed_by_e_mail_only_once_its_card_is_saved():

@@ -27,9 +27,9 @@ def _pledge(campaign, amount: str, at: datetime, *, card: bool = True):
     )
 
 
-def _campaign(*, launch: datetime = LAUNCH, days: int = 30, goal: str = "1000.00"):
+def _campaign(*, launch: datetime = LAUNCH, days: int = 30, goal: str = "1000.00", currency: str = "USD"):
     with time_machine.travel(launch, tick=False):
-        campaign = factories.draft_campaign(goal=Decimal(goal), days=days)
+        campaign = factories.draft_campaign(goal=Decimal(goal), days=days, currency=currency)
         return campaign_launch(campaign=campaign, now=launch)
 
 
@@ -103,6 +103,25 @@ def test_in_the_first_days_the_projection_uses_the_average_since_launch():
     assert six_hours.projected_total == Decimal("3075.00")  # 100 + 100 * 29.75
     assert (day_and_a_half.method, day_and_a_half.daily_rate) == ("since_launch", Decimal("66.67"))
     assert day_and_a_half.projected_total == Decimal("2000.00")  # 100 + 100 / 1.5 * 28.5
+
+
+def test_the_projection_is_exact_to_the_currency_s_minor_unit():
+    campaign = _campaign(goal="10000000", currency="JPY")
+    _pledge(campaign, "864000", LAUNCH + timedelta(hours=1))
+    campaign.refresh_from_db()
+    now = LAUNCH + timedelta(hours=6, milliseconds=150)
+
+    projection = campaign_stats(campaign=campaign, now=now).projection
+
+    # Less than a day in, the rate is the total per day: 864000 yen for the 2,570,399.85 seconds
+    # left (86,400 a day) add 25,703,998.5 exactly. Half a yen rounds to the even 26,567,998;
+    # seconds taken as a float (.85 is not one) round it the other way.
+    assert projection.method == "since_launch"
+    assert projection.daily_rate == Decimal("864000")
+    assert projection.projected_total == Decimal("26567998")
+    assert projection.projected_total.as_tuple().exponent == 0
+    assert projection.days_remaining == Decimal("29.75")
+    assert projection.projected_percent == 265
 
 
 def test_the_api_returns_the_series_and_the_projection(trending, api_client):
