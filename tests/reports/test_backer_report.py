@@ -7,6 +7,7 @@ from pledges.models import Pledge
 from reports.backers import BACKER_HEADER
 from reports.models import ExportJob
 from reports.writers import safe_text
+from rewards.models import RewardTier
 from tests import factories
 from tests.api.helpers import assert_error
 from tests.conftest import client_for
@@ -160,7 +161,9 @@ def test_a_creator_sees_only_their_own_campaign_s_backers(books):
     ['=HYPERLINK("http://evil.example","x")', "+1+1", "-2+3", "@SUM(A1:A2)", "\t=1", "\r=1"],
 )
 def test_cells_a_spreadsheet_would_run_are_neutralised(dangerous):
-    campaign = factories.live_campaign(rewards=[{"title": dangerous, "minimum": Decimal("5.00")}])
+    campaign = factories.live_campaign(rewards=[{"title": "Vinyl", "minimum": Decimal("5.00")}])
+    # Titles with control characters are refused today; rows written before that still reach reports.
+    RewardTier.objects.filter(campaign=campaign).update(title=dangerous)
     backer = factories.UserFactory(first_name=dangerous, last_name="")
     back_as(campaign, backer, reward=campaign.rewards.get().pk)
 
