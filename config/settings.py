@@ -18,12 +18,31 @@ env = environ.Env()
 # --- Core ---------------------------------------------------------------------
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 # devstack (make demo, make test) sets PLEDGEBOARD_PROFILE; production has no
-# profile, so a missing secret key fails loudly there.
+# profile, so a missing secret, key or address fails loudly at start there.
 PROFILE = env("PLEDGEBOARD_PROFILE", default="")
-SECRET_KEY = env("DJANGO_SECRET_KEY", default="insecure-dev-key" if PROFILE else environ.Env.NOTSET)
+
+
+def dev_default(value):
+    """A default for a development profile only; production must say it."""
+    return value if PROFILE else environ.Env.NOTSET
+
+
+SECRET_KEY = env("DJANGO_SECRET_KEY", default=dev_default("insecure-dev-key"))
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
-SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
+SITE_URL = env("SITE_URL", default=dev_default("http://127.0.0.1:8000"))
+
+# --- HTTPS (production defaults; the devstack profiles serve plain HTTP on loopback) ---
+# Behind a TLS-terminating proxy that sets X-Forwarded-Proto.
+SECURE_PROXY_SSL_HEADER = (
+    ("HTTP_X_FORWARDED_PROTO", "https") if env.bool("DJANGO_TLS_PROXY", default=not PROFILE) else None
+)
+SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=not PROFILE)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # load balancers probe over plain HTTP
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=not PROFILE)
+SECURE_HSTS_SECONDS = env.int("DJANGO_HSTS_SECONDS", default=0 if PROFILE else 365 * 86400)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", default=not PROFILE)
+SECURE_HSTS_PRELOAD = env.bool("DJANGO_HSTS_PRELOAD", default=not PROFILE)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -161,9 +180,10 @@ CELERY_BEAT_SCHEDULE = {
 }
 
 # --- Payments (Stripe) ---------------------------------------------------------
-STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", default="sk_test_pledgeboard")
-STRIPE_PUBLISHABLE_KEY = env("STRIPE_PUBLISHABLE_KEY", default="pk_test_pledgeboard")
-STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", default="whsec_pledgeboard")
+# No production fallback: a public default secret would let anyone sign webhooks.
+STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", default=dev_default("sk_test_pledgeboard"))
+STRIPE_PUBLISHABLE_KEY = env("STRIPE_PUBLISHABLE_KEY", default=dev_default("pk_test_pledgeboard"))
+STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", default=dev_default("whsec_pledgeboard"))
 STRIPE_API_BASE = env("STRIPE_API_BASE", default="")  # empty: the real Stripe API
 STRIPE_RATE_LIMIT = env.int("STRIPE_RATE_LIMIT", default=20)
 

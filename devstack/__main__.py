@@ -7,7 +7,9 @@ nothing is started for it.
 """
 
 import argparse
+import json
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -64,8 +66,27 @@ def run(profile: Profile, command: list[str]) -> int:
         down(profile, started)
 
 
+def demo_secrets(profile: Profile) -> dict[str, str]:
+    """Secrets of this machine's demo, made once and kept under var/ (never the public dev defaults)."""
+    path = profile.var / "secrets.json"
+    if not path.exists():
+        profile.var.mkdir(parents=True, exist_ok=True)
+        secrets_ = {
+            "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+            "STRIPE_WEBHOOK_SECRET": "whsec_" + secrets.token_urlsafe(32),
+        }
+        path.write_text(json.dumps(secrets_))
+        path.chmod(0o600)
+    return {name: value for name, value in json.loads(path.read_text()).items() if name not in os.environ}
+
+
 def demo(profile: Profile) -> int:
-    env = {**os.environ, **service_env(profile), "DJANGO_DEBUG": os.environ.get("DJANGO_DEBUG", "1")}
+    env = {
+        **os.environ,
+        **service_env(profile),
+        **demo_secrets(profile),
+        "DJANGO_DEBUG": os.environ.get("DJANGO_DEBUG", "1"),
+    }
     password = os.environ.get("DEMO_ADMIN_PASSWORD", "admin")
     started = up(profile)
     python = sys.executable
