@@ -13,7 +13,7 @@ from campaigns.selectors import campaigns_visible_to
 from campaigns.serializers import CampaignInputSerializer, CampaignOutputSerializer
 from campaigns.services import campaign_create, campaign_launch, campaign_update
 from closing.services import campaign_cancel
-from core.permissions import IsCreatorOrReadOnly, IsCreatorOrStaff
+from core.permissions import IsCreatorOrReadOnly, IsCreatorOrStaffWhoChangesCampaigns
 from rewards.models import RewardTier
 
 
@@ -91,5 +91,5 @@ class CampaignLaunchApi(_CampaignActionApi):
 
 
 class CampaignCancelApi(_CampaignActionApi):
-    permission_classes = [IsAuthenticated, IsCreatorOrStaff]
+    permission_classes = [IsAuthenticated, IsCreatorOrStaffWhoChangesCampaigns]
     service = campaign_cancel

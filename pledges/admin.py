@@ -7,6 +7,7 @@ from django.contrib import admin
 from django.utils.html import format_html
 
 from core.admin_tools import ViewOnlyAdmin, ViewOnlyInline, money, report_outcome, run_confirmed
+from core.permissions import staff_may
 from core.queue import enqueue_on_commit
 from pledges.models import Charge, Pledge, WebhookEvent
 from pledges.services import pledge_refund
@@ -44,8 +45,11 @@ class PledgeAdmin(ViewOnlyAdmin):
     show_full_result_count = False
 
     def has_move_money_permission(self, request) -> bool:
-        """Refunds and collection retries: staff who may change pledges (the rows stay read-only)."""
-        return request.user.is_staff and request.user.has_perm("pledges.change_pledge")
+        """Collection retries: staff who may change pledges (the rows stay read-only)."""
+        return staff_may(request.user, "pledges.change_pledge")
+
+    def has_refund_permission(self, request) -> bool:
+        return staff_may(request.user, "pledges.refund_pledge")
 
     @admin.display(description="e-mail", ordering="backer__email")
     def backer_email(self, pledge: Pledge) -> str:
@@ -55,7 +59,7 @@ class PledgeAdmin(ViewOnlyAdmin):
     def pledge_amount(self, pledge: Pledge) -> str:
         return money(pledge.amount, pledge.campaign.currency)
 
-    @admin.action(description="Refund the selected collected pledges", permissions=["move_money"])
+    @admin.action(description="Refund the selected collected pledges", permissions=["refund"])
     def refund_pledges(self, request, queryset):
         return run_confirmed(
             self,

@@ -59,6 +59,8 @@ class Pledge(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        # Staff refund through the API and the admin only with this (view_pledge alone reads them).
+        permissions = [("refund_pledge", "Can refund pledges")]
         indexes = [
             models.Index(fields=["campaign", "state"]),
             models.Index(fields=["state", "expires_at"]),

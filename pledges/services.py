@@ -22,6 +22,7 @@ from campaigns.services import campaign_lock, campaign_move_totals
 from core.errors import Conflict, DomainError, InvalidInput, NotAllowed, PaymentFailed, ServiceUnavailable
 from core.locks import CUSTOMER, REFUND, advisory_lock, try_advisory_lock
 from core.money import from_minor_units, to_minor_units, validate_amount
+from core.permissions import staff_may
 from pledges.models import Charge, Pledge
 from pledges.payments import (
     CardDeclined,
@@ -380,7 +381,7 @@ def pledge_refund(*, pledge: Pledge, by: AbstractBaseUser, now: datetime | None 
 
 
 def _check_refund_allowed(pledge: Pledge, campaign: Campaign, by: AbstractBaseUser, now: datetime) -> None:
-    if not by.is_staff:
+    if not staff_may(by, "pledges.refund_pledge"):
         if campaign.creator_id != by.pk:
             raise NotAllowed("Only staff or the campaign's creator may refund a pledge.")
         if pledge.collected_at and now - pledge.collected_at > settings.CREATOR_REFUND_WINDOW:

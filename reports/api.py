@@ -12,14 +12,14 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import serializers, status
 from rest_framework.generics import GenericAPIView, ListAPIView
 from rest_framework.negotiation import BaseContentNegotiation
-from rest_framework.permissions import AllowAny, IsAdminUser, IsAuthenticated
+from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from campaigns.selectors import campaigns_visible_to
 from core.errors import Conflict, InvalidInput
 from core.money import percent_funded
-from core.permissions import IsCreatorOrStaff
+from core.permissions import IsCreatorOrStaffWhoReadsPledges, IsStaffWhoViewsCampaigns
 from pledges.models import Pledge
 from reports.backers import BackerFilters, backer_count, backer_report
 from reports.exports import export_create, export_goes_async, export_path
@@ -118,7 +118,7 @@ FILE_ERRORS = {
 class BackerReportApi(GenericAPIView):
     """The campaign's backer report as CSV: one row per pledge, backer numbers in pledge order."""
 
-    permission_classes = [IsAuthenticated, IsCreatorOrStaff]
+    permission_classes = [IsAuthenticated, IsCreatorOrStaffWhoReadsPledges]
     content_negotiation_class = JsonOnly
     serializer_class = ExportJobOutputSerializer
 
@@ -169,7 +169,7 @@ PLATFORM_REPORT_SCHEMA = {
 class PlatformReportApi(GenericAPIView):
     """Staff: every campaign's money and a summary by month and state, as CSV or XLSX."""
 
-    permission_classes = [IsAdminUser]
+    permission_classes = [IsStaffWhoViewsCampaigns]
     content_negotiation_class = JsonOnly
     serializer_class = ExportJobOutputSerializer
     fmt = "csv"

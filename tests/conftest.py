@@ -81,7 +81,7 @@ def creator(db):
 
 @pytest.fixture
 def staff(db):
-    return factories.UserFactory(username="staff", is_staff=True)
+    return factories.staff_user(username="staff")
 
 
 def client_for(user) -> APIClient:

@@ -50,3 +50,25 @@ def payment_method(card_number: str = CARD_OK) -> str:
     from pledges.payments.testing import create_test_payment_method
 
     return create_test_payment_method(get_gateway(), card_number)
+
+
+# What the platform's support staff hold; a view-only staff member holds only the view_ ones.
+STAFF_PERMISSIONS = (
+    "campaigns.view_campaign",
+    "campaigns.change_campaign",
+    "pledges.view_pledge",
+    "pledges.change_pledge",
+    "pledges.refund_pledge",
+    "reports.view_exportjob",
+    "updates.view_campaignupdate",
+)
+
+
+def staff_user(*, permissions=STAFF_PERMISSIONS, **kwargs):
+    from django.contrib.auth.models import Permission
+
+    user = UserFactory(is_staff=True, **kwargs)
+    for name in permissions:
+        app_label, codename = name.split(".")
+        user.user_permissions.add(Permission.objects.get(content_type__app_label=app_label, codename=codename))
+    return get_user_model().objects.get(pk=user.pk)  # a fresh instance: no stale permission cache

@@ -9,6 +9,7 @@ from django.utils import timezone
 from accounts.models import Unsubscription
 from campaigns.models import Campaign
 from core.mail import TO_SEND
+from core.permissions import staff_may
 from pledges.models import Pledge
 from updates.models import CampaignUpdate, UpdateDelivery
 
@@ -23,7 +24,7 @@ def _backers(campaign_id: int, tier_ids: list[int] | None = None) -> QuerySet:
 def updates_visible_to(campaign: Campaign, user: AbstractBaseUser | AnonymousUser) -> QuerySet[CampaignUpdate]:
     """Public updates for everyone; backers-only ones for backers (of the chosen tiers), the creator, staff."""
     updates = campaign.updates.prefetch_related("tiers")
-    if user.is_authenticated and (user.is_staff or campaign.creator_id == user.pk):
+    if campaign.creator_id == user.pk or staff_may(user, "updates.view_campaignupdate"):
         return updates
     if not user.is_authenticated:
         return updates.filter(audience=CampaignUpdate.Audience.PUBLIC)

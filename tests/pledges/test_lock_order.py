@@ -57,7 +57,7 @@ def test_money_moves_racing_each_other_never_deadlock_and_keep_exact_totals():
             body["reward"] = tier.pk
         early.append((backer, client_for(backer).post("/api/pledges/", body, format="json").json()["id"]))
     late = [(factories.UserFactory(), factories.payment_method()) for _ in range(LATE_BACKERS)]
-    staff = factories.UserFactory(is_staff=True)
+    staff = factories.staff_user()
     Campaign.objects.filter(pk=campaign.pk).update(deadline=timezone.now() + timedelta(seconds=OPEN_FOR))
     statuses: list[int] = []
     errors: list[str] = []

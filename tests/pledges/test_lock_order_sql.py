@@ -123,7 +123,7 @@ def test_collection_and_refunds_lock_campaign_pledge_then_charge(campaign, djang
     end(campaign)
     with django_capture_on_commit_callbacks(execute=False):
         campaign_close(campaign_id=campaign.pk)
-    staff = factories.UserFactory(is_staff=True)
+    staff = factories.staff_user()
 
     collecting = locked_tables(lambda: pledge_collect(pledge_id=pledge.pk))
     refunding = locked_tables(lambda: pledge_refund(pledge=Pledge.objects.get(pk=pledge.pk), by=staff))

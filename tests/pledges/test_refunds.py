@@ -98,7 +98,7 @@ def test_two_refund_requests_at_once_refund_once():
     end(campaign)
     campaign_close(campaign_id=campaign.pk)
     collection.pledge_collect(pledge_id=pledge.pk)
-    staff = factories.UserFactory(is_staff=True)
+    staff = factories.staff_user()
     statuses = at_once(3, lambda _: client_for(staff).post(f"/api/pledges/{pledge.pk}/refund/").status_code)
 
     assert sorted(statuses)[0] == 200 and set(statuses) <= {200, 409}
