@@ -331,10 +331,20 @@ def pledges_expire_pending(*, now: datetime | None = None, reward_id: int | None
 
 
 def pledges_release_unconfirmed(*, campaign: Campaign, now: datetime) -> int:
-    """At the close, pending pledges (card never confirmed) lapse; their stock no longer matters."""
-    return Pledge.objects.filter(campaign=campaign, state=Pledge.State.PENDING).update(
+    """At the close, pending pledges (card never confirmed) lapse and give their units back.
+    Runs under the campaign's lock; pledges, then tiers by id (the lock order)."""
+    lapsing = list(
+        Pledge.objects.select_for_update()
+        .filter(campaign=campaign, state=Pledge.State.PENDING)
+        .order_by("pk")
+        .values_list("pk", "reward_id")
+    )
+    Pledge.objects.filter(pk__in=[pk for pk, _ in lapsing]).update(
         state=Pledge.State.CANCELED, end_reason=Pledge.EndReason.EXPIRED, ended_at=now, updated_at=now
     )
+    for tier_id in sorted(reward_id for _, reward_id in lapsing if reward_id):
+        tier_release(reward_id=tier_id)
+    return len(lapsing)
 
 
 def pledges_release_for_campaign(*, campaign: Campaign, now: datetime) -> int:

@@ -6,7 +6,7 @@ are lowercase ISO 4217 codes. Nothing here knows about Stripe's SDK types.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -95,6 +95,17 @@ class RefundTotal:
     latest_refund_id: str | None
 
 
+@dataclass(frozen=True)
+class ProviderPayment:
+    """A PaymentIntent as the provider holds it, for reconciliation."""
+
+    payment_intent_id: str
+    status: str  # the provider's own status: "succeeded", "requires_payment_method", ...
+    amount_minor: int
+    currency: str
+    pledge_id: str | None
+
+
 class PaymentGateway(Protocol):
     def create_customer(self, *, email: str, name: str, metadata: dict[str, str]) -> str: ...
 
@@ -128,6 +139,10 @@ class PaymentGateway(Protocol):
     ) -> RefundResult: ...
 
     def refunds_of(self, payment_intent_id: str) -> RefundTotal: ...
+
+    def all_payments(self) -> Iterator[ProviderPayment]: ...
+
+    def all_refunds(self) -> dict[str, int]: ...
 
     def parse_webhook(self, *, payload: bytes, signature_header: str) -> dict[str, Any]: ...
 

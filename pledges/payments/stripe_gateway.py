@@ -65,6 +65,7 @@ from .base import (
     ChargeResult,
     InvalidWebhook,
     PaymentError,
+    ProviderPayment,
     ProviderUnavailable,
     RateLimited,
     RefundResult,
@@ -374,6 +375,30 @@ class StripeGateway:
         return RefundTotal(
             amount_minor=sum(int(r["amount"]) for r in standing), latest_refund_id=latest["id"] if latest else None
         )
+
+    def all_payments(self) -> Iterator[ProviderPayment]:
+        """Every PaymentIntent of the account (for reconciliation: a slow, paged listing)."""
+        with _stripe_errors():
+            for intent in self.client.v1.payment_intents.list(params={"limit": 100}).auto_paging_iter():
+                data = _plain(intent)
+                yield ProviderPayment(
+                    payment_intent_id=data["id"],
+                    status=data["status"],
+                    amount_minor=int(data["amount"]),
+                    currency=str(data["currency"]).lower(),
+                    pledge_id=(data.get("metadata") or {}).get("pledge_id"),
+                )
+
+    def all_refunds(self) -> dict[str, int]:
+        """PaymentIntent id -> minor units refunded (succeeded or pending refunds), for reconciliation."""
+        totals: dict[str, int] = {}
+        with _stripe_errors():
+            for refund in self.client.v1.refunds.list(params={"limit": 100}).auto_paging_iter():
+                data = _plain(refund)
+                intent = _id(data.get("payment_intent"))
+                if intent and data.get("status") in ("succeeded", "pending"):
+                    totals[intent] = totals.get(intent, 0) + int(data["amount"])
+        return totals
 
     # -- webhooks and health -------------------------------------------------
 

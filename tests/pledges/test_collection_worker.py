@@ -9,6 +9,7 @@ from closing.tasks import close_due_campaigns, collection_sweep
 from pledges.models import Charge, Pledge
 from pledges.payments import get_gateway
 from pledges.payments.testing import flush_localstripe, payment_intents_of, succeeded_payment_intents_by_pledge
+from reports.reconcile import reconcile
 from tests import factories
 from tests.conftest import wait_until
 from tests.pledges.helpers import back, end
@@ -84,3 +85,4 @@ def test_killing_the_worker_mid_collection_still_charges_every_pledge_exactly_on
     wait_until(finished, timeout=240, interval=3, message="collection to finish after the restart")
     assert not Charge.objects.filter(pledge__campaign=campaign).exclude(state=Charge.State.SUCCEEDED).exists()
     _assert_each_pledge_charged_exactly_once(campaign, [Pledge.objects.get(pk=p.pk) for p in pledges])
+    assert reconcile(campaign_ids=[campaign.pk]) == []

@@ -19,6 +19,7 @@ from campaigns.models import Campaign
 from closing.collection import pledge_collect
 from closing.services import campaign_close
 from pledges.models import Charge, Pledge
+from reports.reconcile import reconcile
 from rewards.models import RewardTier
 from tests import factories
 from tests.conftest import client_for
@@ -145,3 +146,4 @@ def test_money_moves_racing_each_other_never_deadlock_and_keep_exact_totals():
     assert campaign.refunded == sum(Pledge.objects.get(pk=pk).amount for pk in refunded)
     holding = pledges.filter(reward=tier).exclude(state__in=[Pledge.State.CANCELED, Pledge.State.RELEASED])
     assert RewardTier.objects.get(pk=tier.pk).claimed == holding.count() <= LIMIT
+    assert reconcile(campaign_ids=[campaign.pk]) == []
