@@ -38,7 +38,7 @@ SECURE_PROXY_SSL_HEADER = (
     ("HTTP_X_FORWARDED_PROTO", "https") if env.bool("DJANGO_TLS_PROXY", default=not PROFILE) else None
 )
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=not PROFILE)
-SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # load balancers probe over plain HTTP
+SECURE_REDIRECT_EXEMPT = [r"^(healthz|livez|readyz)$"]  # load balancers probe over plain HTTP
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=not PROFILE)
 SECURE_HSTS_SECONDS = env.int("DJANGO_HSTS_SECONDS", default=0 if PROFILE else 365 * 86400)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", default=not PROFILE)
@@ -186,6 +186,8 @@ STRIPE_PUBLISHABLE_KEY = env("STRIPE_PUBLISHABLE_KEY", default=dev_default("pk_t
 STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", default=dev_default("whsec_pledgeboard"))
 STRIPE_API_BASE = env("STRIPE_API_BASE", default="")  # empty: the real Stripe API
 STRIPE_RATE_LIMIT = env.int("STRIPE_RATE_LIMIT", default=20)
+# How long /readyz trusts its last look at the provider (shared by all instances through the cache).
+PROVIDER_STATUS_TTL = env.int("PROVIDER_STATUS_TTL", default=30)
 
 # --- Campaign rules -------------------------------------------------------------
 CAMPAIGN_MIN_DURATION = timedelta(seconds=env.int("CAMPAIGN_MIN_DURATION", default=86400))

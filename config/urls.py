@@ -5,7 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from accounts.api import RegisterApi, TokenApi
 from campaigns.api import CampaignCancelApi, CampaignDetailApi, CampaignLaunchApi, CampaignListCreateApi
 from closing.api import StripeWebhookApi
-from config.health import healthz
+from config.health import livez, readyz
 from notifications.api import RemindApi, unsubscribe_view
 from pledges.api import (
     PledgeCancelApi,
@@ -59,7 +59,9 @@ api = [
 
 urlpatterns = [
     path("", include("web.urls")),
-    path("healthz", healthz, name="healthz"),
+    path("livez", livez, name="livez"),
+    path("readyz", readyz, name="readyz"),
+    path("healthz", readyz, name="healthz"),
     path("api/", include(api)),
     path("unsubscribe/<str:token>/", unsubscribe_view, name="unsubscribe"),
     path("admin/", admin.site.urls),
