@@ -1,4 +1,5 @@
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -13,7 +14,23 @@ class StripeWebhookApi(APIView):
     permission_classes: list = []
     throttle_classes: list = []
 
-    @extend_schema(request=None, responses={200: None, 400: None, 503: None})
+    @extend_schema(
+        request=None,
+        parameters=[
+            OpenApiParameter(
+                "Stripe-Signature",
+                OpenApiTypes.STR,
+                OpenApiParameter.HEADER,
+                required=True,
+                description="Stripe's signature of the body with the endpoint's signing secret.",
+            )
+        ],
+        responses={
+            200: OpenApiResponse(description="Stored (or a duplicate); handled or ignored with the reason."),
+            400: OpenApiResponse(description="Bad signature, stale timestamp or not a Stripe event; not stored."),
+            503: OpenApiResponse(description="The provider did not answer our question; Stripe delivers again."),
+        },
+    )
     def post(self, request):
         try:
             event = get_gateway().parse_webhook(

@@ -256,6 +256,10 @@ SPECTACULAR_SETTINGS = {
     # Swagger UI served from our own static files, not a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "core.openapi.add_error_responses",
+    ],
 }
 
 LOGGING = {

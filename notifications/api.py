@@ -33,7 +33,7 @@ class RemindApi(GenericAPIView):
         reminder_set(user=request.user, campaign=self._campaign())
         return Response({"campaign": campaign_id, "reminded": True})
 
-    @extend_schema(request=None, responses=ReminderSerializer)
+    @extend_schema(request=None, responses={200: ReminderSerializer})
     def delete(self, request, campaign_id: int):
         reminder_remove(user=request.user, campaign=self._campaign())
         return Response({"campaign": campaign_id, "reminded": False})

@@ -329,3 +329,50 @@ def test_docs_page_serves_swagger_ui_from_our_own_static_files(api_client):
     schema_url = re.search(r"""url:\s*["']([^"']+)["']""", html).group(1)
     assert urlparse(schema_url).netloc == ""
     assert api_client.get(schema_url).status_code == 200
+
+
+# --- every answer documented -----------------------------------------------------------------
+
+
+def test_every_operation_documents_its_error_answers_with_the_error_body(schema):
+    for path, method, operation in _operations(schema):
+        responses = operation["responses"]
+        if path == "/api/webhooks/stripe/":
+            continue
+        expected = {"429"}
+        if {} not in operation.get("security", [{}]):
+            expected.add("401")
+        if "{" in path:
+            expected.add("404")
+        if method != "get":
+            expected |= {"400", "403", "409"}
+        assert expected <= set(responses), (method, path, sorted(responses))
+        for status in expected:
+            body = responses[status]["content"]["application/json"]["schema"]
+            assert body == {"$ref": "#/components/schemas/Error"}, (method, path, status)
+    assert schema["components"]["schemas"]["Error"]["required"] == ["detail", "code"]
+
+
+def test_pledge_creation_documents_401_409_and_429(schema):
+    responses = schema["paths"]["/api/pledges/"]["post"]["responses"]
+
+    assert {"201", "400", "401", "402", "403", "409", "429"} <= set(responses)
+
+
+def test_the_webhook_documents_its_signature_header(schema):
+    operation = schema["paths"]["/api/webhooks/stripe/"]["post"]
+
+    [header] = [p for p in operation["parameters"] if p["in"] == "header"]
+    assert (header["name"], header["required"]) == ("Stripe-Signature", True)
+    assert set(operation["responses"]) == {"200", "400", "503"}
+
+
+@pytest.mark.django_db
+def test_removing_a_reminder_answers_what_is_documented(schema, user):
+    campaign = factories.live_campaign()
+    documented = set(schema["paths"]["/api/campaigns/{campaign_id}/remind/"]["delete"]["responses"])
+
+    response = client_as(user).delete(f"/api/campaigns/{campaign.pk}/remind/")
+
+    assert str(response.status_code) in documented
+    assert response.status_code == 200

@@ -1,0 +1,49 @@
+"""The schema says every answer the API gives: the error bodies of core.api_errors, by status,
+on every operation they can come from (drf-spectacular postprocessing hook)."""
+
+ERROR = {
+    "type": "object",
+    "properties": {
+        "detail": {"type": "string", "description": "What went wrong, for a person."},
+        "code": {"type": "string", "description": "A stable machine-readable code, e.g. sold_out."},
+        "errors": {"type": "object", "additionalProperties": True, "description": "Per field, for 400s."},
+    },
+    "required": ["detail", "code"],
+}
+DESCRIPTIONS = {
+    400: "Invalid input (per-field messages in `errors`).",
+    401: "Not authenticated: send `Authorization: Token <token>` or a session cookie.",
+    403: "Authenticated, but not allowed to do this.",
+    404: "No such object, or one you may not see.",
+    409: "The current state forbids it (sold out, campaign closed, already backing...).",
+    429: "Too many requests: wait the `Retry-After` seconds.",
+}
+UNSAFE = ("post", "put", "patch", "delete")
+UNTHROTTLED = ("/api/webhooks/stripe/",)
+
+
+def _statuses(path: str, method: str, operation: dict) -> list[int]:
+    statuses = [] if path in UNTHROTTLED else [429]
+    anonymous_allowed = {} in operation.get("security", [{}])
+    if not anonymous_allowed:
+        statuses.append(401)
+    if "{" in path:
+        statuses.append(404)
+    if method in UNSAFE:
+        statuses += [400, 403, 409]
+    return sorted(statuses)
+
+
+def add_error_responses(result, generator, request, public):
+    result.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR
+    for path, operations in result.get("paths", {}).items():
+        for method, operation in operations.items():
+            if path in UNTHROTTLED:
+                continue
+            responses = operation.setdefault("responses", {})
+            for status in _statuses(path, method, operation):
+                responses.setdefault(str(status), {"description": DESCRIPTIONS[status]})
+            for status, response in responses.items():
+                if status.startswith("4") and "content" not in response:
+                    response["content"] = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+    return result
