@@ -126,7 +126,7 @@ def export_file(campaign_id: int, media: str) -> dict:
 
     campaign = Campaign.objects.get(pk=campaign_id)
     job = ExportJob.objects.create(requested_by=campaign.creator, kind="backers", campaign=campaign)
-    with override_settings(MEDIA_ROOT=media):
+    with override_settings(EXPORT_ROOT=media):
         started = time.perf_counter()
         job = export_build(job_id=job.pk)
         seconds = time.perf_counter() - started

@@ -114,6 +114,9 @@ STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "var" / "static"
 MEDIA_URL = "media/"
 MEDIA_ROOT = env("MEDIA_ROOT", default=str(BASE_DIR / "var" / "media"))
+# Background exports: a private directory (never served), files kept EXPORT_RETENTION.
+EXPORT_ROOT = env("EXPORT_ROOT", default=str(BASE_DIR / "var" / "exports"))
+EXPORT_RETENTION = timedelta(seconds=env.int("EXPORT_RETENTION", default=7 * 86400))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Database -----------------------------------------------------------------
@@ -177,6 +180,7 @@ CELERY_BEAT_SCHEDULE = {
     "ending-soon": {"task": "notifications.tasks.ending_soon_sweep", "schedule": 3600.0},
     "creator-digest": {"task": "notifications.tasks.creator_digest", "schedule": crontab(hour=8, minute=0)},
     "export-sweep": {"task": "reports.tasks.export_sweep", "schedule": 300.0},
+    "forget-old-exports": {"task": "reports.tasks.forget_old_exports", "schedule": 3600.0},
 }
 
 # --- Payments (Stripe) ---------------------------------------------------------

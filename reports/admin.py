@@ -1,12 +1,9 @@
-import shutil
-from pathlib import Path
-
-from django.conf import settings
 from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html
 
 from core.admin_tools import ViewOnlyAdmin
+from reports.exports import export_files_remove
 from reports.models import ExportJob
 
 
@@ -33,7 +30,7 @@ class ExportJobAdmin(ViewOnlyAdmin):
 
     def _remove_files(self, jobs) -> None:
         for job in jobs:
-            shutil.rmtree(Path(settings.MEDIA_ROOT) / "exports" / str(job.pk), ignore_errors=True)
+            export_files_remove(job)
 
     def delete_model(self, request, obj):
         self._remove_files([obj])

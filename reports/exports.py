@@ -1,4 +1,4 @@
-"""Exports built in the background: an ExportJob row, a Celery task, a file under MEDIA_ROOT/exports/.
+"""Exports built in the background: an ExportJob row, a Celery task, a file under EXPORT_ROOT.
 
 A report with more rows than ``EXPORT_ASYNC_THRESHOLD`` (or any report asked for
 with ``?async=1``) is not streamed in the request: an ExportJob is written and
@@ -9,11 +9,16 @@ left alone, a job found running (its worker died) is built again from scratch. T
 file is written under a ``.part`` name and renamed when complete, so a download
 never sees half a file. ``rows_done`` is updated as rows are written; the
 requester is e-mailed a download link when the job is done.
+
+The files are private: EXPORT_ROOT is never served as static or media files, each job's
+directory has an unguessable name, the only way to a file is the authenticated
+download view, and files and jobs older than EXPORT_RETENTION are deleted.
 """
 
 from __future__ import annotations
 
 import logging
+import secrets
 import shutil
 import time
 from datetime import datetime, timedelta
@@ -86,7 +91,7 @@ def export_path(job: ExportJob) -> Path | None:
     """The finished file, if there is one."""
     if job.state != ExportJob.State.DONE or not job.file:
         return None
-    path = Path(settings.MEDIA_ROOT) / job.file
+    path = Path(settings.EXPORT_ROOT) / job.file
     return path if path.is_file() else None
 
 
@@ -122,10 +127,9 @@ def export_build(*, job_id: int, now: datetime | None = None) -> ExportJob | Non
         ExportJob.objects.filter(pk=job.pk).update(
             state=ExportJob.State.RUNNING, rows_total=report.rows_total, rows_done=0, error=""
         )
-        relative = Path("exports") / str(job.pk) / f"{report.name}.{job.format}"
-        target = Path(settings.MEDIA_ROOT) / relative
-        # A worker that died mid-build left its part file here: start afresh.
-        shutil.rmtree(target.parent, ignore_errors=True)
+        relative = Path(f"{job.pk}-{secrets.token_hex(16)}") / f"{report.name}.{job.format}"
+        target = Path(settings.EXPORT_ROOT) / relative
+        export_files_remove(job)
         target.parent.mkdir(parents=True, exist_ok=True)
         part = target.with_name(target.name + ".part")
         progress = _progress_recorder(job.pk)
@@ -186,3 +190,20 @@ def _notify_ready(job: ExportJob) -> None:
         format=job.format.upper(),
         download_url=export_download_url(job),
     )
+
+
+def export_files_remove(job: ExportJob) -> None:
+    """Delete a job's files (a finished file, or what a worker that died mid-build left)."""
+    root = Path(settings.EXPORT_ROOT)
+    for directory in root.glob(f"{job.pk}-*"):
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+def exports_forget_old(*, now: datetime | None = None) -> int:
+    """Exports older than EXPORT_RETENTION go, files and rows; the number of jobs deleted."""
+    now = now or timezone.now()
+    old = list(ExportJob.objects.filter(created_at__lt=now - settings.EXPORT_RETENTION).order_by("pk"))
+    for job in old:
+        export_files_remove(job)
+    ExportJob.objects.filter(pk__in=[job.pk for job in old]).delete()
+    return len(old)

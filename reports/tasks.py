@@ -22,3 +22,9 @@ def export_sweep() -> int:
     for job_id in left:
         build_export.delay(job_id)
     return len(left)
+
+
+@shared_task(acks_late=True)
+def forget_old_exports() -> int:
+    """Beat, hourly: exports past their retention are deleted, files and jobs."""
+    return exports.exports_forget_old()

@@ -1,11 +1,11 @@
 import re
-import shutil
 from datetime import timedelta
 from io import BytesIO
 from pathlib import Path
 
 import psycopg
 import pytest
+import time_machine
 from django.core import mail
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -26,7 +26,7 @@ from tests.pledges.helpers import back
 
 @pytest.fixture
 def media(settings, tmp_path):
-    settings.MEDIA_ROOT = str(tmp_path)
+    settings.EXPORT_ROOT = str(tmp_path)
     return tmp_path
 
 
@@ -73,7 +73,7 @@ def test_a_background_export_is_followed_then_downloaded(campaign, media, staff)
     assert client_for(staff).get(f"{detail}download/").status_code == 200
     job.refresh_from_db()
     assert (Path(media) / job.file).is_file()
-    assert job.file == f"exports/{job.pk}/backers-{campaign.slug}.csv"
+    assert re.fullmatch(rf"{job.pk}-[0-9a-f]{{32}}/backers-{campaign.slug}\.csv", job.file)
 
 
 @pytest.mark.django_db
@@ -142,8 +142,9 @@ def test_building_twice_changes_nothing_and_a_dead_worker_s_job_is_built_again(c
     (path.parent / (path.name + ".part")).write_text("half")
     rebuilt = exports.export_build(job_id=job.pk)
     assert rebuilt.state == "done" and rebuilt.rows_done == 3
-    assert path.read_bytes() == _sync_csv(campaign.creator, campaign)
-    assert [p.name for p in path.parent.iterdir()] == [path.name]
+    rebuilt_path = Path(media) / rebuilt.file
+    assert rebuilt_path.read_bytes() == _sync_csv(campaign.creator, campaign)
+    assert [p.relative_to(media) for p in Path(media).rglob("*") if p.is_file()] == [Path(rebuilt.file)]
 
 
 @pytest.mark.django_db
@@ -160,7 +161,7 @@ def test_a_failed_build_says_why(campaign, media, monkeypatch):
     job.refresh_from_db()
     assert (job.state, job.error) == ("failed", "OSError: disk full")
     assert job.finished_at is not None
-    assert not list(Path(media).glob("exports/*/*"))
+    assert not [p for p in Path(media).rglob("*") if p.is_file()]
     assert exports.export_build(job_id=job.pk).state == "failed"  # not retried blindly
 
 
@@ -168,7 +169,7 @@ def test_a_failed_build_says_why(campaign, media, monkeypatch):
 def test_a_file_gone_from_disk_is_a_clear_error(campaign, media):
     job = _ask(campaign.creator, campaign)
     exports.export_build(job_id=job.pk)
-    shutil.rmtree(Path(media) / "exports")
+    exports.export_files_remove(job)
 
     assert_error(client_for(campaign.creator).get(f"/api/exports/{job.pk}/download/"), 409, code="export_gone")
 
@@ -217,7 +218,7 @@ def test_a_worker_builds_the_export_and_emails_the_link(celery_worker, worker_ma
         )
         job.refresh_from_db()
         assert (job.state, job.error, job.rows_done, job.rows_total) == ("done", "", 4, 4)
-        assert (Path(settings.MEDIA_ROOT) / job.file).read_bytes() == expected
+        assert (Path(settings.EXPORT_ROOT) / job.file).read_bytes() == expected
         download = client_for(creator).get(f"/api/exports/{job.pk}/download/")
         assert b"".join(download.streaming_content) == expected
 
@@ -227,7 +228,7 @@ def test_a_worker_builds_the_export_and_emails_the_link(celery_worker, worker_ma
         [message] = wait_until(the_mail, message="the export e-mail")
         assert message["To"] == creator.email
     finally:
-        shutil.rmtree(Path(settings.MEDIA_ROOT) / "exports" / str(job.pk), ignore_errors=True)
+        exports.export_files_remove(job)
 
 
 @pytest.mark.django_db
@@ -252,3 +253,20 @@ def test_a_job_another_worker_is_building_is_left_to_it(campaign, media):
     job.refresh_from_db()
     assert job.state == "queued"
     assert exports.export_build(job_id=job.pk).state == "done"  # the lock went with that connection
+
+
+@pytest.mark.django_db
+def test_an_export_s_file_has_an_unguessable_private_path_and_goes_after_the_retention(campaign, media, settings):
+    first = exports.export_build(job_id=_ask(campaign.creator, campaign).pk)
+    second = exports.export_build(job_id=_ask(campaign.creator, campaign).pk)
+
+    for job in (first, second):
+        folder = Path(job.file).parts[0]
+        assert re.fullmatch(rf"{job.pk}-[0-9a-f]{{32}}", folder), job.file
+    assert not str(settings.EXPORT_ROOT).startswith(str(settings.MEDIA_ROOT))
+    with time_machine.travel(timezone.now() + settings.EXPORT_RETENTION + timedelta(seconds=1)):
+        forgotten = exports.exports_forget_old()
+
+    assert forgotten == 2
+    assert not ExportJob.objects.filter(pk__in=[first.pk, second.pk]).exists()
+    assert list(Path(media).iterdir()) == []

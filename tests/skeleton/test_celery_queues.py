@@ -27,6 +27,7 @@ EXPECTED_QUEUE = {
     "updates.tasks.update_mail_sweep": "mail",
     "reports.tasks.build_export": "exports",
     "reports.tasks.export_sweep": "default",
+    "reports.tasks.forget_old_exports": "default",
 }
 
 
