@@ -32,3 +32,22 @@ class Unsubscription(models.Model):
 
     def __str__(self) -> str:
         return f"user {self.user_id} unsubscribed from {self.campaign_id or 'platform notifications'}"
+
+
+class ApiToken(models.Model):
+    """An API token, stored as its SHA-256 (a leaked database leaks no usable token) and
+    valid until ``expires_at``. The raw token is shown once, when it is issued."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    key_hash = models.CharField(max_length=64, unique=True)
+    # The first characters, to tell tokens apart in the admin without revealing them.
+    prefix = models.CharField(max_length=8)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["expires_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… of user {self.user_id}"

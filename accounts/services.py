@@ -1,9 +1,9 @@
 from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.db import IntegrityError, transaction
-from rest_framework.authtoken.models import Token
 
 from accounts.models import Unsubscription
+from accounts.tokens import token_issue
 from core.errors import Conflict
 
 User = get_user_model()
@@ -16,13 +16,12 @@ def user_register(*, username: str, email: str, password: str) -> tuple[User, st
         raise Conflict("That username is taken.", code="username_taken")
     validate_password(password, user=User(username=username, email=email))
     user = User.objects.create_user(username=username, email=email, password=password)
-    token = Token.objects.create(user=user)
-    return user, token.key
+    return user, token_issue(user=user)
 
 
 def user_token(*, user: User) -> str:
-    token, _ = Token.objects.get_or_create(user=user)
-    return token.key
+    """A new API token for a user who gave their password (each login gets its own)."""
+    return token_issue(user=user)
 
 
 def unsubscribe(*, user_id: int, campaign_id: int | None) -> None:

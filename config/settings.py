@@ -181,6 +181,7 @@ CELERY_BEAT_SCHEDULE = {
     "creator-digest": {"task": "notifications.tasks.creator_digest", "schedule": crontab(hour=8, minute=0)},
     "export-sweep": {"task": "reports.tasks.export_sweep", "schedule": 300.0},
     "forget-old-exports": {"task": "reports.tasks.forget_old_exports", "schedule": 3600.0},
+    "forget-expired-tokens": {"task": "accounts.tasks.forget_expired_tokens", "schedule": 3600.0},
 }
 
 # --- Payments (Stripe) ---------------------------------------------------------
@@ -223,7 +224,7 @@ MAIL_CLAIM_LEASE = timedelta(seconds=env.int("MAIL_CLAIM_LEASE", default=CELERY_
 # --- REST API --------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "accounts.authentication.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
@@ -274,6 +275,10 @@ LOGGING = {
     # The SDK logs every request at INFO; failures surface through our own logging.
     "loggers": {"stripe": {"level": "WARNING"}},
 }
+
+# API tokens: how long one is valid, and how often its last use is written down.
+API_TOKEN_TTL = timedelta(seconds=env.int("API_TOKEN_TTL", default=30 * 86400))
+API_TOKEN_TOUCH_EVERY = timedelta(minutes=5)
 
 # How long after collection a creator may refund a pledge themselves (staff: always).
 CREATOR_REFUND_WINDOW = timedelta(seconds=env.int("CREATOR_REFUND_WINDOW", default=30 * 86400))

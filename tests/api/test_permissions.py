@@ -10,10 +10,10 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.auth import get_user_model
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from accounts.models import PaymentCustomer
+from accounts.models import ApiToken, PaymentCustomer
+from accounts.tokens import token_hash
 from campaigns.models import Campaign
 from closing.services import campaign_cancel
 from pledges.models import Pledge
@@ -489,7 +489,8 @@ def test_register_returns_the_new_user_and_a_working_token(anon):
     assert (user.username, user.email) == ("amanda", "amanda@example.com")
     assert user.check_password(PASSWORD)
     assert not user.is_staff
-    assert Token.objects.get(user=user).key == body["token"]
+    stored = ApiToken.objects.get(user=user)
+    assert stored.key_hash == token_hash(body["token"]) != body["token"]  # only its hash is kept
 
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {body['token']}")
@@ -508,7 +509,7 @@ def test_register_refuses_a_taken_username(anon, username):
     assert_error(response, 409, code="username_taken")
     assert User.objects.filter(username__iexact="amanda").count() == 1
     assert not User.objects.filter(email="other@example.com").exists()
-    assert not Token.objects.filter(user__username__iexact="amanda").exists()
+    assert not ApiToken.objects.filter(user__username__iexact="amanda").exists()
 
 
 @pytest.mark.parametrize("password", ["123", "password"])
@@ -517,7 +518,7 @@ def test_register_refuses_a_weak_password(anon, password):
 
     assert_error(response, 400, code="invalid", field="password")
     assert not User.objects.filter(username="amanda").exists()
-    assert not Token.objects.filter(user__username="amanda").exists()
+    assert not ApiToken.objects.filter(user__username="amanda").exists()
 
 
 @pytest.mark.parametrize(
@@ -550,18 +551,18 @@ def test_register_refuses_bad_fields(anon, body, field):
     assert not User.objects.filter(username__in=["amanda", "has space"]).exists()
 
 
-def test_token_endpoint_gives_the_users_token_for_good_credentials(anon, user):
+def test_token_endpoint_gives_a_new_working_token_for_good_credentials(anon, user):
     response = anon.post("/api/auth/token/", {"username": user.username, "password": PASSWORD}, format="json")
-
-    assert response.status_code == 200, response.json()
-    assert response.json() == {"token": Token.objects.get(user=user).key}
     again = anon.post("/api/auth/token/", {"username": user.username, "password": PASSWORD}, format="json")
-    assert again.json() == response.json()
-    assert Token.objects.filter(user=user).count() == 1
 
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {response.json()['token']}")
-    assert client.get("/api/pledges/").status_code == 200
+    assert response.status_code == again.status_code == 200, response.json()
+    tokens = [response.json()["token"], again.json()["token"]]
+    assert tokens[0] != tokens[1]
+    assert set(ApiToken.objects.filter(user=user).values_list("key_hash", flat=True)) == set(map(token_hash, tokens))
+    for token in tokens:
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+        assert client.get("/api/pledges/").status_code == 200
 
 
 @pytest.mark.parametrize(
@@ -579,7 +580,7 @@ def test_token_endpoint_refuses_bad_credentials(anon, user, credentials):
 
     assert_error(response, 400, code="invalid_credentials")
     assert "token" not in response.json()
-    assert not Token.objects.filter(user=user).exists()
+    assert not ApiToken.objects.filter(user=user).exists()
 
 
 def test_token_endpoint_refuses_a_missing_password(anon, user):
@@ -599,3 +600,19 @@ def test_a_bad_authorization_header_is_401_not_anonymous_access(anon, header):
     created = anon.post("/api/campaigns/", {"title": title, "goal": "1.00", "currency": "USD"}, format="json")
     assert_error(created, 401)
     assert not Campaign.objects.filter(title=title).exists()
+
+
+def test_a_token_stops_working_when_it_expires(anon, user, settings):
+    import time_machine
+    from django.utils import timezone
+
+    token = anon.post("/api/auth/token/", {"username": user.username, "password": PASSWORD}, format="json").json()
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token['token']}")
+
+    before = client.get("/api/pledges/")
+    with time_machine.travel(timezone.now() + settings.API_TOKEN_TTL + timezone.timedelta(seconds=1)):
+        after = client.get("/api/pledges/")
+
+    assert before.status_code == 200
+    assert (after.status_code, after.json()["detail"]) == (401, "Invalid or expired token.")

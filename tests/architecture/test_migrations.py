@@ -102,3 +102,34 @@ def test_a_database_of_the_old_layout_upgrades_in_place():
     finally:
         _migrate(_latest())
         ContentType.objects.clear_cache()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_plain_text_api_tokens_of_before_keep_working_stored_hashed():
+    from rest_framework.test import APIClient
+
+    from accounts.models import ApiToken
+    from accounts.tokens import token_hash
+
+    try:
+        old = _migrate(
+            [
+                ("contenttypes", "0002_remove_content_type_name"),
+                ("auth", "0012_alter_user_first_name_max_length"),
+                ("authtoken", "0004_alter_tokenproxy_options"),
+                ("accounts", "0002_unsubscription"),
+            ]
+        )
+        user = old.get_model("auth", "User").objects.create(username="maya", email="maya@example.com")
+        old.get_model("authtoken", "Token").objects.create(user=user, key="a" * 40)
+
+        _migrate(_latest())
+
+        stored = ApiToken.objects.get(user_id=user.pk)
+        assert stored.key_hash == token_hash("a" * 40)
+        assert not old.get_model("authtoken", "Token").objects.exists()
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION="Token " + "a" * 40)
+        assert client.get("/api/pledges/").status_code == 200
+    finally:
+        _migrate(_latest())

@@ -11,6 +11,7 @@ ROOT = Path(__file__).resolve().parents[2]
 QUEUES = {"default", "collection", "mail", "exports"}
 
 EXPECTED_QUEUE = {
+    "accounts.tasks.forget_expired_tokens": "default",
     "closing.tasks.close_due_campaigns": "default",
     "closing.tasks.collection_sweep": "default",
     "closing.tasks.collect_campaign": "collection",
