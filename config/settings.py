@@ -242,6 +242,10 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "core.api_errors.exception_handler",
     "COERCE_DECIMAL_TO_STRING": True,
+    # How many reverse proxies in front of us append to X-Forwarded-For: the client is the
+    # address that many hops from the right. 0 (the default) trusts no header at all, so a
+    # forged X-Forwarded-For cannot buy a fresh throttle budget.
+    "NUM_PROXIES": env.int("TRUSTED_PROXIES", default=0),
     "DEFAULT_THROTTLE_CLASSES": [
         "rest_framework.throttling.AnonRateThrottle",
         "rest_framework.throttling.UserRateThrottle",

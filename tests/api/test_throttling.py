@@ -31,3 +31,44 @@ def test_pledging_is_throttled_per_user_with_a_clear_json_429(settings):
     # Another backer has a budget of their own.
     other = client_for(factories.UserFactory())
     assert other.post("/api/pledges/", {"campaign": campaign.pk, "amount": "-1"}, format="json").status_code == 400
+
+
+def _anonymous_guesses(client, count: int, forwarded_for) -> list[int]:
+    return [
+        client.post(
+            "/api/auth/token/",
+            {"username": "amanda", "password": f"guess {n}"},
+            format="json",
+            HTTP_X_FORWARDED_FOR=forwarded_for(n),
+            REMOTE_ADDR="203.0.113.7",
+        ).status_code
+        for n in range(count)
+    ]
+
+
+@pytest.fixture
+def three_anonymous_tries_a_minute(monkeypatch):
+    from rest_framework.throttling import AnonRateThrottle
+
+    monkeypatch.setattr(AnonRateThrottle, "THROTTLE_RATES", {**AnonRateThrottle.THROTTLE_RATES, "anon": "3/minute"})
+
+
+def test_a_forged_x_forwarded_for_buys_no_new_budget(three_anonymous_tries_a_minute):
+    from rest_framework.test import APIClient
+
+    statuses = _anonymous_guesses(APIClient(), 5, lambda n: f"198.51.100.{n}")
+
+    assert statuses == [400, 400, 400, 429, 429]
+
+
+def test_behind_one_trusted_proxy_the_client_is_the_address_it_saw(settings, three_anonymous_tries_a_minute):
+    from rest_framework.test import APIClient
+
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": 1}
+
+    # The client forges a first entry; our proxy appends the address it really saw.
+    forged = _anonymous_guesses(APIClient(), 4, lambda n: f"10.0.0.{n}, 192.0.2.50")
+    another_client = _anonymous_guesses(APIClient(), 1, lambda n: "192.0.2.51")
+
+    assert forged == [400, 400, 400, 429]
+    assert another_client == [400]
