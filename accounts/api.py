@@ -4,16 +4,16 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
 from accounts.services import user_register, user_token
+from core.throttling import AnonThrottle
 
 
 class RegisterApi(APIView):
     permission_classes = [AllowAny]
     authentication_classes: list = []
-    throttle_classes = [AnonRateThrottle]
+    throttle_classes = [AnonThrottle]
 
     class RegisterInputSerializer(serializers.Serializer):
         username = serializers.RegexField(r"^[\w.@+-]+\Z", max_length=150)
@@ -40,7 +40,7 @@ class RegisterApi(APIView):
 class TokenApi(APIView):
     permission_classes = [AllowAny]
     authentication_classes: list = []
-    throttle_classes = [AnonRateThrottle]
+    throttle_classes = [AnonThrottle]
 
     class TokenInputSerializer(serializers.Serializer):
         username = serializers.CharField(max_length=150)

@@ -247,8 +247,8 @@ REST_FRAMEWORK = {
     # forged X-Forwarded-For cannot buy a fresh throttle budget.
     "NUM_PROXIES": env.int("TRUSTED_PROXIES", default=0),
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
+        "core.throttling.AnonThrottle",
+        "core.throttling.UserThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": env("API_THROTTLE_ANON", default="120/minute"),

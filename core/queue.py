@@ -4,26 +4,33 @@ Tasks are named by their dotted path ("closing.tasks.collect_campaign"), so a se
 never imports its app's tasks module (which imports the service): no import loop.
 """
 
-from functools import partial
 from importlib import import_module
 
 from celery import Task, current_app
 from django.db import transaction
 
 
-def _delay(task_name: str, *args) -> None:
-    if task_name not in current_app.tasks:
-        # Outside a worker, tasks modules are imported when first used.
-        import_module(task_name.rpartition(".")[0])
-    current_app.tasks[task_name].delay(*args)
+class Enqueue:
+    """The on-commit callback: sends one task message. Tests can read what is waiting."""
+
+    def __init__(self, task_name: str, args: tuple):
+        self.task_name, self.args = task_name, args
+        self.__qualname__ = f"enqueue {task_name}"  # what Django logs if sending fails
+
+    def __call__(self) -> None:
+        if self.task_name not in current_app.tasks:
+            # Outside a worker, tasks modules are imported when first used.
+            import_module(self.task_name.rpartition(".")[0])
+        current_app.tasks[self.task_name].delay(*self.args)
 
 
 def enqueue_on_commit(task: str | Task, *args) -> None:
     name = task if isinstance(task, str) else task.name
-    # A partial, not a lambda: tests can read which task and arguments are waiting.
-    transaction.on_commit(partial(_delay, name, *args))
+    # robust: a broker that is down must not turn a committed pledge into an error (Django
+    # logs it); the sweeps find the work the lost message would have started.
+    transaction.on_commit(Enqueue(name, args), robust=True)
 
 
 def queued(callbacks) -> list[tuple[str, tuple]]:
     """(task name, args) of on_commit callbacks captured in a test."""
-    return [(cb.args[0], cb.args[1:]) for cb in callbacks if isinstance(cb, partial) and cb.func is _delay]
+    return [(cb.task_name, cb.args) for cb in callbacks if isinstance(cb, Enqueue)]

