@@ -200,7 +200,7 @@ def test_refund_action_refunds_through_the_service(books, admin_client):
     campaign.refresh_from_db()
     assert (collected.state, errored.state) == ("refunded", "errored")
     assert collected.charges.get(state="succeeded").refund_id
-    assert campaign.refunded == Decimal("75.55")  # 35.55 refunded before, 40.00 now
+    assert campaign.refunded == Decimal("77.55")  # 37.55 refunded before, 40.00 now
     assert "1 pledge(s) refunded." in _messages(admin_client.get(url))
 
 
