@@ -1,0 +1,39 @@
+"""Template filters of the pages: amounts with their currency's decimals, grouped as people read them."""
+
+from decimal import Decimal
+
+from django import template
+from django.template.defaultfilters import floatformat
+
+from core.money import currency_decimal_places, quantize
+from pledges.services import pledge_minimum as minimum_with_shipping
+
+register = template.Library()
+
+
+@register.filter
+def money(amount: Decimal | None, currency: str) -> str:
+    """``1192793, "USD"`` -> ``1,192,793.00``; ``3000, "JPY"`` -> ``3,000`` (the active language's separators)."""
+    if amount is None:
+        return ""
+    return floatformat(amount, f"{currency_decimal_places(currency)}g")
+
+
+@register.filter
+def plain_amount(amount: Decimal | None, currency: str) -> str:
+    """For inputs and scripts: ``30.000, "USD"`` -> ``30.00`` (no grouping)."""
+    return "" if amount is None else str(quantize(amount, currency))
+
+
+@register.filter
+def grouped(number: int | Decimal | None) -> str:
+    """A whole number with thousands separators: ``1192`` -> ``1,192``."""
+    if number is None:
+        return ""
+    return floatformat(number, "0g")
+
+
+@register.filter
+def pledge_minimum(reward) -> Decimal:
+    """The smallest pledge for a tier: its minimum plus its shipping."""
+    return minimum_with_shipping(reward)
