@@ -82,7 +82,7 @@ def verify_email(request, token: str):
             request,
             "web/accounts/verify_failed.html",
             {"message": error.message, "form": ResendVerificationForm()},
-            400,
+            status=400,
         )
     messages.success(request, _("Thank you, %(email)s is confirmed. Log in to start backing.") % {"email": user.email})
     login_url = reverse("login")
