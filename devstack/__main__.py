@@ -65,7 +65,7 @@ def run(profile: Profile, command: list[str]) -> int:
 
 
 def demo(profile: Profile) -> int:
-    env = {**os.environ, **service_env(profile), "DJANGO_DEBUG": os.environ.get("DJANGO_DEBUG", "1")}
+    env = {**os.environ, **service_env(profile), "DJANGO_DEBUG": os.environ.get("DJANGO_DEBUG", "0")}
     password = os.environ.get("DEMO_ADMIN_PASSWORD", "admin")
     started = up(profile)
     python = sys.executable

@@ -4,6 +4,8 @@ Views translate only: reads come from the apps' selectors, writes go through the
 (the same ones the API calls), and a domain error becomes a message on the page.
 """
 
+from decimal import Decimal
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -63,6 +65,7 @@ def campaign_detail(request, slug: str):
         {"update": update, "html": render_markdown(update.body)}
         for update in updates_visible_to(campaign, request.user)[:20]
     ]
+    chart = _chart(campaign)
     my_pledge = reminded = None
     if request.user.is_authenticated:
         my_pledge = Pledge.objects.filter(backer=request.user, campaign=campaign, state__in=Pledge.LIVE_STATES).first()
@@ -75,7 +78,8 @@ def campaign_detail(request, slug: str):
             "rewards": campaign.rewards.all(),
             "updates": updates,
             "progress": min(campaign.percent_funded, 100),
-            "chart": _chart(campaign),
+            "chart": chart,
+            "projected": Decimal(chart["projected"]) if chart and chart["projected"] else None,
             "my_pledge": my_pledge,
             "reminded": reminded,
             "is_creator": request.user.is_authenticated and campaign.creator_id == request.user.pk,

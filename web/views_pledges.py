@@ -73,19 +73,25 @@ def _checkout_url(campaign: Campaign, *, reward_id: int | None, amount: Decimal)
     return reverse("pledge-checkout", args=[campaign.slug]) + "?" + urlencode(query)
 
 
-def _card_failure_message(post, error: DomainError) -> str:
+def _card_failure_message(post, error: DomainError, *, pledge_kept: bool = False) -> str:
     """What the backer reads after the card step failed, from what Stripe.js said in the browser."""
     code = post.get("error_code", "")[:100]
-    said = post.get("error_message", "")[:300]
+    said = post.get("error_message", "")[:300].strip()
+    outcome = (
+        _("Nothing was charged; your pledge still waits for a card that works.")
+        if pledge_kept
+        else _("Nothing was charged and no pledge was made.")
+    )
     if code in ("setup_intent_authentication_failure", "authentication_required") or "authenticat" in said.lower():
         return _(
-            "Your bank did not confirm this card (the 3-D Secure check was not completed). Nothing was charged "
-            "and no pledge was made: try again and complete your bank's check, or use another card."
-        )
+            "Your bank did not confirm this card (the 3-D Secure check was not completed). %(outcome)s "
+            "Try again and complete your bank's check, or use another card."
+        ) % {"outcome": outcome}
     if said or isinstance(error, PaymentFailed):
-        return _(
-            "Your card was declined (%(reason)s). Nothing was charged and no pledge was made: try another card."
-        ) % {"reason": said or error.message}
+        reason = (said or error.message).rstrip(".")
+        if "declin" not in reason.lower():
+            reason = _("Your card was declined: %(reason)s") % {"reason": reason}
+        return _("%(reason)s. %(outcome)s Try another card.") % {"reason": reason, "outcome": outcome}
     return error.message
 
 
@@ -289,7 +295,7 @@ def pledge_payment_method(request, pledge_id: int):
             pledge = pledge_replace_payment_method(pledge=pledge, setup_intent_id=request.POST.get("setup_intent", ""))
         except DomainError as error:
             if request.POST.get("error_message") or request.POST.get("error_code"):
-                messages.error(request, _card_failure_message(request.POST, error))
+                messages.error(request, _card_failure_message(request.POST, error, pledge_kept=True))
             else:
                 messages.error(request, error.message)
             return redirect("my-pledge-payment-method", pledge.pk)

@@ -146,6 +146,9 @@ def test_a_backer_signs_up_pledges_changes_and_sees_the_pledge_collected(browser
         Pledge.State.CANCELED,
     ]
 
+    page.goto(base + "/me/settings/")
+    check_page(page, "email-settings")
+
     # Change the first pledge: more money, same reward.
     page.goto(base + "/me/pledges/")
     check_page(page, "my-pledges")

@@ -325,7 +325,7 @@ def test_a_failed_card_step_withdraws_the_pending_pledge(campaign, backer):
     sketchbook.refresh_from_db()
     assert (pledge.state, sketchbook.claimed) == (Pledge.State.CANCELED, 0)
     page = client.get(response["Location"])
-    assert "Your card was declined (Your card was declined.). Nothing was charged" in page.text
+    assert "Your card was declined. Nothing was charged and no pledge was made. Try another card." in page.text
 
 
 # --- e-mails point at working pages -------------------------------------------------------------
