@@ -103,6 +103,9 @@ def resend_verification(request):
 
 
 def _client_address(request) -> str:
+    """The client's address: REMOTE_ADDR, or the proxy's header named by CLIENT_IP_HEADER (its first entry)."""
+    if settings.CLIENT_IP_HEADER and request.META.get(settings.CLIENT_IP_HEADER):
+        return request.META[settings.CLIENT_IP_HEADER].split(",")[0].strip()
     return request.META.get("REMOTE_ADDR", "")
 
 

@@ -14,6 +14,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -222,7 +223,9 @@ def pledge_thanks(request, pledge_id: int):
 
 @login_required
 def my_pledges(request):
-    pledges = _own_pledges(request).order_by("-created_at", "-id")
+    # A checkout whose card never got saved (declined, abandoned, lapsed) is no pledge to show.
+    attempts = Q(state=Pledge.State.CANCELED, activated_at__isnull=True)
+    pledges = _own_pledges(request).exclude(attempts).order_by("-created_at", "-id")
     return render(request, "web/pledges/list.html", {"pledges": pledges})
 
 

@@ -59,6 +59,7 @@ def _sign_up_and_log_in(page, base: str) -> None:
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign up").click()
     page.get_by_role("heading", name="Check your inbox").wait_for()
+    check_page(page, "register-done")
 
     (message,) = mail.outbox
     assert message.to == ["sketcher@example.com"]
@@ -116,6 +117,7 @@ def test_a_backer_signs_up_pledges_changes_and_sees_the_pledge_collected(browser
     assert page.locator("#backers").inner_text() == "1"
     assert page.get_by_text("2 left of 3").count() == 1
     page.wait_for_function("document.querySelector('#funding-chart').width > 0")
+    assert page.locator("time[data-local-time]").inner_text().endswith("(Europe/Berlin)")  # the reader's zone
     check_page(page, "campaign")
 
     # Another campaign: a card declined while being saved.
@@ -148,6 +150,13 @@ def test_a_backer_signs_up_pledges_changes_and_sees_the_pledge_collected(browser
 
     page.goto(base + "/me/settings/")
     check_page(page, "email-settings")
+    page.goto(base + "/password-reset/")
+    check_page(page, "password-reset")
+    page.goto(base + "/me/pledges/")
+    assert page.locator("article.pledge").count() == 2  # the two failed card steps made no pledge
+    page.get_by_role("link", name="Pocket Atlas", exact=True).click()
+    page.get_by_role("link", name="Cancel this pledge").click()
+    check_page(page, "cancel")
 
     # Change the first pledge: more money, same reward.
     page.goto(base + "/me/pledges/")

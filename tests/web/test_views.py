@@ -213,6 +213,28 @@ def test_logins_are_limited_per_account_and_per_client(backer, settings):
     )
 
 
+def test_behind_a_proxy_the_client_is_read_from_the_configured_header(backer, settings):
+    settings.LOGIN_FAILURES_PER_CLIENT = 2
+    settings.CLIENT_IP_HEADER = "HTTP_X_REAL_IP"
+    proxy = Client()  # every request comes from the proxy's address
+
+    for name in ("a", "b"):
+        proxy.post("/login/", {"username": name, "password": "x"}, HTTP_X_REAL_IP="203.0.113.5")
+
+    assert proxy.post("/login/", {"username": "c", "password": "x"}, HTTP_X_REAL_IP="203.0.113.5").status_code == 429
+    other_client = proxy.post("/login/", {"username": "river", "password": PASSWORD}, HTTP_X_REAL_IP="203.0.113.6")
+    assert other_client.status_code == 302
+
+
+def test_the_api_register_refuses_an_email_address_in_use(backer):
+    body = {"username": "copy", "email": "River@Example.com", "password": PASSWORD}
+
+    response = Client().post("/api/auth/register/", body, content_type="application/json")
+
+    assert response.status_code == 409
+    assert response.json()["code"] == "email_taken"
+
+
 def test_the_api_token_endpoint_still_works(backer):
     response = Client().post(
         "/api/auth/token/", {"username": "river", "password": PASSWORD}, content_type="application/json"
@@ -421,6 +443,25 @@ def test_email_settings_unsubscribe_and_subscribe_again(campaign, backer):
     assert set(Unsubscription.objects.filter(user=backer).values_list("campaign_id", flat=True)) == {campaign.pk}
     other = factories.live_campaign(title="Not backed")
     assert client.post("/me/settings/", {"action": "updates-off", "campaign": other.pk}).status_code == 404
+
+
+def test_static_files_are_served_by_whitenoise_without_debug(settings):
+    assert settings.DEBUG is False
+
+    response = Client().get("/static/web/site.css")
+
+    assert response.status_code == 200
+    assert b"--brand" in b"".join(response.streaming_content)
+
+
+def test_the_500_page_is_the_sites_own():
+    from django.test import RequestFactory
+    from django.views.defaults import server_error
+
+    response = server_error(RequestFactory().get("/"))
+
+    assert response.status_code == 500
+    assert "Something went wrong on our side" in response.content.decode()
 
 
 def test_pages_say_english_whatever_the_browser_asks(campaign):
