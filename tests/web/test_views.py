@@ -431,6 +431,21 @@ def test_the_campaign_page_shows_more_than_100_percent_and_the_remind_button_wor
     assert Reminder.objects.filter(user=backer, campaign=campaign).count() == 0
 
 
+def test_backers_only_updates_show_to_backers_and_the_creator_only(campaign, backer):
+    from updates.services import update_publish
+
+    _pledge_of(backer, campaign)
+    update_publish(campaign=campaign, author=campaign.creator, title="Open news", body="For all")
+    update_publish(campaign=campaign, author=campaign.creator, title="Backer secret", body="Hush", audience="backers")
+    path = f"/campaigns/{campaign.slug}/"
+
+    assert "Backer secret" in logged_in(backer).get(path).text
+    assert "Backer secret" in logged_in(campaign.creator).get(path).text
+    stranger = logged_in(factories.UserFactory(username="stranger")).get(path).text
+    assert "Open news" in stranger and "Backer secret" not in stranger
+    assert "Backer secret" not in Client().get(path).text
+
+
 def test_email_settings_unsubscribe_and_subscribe_again(campaign, backer):
     _pledge_of(backer, campaign)
     client = logged_in(backer)
