@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint lock services-up services-down clean
+.PHONY: demo test lint lock services-up services-down clean chromium
 
 $(STAMP): requirements.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -14,7 +14,18 @@ $(STAMP): requirements.lock
 demo: $(STAMP)
 	$(PY) -m devstack demo --profile demo
 
-test: $(STAMP)
+# The browser tests drive Debian's Chromium (Playwright cannot download its own here).
+# Installed when missing; if it cannot be, the browser tests fail: they are never skipped.
+CHROMIUM := /usr/bin/chromium
+
+chromium:
+	@test -x $(CHROMIUM) || { \
+		echo "Installing Debian's chromium for the browser tests"; \
+		SUDO=$$(test "$$(id -u)" = 0 || echo sudo); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium \
+		|| echo "Could not install chromium: the browser tests will fail"; }
+
+test: $(STAMP) chromium
 	$(PY) -m ruff check .
 	$(PY) -m devstack run --profile test -- $(PY) -m pytest $(PYTEST_ARGS)
 

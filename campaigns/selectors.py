@@ -1,5 +1,5 @@
 from django.contrib.auth.models import AnonymousUser, User
-from django.db.models import Q, QuerySet
+from django.db.models import Case, F, Q, QuerySet, Value, When
 
 from campaigns.models import Campaign
 from core.permissions import staff_may
@@ -15,3 +15,22 @@ def campaigns_visible_to(user: User | AnonymousUser) -> QuerySet[Campaign]:
     if user.is_authenticated:
         return campaigns.filter(Q(state__in=PUBLIC_STATES) | Q(creator=user))
     return campaigns.filter(state__in=PUBLIC_STATES)
+
+
+LISTED_STATES = PUBLIC_STATES
+
+
+def campaigns_listed(user: User | AnonymousUser, *, search: str = "", state: str = "") -> QuerySet[Campaign]:
+    """The home page's list: public campaigns (no drafts, not canceled), live ones first (ending
+    soonest first), then finished ones (most recently ended first). ``search``: every word must
+    appear in the title, the description or the creator's name; ``state``: one of LISTED_STATES."""
+    campaigns = campaigns_visible_to(user).filter(state__in=LISTED_STATES)
+    for word in search.split():
+        campaigns = campaigns.filter(
+            Q(title__icontains=word) | Q(description__icontains=word) | Q(creator__username__icontains=word)
+        )
+    if state:
+        campaigns = campaigns.filter(state=state)
+    live_first = Case(When(state=Campaign.State.LIVE, then=Value(0)), default=Value(1))
+    ends_soonest = Case(When(state=Campaign.State.LIVE, then=F("deadline")), default=None)
+    return campaigns.order_by(live_first, ends_soonest.asc(nulls_last=True), F("deadline").desc(nulls_last=True), "-id")

@@ -21,7 +21,7 @@ from django.utils import timezone
 from campaigns.models import Campaign
 from campaigns.services import campaign_lock
 from closing.signals import pledge_payment_failed
-from core.errors import Conflict, PaymentFailed
+from core.errors import Conflict, InvalidInput, PaymentFailed
 from core.locks import CHARGE, try_advisory_lock
 from core.money import to_minor_units
 from pledges.models import Charge, Pledge
@@ -174,20 +174,54 @@ def pledges_drop_errored(*, now: datetime | None = None) -> int:
     )
 
 
-def pledge_replace_payment_method(*, pledge: Pledge, payment_method_id: str, now: datetime | None = None) -> Pledge:
+def _setup_metadata(pledge: Pledge) -> dict[str, str]:
+    return {"campaign_id": str(pledge.campaign_id), "backer_id": str(pledge.backer_id), "pledge_id": str(pledge.pk)}
+
+
+def pledge_payment_method_setup(*, pledge: Pledge) -> SetupResult:
+    """For a browser replacing the card of an errored pledge: a SetupIntent for the backer's
+    Customer, which Stripe.js confirms (confirmCardSetup) before ``pledge_replace_payment_method``."""
+    if pledge.state != Pledge.State.ERRORED:
+        raise Conflict("Only a pledge whose payment failed needs a new card.", code="not_errored")
+    return provider_call(
+        get_gateway().create_setup_intent,
+        customer_id=pledge.stripe_customer_id,
+        payment_method_id=None,
+        metadata=_setup_metadata(pledge),
+    )
+
+
+def pledge_replace_payment_method(
+    *,
+    pledge: Pledge,
+    payment_method_id: str | None = None,
+    setup_intent_id: str | None = None,
+    now: datetime | None = None,
+) -> Pledge:
     """The backer of an errored pledge saves another card; it is charged at once.
 
-    A charge that fails again (declined, or refused by the provider) raises PaymentFailed
-    with the provider's reason; the pledge stays errored and the card saved."""
+    The card is a PaymentMethod id (saved here with a new SetupIntent), or the SetupIntent
+    of ``pledge_payment_method_setup`` that the browser confirmed. A charge that fails again
+    (declined, or refused by the provider) raises PaymentFailed with the provider's reason;
+    the pledge stays errored and the card saved."""
     now = now or timezone.now()
     if pledge.state != Pledge.State.ERRORED:
         raise Conflict("Only a pledge whose payment failed needs a new card.", code="not_errored")
-    setup: SetupResult = provider_call(
-        get_gateway().create_setup_intent,
-        customer_id=pledge.stripe_customer_id,
-        payment_method_id=payment_method_id,
-        metadata={"campaign_id": str(pledge.campaign_id), "backer_id": str(pledge.backer_id)},
-    )
+    if (payment_method_id is None) == (setup_intent_id is None):
+        raise InvalidInput("Give a payment method or a confirmed SetupIntent.", code="invalid_payment_method")
+    if setup_intent_id is not None:
+        setup: SetupResult = provider_call(get_gateway().retrieve_setup_intent, setup_intent_id=setup_intent_id)
+        if setup.customer_id != pledge.stripe_customer_id:
+            raise InvalidInput("That card was not saved for this pledge.", code="invalid_payment_method")
+        if setup.status == "canceled":
+            raise PaymentFailed("The card could not be saved; try another card.", code="card_declined")
+    else:
+        setup = provider_call(
+            get_gateway().create_setup_intent,
+            customer_id=pledge.stripe_customer_id,
+            payment_method_id=payment_method_id,
+            metadata=_setup_metadata(pledge),
+        )
     if not setup.succeeded:
         raise PaymentFailed(
             "This card needs authentication that cannot be done here; try another card.", code="requires_action"

@@ -70,6 +70,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Static files from the app itself, in production too (no separate web server needed).
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -91,10 +93,20 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.i18n",
             ],
             # Template tags of core, which is a library rather than an installed app.
             "libraries": {"money": "core.templatetags.money"},
         },
+    },
+    {
+        # Plain text (e-mail subjects and text parts): nothing is HTML-escaped, so
+        # "Maya's Field Notebook & Sketchbook" stays as written. core.mail renders with it.
+        "NAME": "text",
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {"autoescape": False, "libraries": {"money": "core.templatetags.money"}},
     },
 ]
 
@@ -106,18 +118,55 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "en"
-LANGUAGES = [("en", "English"), ("de", "Deutsch")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+# A language is served (and named in <html lang>) only once its translations exist: until
+# then a German browser would get English text labelled lang="de".
+LANGUAGES = [("en", "English")] + [
+    (code, name)
+    for code, name in [("de", "Deutsch")]
+    if (BASE_DIR / "locale" / code / "LC_MESSAGES" / "django.mo").exists()
+]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "var" / "static"
+# collectstatic writes here in production; devstack profiles serve from the apps (no root).
+STATIC_ROOT = None if PROFILE else BASE_DIR / "var" / "static"
+# Production serves collected, hashed and compressed files (the Dockerfile runs collectstatic);
+# devstack profiles (demo, test) serve them straight from the apps, with no collectstatic step.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if PROFILE
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
+WHITENOISE_USE_FINDERS = bool(PROFILE) or DEBUG
 MEDIA_URL = "media/"
 MEDIA_ROOT = env("MEDIA_ROOT", default=str(BASE_DIR / "var" / "media"))
 # Background exports: a private directory (never served), files kept EXPORT_RETENTION.
 EXPORT_ROOT = env("EXPORT_ROOT", default=str(BASE_DIR / "var" / "exports"))
 EXPORT_RETENTION = timedelta(seconds=env.int("EXPORT_RETENTION", default=7 * 86400))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Accounts and the web pages ------------------------------------------------------
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "my-pledges"
+LOGOUT_REDIRECT_URL = "home"
+# A sign-up's e-mail verification link (and a password reset link) works this long.
+EMAIL_VERIFICATION_MAX_AGE = env.int("EMAIL_VERIFICATION_MAX_AGE", default=3 * 86400)
+PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=3 * 3600)
+# Failed logins allowed per account and per client address in LOGIN_FAILURE_WINDOW seconds.
+LOGIN_FAILURES_PER_ACCOUNT = env.int("LOGIN_FAILURES_PER_ACCOUNT", default=5)
+LOGIN_FAILURES_PER_CLIENT = env.int("LOGIN_FAILURES_PER_CLIENT", default=20)
+LOGIN_FAILURE_WINDOW = env.int("LOGIN_FAILURE_WINDOW", default=15 * 60)
+# Behind a reverse proxy every request comes from the proxy: name the request header (as in
+# request.META, e.g. HTTP_X_REAL_IP) that carries the client's address. Empty: REMOTE_ADDR.
+CLIENT_IP_HEADER = env("CLIENT_IP_HEADER", default="")
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SAMESITE = "Lax"
 
 # --- Database -----------------------------------------------------------------
 DATABASES = {"default": env.db("DATABASE_URL")}
@@ -190,6 +239,11 @@ STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", default=dev_default("sk_test_pledge
 STRIPE_PUBLISHABLE_KEY = env("STRIPE_PUBLISHABLE_KEY", default=dev_default("pk_test_pledgeboard"))
 STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", default=dev_default("whsec_pledgeboard"))
 STRIPE_API_BASE = env("STRIPE_API_BASE", default="")  # empty: the real Stripe API
+# Stripe.js for the card field: Stripe's own in production, localstripe's shim in development.
+STRIPE_JS_URL = env(
+    "STRIPE_JS_URL",
+    default=f"{STRIPE_API_BASE.rstrip('/')}/js.stripe.com/v3/" if STRIPE_API_BASE else "https://js.stripe.com/v3/",
+)
 STRIPE_RATE_LIMIT = env.int("STRIPE_RATE_LIMIT", default=20)
 # How long /readyz trusts its last look at the provider (shared by all instances through the cache).
 PROVIDER_STATUS_TTL = env.int("PROVIDER_STATUS_TTL", default=30)

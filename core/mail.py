@@ -72,7 +72,8 @@ def build_email(
 
 
 def render_email(template: str, context: dict, *, unsubscribe: str | None) -> tuple[str, str, str]:
-    """(subject, text, html) from emails/<template>_subject.txt and .txt; the HTML part wraps the text.
+    """(subject, text, html) from emails/<template>_subject.txt and .txt; the HTML part wraps the text
+    (its links made clickable).
 
     Written in the site's language (LANGUAGE_CODE), amounts and dates included: we keep no
     language per recipient, and the thread that sends may have served a page in another.
@@ -83,8 +84,9 @@ def render_email(template: str, context: dict, *, unsubscribe: str | None) -> tu
 
 def _render_email(template: str, context: dict, *, unsubscribe: str | None) -> tuple[str, str, str]:
     context = {**context, "site_url": settings.SITE_URL, "unsubscribe_url": unsubscribe}
-    subject = " ".join(render_to_string(f"emails/{template}_subject.txt", context).split())
-    text = render_to_string(f"emails/{template}.txt", context)
+    # Subject and text are plain text: the "text" engine (settings.TEMPLATES) escapes nothing.
+    subject = " ".join(render_to_string(f"emails/{template}_subject.txt", context, using="text").split())
+    text = render_to_string(f"emails/{template}.txt", context, using="text")
     html_template = f"emails/{template}.html"
     try:
         html = render_to_string(html_template, context)

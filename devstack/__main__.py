@@ -85,7 +85,7 @@ def demo(profile: Profile) -> int:
         **os.environ,
         **service_env(profile),
         **demo_secrets(profile),
-        "DJANGO_DEBUG": os.environ.get("DJANGO_DEBUG", "1"),
+        "DJANGO_DEBUG": os.environ.get("DJANGO_DEBUG", "0"),
     }
     password = os.environ.get("DEMO_ADMIN_PASSWORD", "admin")
     started = up(profile)

@@ -129,7 +129,7 @@ def _context(notification: Notification, user) -> dict | None:
             return None
         context.update(pledge=pledge, campaign=pledge.campaign, amount=pledge.campaign.money(pledge.amount))
         if notification.kind == PAYMENT_FAILED:
-            context["fix_url"] = absolute_url("pledge-payment-method", pledge.pk)
+            context["fix_url"] = absolute_url("my-pledge-payment-method", pledge.pk)
             context["fix_by"] = (pledge.errored_at or timezone.now()) + settings.ERRORED_PLEDGE_GRACE
     if "campaign_id" in params:
         campaign = Campaign.objects.filter(pk=params["campaign_id"]).first()

@@ -65,11 +65,18 @@ def _reward_for(campaign: Campaign, reward_id: int | None) -> RewardTier | None:
     return reward
 
 
+def pledge_minimum(reward: RewardTier) -> Decimal:
+    """The smallest pledge that gets a reward: a pledge's amount includes the tier's shipping."""
+    return reward.minimum + reward.shipping
+
+
 def _check_amount(campaign: Campaign, reward: RewardTier | None, amount: Decimal) -> Decimal:
     amount = validate_amount(amount, campaign.currency, chargeable=True)
-    if reward is not None and amount < reward.minimum:
+    if reward is not None and amount < pledge_minimum(reward):
+        shipping = f" ({campaign.money(reward.minimum)} plus {campaign.money(reward.shipping)} shipping)"
         raise InvalidInput(
-            f"This reward needs a pledge of at least {campaign.money(reward.minimum)} {campaign.currency}.",
+            f"This reward needs a pledge of at least {campaign.money(pledge_minimum(reward))} {campaign.currency}"
+            f"{shipping if reward.shipping else ''}.",
             code="below_minimum",
         )
     return amount

@@ -1,8 +1,51 @@
+from django.contrib.auth import views as auth_views
 from django.urls import path
+from django.views.generic import RedirectView
 
-from web.views import campaign_detail, campaign_list
+from web import views, views_accounts, views_pledges
 
 urlpatterns = [
-    path("", campaign_list, name="home"),
-    path("campaigns/<slug:slug>/", campaign_detail, name="campaign-page"),
+    path("", views.campaign_list, name="home"),
+    path("favicon.ico", RedirectView.as_view(url="/static/web/favicon.svg", permanent=True)),
+    path("campaigns/<slug:slug>/", views.campaign_detail, name="campaign-page"),
+    path("campaigns/<slug:slug>/remind/", views.campaign_remind, name="campaign-remind-page"),
+    path("campaigns/<slug:slug>/pledge/", views_pledges.pledge_checkout, name="pledge-checkout"),
+    # Accounts
+    path("register/", views_accounts.register, name="register-page"),
+    path("register/done/", views_accounts.register_done, name="register-done"),
+    path("verify/resend/", views_accounts.resend_verification, name="verify-email-resend"),
+    path("verify/<str:token>/", views_accounts.verify_email, name="verify-email"),
+    path("login/", views_accounts.LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("password-reset/", views_accounts.PasswordResetView.as_view(), name="password-reset"),
+    path(
+        "password-reset/sent/",
+        auth_views.PasswordResetDoneView.as_view(template_name="web/accounts/password_reset_done.html"),
+        name="password-reset-done",
+    ),
+    path(
+        "password-reset/<uidb64>/<token>/",
+        views_accounts.PasswordResetConfirmView.as_view(),
+        name="password-reset-confirm",
+    ),
+    path(
+        "password-reset/done/",
+        auth_views.PasswordResetCompleteView.as_view(template_name="web/accounts/password_reset_complete.html"),
+        name="password-reset-complete",
+    ),
+    # The backer's pages
+    path("me/pledges/", views_pledges.my_pledges, name="my-pledges"),
+    path("me/pledges/<int:pledge_id>/", views_pledges.pledge_detail, name="my-pledge"),
+    path("me/pledges/<int:pledge_id>/card/", views_pledges.pledge_card, name="my-pledge-card"),
+    path("me/pledges/<int:pledge_id>/confirm/", views_pledges.pledge_confirm_view, name="my-pledge-confirm"),
+    path("me/pledges/<int:pledge_id>/thanks/", views_pledges.pledge_thanks, name="my-pledge-thanks"),
+    path("me/pledges/<int:pledge_id>/change/", views_pledges.pledge_change, name="my-pledge-change"),
+    path("me/pledges/<int:pledge_id>/cancel/", views_pledges.pledge_cancel_view, name="my-pledge-cancel"),
+    path(
+        "me/pledges/<int:pledge_id>/payment-method/",
+        views_pledges.pledge_payment_method,
+        name="my-pledge-payment-method",
+    ),
+    path("me/pledges/<int:pledge_id>/receipt/", views_pledges.pledge_receipt, name="my-pledge-receipt"),
+    path("me/settings/", views_pledges.notification_settings, name="notification-settings"),
 ]

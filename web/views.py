@@ -1,25 +1,75 @@
-"""Server-rendered pages: the campaign list and a campaign's page (what e-mails link to)."""
+"""Server-rendered pages about campaigns: the list, a campaign's page, its reminder.
 
+Views translate only: reads come from the apps' selectors, writes go through their services
+(the same ones the API calls), and a domain error becomes a message on the page.
+"""
+
+from decimal import Decimal
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import urlencode
+from django.views.decorators.http import require_POST
 
-from campaigns.selectors import campaigns_visible_to
+from campaigns.models import Campaign
+from campaigns.selectors import LISTED_STATES, campaigns_listed, campaigns_visible_to
+from core.errors import DomainError
 from core.markdown import render_markdown
+from notifications.models import Reminder
+from notifications.services import reminder_remove, reminder_set
+from pledges.models import Pledge
+from reports.stats import campaign_stats
 from updates.selectors import updates_visible_to
+
+PAGE_SIZE = 12
 
 
 def campaign_list(request):
-    campaigns = campaigns_visible_to(request.user).exclude(state="canceled").order_by("-launched_at", "-id")
-    page = Paginator(campaigns, 24).get_page(request.GET.get("page"))
-    return render(request, "web/campaign_list.html", {"page": page})
+    search = request.GET.get("q", "").strip()[:200]
+    state = request.GET.get("state", "")
+    if state not in LISTED_STATES:
+        state = ""
+    page = Paginator(campaigns_listed(request.user, search=search, state=state), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    query = urlencode({key: value for key, value in (("q", search), ("state", state)) if value})
+    states = [(value, label) for value, label in Campaign.State.choices if value in LISTED_STATES]
+    return render(
+        request,
+        "web/campaign_list.html",
+        {"page": page, "search": search, "state": state, "states": states, "query": query},
+    )
+
+
+def _chart(campaign: Campaign) -> dict | None:
+    """The funding chart's data: the running total per UTC day, the goal and the projection."""
+    if campaign.launched_at is None:
+        return None
+    stats = campaign_stats(campaign=campaign)
+    projection = stats.projection
+    return {
+        "currency": campaign.currency,
+        "labels": [day.date.isoformat() for day in stats.days],
+        "cumulative": [str(day.cumulative) for day in stats.days],
+        "goal": str(campaign.goal),
+        "deadline": campaign.deadline.date().isoformat() if campaign.deadline else None,
+        "projected": str(projection.projected_total) if projection else None,
+    }
 
 
 def campaign_detail(request, slug: str):
-    campaign = get_object_or_404(campaigns_visible_to(request.user).prefetch_related("rewards"), slug=slug)
+    campaign = get_object_or_404(campaigns_visible_to(request.user), slug=slug)
     updates = [
         {"update": update, "html": render_markdown(update.body)}
         for update in updates_visible_to(campaign, request.user)[:20]
     ]
+    chart = _chart(campaign)
+    my_pledge = reminded = None
+    if request.user.is_authenticated:
+        my_pledge = Pledge.objects.filter(backer=request.user, campaign=campaign, state__in=Pledge.LIVE_STATES).first()
+        reminded = Reminder.objects.filter(user=request.user, campaign=campaign).exists()
     return render(
         request,
         "web/campaign_detail.html",
@@ -28,5 +78,27 @@ def campaign_detail(request, slug: str):
             "rewards": campaign.rewards.all(),
             "updates": updates,
             "progress": min(campaign.percent_funded, 100),
+            "chart": chart,
+            "projected": Decimal(chart["projected"]) if chart and chart["projected"] else None,
+            "my_pledge": my_pledge,
+            "reminded": reminded,
+            "is_creator": request.user.is_authenticated and campaign.creator_id == request.user.pk,
         },
     )
+
+
+@login_required
+@require_POST
+def campaign_remind(request, slug: str):
+    """Ask for (or stop) the e-mail 48 hours before the campaign ends."""
+    campaign = get_object_or_404(campaigns_visible_to(request.user), slug=slug)
+    try:
+        if request.POST.get("remind") == "off":
+            reminder_remove(user=request.user, campaign=campaign)
+            messages.success(request, "We won't remind you of this campaign.")
+        else:
+            reminder_set(user=request.user, campaign=campaign)
+            messages.success(request, "We'll e-mail you 48 hours before this campaign ends.")
+    except DomainError as error:
+        messages.error(request, error.message)
+    return redirect("campaign-page", slug=campaign.slug)

@@ -46,7 +46,7 @@ def yen_campaign():
         currency="JPY",
         rewards=[{"title": "Signed LP", "minimum": Decimal("3000"), "shipping": Decimal("1500")}],
     )
-    back(campaign, "3000", reward=campaign.rewards.get().pk)
+    back(campaign, "4500", reward=campaign.rewards.get().pk)  # the tier's minimum plus its shipping
     return campaign
 
 
@@ -54,18 +54,21 @@ def test_a_yen_campaign_shows_whole_yen_on_its_page_and_in_the_list(client, yen_
     page = client.get(f"/campaigns/{yen_campaign.slug}/").text
     listing = client.get("/").text
 
-    assert "¥3,000" in page  # pledged and the tier's minimum
+    assert "¥4,500" in page  # pledged
+    assert "¥3,000" in page  # the tier's minimum
     assert "¥100,000" in page  # the goal
     assert "¥1,500" in page  # the tier's shipping
-    assert "¥3,000" in listing
+    assert "¥4,500" in listing
     for text in (page, listing):
-        assert "3000.00" not in text
-        assert "3000 JPY" not in text
+        assert "4500.00" not in text and "3000.00" not in text
+        assert "4500 JPY" not in text and "3000 JPY" not in text
 
 
-def test_german_readers_see_german_amounts(client, yen_campaign):
+def test_german_readers_see_german_amounts(client, yen_campaign, settings):
+    settings.LANGUAGES = [("en", "English"), ("de", "Deutsch")]  # offered once its catalogue ships (issue 12)
     page = client.get(f"/campaigns/{yen_campaign.slug}/", headers={"accept-language": "de"}).text
 
+    assert "4.500\xa0¥" in page
     assert "3.000\xa0¥" in page
     assert "100.000\xa0¥" in page
     assert "¥3,000" not in page

@@ -132,7 +132,7 @@ def test_a_declined_card_errors_the_pledge_and_tells_the_backer(closed, django_c
     [message] = [m for m in mail.outbox if "didn't go through" in m.subject]
     assert message.to == [pledge.backer.email]
     assert "pledge of $10.00." in message.body
-    assert f"/api/pledges/{pledge.pk}/payment-method/" in message.body
+    assert f"/me/pledges/{pledge.pk}/payment-method/" in message.body  # the web page, not the API
     assert message.alternatives[0][1] == "text/html"
     assert notifications_send() == 0
 

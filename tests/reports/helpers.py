@@ -77,7 +77,7 @@ def build_books(*, staff, capture) -> Books:
     )
     vinyl = successful.rewards.get().pk
     books.pledges["collected"] = back(successful, "40.00", reward=vinyl)
-    books.pledges["refunded"] = back(successful, "35.55", reward=vinyl)
+    books.pledges["refunded"] = back(successful, "37.55", reward=vinyl)
     books.pledges["errored"] = back(successful, "12.00", card=factories.CARD_DECLINES_ON_CHARGE)
     canceled_pledge = back(successful, "99.00")
     books.pledges["canceled"] = pledge_cancel(pledge=canceled_pledge)

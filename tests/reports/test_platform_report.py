@@ -76,9 +76,9 @@ def test_the_numbers_of_the_reference_states(books):
     by_id = {int(row["Campaign ID"]): row for row in rows}
 
     funded = by_id[books.by_state["successful"].pk]
-    # 40.00 + 35.55 collected, 35.55 refunded; the fee is 5% of the 40.00 kept.
-    assert [funded[c] for c in MONEY_COLUMNS] == ["50.00", "87.55", "75.55", "35.55", "40.00", "2.00"]
-    assert (funded["Backers"], funded["Percent Funded"]) == ("3", "175")
+    # 40.00 + 37.55 collected, 37.55 refunded; the fee is 5% of the 40.00 kept.
+    assert [funded[c] for c in MONEY_COLUMNS] == ["50.00", "89.55", "77.55", "37.55", "40.00", "2.00"]
+    assert (funded["Backers"], funded["Percent Funded"]) == ("3", "179")  # 89.55 of 50.00
     flexible = by_id[books.by_state["flexible"].pk]
     assert [flexible[c] for c in MONEY_COLUMNS] == ["100000", "3000", "3000", "0", "3000", "150"]
     for state in ("draft", "live", "failed", "canceled"):

@@ -1,0 +1,117 @@
+"""Browser fixtures: Playwright driving Debian's Chromium against pytest-django's live server.
+
+`make test` installs Debian's `chromium` when /usr/bin/chromium is missing; a machine
+without it fails these tests (pytest.fail), it never skips them.
+
+Playwright's sync API runs an asyncio loop in the test's thread while it is started, and
+Django refuses ORM calls from a thread with a running loop. So Playwright is started per
+module (not per session, which would leave the loop running for every later test), and
+DJANGO_ALLOW_ASYNC_UNSAFE is set only while it runs. The live server answers from threads
+of its own, without a loop.
+"""
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import sync_playwright
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+SCREENSHOTS = ROOT / "var" / "screenshots"
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 390, "height": 844}
+PASSWORD = "correct horse battery staple"
+
+# Test cards (see tests/factories.py) as a person types them into the card field.
+CARD_OK = "4242424242424242"
+CARD_DECLINED_AT_SETUP = "4000000000000002"
+CARD_3DS = "4000002500003155"
+CARD_DECLINES_ON_CHARGE = "4000000000000341"
+
+
+@pytest.fixture(scope="module")
+def chromium_browser(pytestconfig):
+    if not os.access(CHROMIUM, os.X_OK):
+        pytest.fail(f"{CHROMIUM} is missing: `make test` installs Debian's chromium package (apt-get install chromium)")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(
+                executable_path=CHROMIUM,
+                args=CHROMIUM_ARGS,
+                headless=not pytestconfig.getoption("--headed", default=False),
+                slow_mo=pytestconfig.getoption("--slowmo", default=0) or 0,
+            )
+            yield browser
+            browser.close()
+
+
+@pytest.fixture
+def browser_page(chromium_browser, live_server, settings):
+    """A fresh browser context (no cookies) on a page of the live server; e-mail links point at it."""
+    settings.SITE_URL = live_server.url
+    context = chromium_browser.new_context(viewport=DESKTOP, locale="en-GB", timezone_id="Europe/Berlin")
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.js_errors = errors
+    yield page
+    context.close()
+
+
+def shoot(page, name: str) -> None:
+    """Screenshots of the page at desktop and phone width under var/screenshots/."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    for label, size in (("desktop", DESKTOP), ("phone", PHONE)):
+        page.set_viewport_size(size)
+        page.screenshot(path=str(SCREENSHOTS / f"{name}-{label}.png"), full_page=True)
+    page.set_viewport_size(DESKTOP)
+
+
+def assert_accessible(page) -> None:
+    """axe-core, run in the page, finds no serious or critical violation."""
+    results = Axe().run(page)
+    bad = [
+        f"{violation['id']} ({violation['impact']}): {violation['help']} -> "
+        + ", ".join(str(node["target"]) for node in violation["nodes"][:3])
+        for violation in results.response["violations"]
+        if violation["impact"] in ("serious", "critical")
+    ]
+    assert bad == [], f"{page.url}:\n" + "\n".join(bad)
+
+
+def check_page(page, name: str) -> None:
+    """Every main page: its <html lang>, a viewport meta, no script error, accessible, screenshotted."""
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert page.locator('meta[name="viewport"]').count() == 1
+    assert page.js_errors == []
+    assert_accessible(page)
+    shoot(page, name)
+
+
+def fill_card(page, number: str) -> None:
+    """The card field of Stripe.js (localstripe's shim here: plain inputs named by placeholder)."""
+    card = page.locator("#card-element")
+    card.locator('input[placeholder="number"]').fill(number)
+    card.locator('input[placeholder="exp_month"]').fill("12")
+    card.locator('input[placeholder="exp_year"]').fill("34")
+    card.locator('input[placeholder="cvc"]').fill("123")
+    card.locator('input[placeholder="postal_code"]').fill("10115")
+
+
+def link_in(text: str, path_fragment: str) -> str:
+    match = re.search(r"https?://\S*" + re.escape(path_fragment) + r"\S*", text)
+    assert match, f"no link with {path_fragment!r} in:\n{text}"
+    return match.group(0)

@@ -1,0 +1,87 @@
+"""Forms of the web pages: they read what people type; the services decide what is allowed."""
+
+from decimal import Decimal
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.validators import UnicodeUsernameValidator
+from django.utils.translation import gettext_lazy as _
+
+from campaigns.models import Campaign
+from rewards.models import RewardTier
+
+User = get_user_model()
+
+NO_REWARD = ""
+
+
+class SignUpForm(forms.Form):
+    username = forms.CharField(
+        label=_("Username"),
+        max_length=150,
+        validators=[UnicodeUsernameValidator()],
+        help_text=_("Letters, digits and @/./+/-/_ only."),
+        widget=forms.TextInput(attrs={"autocomplete": "username", "autocapitalize": "none"}),
+    )
+    email = forms.EmailField(
+        label=_("E-mail address"), max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"})
+    )
+    password = forms.CharField(
+        label=_("Password"),
+        max_length=128,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=_("At least 8 characters, not only digits, not a common password."),
+    )
+
+
+class LoginForm(AuthenticationForm):
+    """Django's login form; the username field also takes the account's e-mail address."""
+
+    username = forms.CharField(
+        label=_("Username or e-mail"),
+        max_length=254,
+        widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "username", "autocapitalize": "none"}),
+    )
+
+    def clean(self):
+        login = self.cleaned_data.get("username") or ""
+        if "@" in login:
+            match = User.objects.filter(email__iexact=login).values_list("username", flat=True).first()
+            if match:
+                self.cleaned_data["username"] = match
+        return super().clean()
+
+
+class ResendVerificationForm(forms.Form):
+    login = forms.CharField(label=_("Username or e-mail"), max_length=254)
+
+
+def _amount_field(currency: str, decimals: int) -> forms.DecimalField:
+    step = Decimal(1).scaleb(-decimals)
+    return forms.DecimalField(
+        label=_("Pledge amount (%(currency)s)") % {"currency": currency},
+        max_digits=18,
+        decimal_places=decimals,
+        min_value=step,
+        widget=forms.NumberInput(attrs={"step": str(step), "inputmode": "decimal"}),
+    )
+
+
+class PledgeForm(forms.Form):
+    """A tier (or none) and an amount, which includes the tier's shipping."""
+
+    reward = forms.ChoiceField(label=_("Reward"), widget=forms.RadioSelect, required=False)
+    amount = forms.DecimalField()
+    token = forms.CharField(widget=forms.HiddenInput, max_length=64, required=False)
+
+    def __init__(self, *args, campaign: Campaign, rewards: list[RewardTier], decimals: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.campaign = campaign
+        self.fields["amount"] = _amount_field(campaign.currency, decimals)
+        self.fields["reward"].choices = [(NO_REWARD, _("No reward"))] + [(str(r.pk), r.title) for r in rewards]
+
+    def reward_id(self) -> int | None:
+        value = self.cleaned_data.get("reward") or NO_REWARD
+        return None if value == NO_REWARD else int(value)

@@ -1,0 +1,37 @@
+"""Template filters of the pages: amounts with their currency's decimals, grouped as people read them."""
+
+from decimal import Decimal
+
+from django import template
+from django.template.defaultfilters import floatformat
+
+from core.money import format_money, quantize
+from pledges.services import pledge_minimum as minimum_with_shipping
+
+register = template.Library()
+
+
+@register.filter
+def money(amount: Decimal | None, currency: str) -> str:
+    """The one money format (core.money.format_money): ``$1,192,793.00``, ``¥3,000``, ``1.192.793,00 $``."""
+    return "" if amount is None else format_money(Decimal(amount), currency)
+
+
+@register.filter
+def plain_amount(amount: Decimal | None, currency: str) -> str:
+    """For inputs and scripts: ``30.000, "USD"`` -> ``30.00`` (no grouping)."""
+    return "" if amount is None else str(quantize(amount, currency))
+
+
+@register.filter
+def grouped(number: int | Decimal | None) -> str:
+    """A whole number with thousands separators: ``1192`` -> ``1,192``."""
+    if number is None:
+        return ""
+    return floatformat(number, "0g")
+
+
+@register.filter
+def pledge_minimum(reward) -> Decimal:
+    """The smallest pledge for a tier: its minimum plus its shipping."""
+    return minimum_with_shipping(reward)

@@ -1,0 +1,166 @@
+"""Sign up with e-mail verification, log in (rate limited), log out, password reset.
+
+Accounts are made by ``accounts.services.user_register``, the API's service; a web sign-up
+stays inactive until the link sent to its address is opened. Login, logout and password
+reset are Django's own views (session auth, CSRF on every POST).
+"""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth import views as auth_views
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.urls import reverse, reverse_lazy
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.translation import gettext as _
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_http_methods
+
+from accounts.login_limits import login_blocked, login_failed, login_succeeded
+from accounts.services import email_verification_token, user_awaiting_verification, user_register, user_verify_email
+from core.errors import Conflict, DomainError
+from core.links import absolute_url
+from core.mail import build_email, render_email
+from web.forms import LoginForm, ResendVerificationForm, SignUpForm
+
+User = get_user_model()
+
+
+def _safe_next(request, value: str | None) -> str:
+    if value and url_has_allowed_host_and_scheme(value, {request.get_host()}, require_https=request.is_secure()):
+        return value
+    return ""
+
+
+def send_verification_email(user, *, next_url: str = "") -> None:
+    link = absolute_url("verify-email", email_verification_token(user=user))
+    if next_url:
+        link += "?" + urlencode({"next": next_url})
+    subject, text, html = render_email("verify_email", {"user": user, "verify_url": link}, unsubscribe=None)
+    build_email(
+        to=user.email,
+        subject=subject,
+        text=text,
+        html=html,
+        message_id=f"verify-{user.pk}-{timezone.now().timestamp():.0f}",
+    ).send()
+
+
+@sensitive_post_parameters("password")
+@require_http_methods(["GET", "POST"])
+def register(request):
+    if request.user.is_authenticated:
+        return redirect(settings.LOGIN_REDIRECT_URL)
+    next_url = _safe_next(request, request.POST.get("next") or request.GET.get("next"))
+    form = SignUpForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user, _token = user_register(**form.cleaned_data, verified=False)
+        except Conflict as error:
+            form.add_error("email" if error.code == "email_taken" else "username", error.message)
+        except ValidationError as error:  # Django's password validators
+            form.add_error("password", error)
+        else:
+            send_verification_email(user, next_url=next_url)
+            request.session["verify_email_sent_to"] = user.email
+            return redirect("register-done")
+    status = 400 if form.errors else 200
+    return render(request, "web/accounts/register.html", {"form": form, "next": next_url}, status=status)
+
+
+def register_done(request):
+    return render(request, "web/accounts/register_done.html", {"email": request.session.get("verify_email_sent_to")})
+
+
+def verify_email(request, token: str):
+    try:
+        user = user_verify_email(token=token)
+    except DomainError as error:
+        return render(
+            request,
+            "web/accounts/verify_failed.html",
+            {"message": error.message, "form": ResendVerificationForm()},
+            status=400,
+        )
+    messages.success(request, _("Thank you, %(email)s is confirmed. Log in to start backing.") % {"email": user.email})
+    login_url = reverse("login")
+    next_url = _safe_next(request, request.GET.get("next"))
+    return redirect(f"{login_url}?{urlencode({'next': next_url})}" if next_url else login_url)
+
+
+@require_http_methods(["POST"])
+def resend_verification(request):
+    form = ResendVerificationForm(request.POST)
+    if form.is_valid():
+        user = user_awaiting_verification(login=form.cleaned_data["login"])
+        if user is not None and user.email:
+            send_verification_email(user)
+    # The same answer whether or not such an account exists.
+    messages.info(request, _("If an account is waiting for confirmation, we sent its link again."))
+    return redirect("login")
+
+
+def _client_address(request) -> str:
+    """The client's address: REMOTE_ADDR, or the proxy's header named by CLIENT_IP_HEADER (its first entry)."""
+    if settings.CLIENT_IP_HEADER and request.META.get(settings.CLIENT_IP_HEADER):
+        return request.META[settings.CLIENT_IP_HEADER].split(",")[0].strip()
+    return request.META.get("REMOTE_ADDR", "")
+
+
+class LoginView(auth_views.LoginView):
+    """Django's login view, with failed attempts limited per account and per client address."""
+
+    form_class = LoginForm
+    template_name = "web/accounts/login.html"
+    redirect_authenticated_user = True
+
+    def post(self, request, *args, **kwargs):
+        account = request.POST.get("username", "")
+        blocked = login_blocked(account=account, client=_client_address(request))
+        if blocked is not None:
+            # The password is not even checked: no guess counts while the limit holds.
+            minutes = max(1, blocked.retry_after // 60)
+            message = _("Too many failed attempts. Wait %(minutes)d minutes, or reset your password.") % {
+                "minutes": minutes
+            }
+            form = self.form_class(request=request, initial={"username": account})
+            response = self.render_to_response(self.get_context_data(form=form, blocked_message=message))
+            response.status_code = 429
+            response["Retry-After"] = str(blocked.retry_after)
+            return response
+        return super().post(request, *args, **kwargs)
+
+    def form_valid(self, form):
+        login_succeeded(account=self.request.POST.get("username", ""))
+        return super().form_valid(form)
+
+    def form_invalid(self, form):
+        login = self.request.POST.get("username", "")
+        login_failed(account=login, client=_client_address(self.request))
+        waiting = user_awaiting_verification(login=login)
+        if waiting is not None and waiting.check_password(self.request.POST.get("password", "")):
+            form.errors.clear()
+            form.add_error(None, _("Confirm your e-mail address first: open the link we sent to it."))
+            context = self.get_context_data(form=form, awaiting_verification=login)
+            return self.render_to_response(context, status=400)
+        return self.render_to_response(self.get_context_data(form=form), status=400)
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    template_name = "web/accounts/password_reset.html"
+    email_template_name = "emails/password_reset.txt"
+    html_email_template_name = "emails/password_reset.html"
+    subject_template_name = "emails/password_reset_subject.txt"
+    success_url = reverse_lazy("password-reset-done")
+
+    def form_valid(self, form):
+        # Links in the e-mail use the site's public address, like every other e-mail.
+        self.extra_email_context = {"site_url": settings.SITE_URL.rstrip("/")}
+        return super().form_valid(form)
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    template_name = "web/accounts/password_reset_confirm.html"
+    success_url = reverse_lazy("password-reset-complete")
