@@ -75,20 +75,26 @@ def test_behind_one_trusted_proxy_the_client_is_the_address_it_saw(settings, thr
     assert another_client == [400]
 
 
-@pytest.mark.django_db(transaction=True)
 def test_a_burst_passes_exactly_the_limit(settings):
-    from rest_framework.test import APIClient
+    """Real threads against the real Redis, straight at the throttle (the Django test client
+    is not made for threads): DRF's own throttles let 183 of 300 through a limit of 120."""
+    from django.contrib.auth.models import AnonymousUser
+    from rest_framework.request import Request
+    from rest_framework.test import APIRequestFactory
 
+    from core.throttling import AnonThrottle
     from tests.conftest import at_once
 
     settings.REST_FRAMEWORK = {
         **settings.REST_FRAMEWORK,
-        "DEFAULT_THROTTLE_RATES": {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "anon": "20/hour"},
+        "DEFAULT_THROTTLE_RATES": {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "anon": "40/hour"},
     }
+    request = Request(APIRequestFactory().get("/api/campaigns/", REMOTE_ADDR="203.0.113.9"))
+    request.user = AnonymousUser()
 
-    statuses = at_once(30, lambda _: APIClient().get("/api/campaigns/", REMOTE_ADDR="203.0.113.9").status_code)
+    allowed = at_once(60, lambda _: AnonThrottle().allow_request(request, None))
 
-    assert sorted(statuses) == [200] * 20 + [429] * 10
+    assert sorted(allowed) == [False] * 20 + [True] * 40
 
 
 def test_when_redis_does_not_answer_requests_go_through(settings):
