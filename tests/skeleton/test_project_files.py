@@ -31,3 +31,11 @@ def test_celery_serializes_json_only():
     assert settings.CELERY_ACCEPT_CONTENT == ["json"]
     assert settings.CELERY_TASK_SERIALIZER == "json"
     assert settings.CELERY_TASK_ACKS_LATE is True
+
+
+def test_the_image_runs_as_a_user_not_root():
+    lines = [line.strip() for line in (ROOT / "Dockerfile").read_text().splitlines() if line.strip()]
+    users = [line.split()[1] for line in lines if line.startswith("USER ")]
+
+    assert users and users[-1] not in ("root", "0")
+    assert lines.index(f"USER {users[-1]}") > max(i for i, line in enumerate(lines) if line.startswith("RUN "))
