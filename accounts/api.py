@@ -6,7 +6,9 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.login_limits import login_blocked, login_failed, login_succeeded
 from accounts.services import user_register, user_token
+from core.clients import client_address
 from core.throttling import AnonThrottle
 
 
@@ -53,10 +55,20 @@ class TokenApi(APIView):
     def post(self, request):
         data = self.TokenInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
+        account, client = data.validated_data["username"], client_address(request)
+        blocked = login_blocked(account=account, client=client)
+        if blocked is not None:  # the password is not even checked while the limit holds
+            return Response(
+                {"detail": "Too many failed attempts: wait, then try again.", "code": "too_many_attempts"},
+                status=status.HTTP_429_TOO_MANY_REQUESTS,
+                headers={"Retry-After": str(blocked.retry_after)},
+            )
         user = authenticate(request, **data.validated_data)
         if user is None:
+            login_failed(account=account, client=client)
             return Response(
                 {"detail": "Unable to log in with the given username and password.", "code": "invalid_credentials"},
                 status=status.HTTP_400_BAD_REQUEST,
             )
+        login_succeeded(account=account)
         return Response(self.TokenOutputSerializer({"token": user_token(user=user)}).data)

@@ -163,7 +163,6 @@ LOGIN_FAILURES_PER_CLIENT = env.int("LOGIN_FAILURES_PER_CLIENT", default=20)
 LOGIN_FAILURE_WINDOW = env.int("LOGIN_FAILURE_WINDOW", default=15 * 60)
 # Behind a reverse proxy every request comes from the proxy: name the request header (as in
 # request.META, e.g. HTTP_X_REAL_IP) that carries the client's address. Empty: REMOTE_ADDR.
-CLIENT_IP_HEADER = env("CLIENT_IP_HEADER", default="")
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SAMESITE = "Lax"

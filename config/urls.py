@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from accounts.admin_login import limited_admin_login
 from accounts.api import RegisterApi, TokenApi
 from campaigns.api import CampaignCancelApi, CampaignDetailApi, CampaignLaunchApi, CampaignListCreateApi
 from closing.api import StripeWebhookApi
@@ -64,5 +65,6 @@ urlpatterns = [
     path("healthz", readyz, name="healthz"),
     path("api/", include(api)),
     path("unsubscribe/<str:token>/", unsubscribe_view, name="unsubscribe"),
+    path("admin/login/", limited_admin_login, name="admin-login"),
     path("admin/", admin.site.urls),
 ]

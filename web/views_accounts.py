@@ -20,6 +20,7 @@ from django.views.decorators.http import require_http_methods
 
 from accounts.login_limits import login_blocked, login_failed, login_succeeded
 from accounts.services import email_verification_token, user_awaiting_verification, user_register, user_verify_email
+from core.clients import client_address
 from core.errors import Conflict, DomainError
 from core.links import absolute_url
 from core.mail import build_email, render_email
@@ -102,13 +103,6 @@ def resend_verification(request):
     return redirect("login")
 
 
-def _client_address(request) -> str:
-    """The client's address: REMOTE_ADDR, or the proxy's header named by CLIENT_IP_HEADER (its first entry)."""
-    if settings.CLIENT_IP_HEADER and request.META.get(settings.CLIENT_IP_HEADER):
-        return request.META[settings.CLIENT_IP_HEADER].split(",")[0].strip()
-    return request.META.get("REMOTE_ADDR", "")
-
-
 class LoginView(auth_views.LoginView):
     """Django's login view, with failed attempts limited per account and per client address."""
 
@@ -118,7 +112,7 @@ class LoginView(auth_views.LoginView):
 
     def post(self, request, *args, **kwargs):
         account = request.POST.get("username", "")
-        blocked = login_blocked(account=account, client=_client_address(request))
+        blocked = login_blocked(account=account, client=client_address(request))
         if blocked is not None:
             # The password is not even checked: no guess counts while the limit holds.
             minutes = max(1, blocked.retry_after // 60)
@@ -138,7 +132,7 @@ class LoginView(auth_views.LoginView):
 
     def form_invalid(self, form):
         login = self.request.POST.get("username", "")
-        login_failed(account=login, client=_client_address(self.request))
+        login_failed(account=login, client=client_address(self.request))
         waiting = user_awaiting_verification(login=login)
         if waiting is not None and waiting.check_password(self.request.POST.get("password", "")):
             form.errors.clear()
