@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint lock services-up services-down clean chromium
+.PHONY: demo test fuzz lint lock services-up services-down clean chromium
 
 $(STAMP): requirements.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -28,6 +28,11 @@ chromium:
 test: $(STAMP) chromium
 	$(PY) -m ruff check .
 	$(PY) -m devstack run --profile test -- $(PY) -m pytest $(PYTEST_ARGS)
+
+# The long fuzzing run (make test runs the same tests with 3 examples per operation and caller).
+FUZZ_EXAMPLES ?= 200
+fuzz: $(STAMP)
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(PY) -m devstack run --profile test -- $(PY) -m pytest tests/fuzz -q
 
 lint: $(STAMP)
 	$(PY) -m ruff check .

@@ -68,3 +68,6 @@ urlpatterns = [
     path("admin/login/", limited_admin_login, name="admin-login"),
     path("admin/", admin.site.urls),
 ]
+
+handler404 = "core.api_errors.not_found"
+handler500 = "core.api_errors.server_error"

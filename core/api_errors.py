@@ -2,7 +2,9 @@
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.http import Http404, JsonResponse
+from django.views.defaults import page_not_found
+from django.views.defaults import server_error as page_server_error
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -36,3 +38,17 @@ def _code(exc) -> str:
     if isinstance(exc, PermissionDenied):
         return "permission_denied"
     return {status.HTTP_404_NOT_FOUND: "not_found"}.get(getattr(exc, "status_code", 0), "error")
+
+
+def not_found(request, exception=None):
+    """handler404: the API answers JSON even for URLs no route matches (e.g. /api/pledges/-1/)."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Not found.", "code": "not_found"}, status=404)
+    return page_not_found(request, exception)
+
+
+def server_error(request):
+    """handler500: JSON for the API (its clients parse JSON), the site's page elsewhere."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Something went wrong on our side.", "code": "server_error"}, status=500)
+    return page_server_error(request)

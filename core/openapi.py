@@ -27,10 +27,13 @@ def _statuses(path: str, method: str, operation: dict) -> list[int]:
     anonymous_allowed = {} in operation.get("security", [{}])
     if not anonymous_allowed:
         statuses.append(401)
-    if "{" in path:
+    paginated = any(p.get("name") == "page" and p.get("in") == "query" for p in operation.get("parameters", []))
+    if "{" in path or paginated:  # a page past the last one is a 404 too
         statuses.append(404)
     if method in UNSAFE:
         statuses += [400, 403, 409]
+    elif any(p.get("in") == "query" for p in operation.get("parameters", [])):
+        statuses.append(400)  # a filter value that is not one
     return sorted(statuses)
 
 
