@@ -82,11 +82,15 @@ def _provider_differences(campaigns) -> Iterator[str]:
         charge.payment_intent_id: charge
         for charge in Charge.objects.filter(pledge__campaign__in=campaigns, state=Charge.State.SUCCEEDED)
     }
-    pledge_ids = {str(pk) for pk in Pledge.objects.filter(campaign__in=campaigns).values_list("pk", flat=True)}
+    # A pledge is known at the provider by its id in the metadata and its backer's Customer.
+    pledges = {
+        (str(pk), customer)
+        for pk, customer in Pledge.objects.filter(campaign__in=campaigns).values_list("pk", "stripe_customer_id")
+    }
     paid_at_provider: dict[str, list[str]] = defaultdict(list)
     seen = set()
     for payment in gateway.all_payments():
-        if payment.status == "succeeded" and payment.pledge_id in pledge_ids:
+        if payment.status == "succeeded" and (payment.pledge_id, payment.customer_id) in pledges:
             paid_at_provider[payment.pledge_id].append(payment.payment_intent_id)
         charge = ours.get(payment.payment_intent_id)
         if charge is None:

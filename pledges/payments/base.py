@@ -104,6 +104,7 @@ class ProviderPayment:
     amount_minor: int
     currency: str
     pledge_id: str | None
+    customer_id: str | None = None
 
 
 class PaymentGateway(Protocol):

@@ -387,6 +387,7 @@ class StripeGateway:
                     amount_minor=int(data["amount"]),
                     currency=str(data["currency"]).lower(),
                     pledge_id=(data.get("metadata") or {}).get("pledge_id"),
+                    customer_id=_id(data.get("customer")),
                 )
 
     def all_refunds(self) -> dict[str, int]:

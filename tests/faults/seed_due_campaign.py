@@ -1,0 +1,23 @@
+"""Run by test_database_restart.py in a process of its own, against a PostgreSQL of its own:
+a funded campaign past its deadline with PLEDGES pledges (real cards at the provider).
+Prints the campaign id."""
+
+import sys
+from datetime import timedelta
+from decimal import Decimal
+
+import django
+
+django.setup()
+
+from django.utils import timezone  # noqa: E402
+
+from campaigns.models import Campaign  # noqa: E402
+from tests import factories  # noqa: E402
+from tests.pledges.helpers import back  # noqa: E402
+
+campaign = factories.live_campaign(goal=Decimal("10.00"))
+for _ in range(int(sys.argv[1])):
+    back(campaign, "12.00")
+Campaign.objects.filter(pk=campaign.pk).update(deadline=timezone.now() - timedelta(seconds=1))
+print(campaign.pk)
