@@ -244,6 +244,8 @@ STRIPE_JS_URL = env(
     default=f"{STRIPE_API_BASE.rstrip('/')}/js.stripe.com/v3/" if STRIPE_API_BASE else "https://js.stripe.com/v3/",
 )
 STRIPE_RATE_LIMIT = env.int("STRIPE_RATE_LIMIT", default=20)
+# Seconds to wait for one provider answer; a timeout is a transient error (retried, looked up first).
+STRIPE_TIMEOUT = env.float("STRIPE_TIMEOUT", default=20.0)
 # How long /readyz trusts its last look at the provider (shared by all instances through the cache).
 PROVIDER_STATUS_TTL = env.int("PROVIDER_STATUS_TTL", default=30)
 

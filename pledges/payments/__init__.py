@@ -53,6 +53,7 @@ def get_gateway() -> PaymentGateway:
         secret_key=settings.STRIPE_SECRET_KEY,
         webhook_secret=settings.STRIPE_WEBHOOK_SECRET,
         api_base=getattr(settings, "STRIPE_API_BASE", "") or "",
+        timeout=settings.STRIPE_TIMEOUT,
     )
 
 
