@@ -1,8 +1,9 @@
 FROM python:3.11-slim
 ENV PYTHONUNBUFFERED=1 PYTHONDONTWRITEBYTECODE=1
 WORKDIR /app
-COPY requirements.lock .
-RUN pip install --no-cache-dir -r requirements.lock
+# Run-time dependencies only: no test tools, emulators or browsers in the image.
+COPY requirements-runtime.lock .
+RUN pip install --no-cache-dir -r requirements-runtime.lock
 COPY . .
 # collectstatic needs settings, not the real secrets: placeholders that exist only in this step.
 RUN DJANGO_SECRET_KEY=build STRIPE_SECRET_KEY=build STRIPE_PUBLISHABLE_KEY=build STRIPE_WEBHOOK_SECRET=build \

