@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "csp",
     # Domain apps, in layer order: each imports only the ones above it in this list.
     "accounts",
     "campaigns",
@@ -70,6 +71,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     # Static files from the app itself, in production too (no separate web server needed).
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -244,6 +246,32 @@ STRIPE_JS_URL = env(
     default=f"{STRIPE_API_BASE.rstrip('/')}/js.stripe.com/v3/" if STRIPE_API_BASE else "https://js.stripe.com/v3/",
 )
 STRIPE_RATE_LIMIT = env.int("STRIPE_RATE_LIMIT", default=20)
+
+
+def _origin(url: str) -> str:
+    scheme, _, rest = url.partition("://")
+    return f"{scheme}://{rest.split('/', 1)[0]}"
+
+
+# --- Content Security Policy (django-csp): scripts only from us and Stripe.js --------------
+_STRIPE_ORIGINS = sorted({_origin(STRIPE_JS_URL), _origin(STRIPE_API_BASE or "https://api.stripe.com")})
+CONTENT_SECURITY_POLICY = {
+    # Django's admin and the Swagger UI are not ours to rewrite; staff-only or documentation.
+    "EXCLUDE_URL_PREFIXES": ["/admin/", "/api/docs/"],
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'", *_STRIPE_ORIGINS],
+        "connect-src": ["'self'", *_STRIPE_ORIGINS],
+        "frame-src": ["'self'", *_STRIPE_ORIGINS, "https://hooks.stripe.com"],
+        "img-src": ["'self'", "data:"],
+        # Templates set a few style attributes; no script runs from them.
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
 # Seconds to wait for one provider answer; a timeout is a transient error (retried, looked up first).
 STRIPE_TIMEOUT = env.float("STRIPE_TIMEOUT", default=20.0)
 # How long /readyz trusts its last look at the provider (shared by all instances through the cache).
