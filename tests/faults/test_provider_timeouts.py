@@ -15,6 +15,7 @@ from closing.services import campaign_close
 from pledges.models import Charge, Pledge
 from pledges.payments import ProviderUnavailable, get_gateway
 from pledges.payments.testing import succeeded_payment_intents
+from reports.reconcile import reconcile
 from tests import factories
 from tests.pledges.helpers import back, end
 
@@ -75,3 +76,4 @@ def test_a_charge_whose_answer_times_out_is_found_and_never_repeated(settings, d
     assert len(succeeded_payment_intents(get_gateway(), pledge.stripe_customer_id, pledge.pk)) == 1
     assert Pledge.objects.get(pk=pledge.pk).state == Pledge.State.COLLECTED
     assert Charge.objects.filter(pledge=pledge).count() == 1
+    assert reconcile(campaign_ids=[campaign.pk]) == []
