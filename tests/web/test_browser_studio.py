@@ -13,7 +13,7 @@ from django.utils import timezone
 from campaigns.models import Campaign
 from pledges.services import pledge_create
 from tests import factories
-from tests.web.conftest import PASSWORD, shoot
+from tests.web.conftest import PASSWORD, check_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -24,6 +24,7 @@ def _local(moment) -> str:
 
 def _add_tier(page, title: str, minimum: str, limit: str = "") -> None:
     page.get_by_role("link", name="Add a tier").click()
+    check_page(page, "studio-tier")
     page.locator("#id_title").fill(title)
     page.get_by_label("Minimum pledge").fill(minimum)
     page.get_by_label("Limit").fill(limit)
@@ -40,9 +41,11 @@ def test_a_creator_builds_launches_and_follows_a_campaign(browser_page, live_ser
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
     page.get_by_role("heading", name="Creator studio").wait_for()
+    check_page(page, "studio-home")
 
     # A draft whose deadline is too far away for a launch (60 days at most).
     page.get_by_role("link", name="Start a campaign").click()
+    check_page(page, "studio-new")
     page.locator("#id_title").fill("Pocket Atlas")
     page.get_by_label("Story").fill("Maps of **every** valley.")
     page.get_by_label("Goal").fill("200.00")
@@ -60,7 +63,7 @@ def test_a_creator_builds_launches_and_follows_a_campaign(browser_page, live_ser
 
     page.get_by_role("button", name="Launch").click()
     page.get_by_role("alert").get_by_text("The deadline must be between 1 day and 60 days after launch.").wait_for()
-    shoot(page, "studio-launch-refused")
+    check_page(page, "studio-launch-refused")
     campaign.refresh_from_db()
     assert campaign.state == Campaign.State.DRAFT
 
@@ -90,7 +93,7 @@ def test_a_creator_builds_launches_and_follows_a_campaign(browser_page, live_ser
     assert page.locator(f"#tier-{framed.pk} .sales").inner_text() == "1 / 5"
     row = page.locator("#backers-table tbody tr").first
     assert row.locator("td").all_inner_texts()[:5] == ["river", "river@example.com", "Framed map", "$85.00", "Active"]
-    shoot(page, "studio-dashboard")
+    check_page(page, "studio-dashboard")
 
     page.locator("#id_title").fill("Proofs are in")
     page.get_by_label("Update (Markdown)").fill("The first proofs look *great*.")

@@ -401,3 +401,33 @@ def test_the_campaign_page_renders_the_story_as_markdown(maya):
     assert "<h1>Why</h1>" in story or "<h1>Why</h1>" in story.replace("\n", "")
     assert "<em>notebook</em>" in story
     assert "onerror" not in story
+
+
+def test_a_tiers_update_reaches_that_tiers_backers_only(funded, maya):
+    sketchbook = funded.rewards.get(title="Sketchbook")
+
+    posted = logged_in(maya).post(
+        f"/studio/{funded.slug}/updates/",
+        {
+            "title": "Sketchbooks shipped",
+            "body": "Look out for the postman.",
+            "audience": "tiers",
+            "tiers": [sketchbook.pk],
+        },
+    )
+
+    assert posted.status_code == 302
+    assert list(CampaignUpdate.objects.get().tiers.all()) == [sketchbook]
+    river, kim = (Pledge.objects.get(backer__username=name).backer for name in ("river", "kim"))
+    assert "Sketchbooks shipped" in logged_in(river).get(f"/campaigns/{funded.slug}/").text
+    assert "Sketchbooks shipped" not in logged_in(kim).get(f"/campaigns/{funded.slug}/").text
+
+
+def test_the_creator_previews_the_draft_page_which_others_cannot_see(draft, maya):
+    dashboard = logged_in(maya).get(f"/studio/{draft.slug}/")
+    link = re.search(r'<a href="([^"]+)" id="campaign-page-link">Preview the campaign page</a>', dashboard.text)
+
+    assert link and link.group(1) == f"/campaigns/{draft.slug}/"
+    assert logged_in(maya).get(link.group(1)).status_code == 200
+    assert logged_in(factories.UserFactory(username="stranger")).get(link.group(1)).status_code == 404
+    assert Client().get(link.group(1)).status_code == 404
