@@ -151,6 +151,11 @@ class UpdateForm(forms.Form):
         self.fields["tiers"].choices = [(str(r.pk), r.title) for r in rewards]
 
 
+class UpdateEditForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=200)
+    body = forms.CharField(label=_("Update (Markdown)"), widget=forms.Textarea(attrs={"rows": 8}))
+
+
 def add_domain_error(form: forms.Form, error) -> None:
     """A service's refusal as a form error: on the field its code names (``invalid_goal``), else above the form."""
     field = error.code.removeprefix("invalid_")

@@ -63,4 +63,5 @@ urlpatterns = [
         name="studio-reward-delete",
     ),
     path("studio/<slug:slug>/updates/", views_studio.studio_update, name="studio-update"),
+    path("studio/<slug:slug>/updates/<int:number>/", views_studio.studio_update_edit, name="studio-update-edit"),
 ]

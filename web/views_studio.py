@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 
@@ -22,8 +23,8 @@ from reports.backers import NO_REWARD, BackerFilters
 from rewards.models import RewardTier
 from rewards.services import reward_create, reward_delete, reward_update
 from updates.selectors import updates_visible_to
-from updates.services import update_publish
-from web.forms import CampaignForm, LiveCampaignForm, RewardForm, UpdateForm, add_domain_error
+from updates.services import EDIT_WINDOW, update_edit, update_publish
+from web.forms import CampaignForm, LiveCampaignForm, RewardForm, UpdateEditForm, UpdateForm, add_domain_error
 
 BACKERS_PAGE_SIZE = 25
 
@@ -105,8 +106,13 @@ def _backers_table(request, campaign: Campaign):
 
 def _dashboard(request, campaign: Campaign, *, launch_errors=(), update_form=None, status=200):
     rewards = list(campaign.rewards.all())
+    now = timezone.now()
     updates = [
-        {"update": update, "html": render_markdown(update.body)}
+        {
+            "update": update,
+            "html": render_markdown(update.body),
+            "editable_until": update.published_at + EDIT_WINDOW if now <= update.published_at + EDIT_WINDOW else None,
+        }
         for update in updates_visible_to(campaign, request.user)[:20]
     ]
     context = {
@@ -229,3 +235,25 @@ def studio_update(request, slug: str):
             messages.success(request, "Update posted; backers are being e-mailed.")
             return redirect("studio-campaign", slug=campaign.slug)
     return _dashboard(request, campaign, update_form=form, status=400)
+
+
+@login_required
+def studio_update_edit(request, slug: str, number: int):
+    """Fix an update within its edit window (``updates.services.EDIT_WINDOW``); e-mails are not resent."""
+    campaign = _own_campaign(request, slug)
+    update = get_object_or_404(campaign.updates, number=number)
+    form = UpdateEditForm(request.POST or None, initial={"title": update.title, "body": update.body})
+    if request.method == "POST" and form.is_valid():
+        try:
+            update_edit(update=update, **form.cleaned_data)
+        except DomainError as error:
+            add_domain_error(form, error)
+        else:
+            messages.success(request, "Update saved.")
+            return redirect("studio-campaign", slug=campaign.slug)
+    return render(
+        request,
+        "web/studio/update_edit.html",
+        {"form": form, "campaign": campaign, "update": update, "editable_until": update.published_at + EDIT_WINDOW},
+        status=400 if request.method == "POST" and form.errors else 200,
+    )

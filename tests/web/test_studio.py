@@ -431,3 +431,49 @@ def test_the_creator_previews_the_draft_page_which_others_cannot_see(draft, maya
     assert logged_in(maya).get(link.group(1)).status_code == 200
     assert logged_in(factories.UserFactory(username="stranger")).get(link.group(1)).status_code == 404
     assert Client().get(link.group(1)).status_code == 404
+
+
+def test_an_update_is_edited_within_its_window_shown_on_the_dashboard(funded, maya):
+    client = logged_in(maya)
+    client.post(f"/studio/{funded.slug}/updates/", {"title": "Proofs", "body": "Tpyo", "audience": "public"})
+    update = CampaignUpdate.objects.get()
+    until = (update.published_at + timedelta(minutes=30)).astimezone(UTC).strftime("%H:%M")
+
+    dashboard = client.get(f"/studio/{funded.slug}/")
+    assert f'href="/studio/{funded.slug}/updates/1/"' in dashboard.text
+    assert f"editable until {until} UTC" in dashboard.text
+    edited = client.post(f"/studio/{funded.slug}/updates/1/", {"title": "Proofs are in", "body": "Typo fixed"})
+
+    assert edited.status_code == 302
+    update.refresh_from_db()
+    assert (update.title, update.body) == ("Proofs are in", "Typo fixed")
+    assert "Proofs are in" in Client().get(f"/campaigns/{funded.slug}/").text
+
+
+def test_an_update_past_its_window_is_frozen(funded, maya):
+    from updates.services import update_publish
+
+    update_publish(
+        campaign=funded, author=maya, title="Old news", body="As sent", now=timezone.now() - timedelta(minutes=31)
+    )
+    client = logged_in(maya)
+
+    assert f"/studio/{funded.slug}/updates/1/" not in client.get(f"/studio/{funded.slug}/").text
+    refused = client.post(f"/studio/{funded.slug}/updates/1/", {"title": "Rewritten", "body": "Changed"})
+
+    assert refused.status_code == 400
+    assert _errors(refused) == ["An update can only be edited in the 30 minutes after publishing."]
+    assert CampaignUpdate.objects.get().body == "As sent"
+
+
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_someone_elses_update_is_a_404(funded, maya, method):
+    client = logged_in(maya)
+    client.post(f"/studio/{funded.slug}/updates/", {"title": "Mine", "body": "Mine", "audience": "public"})
+    stranger = logged_in(factories.UserFactory(username="stranger", is_staff=True))
+
+    response = getattr(stranger, method)(f"/studio/{funded.slug}/updates/1/", {"title": "Theirs", "body": "Theirs"})
+
+    assert response.status_code == 404
+    assert CampaignUpdate.objects.get().title == "Mine"
+    assert client.get(f"/studio/{funded.slug}/updates/2/").status_code == 404
