@@ -67,11 +67,12 @@ def studio_new(request):
 @login_required
 def studio_edit(request, slug: str):
     campaign = _own_campaign(request, slug)
+    if campaign.state not in (Campaign.State.DRAFT, Campaign.State.LIVE):
+        messages.error(request, "A closed campaign cannot be edited.")
+        return redirect("studio-campaign", slug=campaign.slug)
     form_class = CampaignForm if campaign.state == Campaign.State.DRAFT else LiveCampaignForm
     form = form_class(request.POST or None, initial=_campaign_initial(campaign))
-    if campaign.state not in (Campaign.State.DRAFT, Campaign.State.LIVE):
-        form.add_error(None, "A closed campaign cannot be edited.")
-    elif request.method == "POST" and form.is_valid():
+    if request.method == "POST" and form.is_valid():
         try:
             campaign_update(campaign=campaign, **form.cleaned_data)
         except DomainError as error:

@@ -477,3 +477,20 @@ def test_someone_elses_update_is_a_404(funded, maya, method):
     assert response.status_code == 404
     assert CampaignUpdate.objects.get().title == "Mine"
     assert client.get(f"/studio/{funded.slug}/updates/2/").status_code == 404
+
+
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_a_canceled_campaign_is_not_edited_and_its_dashboard_says_so(draft, maya, method):
+    from closing.services import campaign_cancel
+
+    campaign_cancel(campaign=draft)
+    client = logged_in(maya)
+
+    response = getattr(client, method)(f"/studio/{draft.slug}/edit/", {"title": "Revived", "goal": "5.00"}, follow=True)
+
+    assert response.status_code == 200
+    assert response.redirect_chain == [(f"/studio/{draft.slug}/", 302)]
+    assert "A closed campaign cannot be edited." in response.text
+    assert 'id="launch-form"' not in response.text and 'id="update-form"' not in response.text
+    draft.refresh_from_db()
+    assert (draft.title, draft.state) == ("Field Notebook", Campaign.State.CANCELED)
