@@ -9,6 +9,7 @@ from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.utils.translation import gettext_lazy as _
 
 from campaigns.models import Campaign
+from core.money import SUPPORTED_CURRENCIES
 from rewards.models import RewardTier
 
 User = get_user_model()
@@ -85,3 +86,77 @@ class PledgeForm(forms.Form):
     def reward_id(self) -> int | None:
         value = self.cleaned_data.get("reward") or NO_REWARD
         return None if value == NO_REWARD else int(value)
+
+
+# --- the creator studio ---------------------------------------------------------------------
+
+_DATETIME_LOCAL = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+
+
+class CampaignForm(forms.Form):
+    """A draft's fields; the rules (currency, goal's decimals, a future deadline) are the service's."""
+
+    title = forms.CharField(label=_("Title"), max_length=120)
+    description = forms.CharField(
+        label=_("Story"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 12}),
+        help_text=_("Markdown: **bold**, _italic_, lists, links."),
+    )
+    goal = forms.DecimalField(label=_("Goal"), max_digits=18, decimal_places=3, min_value=Decimal("0.001"))
+    currency = forms.ChoiceField(label=_("Currency"))
+    deadline = forms.DateTimeField(label=_("Deadline"), required=False, widget=_DATETIME_LOCAL, help_text=_("In UTC."))
+    funding_model = forms.ChoiceField(label=_("Funding model"), choices=Campaign.FundingModel.choices)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["currency"].choices = [(code.upper(), code.upper()) for code in SUPPORTED_CURRENCIES]
+
+
+class LiveCampaignForm(forms.Form):
+    """Once live only the words may change."""
+
+    title = forms.CharField(label=_("Title"), max_length=120)
+    description = forms.CharField(label=_("Story"), required=False, widget=forms.Textarea(attrs={"rows": 12}))
+
+
+class RewardForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=120)
+    description = forms.CharField(label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 4}))
+    minimum = forms.DecimalField(label=_("Minimum pledge"), max_digits=18, decimal_places=3)
+    shipping = forms.DecimalField(
+        label=_("Shipping"), max_digits=18, decimal_places=3, required=False, min_value=Decimal("0")
+    )
+    limit = forms.IntegerField(label=_("Limit"), required=False, min_value=1, help_text=_("Empty for unlimited."))
+    estimated_delivery = forms.DateField(
+        label=_("Estimated delivery"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+
+class UpdateForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=200)
+    body = forms.CharField(label=_("Update (Markdown)"), widget=forms.Textarea(attrs={"rows": 8}))
+    audience = forms.ChoiceField(
+        label=_("Who reads it"),
+        choices=[("public", _("Everyone")), ("backers", _("Backers only")), ("tiers", _("Backers of chosen tiers"))],
+        widget=forms.RadioSelect,
+        initial="public",
+    )
+    tiers = forms.MultipleChoiceField(
+        label=_("Tiers"), required=False, widget=forms.CheckboxSelectMultiple, help_text=_("For the last choice.")
+    )
+
+    def __init__(self, *args, rewards: list[RewardTier], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["tiers"].choices = [(str(r.pk), r.title) for r in rewards]
+
+
+class UpdateEditForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=200)
+    body = forms.CharField(label=_("Update (Markdown)"), widget=forms.Textarea(attrs={"rows": 8}))
+
+
+def add_domain_error(form: forms.Form, error) -> None:
+    """A service's refusal as a form error: on the field its code names (``invalid_goal``), else above the form."""
+    field = error.code.removeprefix("invalid_")
+    form.add_error(field if field in form.fields else None, error.message)

@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 from django.views.generic import RedirectView
 
-from web import views, views_accounts, views_pledges
+from web import views, views_accounts, views_pledges, views_studio
 
 urlpatterns = [
     path("", views.campaign_list, name="home"),
@@ -48,4 +48,20 @@ urlpatterns = [
     ),
     path("me/pledges/<int:pledge_id>/receipt/", views_pledges.pledge_receipt, name="my-pledge-receipt"),
     path("me/settings/", views_pledges.notification_settings, name="notification-settings"),
+    # The creator studio
+    path("studio/", views_studio.studio_home, name="studio"),
+    path("studio/new/", views_studio.studio_new, name="studio-new"),
+    path("studio/<slug:slug>/", views_studio.studio_campaign, name="studio-campaign"),
+    path("studio/<slug:slug>/edit/", views_studio.studio_edit, name="studio-edit"),
+    path("studio/<slug:slug>/launch/", views_studio.studio_launch, name="studio-launch"),
+    path("studio/<slug:slug>/cancel/", views_studio.studio_cancel, name="studio-cancel"),
+    path("studio/<slug:slug>/rewards/new/", views_studio.studio_reward, name="studio-reward-new"),
+    path("studio/<slug:slug>/rewards/<int:reward_id>/", views_studio.studio_reward, name="studio-reward"),
+    path(
+        "studio/<slug:slug>/rewards/<int:reward_id>/delete/",
+        views_studio.studio_reward_delete,
+        name="studio-reward-delete",
+    ),
+    path("studio/<slug:slug>/updates/", views_studio.studio_update, name="studio-update"),
+    path("studio/<slug:slug>/updates/<int:number>/", views_studio.studio_update_edit, name="studio-update-edit"),
 ]

@@ -75,6 +75,7 @@ def campaign_detail(request, slug: str):
         "web/campaign_detail.html",
         {
             "campaign": campaign,
+            "story": render_markdown(campaign.description),
             "rewards": campaign.rewards.all(),
             "updates": updates,
             "progress": min(campaign.percent_funded, 100),

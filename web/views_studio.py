@@ -1,0 +1,260 @@
+"""The creator studio: my campaigns, a draft's fields and tiers, launch and cancel, and a
+campaign's dashboard (totals, tier sales, backers, updates).
+
+Only the campaign's creator reaches these pages; anyone else (staff included) gets a 404.
+Every change is the service the API calls, and a refusal (DomainError) becomes a form error.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.views.decorators.http import require_POST
+
+from campaigns.models import Campaign
+from campaigns.services import campaign_create, campaign_launch, campaign_update
+from closing.services import campaign_cancel
+from core.errors import DomainError
+from core.markdown import render_markdown
+from pledges.models import Pledge
+from reports.backers import NO_REWARD, BackerFilters
+from rewards.models import RewardTier
+from rewards.services import reward_create, reward_delete, reward_update
+from updates.selectors import updates_visible_to
+from updates.services import EDIT_WINDOW, update_edit, update_publish
+from web.forms import CampaignForm, LiveCampaignForm, RewardForm, UpdateEditForm, UpdateForm, add_domain_error
+
+BACKERS_PAGE_SIZE = 25
+
+
+def _own_campaign(request, slug: str) -> Campaign:
+    return get_object_or_404(Campaign.objects.filter(creator=request.user), slug=slug)
+
+
+def _campaign_initial(campaign: Campaign) -> dict:
+    return {
+        "title": campaign.title,
+        "description": campaign.description,
+        "goal": campaign.goal,
+        "currency": campaign.currency,
+        "deadline": campaign.deadline,
+        "funding_model": campaign.funding_model,
+    }
+
+
+@login_required
+def studio_home(request):
+    campaigns = Campaign.objects.filter(creator=request.user).order_by("-created_at", "-id")
+    return render(request, "web/studio/home.html", {"campaigns": campaigns})
+
+
+@login_required
+def studio_new(request):
+    form = CampaignForm(request.POST or None, initial={"currency": "USD"})
+    if request.method == "POST" and form.is_valid():
+        try:
+            campaign = campaign_create(creator=request.user, **form.cleaned_data)
+        except DomainError as error:
+            add_domain_error(form, error)
+        else:
+            messages.success(request, "Your draft is saved. Add tiers, then launch it.")
+            return redirect("studio-campaign", slug=campaign.slug)
+    return render(request, "web/studio/edit.html", {"form": form, "campaign": None}, status=400 if form.errors else 200)
+
+
+@login_required
+def studio_edit(request, slug: str):
+    campaign = _own_campaign(request, slug)
+    if campaign.state not in (Campaign.State.DRAFT, Campaign.State.LIVE):
+        messages.error(request, "A closed campaign cannot be edited.")
+        return redirect("studio-campaign", slug=campaign.slug)
+    form_class = CampaignForm if campaign.state == Campaign.State.DRAFT else LiveCampaignForm
+    form = form_class(request.POST or None, initial=_campaign_initial(campaign))
+    if request.method == "POST" and form.is_valid():
+        try:
+            campaign_update(campaign=campaign, **form.cleaned_data)
+        except DomainError as error:
+            add_domain_error(form, error)
+        else:
+            messages.success(request, "Saved.")
+            return redirect("studio-campaign", slug=campaign.slug)
+    return render(
+        request,
+        "web/studio/edit.html",
+        {"form": form, "campaign": campaign, "preview": render_markdown(campaign.description)},
+        status=400 if request.method == "POST" and form.errors else 200,
+    )
+
+
+def _backers_table(request, campaign: Campaign):
+    """The campaign's pledges, filtered by tier and state (the backer report's filters), paginated."""
+    reward = request.GET.get("reward", "")
+    state = request.GET.get("state", "")
+    try:
+        filters = BackerFilters.parse(campaign=campaign, reward=reward, state=state)
+    except DomainError as error:
+        messages.error(request, error.message)
+        filters, reward, state = BackerFilters(), "", ""
+    pledges = filters.apply(
+        Pledge.objects.filter(campaign=campaign).select_related("backer", "reward").order_by("created_at", "id")
+    )
+    page = Paginator(pledges, BACKERS_PAGE_SIZE).get_page(request.GET.get("page"))
+    query = urlencode({key: value for key, value in (("reward", reward), ("state", state)) if value})
+    return {"page": page, "reward": reward, "state": state, "query": query}
+
+
+def _dashboard(request, campaign: Campaign, *, launch_errors=(), update_form=None, status=200):
+    rewards = list(campaign.rewards.all())
+    now = timezone.now()
+    updates = [
+        {
+            "update": update,
+            "html": render_markdown(update.body),
+            "editable_until": update.published_at + EDIT_WINDOW if now <= update.published_at + EDIT_WINDOW else None,
+        }
+        for update in updates_visible_to(campaign, request.user)[:20]
+    ]
+    context = {
+        "campaign": campaign,
+        "rewards": rewards,
+        "launch_errors": launch_errors,
+        "preview": render_markdown(campaign.description),
+        "updates": updates,
+        "update_form": update_form or UpdateForm(rewards=rewards),
+        "states": Pledge.State.choices,
+        "no_reward": NO_REWARD,
+        "backers": _backers_table(request, campaign) if campaign.state != Campaign.State.DRAFT else None,
+    }
+    return render(request, "web/studio/dashboard.html", context, status=status)
+
+
+@login_required
+def studio_campaign(request, slug: str):
+    return _dashboard(request, _own_campaign(request, slug))
+
+
+@login_required
+@require_POST
+def studio_launch(request, slug: str):
+    campaign = _own_campaign(request, slug)
+    try:
+        campaign_launch(campaign=campaign)
+    except DomainError as error:
+        return _dashboard(request, campaign, launch_errors=[error.message], status=400)
+    messages.success(request, "Your campaign is live.")
+    return redirect("studio-campaign", slug=campaign.slug)
+
+
+@login_required
+def studio_cancel(request, slug: str):
+    """A confirmation page, then the cancel: every pledge is released and no card is charged."""
+    campaign = _own_campaign(request, slug)
+    error = None
+    if request.method == "POST":
+        try:
+            campaign_cancel(campaign=campaign)
+        except DomainError as refused:
+            error = refused.message
+        else:
+            messages.success(request, "The campaign is canceled; no backer will be charged.")
+            return redirect("studio-campaign", slug=campaign.slug)
+    return render(
+        request, "web/studio/cancel.html", {"campaign": campaign, "error": error}, status=400 if error else 200
+    )
+
+
+def _reward_values(form: RewardForm) -> dict:
+    data = dict(form.cleaned_data)
+    if data.get("shipping") is None:
+        data["shipping"] = RewardTier._meta.get_field("shipping").default
+    return data
+
+
+@login_required
+def studio_reward(request, slug: str, reward_id: int | None = None):
+    """Add a tier (no id) or edit one of this campaign's tiers."""
+    campaign = _own_campaign(request, slug)
+    reward = get_object_or_404(campaign.rewards, pk=reward_id) if reward_id else None
+    initial = {}
+    if reward:
+        initial = {name: getattr(reward, name) for name in RewardForm.base_fields}
+    form = RewardForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            if reward:
+                reward_update(reward=reward, **_reward_values(form))
+            else:
+                reward_create(campaign=campaign, **_reward_values(form))
+        except DomainError as error:
+            add_domain_error(form, error)
+        else:
+            messages.success(request, "Tier saved.")
+            return redirect("studio-campaign", slug=campaign.slug)
+    return render(
+        request,
+        "web/studio/reward.html",
+        {"form": form, "campaign": campaign, "reward": reward},
+        status=400 if request.method == "POST" and form.errors else 200,
+    )
+
+
+@login_required
+@require_POST
+def studio_reward_delete(request, slug: str, reward_id: int):
+    campaign = _own_campaign(request, slug)
+    reward = get_object_or_404(campaign.rewards, pk=reward_id)
+    try:
+        reward_delete(reward=reward)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, "Tier deleted.")
+    return redirect("studio-campaign", slug=campaign.slug)
+
+
+@login_required
+@require_POST
+def studio_update(request, slug: str):
+    """Post an update to everyone, the backers, or the backers of chosen tiers."""
+    campaign = _own_campaign(request, slug)
+    form = UpdateForm(request.POST, rewards=list(campaign.rewards.all()))
+    if form.is_valid():
+        try:
+            update_publish(
+                campaign=campaign,
+                author=request.user,
+                title=form.cleaned_data["title"],
+                body=form.cleaned_data["body"],
+                audience=form.cleaned_data["audience"],
+                tier_ids=[int(pk) for pk in form.cleaned_data["tiers"]],
+            )
+        except DomainError as error:
+            add_domain_error(form, error)
+        else:
+            messages.success(request, "Update posted; backers are being e-mailed.")
+            return redirect("studio-campaign", slug=campaign.slug)
+    return _dashboard(request, campaign, update_form=form, status=400)
+
+
+@login_required
+def studio_update_edit(request, slug: str, number: int):
+    """Fix an update within its edit window (``updates.services.EDIT_WINDOW``); e-mails are not resent."""
+    campaign = _own_campaign(request, slug)
+    update = get_object_or_404(campaign.updates, number=number)
+    form = UpdateEditForm(request.POST or None, initial={"title": update.title, "body": update.body})
+    if request.method == "POST" and form.is_valid():
+        try:
+            update_edit(update=update, **form.cleaned_data)
+        except DomainError as error:
+            add_domain_error(form, error)
+        else:
+            messages.success(request, "Update saved.")
+            return redirect("studio-campaign", slug=campaign.slug)
+    return render(
+        request,
+        "web/studio/update_edit.html",
+        {"form": form, "campaign": campaign, "update": update, "editable_until": update.published_at + EDIT_WINDOW},
+        status=400 if request.method == "POST" and form.errors else 200,
+    )
