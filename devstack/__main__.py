@@ -92,7 +92,7 @@ def demo(profile: Profile) -> int:
     python = sys.executable
     children: list[subprocess.Popen] = []
     try:
-        for step in (["migrate", "--no-input"], ["demo_setup", "--admin-password", password]):
+        for step in (["migrate", "--no-input"], ["demo_setup", "--admin-password", password], ["load_demo"]):
             subprocess.run([python, "manage.py", *step], env=env, cwd=ROOT, check=True)
         print(f"\nPledgeboard: http://127.0.0.1:8000/  admin: admin / {password}\n", flush=True)
         celery = [python, "-m", "celery", "-A", "config"]
