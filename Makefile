@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint lock services-up services-down clean
+.PHONY: demo test lint lock services-up services-down clean simulate bench
 
 $(STAMP): requirements.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -13,6 +13,11 @@ $(STAMP): requirements.lock
 
 demo: $(STAMP)
 	$(PY) -m devstack demo --profile demo
+
+# Against a running `make demo`: a campaign like Amanda Palmer's replayed through the API.
+# SIMULATE_ARGS="--backers 24883" for the whole story.
+simulate: $(STAMP)
+	$(PY) -m devstack run --profile demo -- $(PY) manage.py simulate_campaign $(SIMULATE_ARGS)
 
 test: $(STAMP)
 	$(PY) -m ruff check .

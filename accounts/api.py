@@ -4,10 +4,10 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
 from accounts.services import user_register, user_token
+from core.throttling import AnonRateThrottle
 
 
 class RegisterApi(APIView):
