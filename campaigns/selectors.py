@@ -15,3 +15,18 @@ def campaigns_visible_to(user: User | AnonymousUser) -> QuerySet[Campaign]:
     if user.is_authenticated:
         return campaigns.filter(Q(state__in=PUBLIC_STATES) | Q(creator=user))
     return campaigns.filter(state__in=PUBLIC_STATES)
+
+
+# Slugs never change once made (campaign_create), so a process may keep what it looked up.
+_ID_BY_SLUG: dict[str, int] = {}
+_ID_BY_SLUG_MAX = 10_000
+
+
+def campaign_id_for_slug(slug: str) -> int | None:
+    """The id of the campaign with this slug, whoever may see it (callers check visibility)."""
+    found = _ID_BY_SLUG.get(slug)
+    if found is None:
+        found = Campaign.objects.filter(slug=slug).values_list("id", flat=True).first()
+        if found is not None and len(_ID_BY_SLUG) < _ID_BY_SLUG_MAX:
+            _ID_BY_SLUG[slug] = found
+    return found

@@ -3,7 +3,8 @@
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, render
 
-from campaigns.selectors import campaigns_visible_to
+from campaigns.selectors import campaign_id_for_slug, campaigns_visible_to
+from core.hotcache import cached_page, campaign_scope
 from core.markdown import render_markdown
 from updates.selectors import updates_visible_to
 
@@ -14,6 +15,12 @@ def campaign_list(request):
     return render(request, "web/campaign_list.html", {"page": page})
 
 
+def _page_scope(slug: str) -> str | None:
+    campaign_id = campaign_id_for_slug(slug)
+    return None if campaign_id is None else campaign_scope(campaign_id)
+
+
+@cached_page(_page_scope)
 def campaign_detail(request, slug: str):
     campaign = get_object_or_404(campaigns_visible_to(request.user).prefetch_related("rewards"), slug=slug)
     updates = [
