@@ -32,7 +32,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from campaigns.models import Campaign
@@ -575,4 +575,14 @@ def load_demo(*, live: bool = True) -> list[str]:
             for spec in LIVE:
                 if campaign := load_live(spec):
                     loaded.append(f"{campaign.title}: live, {campaign.backers_count} backers")
+        if loaded:
+            _analyze()
     return loaded
+
+
+def _analyze() -> None:
+    """Fresh planner statistics for the tables COPY just filled (autovacuum would get there later)."""
+    tables = [model._meta.db_table for model in (get_user_model(), Campaign, RewardTier, Pledge, Charge)]
+    with connection.cursor() as cursor:
+        for table in tables:
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(table)}")

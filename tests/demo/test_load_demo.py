@@ -150,6 +150,6 @@ def test_a_second_load_changes_nothing_and_others_have_campaigns_too(demo):
         assert counted.count() == campaign.backers_count
     live = others.filter(state=Campaign.State.LIVE)
     # Live ones pledged through the real services: active pledges with a card saved at the provider.
-    pledges = Pledge.objects.filter(campaign__in=live)
+    pledges = Pledge.objects.filter(campaign_id__in=list(live.values_list("id", flat=True)))
     assert pledges.exists() and set(pledges.values_list("state", flat=True)) == {Pledge.State.ACTIVE}
     assert all(p.payment_method_id.startswith("pm_") for p in pledges)
