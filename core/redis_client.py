@@ -9,7 +9,6 @@ from django.conf import settings
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 
-
 # Connections one process opens at most; a thread beyond that waits (up to the timeout) for one.
 MAX_CONNECTIONS = 64
 
