@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test fuzz audit lint lock services-up services-down clean chromium
+.PHONY: demo test fuzz audit lint lock services-up services-down clean chromium simulate bench
 
 $(STAMP): requirements.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -13,6 +13,12 @@ $(STAMP): requirements.lock
 
 demo: $(STAMP)
 	$(PY) -m devstack demo --profile demo
+
+# Against a running `make demo`: a campaign like Amanda Palmer's replayed through the API.
+# SIMULATE_ARGS="--backers 24883" for the whole story.
+simulate: $(STAMP)
+	$(PY) -m devstack run --profile demo -- $(PY) manage.py simulate_campaign $(SIMULATE_ARGS)
+
 
 # The browser tests drive Debian's Chromium (Playwright cannot download its own here).
 # Installed when missing; if it cannot be, the browser tests fail: they are never skipped.

@@ -34,3 +34,18 @@ def campaigns_listed(user: User | AnonymousUser, *, search: str = "", state: str
     live_first = Case(When(state=Campaign.State.LIVE, then=Value(0)), default=Value(1))
     ends_soonest = Case(When(state=Campaign.State.LIVE, then=F("deadline")), default=None)
     return campaigns.order_by(live_first, ends_soonest.asc(nulls_last=True), F("deadline").desc(nulls_last=True), "-id")
+
+
+# Slugs never change once made (campaign_create), so a process may keep what it looked up.
+_ID_BY_SLUG: dict[str, int] = {}
+_ID_BY_SLUG_MAX = 10_000
+
+
+def campaign_id_for_slug(slug: str) -> int | None:
+    """The id of the campaign with this slug, whoever may see it (callers check visibility)."""
+    found = _ID_BY_SLUG.get(slug)
+    if found is None:
+        found = Campaign.objects.filter(slug=slug).values_list("id", flat=True).first()
+        if found is not None and len(_ID_BY_SLUG) < _ID_BY_SLUG_MAX:
+            _ID_BY_SLUG[slug] = found
+    return found

@@ -168,6 +168,8 @@ LOGIN_FAILURE_WINDOW = env.int("LOGIN_FAILURE_WINDOW", default=15 * 60)
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SAMESITE = "Lax"
+# The demo serves static files with DEBUG off, from the apps (no collectstatic step).
+WHITENOISE_USE_FINDERS = bool(PROFILE) or DEBUG
 
 # --- Database -----------------------------------------------------------------
 DATABASES = {"default": env.db("DATABASE_URL")}

@@ -1,7 +1,8 @@
 from collections.abc import Iterable
 from itertools import islice
+from typing import Any
 
-from django.db import models
+from django.db import connection, models
 
 
 def insert_missing(
@@ -16,3 +17,41 @@ def insert_missing(
     while batch := list(islice(rows, batch_size)):
         model.objects.bulk_create(batch, ignore_conflicts=True)
     return existing.count() - before
+
+
+def reserve_ids(model: type[models.Model], count: int) -> list[int]:
+    """``count`` new primary keys from the table's own sequence, so rows can refer to each other
+    before they are written (and a concurrent insert never takes one of them)."""
+    if count <= 0:
+        return []
+    table = model._meta.db_table
+    column = model._meta.pk.column
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)", [table, column, count]
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+def copy_insert(model: type[models.Model], rows: Iterable[dict[str, Any]]) -> int:
+    """Write rows with PostgreSQL's ``COPY … FROM STDIN``: tens of thousands a second.
+
+    Each row is a dict by field attname (``backer_id``, not ``backer``); a field left out gets
+    its default (``""`` for text without one), and every value goes through the field's own
+    conversion to the database, so a Decimal stays exact. Unlike ``bulk_create`` nothing is
+    overridden: ``auto_now_add`` fields keep the value given (historical data keeps its dates).
+    No signals, no ``save()``.
+    """
+    fields = [field for field in model._meta.concrete_fields]
+    columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
+    table = connection.ops.quote_name(model._meta.db_table)
+    written = 0
+    with connection.cursor() as cursor, cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+        for row in rows:
+            values = []
+            for field in fields:
+                value = row[field.attname] if field.attname in row else field.get_default()
+                values.append(field.get_db_prep_save(value, connection))
+            copy.write_row(values)
+            written += 1
+    return written

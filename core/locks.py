@@ -13,6 +13,7 @@ CHARGE = 1
 EXPORT = 2
 REFUND = 3
 CUSTOMER = 4
+DEMO = 5
 
 
 @contextmanager

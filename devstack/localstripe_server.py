@@ -3,22 +3,47 @@
 localstripe pickles its whole store to ``/tmp/localstripe.pickle`` after every
 POST: slow (about 22 charges/s, worse as the store grows) and two instances on one
 machine overwrite each other's file. Both profiles start from scratch instead.
+
+``--latency-ms`` (default: the ``STRIPE_LATENCY_MS`` environment variable, else 0)
+makes every API answer (``/v1/…``) wait that long, as Stripe's own does over the
+internet (about 300 ms a call): the wait is an ``asyncio.sleep`` in a middleware, so
+the requests meanwhile are served as usual and the delays overlap, never queue.
 """
 
 import argparse
+import asyncio
 import logging
+import os
 
 from aiohttp import web
 from localstripe import resources, server
+
+
+def latency_middleware(seconds: float):
+    @web.middleware
+    async def delay(request: web.Request, handler):
+        if request.path.startswith("/v1/"):
+            await asyncio.sleep(seconds)
+        return await handler(request)
+
+    return delay
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--port", type=int, default=8420)
     parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument(
+        "--latency-ms",
+        type=int,
+        default=int(os.environ.get("STRIPE_LATENCY_MS") or 0),
+        help="delay every API answer by this many milliseconds (default: $STRIPE_LATENCY_MS or 0)",
+    )
     args = parser.parse_args()
 
     resources.Store.dump_to_disk = lambda self: None
+    if args.latency_ms > 0:
+        server.app.middlewares.insert(0, latency_middleware(args.latency_ms / 1000))
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
     web.run_app(server.app, host=args.host, port=args.port, print=None)
 

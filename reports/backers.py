@@ -11,19 +11,23 @@ memory, one pass.
 
 from __future__ import annotations
 
+import csv
+import io
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from django.db import connection
 from django.db.models import OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
 
 from campaigns.models import Campaign
 from core.errors import InvalidInput
-from core.money import quantize
+from core.money import currency_decimal_places, quantize
 from pledges.models import Charge, Pledge
-from reports.writers import Report, Section
+from reports import writers
+from reports.writers import FORMULA_TRIGGERS, Progress, Report, Section
 
 NO_REWARD = "none"
 # Rows fetched from the server-side cursor per round trip.
@@ -166,13 +170,134 @@ def _refunded_amount():
 
 
 def backer_report(campaign: Campaign, filters: BackerFilters | None = None) -> Report:
-    """The report, lazily: nothing is read until its rows are iterated."""
+    """The report, lazily: nothing is read until its rows (XLSX) or its CSV are iterated."""
     filters = filters or BackerFilters()
     return Report(
         name=f"backers-{campaign.slug}",
         sections=[Section(title="Backers", header=BACKER_HEADER, rows=_backer_rows(campaign, filters))],
         rows_total=backer_count(campaign, filters),
+        csv=lambda progress: backer_csv(campaign, filters, progress),
     )
+
+
+# --- the CSV, made by PostgreSQL ---------------------------------------------------------
+#
+# The same cells as _backer_rows and writers.csv_cell, formatted in SQL and streamed by
+# ``COPY (…) TO STDOUT``: Python only passes blocks of text on (several times faster than
+# building each row, and memory stays flat). Amounts are rounded to the currency's
+# decimals (they never have more), times are ISO 8601 UTC, a backer's name is their full
+# name trimmed or else their username, and every text cell starting with one of
+# writers.FORMULA_TRIGGERS gets a leading quote. Empty text is written as an empty field.
+# Lines end in LF (COPY's), not CRLF: every CSV reader takes both.
+
+# What Python's str.strip() removes from a name, as PostgreSQL escapes: ASCII whitespace and
+# the four separators.
+_WHITESPACE = r" \t\n\r\f\x0b\x1c\x1d\x1e\x1f"
+_QUOTE = "'"
+# Rows copied between two progress reports of a background export.
+PROGRESS_BATCH_ROWS = 50_000
+
+
+def _sql_text(value: str) -> str:
+    """A PostgreSQL escape-string literal of ``value`` (control characters as \\xNN)."""
+    return "E'" + "".join(f"\\x{ord(c):02x}" if ord(c) < 32 or c in "'\\" else c for c in value) + "'"
+
+
+def _safe(expression: str) -> str:
+    """SQL for writers.safe_text(expression); NULL (an empty field) for empty text."""
+    triggers = ", ".join(_sql_text(trigger) for trigger in FORMULA_TRIGGERS)
+    prefixed = f"{_sql_text(_QUOTE)} || {expression}"
+    return f"nullif(CASE WHEN left({expression}, 1) IN ({triggers}) THEN {prefixed} ELSE {expression} END, '')"
+
+
+def _iso(expression: str) -> str:
+    return f"""to_char({expression} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')"""
+
+
+_NAME = f"coalesce(nullif(btrim(u.first_name || ' ' || u.last_name, E'{_WHITESPACE}'), ''), u.username)"
+
+# Only constants of this module are put in by the f-string; values go in as sql.Literal.
+_COPY = f"""
+COPY (
+  SELECT n.number, n.backer_id, {_safe("n.name")}, {_safe("n.email")}, n.reward_id, {_safe("n.title")},
+         round(n.minimum, {{places}}), round(n.amount, {{places}}), round(n.shipping, {{places}}),
+         {_safe("n.currency")}, {_iso("n.created_at")}, {_safe("n.state")}, {_iso("n.collected_at")},
+         round(coalesce(n.refunded, 0), {{places}})
+    FROM (
+      SELECT row_number() OVER (ORDER BY p.created_at, p.id) AS number, p.backer_id, {_NAME} AS name,
+             u.email, p.reward_id, r.title, r.minimum, p.amount, r.shipping, c.currency, p.created_at, p.state,
+             p.collected_at, ch.refunded_amount AS refunded
+        FROM pledges_pledge p
+        JOIN auth_user u ON u.id = p.backer_id
+        JOIN campaigns_campaign c ON c.id = p.campaign_id
+        LEFT JOIN rewards_rewardtier r ON r.id = p.reward_id
+        LEFT JOIN pledges_charge ch ON ch.pledge_id = p.id AND ch.state = 'succeeded'
+       WHERE p.campaign_id = {{campaign}}
+    ) n
+   WHERE {{where}}
+   ORDER BY n.number
+) TO STDOUT WITH (FORMAT csv)
+"""  # noqa: S608
+
+
+def _copy_statement(campaign: Campaign, filters: BackerFilters, numbers: tuple[int, int] | None = None):
+    from psycopg import sql
+
+    where = [sql.SQL("TRUE")]
+    if numbers is not None:
+        low, high = numbers
+        where.append(sql.SQL("n.number > {} AND n.number <= {}").format(sql.Literal(low), sql.Literal(high)))
+    if filters.states:
+        where.append(sql.SQL("n.state = ANY({})").format(sql.Literal(list(filters.states))))
+    if filters.reward == NO_REWARD:
+        where.append(sql.SQL("n.reward_id IS NULL"))
+    elif filters.reward is not None:
+        where.append(sql.SQL("n.reward_id = {}").format(sql.Literal(int(filters.reward))))
+    return sql.SQL(_COPY).format(
+        places=sql.Literal(currency_decimal_places(campaign.currency)),
+        campaign=sql.Literal(int(campaign.pk)),
+        where=sql.SQL(" AND ").join(where),
+    )
+
+
+def backer_csv(campaign: Campaign, filters: BackerFilters, progress: Progress | None = None) -> Iterator[str]:
+    """The report as CSV text, the header first, then writers.CHUNK_ROWS rows at a time.
+
+    Nothing else may use the connection while a COPY streams, so with ``progress`` (a
+    background export records it in the database as it goes) the rows are copied in
+    batches of PROGRESS_BATCH_ROWS backer numbers, and progress is told between them.
+    """
+    header = io.StringIO()
+    csv.writer(header, lineterminator="\n").writerow(BACKER_HEADER)
+    yield header.getvalue()
+    if progress is None:
+        for chunk, _ in _copy_rows(campaign, filters, None):
+            yield chunk
+        return
+    total = Pledge.objects.filter(campaign_id=campaign.pk).count()  # backer numbers run 1..total
+    written = 0
+    for start in range(0, total, PROGRESS_BATCH_ROWS):
+        for chunk, rows in _copy_rows(campaign, filters, (start, start + PROGRESS_BATCH_ROWS)):
+            written += rows
+            yield chunk
+        progress(written)
+
+
+def _copy_rows(
+    campaign: Campaign, filters: BackerFilters, numbers: tuple[int, int] | None
+) -> Iterator[tuple[str, int]]:
+    """COPY's rows (backer numbers in (low, high] only, if given), CHUNK_ROWS at a time, counted."""
+    with connection.cursor() as cursor:
+        statement = _copy_statement(campaign, filters, numbers).as_string(cursor.connection)
+        with cursor.copy(statement) as copy:
+            chunk: list[bytes] = []
+            for row in copy:  # COPY hands over one row at a time
+                chunk.append(bytes(row))
+                if len(chunk) >= writers.CHUNK_ROWS:
+                    yield b"".join(chunk).decode(), len(chunk)
+                    chunk = []
+            if chunk:
+                yield b"".join(chunk).decode(), len(chunk)
 
 
 # --- any selection of pledges (the admin's export) ------------------------------------

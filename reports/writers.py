@@ -73,6 +73,9 @@ class Report:
     sections: list[Section]
     rows_total: int = 0
     meta: dict[str, Any] = field(default_factory=dict)
+    # The same report as CSV text made by the database (the backer report: COPY … TO STDOUT),
+    # used instead of the rows whenever CSV is written; told the rows written so far.
+    csv: Callable[[Progress | None], Iterator[str]] | None = None
 
 
 class _Echo:
@@ -88,6 +91,9 @@ def csv_chunks(report: Report, progress: Progress | None = None) -> Iterator[str
     Sections after the first follow a blank line and a line with their title.
     ``progress`` is told the number of counted rows written after each chunk.
     """
+    if report.csv is not None:
+        yield from report.csv(progress)
+        return
     writer = csv.writer(_Echo())
     done = reported = 0
     for index, section in enumerate(report.sections):

@@ -8,11 +8,11 @@ PostgreSQL and the loser sees zero rows: a tier is never oversold, and the
 from datetime import date
 from decimal import Decimal
 
-from django.db import transaction
-from django.db.models import F, Q
+from django.db import connection, transaction
 
 from campaigns.models import Campaign
 from core.errors import Conflict, InvalidInput
+from core.hotcache import campaign_scope, invalidate
 from core.money import validate_amount
 from core.text import check_plain_text
 from rewards.models import RewardTier
@@ -20,17 +20,38 @@ from rewards.models import RewardTier
 _UNSET = object()
 
 
+# One statement each, returning what the hot cache needs to know: whether the tier is limited
+# (its stock shows on the campaign's page and must never look available once sold out).
+_CLAIM = (
+    'UPDATE "rewards_rewardtier" SET "claimed" = "claimed" + 1 '
+    'WHERE "id" = %s AND ("limit" IS NULL OR "claimed" < "limit") RETURNING "campaign_id", "limit"'
+)
+_RELEASE = (
+    'UPDATE "rewards_rewardtier" SET "claimed" = "claimed" - 1 '
+    'WHERE "id" = %s AND "claimed" > 0 RETURNING "campaign_id", "limit"'
+)
+
+
+def _stock_moved(sql: str, reward_id: int) -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [reward_id])
+        row = cursor.fetchone()
+    if row is None:
+        return False
+    campaign_id, limit = row
+    if limit is not None:
+        invalidate(campaign_scope(campaign_id))
+    return True
+
+
 def tier_claim(*, reward_id: int) -> None:
     """Take one unit of the tier's stock; raises Conflict when it is sold out."""
-    taken = RewardTier.objects.filter(Q(limit__isnull=True) | Q(claimed__lt=F("limit")), pk=reward_id).update(
-        claimed=F("claimed") + 1
-    )
-    if not taken:
+    if not _stock_moved(_CLAIM, reward_id):
         raise Conflict("This reward is sold out.", code="sold_out")
 
 
 def tier_release(*, reward_id: int) -> None:
-    RewardTier.objects.filter(pk=reward_id, claimed__gt=0).update(claimed=F("claimed") - 1)
+    _stock_moved(_RELEASE, reward_id)
 
 
 def _check_money(campaign: Campaign, *, minimum: Decimal | None, shipping: Decimal | None) -> None:
@@ -63,6 +84,7 @@ def reward_create(
     campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
     _editable(campaign)
     _check_money(campaign, minimum=minimum, shipping=shipping)
+    invalidate(campaign_scope(campaign.pk))
     return RewardTier.objects.create(
         campaign=campaign,
         title=title,
@@ -113,6 +135,7 @@ def reward_update(
     if estimated_delivery is not _UNSET:
         reward.estimated_delivery = estimated_delivery
     reward.save()
+    invalidate(campaign_scope(campaign.pk))
     return reward
 
 
@@ -122,4 +145,5 @@ def reward_delete(*, reward: RewardTier) -> None:
     _editable(reward.campaign)
     if reward.claimed or reward.pledges.exists():
         raise Conflict("Backers hold this reward; it cannot be deleted.", code="reward_in_use")
+    invalidate(campaign_scope(reward.campaign_id))
     reward.delete()

@@ -6,23 +6,18 @@ through are retried with backoff anyway.
 """
 
 import time
-from functools import cache
 
-import redis
 from django.conf import settings
 
+from core.redis_client import redis_client
+
 KEY = "pledgeboard:stripe-rate:{second}"
-
-
-@cache
-def _redis(url: str) -> redis.Redis:
-    return redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=5)
 
 
 def acquire_stripe_slot(*, limit: int | None = None, timeout: float = 60.0) -> None:
     """Block until this process may make one Stripe request; raise TimeoutError after ``timeout``."""
     limit = limit or settings.STRIPE_RATE_LIMIT
-    client = _redis(settings.REDIS_URL)
+    client = redis_client()
     deadline = time.monotonic() + timeout
     while True:
         now = time.time()

@@ -1,4 +1,4 @@
-"""A plain progress bar on stderr for the export commands (no dependency needed)."""
+"""A plain progress bar on stderr for the export and simulation commands (no dependency needed)."""
 
 import time
 
@@ -6,8 +6,10 @@ import time
 class ProgressBar:
     WIDTH = 30
 
-    def __init__(self, stream, total: int, *, label: str, enabled: bool = True, interval: float = 0.2):
-        self.stream, self.total, self.label = stream, total, label
+    def __init__(
+        self, stream, total: int, *, label: str, unit: str = "rows", enabled: bool = True, interval: float = 0.2
+    ):
+        self.stream, self.total, self.label, self.unit = stream, total, label, unit
         self.enabled, self.interval = enabled, interval
         self.started = time.monotonic()
         self._last = 0.0
@@ -20,7 +22,7 @@ class ProgressBar:
         filled = self.WIDTH * done // self.total if self.total else self.WIDTH
         percent = 100 * done // self.total if self.total else 100
         bar = "#" * filled + "-" * (self.WIDTH - filled)
-        self.stream.write(f"\r{self.label} [{bar}] {percent:3d}% {done}/{self.total} rows")
+        self.stream.write(f"\r{self.label} [{bar}] {percent:3d}% {done}/{self.total} {self.unit}")
         self.stream.flush()
 
     def finish(self, done: int) -> None:

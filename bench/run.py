@@ -1,0 +1,661 @@
+"""make bench: each figure beside its baseline, measured in the same run, on this machine.
+
+    .venv/bin/python -m devstack run --profile test -- .venv/bin/python bench/run.py [--only read,page,...]
+
+Writes a table to stdout and ``var/bench/results.json``. Everything runs on 127.0.0.1,
+each load bounded in time. It uses the database server and Redis it is given (a
+database of its own, ``<name>_bench``, built on first use and kept: the 200,000-row
+report data takes a while to write), and starts what it measures itself: gunicorn
+(``config/gunicorn.py``, DEBUG off, throttles on but high), Celery workers, and a fresh
+localstripe per measurement (its store slows as it grows, so each side of a comparison
+gets an empty one), at 0 ms or at Stripe's real latency (``STRIPE_LATENCY_MS``).
+
+Figures (ratios > 1 mean faster than the baseline, except export_ratio, a time ratio):
+
+* read:   GET /api/campaigns/<id>/ against a bare Django view reading the campaign and
+          its creator by raw SQL (bench/urls.py), same server, same connections;
+* list:   GET /api/campaigns/ against the same bare view;
+* page:   the campaign page /campaigns/<slug>/ against the same bare view;
+* intake: POST /api/pledges/ with a saved card, 16 connections, against localstripe
+          alone doing the same provider calls (Customer, SetupIntent, confirm) from 16
+          clients; and at 300 ms provider latency with 64 connections;
+* collection: a campaign's collection by the collection worker (thread pool) against
+          bare SDK charges from as many threads, same localstripe; and at 300 ms latency
+          with STRIPE_RATE_LIMIT=100 (48 threads), with the duplicates found at the provider;
+* export: the 200,000-row backer report streamed over HTTP against PostgreSQL's
+          ``COPY (…) TO STDOUT`` of the same joined rows; and the serving process's peak RSS.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
+from decimal import Decimal
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench import load  # noqa: E402
+
+PYTHON = sys.executable
+SECTIONS = ("read", "page", "intake", "collection", "export")
+THROTTLE = "10000000/minute"  # throttles run (one round trip each) but never refuse
+LATENCY_MS = 300
+UNUSABLE = "!"  # a password Django never accepts: bench users cannot log in
+
+
+# --- processes ----------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for_port(port: int, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.1)
+    raise RuntimeError(f"nothing listens on {port}")
+
+
+@contextmanager
+def process(command: list[str], env: dict[str, str], log: str, port: int | None = None):
+    out = open(ROOT / "var" / "bench" / log, "ab")
+    child = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        if port:
+            wait_for_port(port)
+        yield child
+    finally:
+        child.terminate()
+        try:
+            child.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            child.kill()
+        out.close()
+
+
+@contextmanager
+def localstripe(latency_ms: int = 0):
+    port = free_port()
+    command = [PYTHON, "-m", "devstack.localstripe_server", "--port", str(port), "--latency-ms", str(latency_ms)]
+    with process(command, dict(os.environ), "localstripe.log", port):
+        yield f"http://127.0.0.1:{port}"
+
+
+def child_env(stripe: str, **extra: str) -> dict[str, str]:
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "bench.settings",
+        "STRIPE_API_BASE": stripe,
+        "DJANGO_DEBUG": "0",
+        "API_THROTTLE_ANON": THROTTLE,
+        "API_THROTTLE_USER": THROTTLE,
+        "API_THROTTLE_PLEDGE": THROTTLE,
+        "LOG_LEVEL": "WARNING",
+        **extra,
+    }
+
+
+@contextmanager
+def web(stripe: str, **extra: str):
+    port = free_port()
+    command = [PYTHON, "-m", "gunicorn", "config.wsgi", "-c", "config/gunicorn.py", "--bind", f"127.0.0.1:{port}"]
+    with process(command, child_env(stripe, **extra), "web.log", port):
+        base = f"http://127.0.0.1:{port}"
+        load.run(load.get(f"{base}/api/campaigns/"), connections=4, seconds=1.5, ok=(200,))  # every worker up
+        yield base
+
+
+@contextmanager
+def collection_worker(stripe: str, concurrency: int, **extra: str):
+    from config.celery_app import app
+
+    app.control.purge()
+    name = f"bench-{os.getpid()}-{time.monotonic_ns()}@{socket.gethostname()}"
+    command = [PYTHON, "-m", "celery", "-A", "config", "worker", "-Q", "collection", "--pool", "threads"]
+    command += ["--concurrency", str(concurrency), "--without-mingle", "--without-gossip", "-n", name, "-l", "WARNING"]
+    with process(command, child_env(stripe, **extra), "worker.log") as child:
+        deadline = time.monotonic() + 60
+        while not app.control.ping(destination=[name], timeout=0.5):
+            if time.monotonic() > deadline or child.poll() is not None:
+                raise RuntimeError("the collection worker did not start (var/bench/worker.log)")
+        yield
+    app.control.purge()
+
+
+# --- data ---------------------------------------------------------------------------------
+
+
+def setup_django() -> None:
+    url = urlsplit(os.environ["DATABASE_URL"])
+    name = url.path.lstrip("/") or "pledgeboard"
+    bench_db = f"{name}_bench" if not name.endswith("_bench") else name
+    import psycopg
+
+    admin = urlunsplit(url._replace(path="/postgres"))
+    with psycopg.connect(admin, autocommit=True) as connection:
+        if not connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [bench_db]).fetchone():
+            connection.execute(f'CREATE DATABASE "{bench_db}"')
+    os.environ["DATABASE_URL"] = urlunsplit(url._replace(path=f"/{bench_db}"))
+    os.environ.setdefault("PLEDGEBOARD_PROFILE", "bench")
+    os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+
+
+def users_with_tokens(prefix: str, count: int) -> list[tuple[int, str]]:
+    from django.contrib.auth import get_user_model
+    from rest_framework.authtoken.models import Token
+
+    User = get_user_model()
+    stamp = f"{prefix}-{time.time_ns()}"
+    users = User.objects.bulk_create(
+        (User(username=f"{stamp}-{n}", email=f"{stamp}-{n}@example.com", password=UNUSABLE) for n in range(count)),
+        batch_size=2000,
+    )
+    tokens = Token.objects.bulk_create((Token(user=u, key=Token.generate_key()) for u in users), batch_size=2000)
+    return [(user.pk, token.key) for user, token in zip(users, tokens, strict=True)]
+
+
+def live_campaign(title: str, tiers: int = 2):
+    from django.contrib.auth import get_user_model
+    from django.utils import timezone
+
+    from campaigns.services import campaign_create, campaign_launch
+    from rewards.services import reward_create
+
+    creator = get_user_model().objects.create(username=f"bench-creator-{time.time_ns()}")
+    campaign = campaign_create(
+        creator=creator,
+        title=title,
+        goal=Decimal("100000"),
+        currency="USD",
+        deadline=timezone.now() + timezone.timedelta(days=30),
+        description="A campaign for the benchmark.",
+    )
+    for n in range(tiers):
+        reward_create(campaign=campaign, title=f"Tier {n}", minimum=Decimal(25 * (n + 1)), limit=None)
+    return campaign_launch(campaign=campaign)
+
+
+async def _stripe_calls(base: str, count: int, concurrency: int, make) -> list:
+    """``make(session, n)`` for n in range(count), ``concurrency`` at a time, against localstripe."""
+    import aiohttp
+
+    results: list = [None] * count
+    queue = iter(range(count))
+    auth = aiohttp.BasicAuth("sk_test_bench", "")
+
+    async def client(session):
+        for n in queue:
+            results[n] = await make(session, n)
+
+    connector = aiohttp.TCPConnector(limit=concurrency)
+    async with aiohttp.ClientSession(base, connector=connector, auth=auth) as session:
+        await asyncio.gather(*(client(session) for _ in range(concurrency)))
+    return results
+
+
+async def _post(session, path: str, data: dict) -> dict:
+    async with session.post(path, data=data) as response:
+        body = await response.json()
+        if response.status >= 400:
+            raise RuntimeError(f"{path}: {response.status} {body}")
+        return body
+
+
+CARD = {"type": "card", "card[number]": "4242424242424242", "card[exp_month]": "12", "card[exp_year]": "2030"}
+CARD["card[cvc]"] = "123"
+
+
+def cards(base: str, count: int, concurrency: int = 32) -> list[str]:
+    async def make(session, n):
+        return (await _post(session, "/v1/payment_methods", CARD))["id"]
+
+    return asyncio.run(_stripe_calls(base, count, concurrency, make))
+
+
+def customers_with_cards(base: str, count: int, concurrency: int = 32) -> list[tuple[str, str]]:
+    """A Customer and a saved card (a confirmed SetupIntent) each, as a pledge leaves them."""
+
+    async def make(session, n):
+        customer = (await _post(session, "/v1/customers", {"email": f"c{n}@example.com"}))["id"]
+        card = (await _post(session, "/v1/payment_methods", CARD))["id"]
+        setup = await _post(
+            session,
+            "/v1/setup_intents",
+            {"customer": customer, "usage": "off_session", "payment_method_types[]": "card"},
+        )
+        await _post(session, f"/v1/setup_intents/{setup['id']}/confirm", {"payment_method": card})
+        return customer, card
+
+    return asyncio.run(_stripe_calls(base, count, concurrency, make))
+
+
+# --- measurements -------------------------------------------------------------------------
+
+
+def measure_reads(results: dict, seconds: float) -> None:
+    campaign = live_campaign("Bench reads")
+    with localstripe() as stripe, web(stripe) as base:
+        bare = load.run(load.get(f"{base}/bench/bare/{campaign.pk}/"), connections=16, seconds=seconds, warmup=1)
+        detail = load.run(load.get(f"{base}/api/campaigns/{campaign.pk}/"), connections=16, seconds=seconds, warmup=1)
+        listing = load.run(load.get(f"{base}/api/campaigns/"), connections=16, seconds=seconds, warmup=1)
+        page = load.run(load.get(f"{base}/campaigns/{campaign.slug}/"), connections=16, seconds=seconds, warmup=1)
+    results["read_ratio"] = detail.rate / bare.rate
+    results["list_ratio"] = listing.rate / bare.rate
+    results["page_ratio"] = page.rate / bare.rate
+    results["table"] += [
+        ("bare raw-SQL view (baseline)", bare.describe(), ""),
+        ("GET /api/campaigns/<id>/", detail.describe(), f"{results['read_ratio']:.2f}x"),
+        ("GET /api/campaigns/", listing.describe(), f"{results['list_ratio']:.2f}x"),
+        ("campaign page", page.describe(), f"{results['page_ratio']:.2f}x"),
+    ]
+
+
+def pledge_requests(base: str, campaign_id: int, reward_id: int, backers: list[tuple[int, str]], pms: list[str]):
+    async def request(session, n):
+        body = {"campaign": campaign_id, "reward": reward_id, "amount": "25.00", "payment_method": pms[n]}
+        headers = {"Authorization": f"Token {backers[n][1]}"}
+        async with session.post(f"{base}/api/pledges/", json=body, headers=headers) as response:
+            await response.read()
+            return response.status
+
+    return request
+
+
+def measure_intake(base_stripe: str, base: str, count: int, connections: int, seconds: float) -> load.Result:
+    campaign = live_campaign("Bench intake")
+    reward = campaign.rewards.order_by("minimum").first()
+    backers = users_with_tokens("intake", count)
+    pms = cards(base_stripe, count)
+    request = pledge_requests(base, campaign.pk, reward.pk, backers, pms)
+    return load.run(request, connections=connections, seconds=seconds, requests=count, ok=(201,))
+
+
+def measure_provider_alone(stripe: str, count: int, connections: int, seconds: float) -> load.Result:
+    """What localstripe does alone: the calls a pledge makes (Customer, SetupIntent, confirm)."""
+    pms = cards(stripe, count)
+
+    async def request(session, n):
+        auth = {"Authorization": "Bearer sk_test_bench"}
+        async with session.post(f"{stripe}/v1/customers", data={"email": f"p{n}@example.com"}, headers=auth) as r:
+            customer = (await r.json())["id"]
+        data = {"customer": customer, "usage": "off_session", "payment_method_types[]": "card"}
+        async with session.post(f"{stripe}/v1/setup_intents", data=data, headers=auth) as r:
+            setup = (await r.json())["id"]
+        async with session.post(
+            f"{stripe}/v1/setup_intents/{setup}/confirm", data={"payment_method": pms[n]}, headers=auth
+        ) as r:
+            await r.read()
+            return r.status
+
+    return load.run(request, connections=connections, seconds=seconds, requests=count)
+
+
+def measure_intake_all(results: dict, seconds: float, count: int) -> None:
+    with localstripe() as stripe:
+        alone = measure_provider_alone(stripe, count, 16, seconds)
+    with localstripe() as stripe, web(stripe) as base:
+        ours = measure_intake(stripe, base, count, 16, seconds)
+    with localstripe(LATENCY_MS) as stripe, web(stripe) as base:
+        slow = measure_intake(stripe, base, count, 64, seconds * 1.5)
+    results["intake_ratio"] = ours.rate / alone.rate
+    results["intake_latency_pledges_per_s"] = slow.rate
+    results["intake_latency_p99_ms"] = slow.percentile(0.99) * 1000
+    results["table"] += [
+        ("provider alone, 16 clients (baseline)", alone.describe(), ""),
+        ("POST /api/pledges/, 16 connections", ours.describe(), f"{results['intake_ratio']:.2f}x"),
+        (f"POST /api/pledges/ at {LATENCY_MS} ms, 64 connections", slow.describe(), ""),
+    ]
+
+
+def successful_campaign_with_active_pledges(saved: list[tuple[str, str]]) -> int:
+    from django.contrib.auth import get_user_model
+    from django.db import transaction
+    from django.utils import timezone
+
+    from campaigns.models import Campaign
+    from core.bulk import copy_insert, reserve_ids
+    from pledges.models import Pledge
+
+    now = timezone.now()
+    User = get_user_model()
+    with transaction.atomic():
+        creator = User.objects.create(username=f"bench-creator-{time.time_ns()}")
+        campaign = Campaign.objects.create(
+            creator=creator,
+            title="Bench collection",
+            slug=f"bench-collection-{time.time_ns()}",
+            goal=Decimal("100"),
+            currency="USD",
+            state=Campaign.State.SUCCESSFUL,
+            deadline=now,
+            launched_at=now - timezone.timedelta(days=1),
+            closed_at=now,
+            pledged=Decimal("25.00") * len(saved),
+            backers_count=len(saved),
+        )
+        user_ids = reserve_ids(User, len(saved))
+        copy_insert(User, ({"id": uid, "username": f"bench-c-{uid}", "password": "!"} for uid in user_ids))
+        copy_insert(
+            Pledge,
+            (
+                {
+                    "id": pid,
+                    "backer_id": uid,
+                    "campaign_id": campaign.pk,
+                    "amount": Decimal("25.00"),
+                    "state": Pledge.State.ACTIVE,
+                    "stripe_customer_id": customer,
+                    "payment_method_id": card,
+                    "created_at": now,
+                    "updated_at": now,
+                    "activated_at": now,
+                }
+                for pid, uid, (customer, card) in zip(reserve_ids(Pledge, len(saved)), user_ids, saved, strict=True)
+            ),
+        )
+    return campaign.pk
+
+
+def collect(stripe: str, count: int, concurrency: int, **extra: str) -> tuple[float, int]:
+    """Seconds from sending the campaign's collection to its last pledge settled; charges made."""
+    from config.celery_app import app
+    from pledges.models import Pledge
+
+    saved = customers_with_cards(stripe, count, concurrency=64)
+    campaign_id = successful_campaign_with_active_pledges(saved)
+    pledges = Pledge.objects.filter(campaign_id=campaign_id)
+    with collection_worker(stripe, concurrency, **extra):
+        started = time.monotonic()
+        app.send_task("closing.tasks.collect_campaign", (campaign_id,))
+        deadline = started + 300
+        while pledges.filter(state=Pledge.State.ACTIVE).exists():
+            if time.monotonic() > deadline:
+                raise RuntimeError("collection did not finish in 300 s")
+            time.sleep(0.05)
+        seconds = time.monotonic() - started
+    return seconds, pledges.filter(state=Pledge.State.COLLECTED).count()
+
+
+def bare_charges(stripe: str, count: int, threads: int) -> float:
+    """Off-session charges straight from the SDK, ``threads`` at a time: charges per second."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    import stripe as sdk
+
+    saved = customers_with_cards(stripe, count, concurrency=64)
+    client = sdk.StripeClient(
+        "sk_test_bench", base_addresses={"api": stripe}, max_network_retries=0, http_client=sdk.RequestsClient()
+    )
+
+    def charge(pair):
+        customer, card = pair
+        params = {"amount": 2500, "currency": "usd", "customer": customer, "payment_method": card}
+        params |= {"payment_method_types": ["card"], "off_session": True, "confirm": True}
+        return client.v1.payment_intents.create(params=params).status
+
+    started = time.monotonic()
+    with ThreadPoolExecutor(threads) as pool:
+        statuses = list(pool.map(charge, saved))
+    assert statuses.count("succeeded") == count
+    return count / (time.monotonic() - started)
+
+
+def provider_duplicates(stripe: str) -> tuple[int, int]:
+    """PaymentIntents at the provider, and how many pledges were charged more than once there."""
+    import stripe as sdk
+
+    client = sdk.StripeClient("sk_test_bench", base_addresses={"api": stripe}, http_client=sdk.RequestsClient())
+    per_pledge: dict[str, int] = {}
+    total = 0
+    for intent in client.v1.payment_intents.list(params={"limit": 100}).auto_paging_iter():
+        if intent.status == "succeeded":
+            pledge = (intent.metadata or {}).get("pledge_id")
+            per_pledge[pledge] = per_pledge.get(pledge, 0) + 1
+            total += 1
+    return total, sum(1 for n in per_pledge.values() if n > 1)
+
+
+def measure_collection(results: dict, count: int, slow_count: int, threads: int) -> None:
+    with localstripe() as stripe:
+        bare = bare_charges(stripe, count, threads)
+    with localstripe() as stripe:
+        seconds, charged = collect(stripe, count, threads, STRIPE_RATE_LIMIT="100000")
+    ours = charged / seconds
+    with localstripe(LATENCY_MS) as stripe:
+        slow_seconds, slow_charged = collect(stripe, slow_count, 48, STRIPE_RATE_LIMIT="100")
+        intents, duplicated = provider_duplicates(stripe)
+    slow = slow_charged / slow_seconds
+    results["collection_ratio"] = ours / bare
+    results["collection_latency_charges_per_s"] = slow
+    results["collection_latency_duplicates"] = duplicated
+    results["table"] += [
+        (f"bare SDK charges, {threads} threads (baseline)", f"{bare:,.1f}/s ({count})", ""),
+        (f"collection, {threads} threads", f"{ours:,.1f}/s ({charged} in {seconds:.1f}s)", f"{ours / bare:.2f}x"),
+        (
+            f"collection at {LATENCY_MS} ms, rate limit 100/s, 48 threads",
+            f"{slow:,.1f}/s ({slow_charged} in {slow_seconds:.1f}s; {intents} charges at the provider, "
+            f"{duplicated} pledges charged twice)",
+            "",
+        ),
+    ]
+
+
+# --- export -------------------------------------------------------------------------------
+
+EXPORT_SLUG = "bench-export-{rows}"
+
+COPY_SQL = """
+COPY (
+  SELECT p.id, p.backer_id, u.first_name, u.last_name, u.username, u.email, p.reward_id, r.title, r.minimum,
+         p.amount, r.shipping, c.currency, p.created_at, p.state, p.collected_at, coalesce(ch.refunded_amount, 0)
+    FROM pledges_pledge p
+    JOIN auth_user u ON u.id = p.backer_id
+    JOIN campaigns_campaign c ON c.id = p.campaign_id
+    LEFT JOIN rewards_rewardtier r ON r.id = p.reward_id
+    LEFT JOIN pledges_charge ch ON ch.pledge_id = p.id AND ch.state = 'succeeded'
+   WHERE p.campaign_id = {campaign_id}
+   ORDER BY p.created_at, p.id
+) TO STDOUT WITH (FORMAT csv, HEADER)
+"""
+
+
+def export_campaign(rows: int) -> int:
+    """A successful campaign of ``rows`` collected pledges, made once and kept between runs."""
+    from django.contrib.auth import get_user_model
+    from django.db import transaction
+    from django.utils import timezone
+
+    from campaigns.models import Campaign
+    from core.bulk import copy_insert, reserve_ids
+    from pledges.models import Pledge
+    from rewards.models import RewardTier
+
+    slug = EXPORT_SLUG.format(rows=rows)
+    existing = Campaign.objects.filter(slug=slug).first()
+    if existing:
+        return existing.pk
+    now = timezone.now()
+    User = get_user_model()
+    with transaction.atomic():
+        creator = User.objects.create(username=f"bench-export-creator-{rows}")
+        campaign = Campaign.objects.create(
+            creator=creator,
+            title=f"Bench export {rows}",
+            slug=slug,
+            goal=Decimal("100"),
+            currency="USD",
+            state=Campaign.State.SUCCESSFUL,
+            deadline=now,
+            launched_at=now - timezone.timedelta(days=30),
+            closed_at=now,
+        )
+        tier = RewardTier.objects.create(campaign=campaign, title="=Signed vinyl", minimum=Decimal("25"))
+        user_ids = reserve_ids(User, rows)
+        copy_insert(
+            User,
+            (
+                {"id": uid, "username": f"bench-x-{uid}", "first_name": "Ada" if n % 3 else "@Ada", "password": "!"}
+                | {"last_name": "Lovelace", "email": f"x{uid}@example.com"}
+                for n, uid in enumerate(user_ids)
+            ),
+        )
+        copy_insert(
+            Pledge,
+            (
+                {
+                    "id": pid,
+                    "backer_id": uid,
+                    "campaign_id": campaign.pk,
+                    "reward_id": tier.pk if n % 2 else None,
+                    "amount": Decimal("25.00") + n % 100,
+                    "state": Pledge.State.COLLECTED,
+                    "created_at": now - timezone.timedelta(seconds=rows - n),
+                    "updated_at": now,
+                    "activated_at": now,
+                    "collected_at": now,
+                }
+                for n, (pid, uid) in enumerate(zip(reserve_ids(Pledge, rows), user_ids, strict=True))
+            ),
+        )
+    return campaign.pk
+
+
+def measure_export(results: dict, rows: int) -> None:
+    from django.db import connection
+
+    campaign_id = export_campaign(rows)
+    connection.close()
+    ours = json.loads(subprocess.check_output([PYTHON, __file__, "--export-child", str(campaign_id)], cwd=ROOT))
+    copy = json.loads(subprocess.check_output([PYTHON, __file__, "--copy-child", str(campaign_id)], cwd=ROOT))
+    results["export_ratio"] = ours["seconds"] / copy["seconds"]
+    results["export_rss_mb"] = ours["rss_mb"]
+    results["table"] += [
+        (f"PostgreSQL COPY of the joined rows, {rows:,} (baseline)", f"{copy['seconds']:.2f}s", ""),
+        (
+            f"backer report over HTTP, {rows:,} rows",
+            f"{ours['seconds']:.2f}s, {ours['bytes'] / 2**20:.1f} MB, peak RSS {ours['rss_mb']:.0f} MB",
+            f"{results['export_ratio']:.2f}x the time",
+        ),
+    ]
+
+
+def peak_rss_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def export_child(campaign_id: int) -> None:
+    """In a fresh process: the report streamed through the whole Django stack, consumed."""
+    from django.test import Client
+
+    from campaigns.models import Campaign
+
+    campaign = Campaign.objects.get(pk=campaign_id)
+    client = Client()
+    client.force_login(campaign.creator)
+    client.get(f"/api/campaigns/{campaign_id}/stats/")  # imports, URL resolver
+    started = time.perf_counter()
+    response = client.get(f"/api/campaigns/{campaign_id}/backers.csv", {"async": "0"})
+    assert response.status_code == 200, response.status_code
+    size = sum(len(chunk) for chunk in response.streaming_content)
+    seconds = time.perf_counter() - started
+    print(json.dumps({"seconds": seconds, "bytes": size, "rss_mb": peak_rss_mb()}))
+
+
+def copy_child(campaign_id: int) -> None:
+    import psycopg
+
+    with psycopg.connect(os.environ["DATABASE_URL"]) as connection, connection.cursor() as cursor:
+        started = time.perf_counter()
+        size = 0
+        with cursor.copy(COPY_SQL.format(campaign_id=int(campaign_id))) as copy:
+            for block in copy:
+                size += len(block)
+        seconds = time.perf_counter() - started
+    print(json.dumps({"seconds": seconds, "bytes": size}))
+
+
+# --- main ---------------------------------------------------------------------------------
+
+KEYS = (
+    "read_ratio",
+    "page_ratio",
+    "intake_ratio",
+    "intake_latency_pledges_per_s",
+    "collection_ratio",
+    "collection_latency_charges_per_s",
+    "export_ratio",
+    "export_rss_mb",
+)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--only", default=",".join(SECTIONS), help=f"comma-separated: {', '.join(SECTIONS)}")
+    parser.add_argument("--seconds", type=float, default=8.0, help="per load run")
+    parser.add_argument("--pledges", type=int, default=600, help="pledges per intake run")
+    parser.add_argument("--charges", type=int, default=600, help="charges per collection run at 0 ms")
+    parser.add_argument("--slow-charges", type=int, default=1500, help="charges at 300 ms latency")
+    parser.add_argument("--threads", type=int, default=8, help="collection threads against the bare SDK's")
+    parser.add_argument("--export-rows", type=int, default=200_000)
+    parser.add_argument("--export-child", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--copy-child", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+
+    (ROOT / "var" / "bench").mkdir(parents=True, exist_ok=True)
+    setup_django()
+    if args.export_child:
+        return export_child(args.export_child)
+    if args.copy_child:
+        return copy_child(args.copy_child)
+    only = set(args.only.split(","))
+    results: dict = {"table": []}
+    started = time.monotonic()
+    if only & {"read", "page"}:
+        measure_reads(results, args.seconds)
+    if "intake" in only:
+        measure_intake_all(results, args.seconds, args.pledges)
+    if "collection" in only:
+        measure_collection(results, args.charges, args.slow_charges, args.threads)
+    if "export" in only:
+        measure_export(results, args.export_rows)
+    table = results.pop("table")
+    width = max(len(name) for name, _, _ in table)
+    print(f"\n{'measured':<{width}}  {'figure':<60}  against the baseline")
+    for name, figure, ratio in table:
+        print(f"{name:<{width}}  {figure:<60}  {ratio}")
+    print(f"\n({time.monotonic() - started:.0f} s on {os.cpu_count()} cores)")
+    summary = {key: round(results[key], 3) for key in KEYS if key in results}
+    summary |= {key: round(value, 3) for key, value in results.items() if key not in KEYS}
+    out = ROOT / "var" / "bench" / "results.json"
+    out.write_text(json.dumps(summary, indent=2) + "\n")
+    print(json.dumps(summary, indent=2))
+    print(f"written to {out.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,24 @@
+"""gunicorn settings for production and `make demo`: threaded workers sized from the cores.
+
+    gunicorn config.wsgi -c config/gunicorn.py
+
+One process per core and one more (Python runs one thread at a time per process), each
+with WEB_THREADS threads: a request waiting on the payment provider (about 300 ms a call,
+three calls for a pledge) or the database holds a thread, not a core, so a burst of
+pledges keeps many provider calls in flight. Every thread may hold a database connection
+(DATABASE_CONN_MAX_AGE): workers x threads must stay under PostgreSQL's max_connections.
+"""
+
+import os
+
+bind = os.environ.get("WEB_BIND", "0.0.0.0:8000")
+worker_class = "gthread"
+workers = int(os.environ.get("WEB_WORKERS") or (os.cpu_count() or 1) + 1)
+threads = int(os.environ.get("WEB_THREADS") or 24)
+# Connections beyond the threads wait in the kernel's queue, not in a worker.
+backlog = 2048
+keepalive = 5
+timeout = int(os.environ.get("WEB_TIMEOUT") or 60)
+graceful_timeout = 20
+accesslog = os.environ.get("WEB_ACCESS_LOG") or None  # "-" for stdout
+errorlog = "-"

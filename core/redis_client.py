@@ -1,0 +1,36 @@
+"""One Redis client (and so one connection pool) per process for our own keys: throttles,
+the Stripe rate limit and the hot-read cache. redis-py's client is thread-safe; building one
+per request would open a connection per request."""
+
+from functools import cache
+
+import redis
+from django.conf import settings
+from django.core.signals import setting_changed
+from django.dispatch import receiver
+
+# Connections one process opens at most; a thread beyond that waits (up to the timeout) for one.
+MAX_CONNECTIONS = 64
+
+
+@cache
+def _client(url: str) -> redis.Redis:
+    pool = redis.BlockingConnectionPool.from_url(
+        url,
+        max_connections=MAX_CONNECTIONS,
+        timeout=5,
+        socket_timeout=5,
+        socket_connect_timeout=5,
+        health_check_interval=30,
+    )
+    return redis.Redis(connection_pool=pool)
+
+
+def redis_client() -> redis.Redis:
+    return _client(settings.REDIS_URL)
+
+
+@receiver(setting_changed)
+def _forget_client(*, setting: str, **kwargs) -> None:
+    if setting == "REDIS_URL":
+        _client.cache_clear()

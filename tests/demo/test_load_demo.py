@@ -1,0 +1,155 @@
+"""The demo's data: Amanda Palmer's campaign as it ended, loaded once, exact to the cent."""
+
+import re
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from io import StringIO
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.db.models import CharField, Count, F, Max, Sum, Value
+from django.db.models.functions import Cast, Concat
+
+from campaigns.models import Campaign
+from pledges.models import Charge, Pledge
+from reports.stats import campaign_stats
+from rewards.models import RewardTier
+
+pytestmark = pytest.mark.django_db
+
+# Her campaign's public figures, written out here rather than read from the loader.
+HER_TOTAL = Decimal("1192793")
+HER_BACKERS = 24883
+HER_GOAL = Decimal("100000")
+HER_LAUNCH = datetime(2012, 4, 30, tzinfo=UTC)
+
+
+def her_campaign() -> Campaign:
+    return Campaign.objects.get(title="The new RECORD, ART BOOK, and TOUR", creator__username="amanda")
+
+
+def fingerprint() -> dict:
+    """Everything a second load could have changed."""
+    return {
+        "users": get_user_model().objects.count(),
+        "campaigns": list(Campaign.objects.order_by("pk").values_list("pk", "pledged", "backers_count", "updated_at")),
+        "tiers": list(RewardTier.objects.order_by("pk").values_list("pk", "claimed")),
+        "pledges": Pledge.objects.aggregate(n=Count("id"), total=Sum("amount"), last=Max("updated_at")),
+        "charges": Charge.objects.aggregate(n=Count("id"), total=Sum("amount")),
+    }
+
+
+@pytest.fixture
+def demo(db):
+    call_command("load_demo", stdout=StringIO())
+
+
+def test_her_pledges_and_charges_add_up_exactly_to_the_public_total(demo):
+    campaign = her_campaign()
+    pledges = Pledge.objects.filter(campaign=campaign)
+
+    assert pledges.count() == HER_BACKERS
+    assert pledges.aggregate(total=Sum("amount"))["total"] == HER_TOTAL
+    assert set(pledges.values_list("state", flat=True)) == {Pledge.State.COLLECTED}
+    assert campaign.pledged == campaign.collected == HER_TOTAL
+    assert campaign.backers_count == campaign.collected_count == HER_BACKERS
+    assert campaign.state == Campaign.State.SUCCESSFUL
+    assert campaign.goal == HER_GOAL
+    assert (campaign.launched_at.date(), campaign.deadline.date()) == (HER_LAUNCH.date(), datetime(2012, 5, 31).date())
+    # One backer, one pledge: every backer is a distinct user.
+    assert pledges.values("backer").distinct().count() == HER_BACKERS
+    # Every pledge has its one succeeded charge of the same amount.
+    charges = Charge.objects.filter(pledge__campaign=her_campaign())
+
+    assert charges.count() == HER_BACKERS
+    assert charges.aggregate(total=Sum("amount"))["total"] == HER_TOTAL
+    assert set(charges.values_list("state", flat=True)) == {Charge.State.SUCCEEDED}
+    assert not charges.exclude(amount=F("pledge__amount")).exists()
+    key = Concat(Value("pledge:"), Cast("pledge_id", CharField()), Value(":charge:1"))
+    assert not charges.exclude(idempotency_key=key).exists()
+    assert charges.values("pledge").distinct().count() == HER_BACKERS
+
+
+def test_tiers_hold_their_backers_within_their_limits_and_minimums(demo):
+    campaign = her_campaign()
+    tiers = {tier.title: tier for tier in campaign.rewards.annotate(n=Count("pledges"))}
+
+    for tier in tiers.values():
+        assert tier.claimed == tier.n
+        if tier.limit is not None:
+            assert tier.n <= tier.limit
+        below = Pledge.objects.filter(reward=tier, amount__lt=tier.minimum)
+        assert not below.exists(), tier.title
+    # The tiers known from public sources, at their prices and limits.
+    known = {
+        (t.minimum, t.limit)
+        for t in tiers.values()
+        if "public page" in t.description and "Illustrative" not in t.description
+    }
+    assert known == {
+        (Decimal("1"), None),
+        (Decimal("25"), None),
+        (Decimal("300"), None),
+        (Decimal("1000"), None),
+        (Decimal("5000"), 35),
+        (Decimal("10000"), 1),
+    }
+    assert "6 cities" in tiers["Backers-only art party"].description
+    assert "Kyle Cassidy" in tiers["Photo book by Kyle Cassidy and Neil Gaiman"].description
+    # Every other tier says it is illustrative.
+    others = [t for t in tiers.values() if (t.minimum, t.limit) not in known]
+    assert others and all("Illustrative" in t.description for t in others)
+    assert tiers["House party"].remaining == 0
+
+
+def test_she_is_shown_at_1192_percent_with_the_burst_on_her_chart(demo, api_client):
+    campaign = her_campaign()
+
+    detail = api_client.get(f"/api/campaigns/{campaign.pk}/").json()
+    page = api_client.get(f"/campaigns/{campaign.slug}/")
+
+    assert detail["percent_funded"] == 1192
+    assert detail["pledged"] == "1192793.00"
+    assert detail["backers_count"] == HER_BACKERS
+    assert page.status_code == 200
+    assert re.search(r"1,?192%", page.content.decode())
+    # Her chart: the burst of the first day.
+    stats = campaign_stats(campaign=campaign)
+    first_day = Pledge.objects.filter(campaign=campaign, activated_at__lt=campaign.launched_at + timedelta(days=1))
+
+    assert stats.total == HER_TOTAL and stats.backers == HER_BACKERS
+    assert stats.days[0].date == HER_LAUNCH.date()
+    assert stats.days[-1].cumulative == HER_TOTAL
+    # The goal passed on the first day, within hours of the launch.
+    assert stats.days[0].cumulative >= HER_GOAL
+    assert campaign.launched_at < campaign.funded_at < campaign.launched_at + timedelta(hours=12)
+    # Front-loaded: the first day brought more backers than any two other days, and the middle
+    # of the campaign far fewer than its start.
+    assert stats.days[0].backers > 2 * max(day.backers for day in stats.days[1:])
+    assert stats.days[0].backers > 10 * stats.days[15].backers
+    assert first_day.count() > HER_BACKERS * 0.3
+
+
+def test_a_second_load_changes_nothing_and_others_have_campaigns_too(demo):
+    before = fingerprint()
+
+    call_command("load_demo", stdout=StringIO())
+
+    assert fingerprint() == before
+    # Other creators have live and finished campaigns.
+    others = Campaign.objects.exclude(creator__username="amanda")
+    states = dict(others.values_list("state").annotate(n=Count("id")))
+
+    assert states[Campaign.State.LIVE] >= 2
+    assert states[Campaign.State.SUCCESSFUL] >= 1
+    assert states[Campaign.State.FAILED] >= 1
+    for campaign in others:
+        counted = Pledge.objects.filter(campaign=campaign, state__in=(*Pledge.BACKER_STATES, Pledge.State.RELEASED))
+        assert counted.aggregate(total=Sum("amount"))["total"] == campaign.pledged
+        assert counted.count() == campaign.backers_count
+    live = others.filter(state=Campaign.State.LIVE)
+    # Live ones pledged through the real services: active pledges with a card saved at the provider.
+    pledges = Pledge.objects.filter(campaign_id__in=list(live.values_list("id", flat=True)))
+    assert pledges.exists() and set(pledges.values_list("state", flat=True)) == {Pledge.State.ACTIVE}
+    assert all(p.payment_method_id.startswith("pm_") for p in pledges)

@@ -1,0 +1,81 @@
+"""manage.py simulate_campaign, small: pledges over HTTP to a live server, a real worker and beat
+close and collect, the summary adds up."""
+
+import subprocess
+import sys
+from datetime import timedelta
+from decimal import Decimal
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.db.models import Sum
+
+from campaigns.models import Campaign
+from pledges.models import Charge, Pledge
+from tests.conftest import ROOT
+
+pytestmark = [pytest.mark.celery, pytest.mark.timeout(180)]
+
+BACKERS = 20
+
+
+@pytest.fixture
+def beat(worker_env, tmp_path):
+    """Celery beat, sweeping for due campaigns every second."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "config", "beat", "--schedule", str(tmp_path / "beat-schedule")],
+        cwd=ROOT,
+        env={**worker_env, "CLOSE_SWEEP_INTERVAL": "1"},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    yield process
+    process.terminate()
+    process.wait(timeout=30)
+
+
+def test_a_small_replay_pledges_over_http_then_the_worker_closes_and_collects(
+    live_server, celery_worker, beat, settings
+):
+    settings.CAMPAIGN_MIN_DURATION = timedelta(seconds=3)
+    out = StringIO()
+
+    call_command(
+        "simulate_campaign",
+        url=live_server.url,
+        backers=BACKERS,
+        duration=8,
+        declines=0.1,
+        concurrency=4,
+        timeout=90,
+        verbosity=0,
+        stdout=out,
+    )
+
+    campaign = Campaign.objects.get(title__startswith=f"Simulated: {BACKERS} backers")
+    pledges = Pledge.objects.filter(campaign=campaign)
+    assert campaign.state == Campaign.State.SUCCESSFUL
+    assert campaign.backers_count == pledges.count() == BACKERS
+    assert pledges.aggregate(total=Sum("amount"))["total"] == campaign.pledged
+    # Two cards in ten decline when charged: the rest were collected, each exactly once.
+    assert pledges.filter(state=Pledge.State.ERRORED).count() == 2
+    collected = pledges.filter(state=Pledge.State.COLLECTED)
+    assert collected.count() == BACKERS - 2
+    succeeded = Charge.objects.filter(pledge__campaign=campaign, state=Charge.State.SUCCEEDED)
+    assert succeeded.count() == BACKERS - 2
+    assert succeeded.aggregate(total=Sum("amount"))["total"] == campaign.collected
+    assert campaign.collected == collected.aggregate(total=Sum("amount"))["total"]
+    # Her limited tiers, scaled down, were never oversold.
+    for tier in campaign.rewards.exclude(limit=None):
+        assert tier.pledges.count() <= tier.limit
+    summary = dict(line.split(None, 1) for line in out.getvalue().splitlines() if line.strip())
+    assert summary["backers"].startswith(str(BACKERS))
+    assert summary["percent"] == f"{campaign.percent_funded:,}%"
+    assert summary["collected"].startswith(f"${campaign.collected:,.2f} from {BACKERS - 2} pledges")
+    assert summary["errored"] == "2"
+    assert summary["dropped"] == "0"
+    for name in ("pledged", "pledges/s", "charges/s", "time"):
+        assert name in summary
+    assert Decimal(summary["pledged"].split()[0].lstrip("$").replace(",", "")) == campaign.pledged
