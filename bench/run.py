@@ -164,7 +164,8 @@ def setup_django() -> None:
 
 def users_with_tokens(prefix: str, count: int) -> list[tuple[int, str]]:
     from django.contrib.auth import get_user_model
-    from rest_framework.authtoken.models import Token
+
+    from accounts.tokens import tokens_issue_many
 
     User = get_user_model()
     stamp = f"{prefix}-{time.time_ns()}"
@@ -172,8 +173,8 @@ def users_with_tokens(prefix: str, count: int) -> list[tuple[int, str]]:
         (User(username=f"{stamp}-{n}", email=f"{stamp}-{n}@example.com", password=UNUSABLE) for n in range(count)),
         batch_size=2000,
     )
-    tokens = Token.objects.bulk_create((Token(user=u, key=Token.generate_key()) for u in users), batch_size=2000)
-    return [(user.pk, token.key) for user, token in zip(users, tokens, strict=True)]
+    tokens = tokens_issue_many(users=users)
+    return [(user.pk, token) for user, token in zip(users, tokens, strict=True)]
 
 
 def live_campaign(title: str, tiers: int = 2):

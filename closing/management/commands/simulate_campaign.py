@@ -34,8 +34,8 @@ from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Count, Max, Sum
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 
+from accounts.tokens import token_issue, tokens_issue_many
 from campaigns.models import Campaign
 from closing.demo import BACKERS, GOAL, TIERS
 from pledges.models import Pledge
@@ -94,9 +94,7 @@ class Command(BaseCommand):
             User(username=f"sim-{stamp}-{n:06d}", email=f"sim-{stamp}-{n:06d}@example.com", password=password)
             for n in range(count)
         )
-        tokens = Token.objects.bulk_create(Token(user=user, key=Token.generate_key()) for user in users)
-        creator_token = Token.objects.create(user=creator)
-        return creator_token.key, [token.key for token in tokens]
+        return token_issue(user=creator), tokens_issue_many(users=users)
 
     def _api(self, session: requests.Session, method: str, path: str, token: str, **kwargs) -> requests.Response:
         return session.request(
