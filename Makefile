@@ -36,6 +36,10 @@ test: $(STAMP) chromium
 	$(PY) -m devstack.audit
 	$(PY) -m devstack run --profile test -- $(PY) -m pytest $(PYTEST_ARGS)
 
+# By hand, not in CI: each figure beside its baseline measured in the same run (var/bench/results.json).
+bench: $(STAMP)
+	$(PY) -m devstack run --profile test -- $(PY) bench/run.py $(BENCH_ARGS)
+
 # The long fuzzing run (make test runs the same tests with 3 examples per operation and caller).
 FUZZ_EXAMPLES ?= 200
 fuzz: $(STAMP)
