@@ -19,6 +19,10 @@ demo: $(STAMP)
 simulate: $(STAMP)
 	$(PY) -m devstack run --profile demo -- $(PY) manage.py simulate_campaign $(SIMULATE_ARGS)
 
+# By hand, not CI: every figure beside its baseline, written to var/bench/results.json.
+bench: $(STAMP)
+	$(PY) -m devstack run --profile test -- $(PY) bench/run.py $(BENCH_ARGS)
+
 test: $(STAMP)
 	$(PY) -m ruff check .
 	$(PY) -m devstack run --profile test -- $(PY) -m pytest $(PYTEST_ARGS)
