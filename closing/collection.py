@@ -38,12 +38,14 @@ def _open_charge(pledge_id: int, now: datetime) -> Charge | None:
     """The attempt to work on: the one in flight, or a new one if the pledge may be charged."""
     with transaction.atomic():
         pledge = Pledge.objects.select_for_update(of=("self",)).select_related("campaign").get(pk=pledge_id)
-        in_flight = pledge.charges.filter(state=Charge.State.PROCESSING).first()
+        # Its earlier attempts, newest first (one query: the one in flight, and the last number).
+        earlier = list(pledge.charges.order_by("-attempt"))
+        in_flight = next((charge for charge in earlier if charge.state == Charge.State.PROCESSING), None)
         if in_flight:
             return in_flight
         if pledge.state not in COLLECTABLE or pledge.campaign.state != Campaign.State.SUCCESSFUL:
             return None
-        attempt = (pledge.charges.order_by("-attempt").values_list("attempt", flat=True).first() or 0) + 1
+        attempt = (earlier[0].attempt if earlier else 0) + 1
         return Charge.objects.create(
             pledge=pledge,
             attempt=attempt,
@@ -75,10 +77,11 @@ def pledge_collect(*, pledge_id: int, now: datetime | None = None) -> Charge | N
     with try_advisory_lock(CHARGE, charge.pk) as locked:
         if not locked:
             return None
-        charge.refresh_from_db()
+        # Read again under the lock (another worker may have finished it meanwhile), with its pledge.
+        charge = Charge.objects.select_related("pledge").get(pk=charge.pk)
         if charge.state != Charge.State.PROCESSING:
             return charge
-        pledge = Pledge.objects.get(pk=charge.pledge_id)
+        pledge = charge.pledge
         try:
             result = _find_earlier_attempt(charge, pledge) if charge.submitted_at else None
             if result is None:
@@ -104,8 +107,10 @@ def pledge_collect(*, pledge_id: int, now: datetime | None = None) -> Charge | N
                 failure_code=error.code or "refused",
                 failure_message=error.message,
             )
-            return charge_record_result(charge_id=charge.pk, result=refused, now=now, retry=False)
-        return charge_record_result(charge_id=charge.pk, result=result, now=now)
+            return charge_record_result(
+                charge_id=charge.pk, result=refused, now=now, retry=False, ids=(pledge.pk, pledge.campaign_id)
+            )
+        return charge_record_result(charge_id=charge.pk, result=result, now=now, ids=(pledge.pk, pledge.campaign_id))
 
 
 def _find_earlier_attempt(charge: Charge, pledge: Pledge) -> ChargeResult | None:
@@ -118,15 +123,21 @@ def _find_earlier_attempt(charge: Charge, pledge: Pledge) -> ChargeResult | None
 
 @transaction.atomic
 def charge_record_result(
-    *, charge_id: int, result: ChargeResult, now: datetime | None = None, retry: bool = True
+    *,
+    charge_id: int,
+    result: ChargeResult,
+    now: datetime | None = None,
+    retry: bool = True,
+    ids: tuple[int, int] | None = None,
 ) -> Charge:
     """Apply what the provider says about an attempt; late or repeated news changes nothing.
 
     ``retry=False``: a failure that charging again cannot cure; the pledge is not retried.
+    ``ids``: the charge's (pledge id, campaign id) when the caller knows them (never change).
     Locks in the order of every money move: campaign, pledge, charge.
     """
     now = now or timezone.now()
-    pledge_id, campaign_id = Charge.objects.values_list("pledge_id", "pledge__campaign_id").get(pk=charge_id)
+    pledge_id, campaign_id = ids or Charge.objects.values_list("pledge_id", "pledge__campaign_id").get(pk=charge_id)
     campaign_lock(campaign_id=campaign_id)
     pledge = Pledge.objects.select_for_update().get(pk=pledge_id)
     charge = Charge.objects.select_for_update().get(pk=charge_id)
