@@ -10,8 +10,19 @@ from rest_framework.parsers import JSONParser
 MAX_DEPTH = 32
 
 
+# RFC 8259: numbers beyond IEEE 754 doubles do not interoperate (1e999 is one).
+LARGEST = Decimal("1.7976931348623157e308")
+
+
 def _refuse_constant(name: str):
     raise ValueError(f"{name} is not a number here")
+
+
+def _decimal(text: str) -> Decimal:
+    value = Decimal(text)
+    if abs(value) > LARGEST:
+        raise ValueError(f"the number {text[:20]} is out of range")
+    return value
 
 
 def nesting_depth(data: object) -> int:
@@ -26,9 +37,10 @@ def nesting_depth(data: object) -> int:
 
 
 def loads_strict(text: str) -> object:
-    """json.loads with numbers as exact Decimals and NaN/Infinity refused; ValueError when it is not that."""
+    """json.loads with numbers as exact Decimals (never floats), NaN, Infinity and numbers
+    beyond the interoperable range refused; ValueError when it is not that."""
     try:
-        return json.loads(text, parse_float=Decimal, parse_constant=_refuse_constant)
+        return json.loads(text, parse_float=_decimal, parse_constant=_refuse_constant)
     except RecursionError as error:
         raise ValueError("nested too deeply") from error
 

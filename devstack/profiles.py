@@ -1,5 +1,6 @@
 """Where each profile keeps its services: ports and data directories never shared."""
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,7 +32,17 @@ class Profile:
         return f"http://127.0.0.1:{self.localstripe_port}"
 
 
+# Two checkouts on one machine (say, git worktrees) each run their own test services
+# when one of them sets DEVSTACK_PORT_OFFSET; the ports of the demo never move.
+_OFFSET = int(os.environ.get("DEVSTACK_PORT_OFFSET", "0"))
+
 PROFILES = {
     "demo": Profile("demo", postgres_port=55432, valkey_port=56379, localstripe_port=8420, durable=True),
-    "test": Profile("test", postgres_port=55433, valkey_port=56380, localstripe_port=8421, durable=False),
+    "test": Profile(
+        "test",
+        postgres_port=55433 + _OFFSET,
+        valkey_port=56380 + _OFFSET,
+        localstripe_port=8421 + _OFFSET,
+        durable=False,
+    ),
 }

@@ -1,6 +1,7 @@
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models import F, Q
 
@@ -145,7 +146,8 @@ class WebhookEvent(models.Model):
 
     event_id = models.CharField(max_length=255, unique=True)
     type = models.CharField(max_length=100)
-    payload = models.JSONField()
+    # Numbers arrive as exact Decimals (core.parsers); stored as strings, never as floats.
+    payload = models.JSONField(encoder=DjangoJSONEncoder)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.RECEIVED)
     error = models.TextField(blank=True)
     received_at = models.DateTimeField(auto_now_add=True)

@@ -49,9 +49,7 @@ call below was checked against it. What localstripe does, measured:
 
 from __future__ import annotations
 
-import json
 import logging
-import math
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -59,6 +57,8 @@ from urllib.parse import quote
 
 import requests
 import stripe
+
+from core.parsers import loads_strict
 
 from .base import (
     CardDeclined,
@@ -93,17 +93,6 @@ def _id(value: Any) -> str | None:
     if value is None or isinstance(value, str):
         return value
     return _plain(value).get("id")
-
-
-def _finite_float(text: str) -> float:
-    value = float(text)
-    if not math.isfinite(value):
-        raise ValueError(f"the number {text[:20]} is out of range")
-    return value
-
-
-def _no_constant(name: str) -> float:
-    raise ValueError(f"{name} is not JSON")
 
 
 def _error_body(e: stripe.StripeError) -> dict[str, Any]:
@@ -411,8 +400,8 @@ class StripeGateway:
             stripe.WebhookSignature.verify_header(
                 payload, signature_header, self._webhook_secret, WEBHOOK_TOLERANCE_SECONDS
             )
-            event = json.loads(payload, parse_float=_finite_float, parse_constant=_no_constant)
-        except (stripe.SignatureVerificationError, ValueError, TypeError, IndexError, RecursionError) as e:
+            event = loads_strict(payload.decode("utf-8"))
+        except (stripe.SignatureVerificationError, ValueError, TypeError, IndexError) as e:
             raise InvalidWebhook(str(e) or type(e).__name__) from e
         if not (isinstance(event, dict) and isinstance(event.get("id"), str) and isinstance(event.get("type"), str)):
             raise InvalidWebhook("not a Stripe event")

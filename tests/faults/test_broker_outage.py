@@ -3,7 +3,6 @@ follow-up work (their confirmation e-mails) runs once it is back. Real processes
 server, a Valkey of the test's own (the shared one is never stopped), a Celery worker."""
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -19,25 +18,10 @@ from notifications.models import Notification
 from pledges.models import Pledge
 from reports.reconcile import reconcile
 from tests import factories
-from tests.conftest import ROOT, all_queues, wait_until
+from tests.conftest import ROOT, wait_until
+from tests.faults.helpers import free_port, send_task, wait_for_port, worker
 
 BACKERS = 3
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _wait_for_port(port: int, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with socket.socket() as sock:
-            if sock.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.1)
-    raise AssertionError(f"nothing listens on {port}")
 
 
 class Valkey:
@@ -62,7 +46,7 @@ class Valkey:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        _wait_for_port(self.port)
+        wait_for_port(self.port)
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:
@@ -72,7 +56,7 @@ class Valkey:
 
 @pytest.fixture
 def own_broker(tmp_path):
-    valkey = Valkey(_free_port(), tmp_path)
+    valkey = Valkey(free_port(), tmp_path)
     valkey.start()
     yield valkey
     valkey.stop()
@@ -80,7 +64,7 @@ def own_broker(tmp_path):
 
 @pytest.fixture
 def web(worker_env, own_broker, tmp_path):
-    port = _free_port()
+    port = free_port()
     env = {**worker_env, "REDIS_URL": f"redis://127.0.0.1:{own_broker.port}/0"}
     log = open(tmp_path / "web.log", "wb")
     process = subprocess.Popen(
@@ -90,7 +74,7 @@ def web(worker_env, own_broker, tmp_path):
         stdout=log,
         stderr=subprocess.STDOUT,
     )
-    _wait_for_port(port)
+    wait_for_port(port)
     yield f"http://127.0.0.1:{port}", env
     process.terminate()
     process.wait(timeout=30)
@@ -126,45 +110,9 @@ def test_pledges_made_while_the_broker_is_down_are_kept_and_followed_up(web, own
     assert mails.count() == BACKERS and not mails.filter(sent_at__isnull=False).exists()
 
     own_broker.start()
-    # A worker of this broker (the suite's worker fixture pings through the shared one).
-    with open(tmp_path / "worker.log", "wb") as log:
-        worker = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "config",
-                "worker",
-                "--concurrency",
-                "1",
-                "--queues",
-                ",".join(all_queues()),
-                "--without-mingle",
-                "--without-gossip",
-                "--hostname",
-                f"outage-{os.getpid()}@%h",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    try:
-        # What beat does every minute: the sweep finds the mail no message was left to send.
-        subprocess.run(
-            [sys.executable, "-m", "celery", "-A", "config", "call", "notifications.tasks.mail_sweep"],
-            cwd=ROOT,
-            env=env,
-            check=True,
-            capture_output=True,
-            timeout=60,
-        )
+    with worker(env, tmp_path / "worker.log", name="outage"):
+        send_task(env, "notifications.tasks.mail_sweep")  # the sweep finds the mail no message was left to send
         wait_until(lambda: not mails.filter(sent_at__isnull=True).exists(), timeout=90, message="the mail to go out")
-    finally:
-        os.killpg(worker.pid, 15)
-        worker.wait(timeout=30)
     assert Pledge.objects.filter(campaign=campaign, state=Pledge.State.ACTIVE).count() == BACKERS
     assert reconcile(campaign_ids=[campaign.pk]) == []
     assert os.listdir(worker_mail_dir)

@@ -3,7 +3,6 @@
 PostgreSQL of the test's own (the suite's is never touched), a Celery worker, localstripe."""
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -14,21 +13,16 @@ import pytest
 
 from devstack import postgres
 from devstack.profiles import Profile
-from tests.conftest import ROOT, all_queues, wait_until
+from tests.conftest import ROOT, wait_until
+from tests.faults.helpers import free_port, send_task, worker
 
 PLEDGES = 40
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture
 def own_database():
     profile = Profile(
-        f"fault-{os.getpid()}", postgres_port=_free_port(), valkey_port=0, localstripe_port=0, durable=False
+        f"fault-{os.getpid()}", postgres_port=free_port(), valkey_port=0, localstripe_port=0, durable=False
     )
     postgres.start(profile)
     yield profile
@@ -66,32 +60,8 @@ def test_a_database_restart_mid_collection_resumes_and_charges_each_pledge_once(
 
     manage("manage.py", "migrate", "--no-input")
     campaign_id = int(manage("tests/faults/seed_due_campaign.py", str(PLEDGES)).split()[-1])
-    with open(tmp_path / "worker.log", "wb") as log:
-        worker = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "config",
-                "worker",
-                "--concurrency",
-                "2",
-                "--queues",
-                ",".join(all_queues()),
-                "--without-mingle",
-                "--without-gossip",
-                "--hostname",
-                f"pgfault-{os.getpid()}@%h",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    try:
-        manage("-m", "celery", "-A", "config", "call", "closing.tasks.close_due_campaigns")
+    with worker(env, tmp_path / "worker.log", name="pgfault", concurrency=2):
+        send_task(env, "closing.tasks.close_due_campaigns")
         wait_until(lambda: _counts(own_database, campaign_id)["collected"] >= 5, timeout=90, message="collection")
 
         collected_before = _counts(own_database, campaign_id)["collected"]
@@ -102,13 +72,10 @@ def test_a_database_restart_mid_collection_resumes_and_charges_each_pledge_once(
         def collected_all() -> bool:
             if _counts(own_database, campaign_id)["collected"] == PLEDGES:
                 return True
-            manage("-m", "celery", "-A", "config", "call", "closing.tasks.collection_sweep")  # what beat does
+            send_task(env, "closing.tasks.collection_sweep")  # what beat does
             return False
 
         wait_until(collected_all, timeout=240, interval=3, message="collection to finish after the restart")
-    finally:
-        os.killpg(worker.pid, 15)
-        worker.wait(timeout=60)
 
     assert collected_before < PLEDGES  # the outage came in the middle of the collection
     # Each pledge paid exactly once at the provider, and the books agree: reconcile checks

@@ -5,16 +5,15 @@ from decimal import Decimal
 from django import template
 from django.template.defaultfilters import floatformat
 
-from core.money import format_money, quantize
+from core.money import quantize
+from core.templatetags.money import money_filter
 from pledges.services import pledge_minimum as minimum_with_shipping
 
 register = template.Library()
 
 
-@register.filter
-def money(amount: Decimal | None, currency: str) -> str:
-    """The one money format (core.money.format_money): ``$1,192,793.00``, ``¥3,000``, ``1.192.793,00 $``."""
-    return "" if amount is None else format_money(Decimal(amount), currency)
+# The one money filter, also offered here so the pages need one library.
+register.filter("money", money_filter)
 
 
 @register.filter

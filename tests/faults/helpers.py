@@ -1,0 +1,54 @@
+"""Real processes for the fault tests: free ports, a Celery worker of a broker of the test's
+own (the suite's worker fixture pings through the shared broker), and beat's sends."""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from tests.conftest import ROOT, all_queues
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for_port(port: int, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.1)
+    raise AssertionError(f"nothing listens on {port}")
+
+
+@contextmanager
+def worker(env: dict[str, str], log: Path, *, name: str, concurrency: int = 1) -> Iterator[subprocess.Popen]:
+    """A `celery worker` on every queue, stopped (its whole process group) when the block ends."""
+    with open(log, "wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "config", "worker", "--concurrency", str(concurrency),
+             "--queues", ",".join(all_queues()), "--without-mingle", "--without-gossip",
+             "--hostname", f"{name}-{os.getpid()}@%h"],
+            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+        )  # fmt: skip
+    try:
+        yield process
+    finally:
+        os.killpg(process.pid, 15)
+        process.wait(timeout=60)
+
+
+def send_task(env: dict[str, str], name: str) -> None:
+    """What beat does: send the named task to the broker of ``env``."""
+    subprocess.run(
+        [sys.executable, "-m", "celery", "-A", "config", "call", name],
+        cwd=ROOT, env=env, check=True, capture_output=True, timeout=60,
+    )  # fmt: skip
