@@ -19,7 +19,8 @@ from pledges.models import Pledge
 from reports.reconcile import reconcile
 from tests import factories
 from tests.conftest import ROOT, wait_until
-from tests.faults.helpers import free_port, send_task, wait_for_port, worker
+from tests.faults.helpers import send_task, worker
+from tests.ports import free_port, wait_for_port
 
 BACKERS = 3
 

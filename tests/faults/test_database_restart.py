@@ -14,7 +14,8 @@ import pytest
 from devstack import postgres
 from devstack.profiles import Profile
 from tests.conftest import ROOT, wait_until
-from tests.faults.helpers import free_port, send_task, worker
+from tests.faults.helpers import send_task, worker
+from tests.ports import free_port
 
 PLEDGES = 40
 

@@ -1,15 +1,8 @@
-import socket
-
 import pytest
 from django.core.cache import cache
 
 from config.health import PROVIDER_STATUS_KEY
-
-
-def _closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from tests.ports import free_port
 
 
 @pytest.fixture(autouse=True)
@@ -23,7 +16,7 @@ def _fresh_provider_status():
 def provider_down(settings):
     from pledges.payments import get_gateway
 
-    settings.STRIPE_API_BASE = f"http://127.0.0.1:{_closed_port()}"
+    settings.STRIPE_API_BASE = f"http://127.0.0.1:{free_port()}"
     get_gateway.cache_clear()
     yield
     get_gateway.cache_clear()
@@ -40,7 +33,7 @@ def test_ready_when_database_broker_and_payments_answer(client, path):
 
 @pytest.mark.django_db
 def test_not_ready_when_the_broker_is_down(client, settings):
-    settings.CELERY_BROKER_URL = f"redis://127.0.0.1:{_closed_port()}/0"
+    settings.CELERY_BROKER_URL = f"redis://127.0.0.1:{free_port()}/0"
 
     response = client.get("/readyz")
 
@@ -74,7 +67,7 @@ def test_the_provider_is_asked_at_most_once_per_ttl(client, monkeypatch):
 
 
 def test_liveness_asks_no_dependency(client, settings, provider_down):
-    settings.CELERY_BROKER_URL = f"redis://127.0.0.1:{_closed_port()}/0"
+    settings.CELERY_BROKER_URL = f"redis://127.0.0.1:{free_port()}/0"
 
     response = client.get("/livez")
 
