@@ -81,7 +81,7 @@ class Pledge(models.Model):
         ]
 
     def __str__(self) -> str:
-        """"Ann Lee (ann@example.com) → The new RECORD, ART BOOK, and… · $25.00" (loads backer and campaign)."""
+        """ "Ann Lee (ann@example.com) → The new RECORD, ART BOOK, and… · $25.00" (loads backer and campaign)."""
         campaign = self.campaign
         return f"{person(self.backer)} → {shorten(campaign.title)} · {format_money(self.amount, campaign.currency)}"
 

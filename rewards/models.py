@@ -30,7 +30,7 @@ class RewardTier(models.Model):
         ]
 
     def __str__(self) -> str:
-        """"Vinyl · $30.00" in the campaign's currency (loads the campaign unless it is known)."""
+        """ "Vinyl · $30.00" in the campaign's currency (loads the campaign unless it is known)."""
         return f"{self.title} · {format_money(self.minimum, self.campaign.currency)}"
 
     @property

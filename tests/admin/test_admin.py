@@ -183,7 +183,7 @@ def test_cancel_action_asks_first_then_cancels_through_the_service(books, admin_
     assert live.canceled_at is not None
     assert set(live.pledges.values_list("state", flat=True)) == {"released"}
     messages = _messages(admin_client.get(url))
-    assert "1 campaign(s) canceled." in messages
+    assert "1 campaign canceled." in messages
     assert any("cannot be canceled" in m for m in messages)
 
 
@@ -203,7 +203,7 @@ def test_refund_action_refunds_through_the_service(books, admin_client):
     assert (collected.state, errored.state) == ("refunded", "errored")
     assert collected.charges.get(state="succeeded").refund_id
     assert campaign.refunded == Decimal("77.55")  # 37.55 refunded before, 40.00 now
-    assert "1 pledge(s) refunded." in _messages(admin_client.get(url))
+    assert "1 pledge refunded." in _messages(admin_client.get(url))
 
 
 def test_retry_action_queues_collection_of_errored_pledges(books, admin_client, django_capture_on_commit_callbacks):
@@ -251,9 +251,7 @@ def test_staff_without_permissions_see_nothing_and_viewers_cannot_move_money(boo
     _confirm(client, "/admin/pledges/pledge/", "refund_pledges", [collected])
 
     assert page.status_code == 200
-    choices = [name for name, _ in page.context["action_form"].fields["action"].choices]
-    assert "refund_pledges" not in choices and "retry_errored_pledges" not in choices
-    assert "export_csv" in choices
+    assert page.context["action_form"] is None  # no refund, no retry, no export of e-mail addresses
     collected.refresh_from_db()
     assert collected.state == "collected"
 
