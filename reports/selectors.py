@@ -11,7 +11,6 @@ from django.utils import timezone
 
 from campaigns.models import Campaign
 from core.money import quantize
-
 from core.permissions import EXPORT_BACKER_EMAILS, EXPORT_PLATFORM_REPORT, staff_may
 from pledges.models import Charge, Pledge
 from reports.models import ExportJob

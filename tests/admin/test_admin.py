@@ -10,7 +10,6 @@ from openpyxl import load_workbook
 from accounts.models import PaymentCustomer
 from campaigns.models import Campaign
 from closing.tasks import collect_pledge
-from closing.webhooks import webhook_receive
 from core.queue import queued
 from notifications.models import Notification
 from pledges.models import Charge, Pledge, WebhookEvent
@@ -19,21 +18,10 @@ from reports.models import ExportJob
 from reports.platform import CAMPAIGN_HEADER
 from rewards.models import RewardTier
 from tests import factories
-from tests.reports.helpers import build_books, parse_csv, split_sections
+from tests.reports.helpers import parse_csv, split_sections
 from updates.models import CampaignUpdate
-from updates.services import update_publish
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def books(admin_user, django_capture_on_commit_callbacks):
-    books = build_books(staff=admin_user, capture=django_capture_on_commit_callbacks)
-    successful = books.by_state["successful"]
-    update_publish(campaign=successful, author=successful.creator, title="Pressing the vinyl", body="Soon.")
-    webhook_receive(event={"id": "evt_admin_1", "type": "customer.created", "data": {"object": {"id": "cus_1"}}})
-    ExportJob.objects.create(requested_by=successful.creator, kind="backers", campaign=successful)
-    return books
 
 
 def _action(client, url, action, objects, **extra):
