@@ -69,19 +69,19 @@ def platform_totals(*, now: datetime | None = None) -> PlatformTotals:
         CurrencyTotals(
             currency=row["currency"],
             campaigns=row["campaigns"],
-            pledged=quantize(row["pledged"], row["currency"]),
-            pledged_live=quantize(row["pledged_live"] or Decimal(0), row["currency"]),
-            collected=quantize(row["collected"], row["currency"]),
-            refunded=quantize(row["refunded"], row["currency"]),
+            pledged=quantize(row["sum_pledged"], row["currency"]),
+            pledged_live=quantize(row["sum_pledged_live"] or Decimal(0), row["currency"]),
+            collected=quantize(row["sum_collected"], row["currency"]),
+            refunded=quantize(row["sum_refunded"], row["currency"]),
         )
         for row in Campaign.objects.exclude(state=Campaign.State.DRAFT)
         .values("currency")
         .annotate(
             campaigns=Count("id"),
-            pledged=Sum("pledged"),
-            pledged_live=Sum("pledged", filter=Q(state=Campaign.State.LIVE)),
-            collected=Sum("collected"),
-            refunded=Sum("refunded"),
+            sum_pledged=Sum("pledged"),
+            sum_pledged_live=Sum("pledged", filter=Q(state=Campaign.State.LIVE)),
+            sum_collected=Sum("collected"),
+            sum_refunded=Sum("refunded"),
         )
         .order_by("currency")
     ]
