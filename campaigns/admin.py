@@ -12,7 +12,7 @@ from campaigns.models import Campaign
 from campaigns.services import campaign_update
 from closing.services import campaign_cancel
 from core.admin_tools import PledgeboardAdmin, money, run_confirmed, titled
-from core.permissions import staff_may
+from core.permissions import EXPORT_BACKER_EMAILS, EXPORT_PLATFORM_REPORT, staff_may
 from reports.platform import platform_report
 from reports.responses import report_response
 from rewards.admin import RewardTierInline
@@ -74,10 +74,10 @@ class CampaignAdmin(PledgeboardAdmin):
     show_full_result_count = False
 
     def has_export_platform_report_permission(self, request) -> bool:
-        return staff_may(request.user, "reports.export_platform_report")
+        return staff_may(request.user, EXPORT_PLATFORM_REPORT)
 
     def has_export_backer_emails_permission(self, request) -> bool:
-        return staff_may(request.user, "reports.export_backer_emails")
+        return staff_may(request.user, EXPORT_BACKER_EMAILS)
 
     def _shown(self, request, fields: tuple[str, ...]) -> tuple[str, ...]:
         """The backer report (their e-mail addresses) is linked only for staff allowed to export it."""

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
 from core.admin_tools import ViewOnlyAdmin, ViewOnlyInline, money, redacted, report_outcome, run_confirmed, titled
-from core.permissions import staff_may
+from core.permissions import EXPORT_BACKER_EMAILS, staff_may
 from core.queue import enqueue_on_commit
 from core.text import person
 from pledges.models import Charge, Pledge, WebhookEvent
@@ -86,7 +86,7 @@ class PledgeAdmin(ViewOnlyAdmin):
 
     def has_export_backer_emails_permission(self, request) -> bool:
         """The export lists backers' e-mail addresses: reading pledges on screen is not enough."""
-        return staff_may(request.user, "reports.export_backer_emails")
+        return staff_may(request.user, EXPORT_BACKER_EMAILS)
 
     @admin.display(description=_("backer"), ordering="backer__email")
     def backer_column(self, pledge: Pledge) -> str:
