@@ -11,15 +11,18 @@ class PaymentCustomerAdmin(ViewOnlyAdmin):
     list_display = ("user", "stripe_customer_id", "created_at")
     search_fields = ("user__username", "user__email", "stripe_customer_id")
     list_select_related = ("user",)
+    raw_id_fields = ("user",)
 
 
 @admin.register(ApiToken)
 class ApiTokenAdmin(ViewOnlyAdmin):
-    """Tokens are shown by their first characters only; deleting one logs its holder out of the API."""
+    """Tokens are shown by their first characters only (never their hash); deleting one logs its holder out
+    of the API."""
 
     list_display = ("prefix", "user", "created_at", "expires_at", "last_used_at")
     search_fields = ("user__username", "user__email", "prefix")
     list_select_related = ("user",)
+    raw_id_fields = ("user",)
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return request.user.has_perm("accounts.delete_apitoken")

@@ -1,6 +1,8 @@
 from django.conf import settings
 from django.db import models
 
+from core.text import person
+
 
 class PaymentCustomer(models.Model):
     """The backer's Customer at the payment provider: one per user, created on first pledge."""
@@ -10,7 +12,7 @@ class PaymentCustomer(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:
-        return self.stripe_customer_id
+        return f"{person(self.user)} · {self.stripe_customer_id}"
 
 
 class Unsubscription(models.Model):
@@ -50,4 +52,4 @@ class ApiToken(models.Model):
         indexes = [models.Index(fields=["expires_at"])]
 
     def __str__(self) -> str:
-        return f"{self.prefix}… of user {self.user_id}"
+        return f"{self.prefix}… · {person(self.user)}"

@@ -5,11 +5,14 @@ same service the API uses."""
 from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html_join
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 from campaigns.models import Campaign
 from campaigns.services import campaign_update
 from closing.services import campaign_cancel
-from core.admin_tools import money, run_confirmed
+from core.admin_tools import PledgeboardAdmin, money, run_confirmed, titled
+from core.permissions import EXPORT_BACKER_EMAILS, EXPORT_PLATFORM_REPORT, staff_may
 from reports.platform import platform_report
 from reports.responses import report_response
 from rewards.admin import RewardTierInline
@@ -41,7 +44,7 @@ CAMPAIGN_FIELDS = (
 
 
 @admin.register(Campaign)
-class CampaignAdmin(admin.ModelAdmin):
+class CampaignAdmin(PledgeboardAdmin):
     list_display = (
         "title",
         "creator",
@@ -55,20 +58,35 @@ class CampaignAdmin(admin.ModelAdmin):
         "deadline",
     )
     list_filter = (
-        "state",
-        "funding_model",
-        "currency",
-        ("deadline", admin.DateFieldListFilter),
-        ("launched_at", admin.DateFieldListFilter),
-        ("closed_at", admin.DateFieldListFilter),
+        ("state", titled(admin.ChoicesFieldListFilter, _("campaign state"))),
+        ("funding_model", titled(admin.ChoicesFieldListFilter, _("funding model"))),
+        ("currency", titled(admin.AllValuesFieldListFilter, _("currency"))),
+        ("deadline", titled(admin.DateFieldListFilter, _("deadline"))),
+        ("launched_at", titled(admin.DateFieldListFilter, _("launched"))),
+        ("closed_at", titled(admin.DateFieldListFilter, _("closed"))),
     )
     search_fields = ("title", "slug", "creator__username", "creator__email")
     list_select_related = ("creator",)
+    raw_id_fields = ("creator",)
     date_hierarchy = "deadline"
-    fields = CAMPAIGN_FIELDS
     inlines = (RewardTierInline,)
     actions = ("cancel_campaigns", "export_csv", "export_xlsx")
     show_full_result_count = False
+
+    def has_export_platform_report_permission(self, request) -> bool:
+        return staff_may(request.user, EXPORT_PLATFORM_REPORT)
+
+    def has_export_backer_emails_permission(self, request) -> bool:
+        return staff_may(request.user, EXPORT_BACKER_EMAILS)
+
+    def _shown(self, request, fields: tuple[str, ...]) -> tuple[str, ...]:
+        """The backer report (their e-mail addresses) is linked only for staff allowed to export it."""
+        if self.has_export_backer_emails_permission(request):
+            return fields
+        return tuple("reports_without_emails" if name == "reports" else name for name in fields)
+
+    def get_fields(self, request, obj=None):
+        return self._shown(request, CAMPAIGN_FIELDS)
 
     def has_add_permission(self, request) -> bool:
         return False  # creators create campaigns; the admin has no goal/deadline rules of its own
@@ -78,63 +96,75 @@ class CampaignAdmin(admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         if obj is not None and obj.state in (Campaign.State.DRAFT, Campaign.State.LIVE):
-            return tuple(f for f in CAMPAIGN_FIELDS if f not in EDITABLE_WHILE_OPEN)
-        return CAMPAIGN_FIELDS
+            return self._shown(request, tuple(f for f in CAMPAIGN_FIELDS if f not in EDITABLE_WHILE_OPEN))
+        return self._shown(request, CAMPAIGN_FIELDS)
 
     def save_model(self, request, obj, form, change):
         changes = {name: form.cleaned_data[name] for name in form.changed_data if name in EDITABLE_WHILE_OPEN}
         if changes:
             campaign_update(campaign=obj, **changes)
 
-    @admin.display(description="goal", ordering="goal")
+    @admin.display(description=_("goal"), ordering="goal")
     def goal_amount(self, campaign: Campaign) -> str:
         return money(campaign.goal, campaign.currency)
 
-    @admin.display(description="pledged", ordering="pledged")
+    @admin.display(description=_("pledged"), ordering="pledged")
     def pledged_amount(self, campaign: Campaign) -> str:
         return money(campaign.pledged, campaign.currency)
 
-    @admin.display(description="collected", ordering="collected")
+    @admin.display(description=_("collected"), ordering="collected")
     def collected_amount(self, campaign: Campaign) -> str:
         return money(campaign.collected, campaign.currency)
 
-    @admin.display(description="refunded", ordering="refunded")
+    @admin.display(description=_("refunded"), ordering="refunded")
     def refunded_amount(self, campaign: Campaign) -> str:
         return money(campaign.refunded, campaign.currency)
 
-    @admin.display(description="funded")
+    @admin.display(description=_("funded"))
     def percent(self, campaign: Campaign) -> str:
         return f"{campaign.percent_funded}%"
 
-    @admin.display(description="reports")
+    @admin.display(description=_("reports"))
     def reports(self, campaign: Campaign) -> str:
+        return self._links(campaign, with_backer_report=True)
+
+    @admin.display(description=_("reports"))
+    def reports_without_emails(self, campaign: Campaign) -> str:
+        return self._links(campaign, with_backer_report=False)
+
+    def _links(self, campaign: Campaign, *, with_backer_report: bool) -> str:
         if campaign.pk is None:
             return ""
         links = [
-            (reverse("campaign-backers", args=[campaign.pk]), "backer report (CSV)"),
-            (reverse("campaign-stats", args=[campaign.pk]), "funding stats"),
-            (reverse("admin:pledges_pledge_changelist") + f"?campaign__id__exact={campaign.pk}", "pledges"),
+            (reverse("campaign-stats", args=[campaign.pk]), _("funding stats")),
+            (reverse("admin:pledges_pledge_changelist") + f"?campaign__id__exact={campaign.pk}", _("pledges")),
         ]
+        if with_backer_report:
+            links.insert(0, (reverse("campaign-backers", args=[campaign.pk]), _("backer report (CSV)")))
         return format_html_join(" · ", '<a href="{}">{}</a>', links)
 
-    @admin.action(description="Cancel the selected campaigns (every pledge is released)", permissions=["change"])
+    @admin.action(description=_("Cancel the selected campaigns (every pledge is released)"), permissions=["change"])
     def cancel_campaigns(self, request, queryset):
         return run_confirmed(
             self,
             request,
             queryset,
             action="cancel_campaigns",
-            title="Cancel campaigns",
-            question="Cancel these campaigns? Their pledges are released and no card is charged.",
-            confirm_label="Yes, cancel them",
+            title=_("Cancel campaigns"),
+            question=_("Cancel these campaigns? Their pledges are released and no card is charged."),
+            confirm_label=_("Yes, cancel them"),
             service=lambda campaign: campaign_cancel(campaign=campaign),
-            verb="campaign(s) canceled",
+            done_message=ngettext_lazy("%(count)d campaign canceled.", "%(count)d campaigns canceled.", "count"),
         )
 
-    @admin.action(description="Export the selected campaigns (platform report, CSV)")
+    @admin.action(
+        description=_("Export the selected campaigns (platform report, CSV)"), permissions=["export_platform_report"]
+    )
     def export_csv(self, request, queryset):
         return report_response(platform_report(queryset), "csv")
 
-    @admin.action(description="Export the selected campaigns (platform report, XLSX)")
+    @admin.action(
+        description=_("Export the selected campaigns (platform report, XLSX)"), permissions=["export_platform_report"]
+    )
     def export_xlsx(self, request, queryset):
         return report_response(platform_report(queryset), "xlsx")

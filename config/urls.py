@@ -16,6 +16,7 @@ from pledges.api import (
     PledgePaymentMethodApi,
     PledgeRefundApi,
 )
+from reports.admin import platform_dashboard
 from reports.api import (
     BackerReportApi,
     CampaignStatsApi,
@@ -66,6 +67,7 @@ urlpatterns = [
     path("api/", include(api)),
     path("unsubscribe/<str:token>/", unsubscribe_view, name="unsubscribe"),
     path("admin/login/", limited_admin_login, name="admin-login"),
+    path("admin/dashboard/", admin.site.admin_view(platform_dashboard), name="admin-dashboard"),
     path("admin/", admin.site.urls),
 ]
 

@@ -1,19 +1,55 @@
-"""What every app's admin shares: money display, view-only bases, and confirmed service actions."""
+"""What every app's admin shares: money display, view-only bases, titled filters, secrets kept
+out of sight, and confirmed service actions."""
 
 from collections.abc import Callable
 
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.contrib.admin.exceptions import DisallowedModelAdminLookup
 from django.db import models
+from django.db.models.constants import LOOKUP_SEP
 from django.template.response import TemplateResponse
+from django.utils.translation import ngettext
 
 from core.errors import DomainError
 from core.money import format_money
+
+# Columns that hold a secret or what stands for one: never shown, searched, filtered on or exported
+# by the admin. A SetupIntent's client secret lets whoever holds it confirm the backer's card setup;
+# a token's hash is what a stolen database would be attacked with.
+SECRET_FIELDS = frozenset({"setup_client_secret", "client_secret", "key_hash", "password"})
 
 
 def money(amount, currency: str) -> str:
     """An amount as the staff member's language writes it ("$1,192,793.00"); exports stay plain decimals."""
     return "" if amount is None else format_money(amount, currency)
+
+
+def titled(base: type[admin.FieldListFilter], title) -> type[admin.FieldListFilter]:
+    """``base`` with a sidebar title of its own: a pledge's state and its campaign's state would
+    both be "By state", and staff could not tell which is which."""
+
+    class Titled(base):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.title = title
+
+    Titled.__name__ = Titled.__qualname__ = f"Titled{base.__name__}"
+    return Titled
+
+
+class PledgeboardAdmin(admin.ModelAdmin):
+    """Our models' admins: no secret column in the form, and none reachable through a URL lookup
+    (``?setup_client_secret__startswith=seti_1`` would reveal a secret one character at a time)."""
+
+    def get_exclude(self, request, obj=None):
+        fields = {f.name for f in self.model._meta.get_fields()}
+        return (*(super().get_exclude(request, obj) or ()), *sorted(SECRET_FIELDS & fields))
+
+    def lookup_allowed(self, lookup, value, request=None) -> bool:
+        if SECRET_FIELDS.intersection(lookup.split(LOOKUP_SEP)):
+            raise DisallowedModelAdminLookup(f"Filtering by {lookup} is not allowed")
+        return super().lookup_allowed(lookup, value, request)
 
 
 class _NoHandEdits:
@@ -29,7 +65,7 @@ class _NoHandEdits:
         return False
 
 
-class ViewOnlyAdmin(_NoHandEdits, admin.ModelAdmin):
+class ViewOnlyAdmin(_NoHandEdits, PledgeboardAdmin):
     pass
 
 
@@ -52,13 +88,16 @@ def confirm_action(modeladmin, request, queryset, *, action: str, title: str, qu
     return TemplateResponse(request, "admin/pledgeboard/confirm_action.html", context)
 
 
-def report_outcome(modeladmin, request, *, done: int, verb: str, failures: list[str]) -> None:
+def report_outcome(modeladmin, request, *, done: int, done_message, failures: list[str]) -> None:
+    """``done_message`` is an ``ngettext_lazy(..., "count")`` plural such as "%(count)d pledge refunded."."""
     if done:
-        modeladmin.message_user(request, f"{done} {verb}.", messages.SUCCESS)
+        modeladmin.message_user(request, done_message % {"count": done}, messages.SUCCESS)
     for failure in failures[:20]:
         modeladmin.message_user(request, failure, messages.WARNING)
     if len(failures) > 20:
-        modeladmin.message_user(request, f"…and {len(failures) - 20} more not changed.", messages.WARNING)
+        more = len(failures) - 20
+        text = ngettext("…and %(count)d more not changed.", "…and %(count)d more not changed.", more)
+        modeladmin.message_user(request, text % {"count": more}, messages.WARNING)
 
 
 def run_confirmed(
@@ -71,7 +110,7 @@ def run_confirmed(
     question: str,
     confirm_label: str,
     service: Callable[[models.Model], object],
-    verb: str,
+    done_message,
 ):
     """Ask first; once confirmed, call the service for each selected row and report what it refused."""
     if request.POST.get("post") != "yes":
@@ -85,5 +124,14 @@ def run_confirmed(
             done += 1
         except DomainError as error:
             failures.append(f"{obj}: {error.message}")
-    report_outcome(modeladmin, request, done=done, verb=verb, failures=failures)
+    report_outcome(modeladmin, request, done=done, done_message=done_message, failures=failures)
     return None
+
+
+def redacted(value):
+    """JSON with every secret's value replaced (a webhook's SetupIntent carries its client secret)."""
+    if isinstance(value, dict):
+        return {key: "[hidden]" if key in SECRET_FIELDS else redacted(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [redacted(item) for item in value]
+    return value

@@ -36,17 +36,23 @@ class IsCreatorOrStaffWhoChangesCampaigns(IsCreatorOrStaff):
     staff_permission = "campaigns.change_campaign"
 
 
-class IsCreatorOrStaffWhoReadsPledges(IsCreatorOrStaff):
-    """Backer reports carry backers' e-mail addresses: staff need to be allowed to read pledges."""
+# Reports that leave the platform need a permission of their own: reading pledges on screen is
+# not leave to take every backer's e-mail address away in a file.
+EXPORT_BACKER_EMAILS = "reports.export_backer_emails"
+EXPORT_PLATFORM_REPORT = "reports.export_platform_report"
 
-    staff_permission = "pledges.view_pledge"
+
+class IsCreatorOrStaffWhoExportsBackerEmails(IsCreatorOrStaff):
+    """Backer reports carry backers' e-mail addresses: staff need the permission to export them."""
+
+    staff_permission = EXPORT_BACKER_EMAILS
 
 
-class IsStaffWhoViewsCampaigns(BasePermission):
-    message = "Only staff allowed to view campaigns may do that."
+class IsStaffWhoExportsPlatformReport(BasePermission):
+    message = "Only staff allowed to export the platform report may do that."
 
     def has_permission(self, request, view) -> bool:
-        return staff_may(request.user, "campaigns.view_campaign")
+        return staff_may(request.user, EXPORT_PLATFORM_REPORT)
 
 
 class IsBackerOrStaffReadOnly(BasePermission):

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.db import models
 
 from core.mail import TO_SEND, OutgoingMail
+from core.text import person
 
 
 class Notification(OutgoingMail):
@@ -22,7 +23,7 @@ class Notification(OutgoingMail):
         ]
 
     def __str__(self) -> str:
-        return self.key
+        return f"{self.kind} → {person(self.recipient)}"
 
 
 class Reminder(models.Model):

@@ -4,8 +4,11 @@ from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext as _
 
 from core.money import MONEY_FIELD as MONEY
+from core.money import format_money
+from core.text import person, shorten
 
 
 class Pledge(models.Model):
@@ -78,7 +81,9 @@ class Pledge(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Pledge {self.pk} by {self.backer_id} to {self.campaign_id}"
+        """ "Ann Lee (ann@example.com) → The new RECORD, ART BOOK, and… · $25.00" (loads backer and campaign)."""
+        campaign = self.campaign
+        return f"{person(self.backer)} → {shorten(campaign.title)} · {format_money(self.amount, campaign.currency)}"
 
 
 class Charge(models.Model):
@@ -132,7 +137,11 @@ class Charge(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.idempotency_key
+        """The pledge's backer and campaign, this attempt's amount and number (loads pledge, backer, campaign)."""
+        pledge = self.pledge
+        money = format_money(self.amount, self.currency)
+        attempt = _("attempt %(number)s") % {"number": self.attempt}
+        return f"{person(pledge.backer)} → {shorten(pledge.campaign.title)} · {money} · {attempt}"
 
 
 class WebhookEvent(models.Model):
@@ -157,7 +166,7 @@ class WebhookEvent(models.Model):
         ordering = ["-received_at", "-id"]
 
     def __str__(self) -> str:
-        return f"{self.type} {self.event_id}"
+        return f"{self.type} ({self.event_id})"
 
 
 class IdempotencyKey(models.Model):

@@ -19,14 +19,14 @@ from rest_framework.response import Response
 from campaigns.selectors import campaigns_visible_to
 from core.errors import Conflict, InvalidInput
 from core.money import percent_funded
-from core.permissions import IsCreatorOrStaffWhoReadsPledges, IsStaffWhoViewsCampaigns
+from core.permissions import IsCreatorOrStaffWhoExportsBackerEmails, IsStaffWhoExportsPlatformReport
 from pledges.models import Pledge
 from reports.backers import BackerFilters, backer_count, backer_report
 from reports.exports import export_create, export_goes_async, export_path
 from reports.models import ExportJob
 from reports.platform import campaigns_for_report, parse_states, platform_report
 from reports.responses import report_response
-from reports.selectors import export_jobs_visible_to
+from reports.selectors import export_jobs_downloadable_by, export_jobs_visible_to
 from reports.stats import campaign_stats
 from reports.writers import CONTENT_TYPES
 
@@ -118,7 +118,7 @@ FILE_ERRORS = {
 class BackerReportApi(GenericAPIView):
     """The campaign's backer report as CSV: one row per pledge, backer numbers in pledge order."""
 
-    permission_classes = [IsAuthenticated, IsCreatorOrStaffWhoReadsPledges]
+    permission_classes = [IsAuthenticated, IsCreatorOrStaffWhoExportsBackerEmails]
     content_negotiation_class = JsonOnly
     serializer_class = ExportJobOutputSerializer
 
@@ -169,7 +169,7 @@ PLATFORM_REPORT_SCHEMA = {
 class PlatformReportApi(GenericAPIView):
     """Staff: every campaign's money and a summary by month and state, as CSV or XLSX."""
 
-    permission_classes = [IsStaffWhoViewsCampaigns]
+    permission_classes = [IsStaffWhoExportsPlatformReport]
     content_negotiation_class = JsonOnly
     serializer_class = ExportJobOutputSerializer
     fmt = "csv"
@@ -309,7 +309,7 @@ class ExportJobDetailApi(GenericAPIView):
 
 
 class ExportJobDownloadApi(GenericAPIView):
-    """The finished file, streamed from disk. The requester or staff only."""
+    """The finished file, streamed from disk. The requester, or staff allowed to export that kind of report."""
 
     permission_classes = [IsAuthenticated]
     content_negotiation_class = JsonOnly
@@ -324,7 +324,7 @@ class ExportJobDownloadApi(GenericAPIView):
         }
     )
     def get(self, request, job_id: int):
-        job = get_object_or_404(export_jobs_visible_to(request.user), pk=job_id)
+        job = get_object_or_404(export_jobs_downloadable_by(request.user), pk=job_id)
         if job.state != ExportJob.State.DONE:
             raise Conflict(f"This export is {job.state}, not ready for download.", code="export_not_ready")
         path = export_path(job)

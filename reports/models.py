@@ -1,5 +1,8 @@
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext as _
+
+from core.text import shorten
 
 
 class ExportJob(models.Model):
@@ -33,6 +36,13 @@ class ExportJob(models.Model):
     class Meta:
         db_table = "campaigns_exportjob"  # moved from the campaigns app with its rows
         ordering = ["-created_at", "-id"]
+        # Reports that leave the platform: each needs its own permission, beyond viewing the rows.
+        permissions = [
+            ("export_backer_emails", "Can export backers' e-mail addresses"),
+            ("export_platform_report", "Can export the platform report"),
+        ]
 
     def __str__(self) -> str:
-        return f"{self.kind} export {self.pk} ({self.state})"
+        what = _("%(kind)s export #%(number)s") % {"kind": self.get_kind_display(), "number": self.pk}
+        of = f" · {shorten(self.campaign.title)}" if self.campaign_id else ""
+        return f"{what}{of} ({self.get_state_display()})"

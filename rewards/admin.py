@@ -1,7 +1,8 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from campaigns.models import Campaign
-from core.admin_tools import ViewOnlyInline, money
+from core.admin_tools import PledgeboardAdmin, ViewOnlyInline, money, titled
 from rewards.models import RewardTier
 from rewards.services import reward_update
 
@@ -27,21 +28,25 @@ class RewardTierInline(ViewOnlyInline):
     readonly_fields = fields
     show_change_link = True
 
-    @admin.display(description="minimum")
+    @admin.display(description=_("minimum"))
     def minimum_amount(self, tier: RewardTier) -> str:
         return money(tier.minimum, tier.campaign.currency)
 
-    @admin.display(description="shipping")
+    @admin.display(description=_("shipping"))
     def shipping_amount(self, tier: RewardTier) -> str:
         return money(tier.shipping, tier.campaign.currency)
 
 
 @admin.register(RewardTier)
-class RewardTierAdmin(admin.ModelAdmin):
+class RewardTierAdmin(PledgeboardAdmin):
     list_display = ("title", "campaign", "minimum_amount", "limit", "claimed", "remaining", "estimated_delivery")
-    list_filter = ("campaign__state", ("estimated_delivery", admin.DateFieldListFilter))
+    list_filter = (
+        ("campaign__state", titled(admin.ChoicesFieldListFilter, _("campaign state"))),
+        ("estimated_delivery", titled(admin.DateFieldListFilter, _("estimated delivery"))),
+    )
     search_fields = ("title", "campaign__title")
     list_select_related = ("campaign",)
+    raw_id_fields = ("campaign",)
     fields = TIER_FIELDS
 
     def has_add_permission(self, request) -> bool:
@@ -60,10 +65,10 @@ class RewardTierAdmin(admin.ModelAdmin):
         if changes:
             reward_update(reward=obj, **changes)
 
-    @admin.display(description="minimum", ordering="minimum")
+    @admin.display(description=_("minimum"), ordering="minimum")
     def minimum_amount(self, tier: RewardTier) -> str:
         return money(tier.minimum, tier.campaign.currency)
 
-    @admin.display(description="shipping", ordering="shipping")
+    @admin.display(description=_("shipping"), ordering="shipping")
     def shipping_amount(self, tier: RewardTier) -> str:
         return money(tier.shipping, tier.campaign.currency)

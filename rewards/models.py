@@ -4,6 +4,7 @@ from django.db import models
 from django.db.models import F, Q
 
 from core.money import MONEY_FIELD as MONEY
+from core.money import format_money
 
 
 class RewardTier(models.Model):
@@ -29,7 +30,8 @@ class RewardTier(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.title} ({self.minimum})"
+        """ "Vinyl · $30.00" in the campaign's currency (loads the campaign unless it is known)."""
+        return f"{self.title} · {format_money(self.minimum, self.campaign.currency)}"
 
     @property
     def remaining(self) -> int | None:

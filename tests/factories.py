@@ -60,6 +60,8 @@ STAFF_PERMISSIONS = (
     "pledges.change_pledge",
     "pledges.refund_pledge",
     "reports.view_exportjob",
+    "reports.export_backer_emails",
+    "reports.export_platform_report",
     "updates.view_campaignupdate",
 )
 

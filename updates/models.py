@@ -1,7 +1,9 @@
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext as _
 
 from core.mail import TO_SEND, OutgoingMail
+from core.text import shorten
 
 
 class CampaignUpdate(models.Model):
@@ -32,7 +34,8 @@ class CampaignUpdate(models.Model):
         constraints = [models.UniqueConstraint(fields=["campaign", "number"], name="update_number_per_campaign")]
 
     def __str__(self) -> str:
-        return f"Update #{self.number}: {self.title}"
+        number = _("Update #%(number)s") % {"number": self.number}
+        return f"{shorten(self.campaign.title)} · {number}: {self.title}"
 
 
 class UpdateDelivery(OutgoingMail):

@@ -52,16 +52,28 @@ def test_staff_without_permissions_see_what_any_user_sees(collected):
     assert client.get("/api/pledges/").json()["count"] == 0
 
 
-def test_backer_emails_need_the_permission_to_read_pledges(collected):
+def test_backer_emails_need_the_permission_to_export_them(collected):
     campaigns_only = client_as(factories.staff_user(permissions=("campaigns.view_campaign",)))
     readers = client_as(factories.staff_user(permissions=VIEW_ONLY))
+    exporters = client_as(factories.staff_user(permissions=(*VIEW_ONLY, "reports.export_backer_emails")))
+    url = f"/api/campaigns/{collected.campaign_id}/backers.csv"
 
-    refused = campaigns_only.get(f"/api/campaigns/{collected.campaign_id}/backers.csv")
-    allowed = readers.get(f"/api/campaigns/{collected.campaign_id}/backers.csv")
+    refused = [campaigns_only.get(url).status_code, readers.get(url).status_code]
+    allowed = exporters.get(url)
 
-    assert refused.status_code == 403
+    assert refused == [403, 403]
     assert allowed.status_code == 200
     assert collected.backer.email.encode() in b"".join(allowed.streaming_content)
+
+
+def test_the_platform_report_needs_the_permission_to_export_it(collected):
+    readers = client_as(factories.staff_user(permissions=VIEW_ONLY))
+    exporters = client_as(factories.staff_user(permissions=("reports.export_platform_report",)))
+
+    refused = readers.get("/api/reports/campaigns.csv")
+    allowed = exporters.get("/api/reports/campaigns.csv")
+
+    assert (refused.status_code, allowed.status_code) == (403, 200)
 
 
 def test_a_staff_member_allowed_to_refund_refunds(collected):

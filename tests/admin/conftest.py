@@ -1,0 +1,27 @@
+import pytest
+
+from accounts.tokens import token_issue
+from closing.webhooks import webhook_receive
+from reports.models import ExportJob
+from tests.reports.helpers import build_books
+from updates.services import update_publish
+
+
+@pytest.fixture
+def books(admin_user, django_capture_on_commit_callbacks):
+    """A campaign in every state with pledges in most states, and at least two rows of every model
+    the admin lists (one row would hide a query made per row)."""
+    books = build_books(staff=admin_user, capture=django_capture_on_commit_callbacks)
+    successful, live = books.by_state["successful"], books.by_state["live"]
+    update_publish(campaign=successful, author=successful.creator, title="Pressing the vinyl", body="Soon.")
+    update_publish(campaign=live, author=live.creator, title="Halfway there", body="Thank you.")
+    webhook_receive(event={"id": "evt_admin_1", "type": "customer.created", "data": {"object": {"id": "cus_1"}}})
+    pending = books.pledges["pending"]
+    # What Stripe sends when a SetupIntent is made (not handled here): the intent, client secret included.
+    secret = pending.setup_client_secret
+    setup_intent = {"id": pending.setup_intent_id, "object": "setup_intent", "client_secret": secret}
+    webhook_receive(event={"id": "evt_admin_2", "type": "setup_intent.created", "data": {"object": setup_intent}})
+    ExportJob.objects.create(requested_by=successful.creator, kind="backers", campaign=successful)
+    ExportJob.objects.create(requested_by=admin_user, kind="campaigns")
+    books.tokens = [token_issue(user=pending.backer), token_issue(user=books.pledges["collected"].backer)]
+    return books
