@@ -38,12 +38,16 @@ class SignUpForm(forms.Form):
 
 
 class LoginForm(AuthenticationForm):
-    """Django's login form; the username field also takes the account's e-mail address."""
+    """Django's login form; the username field also takes the account's e-mail address.
+
+    No autofocus: focus starts at the top of the page, so the skip link stays the first stop
+    and a screen reader reads the page from its beginning.
+    """
 
     username = forms.CharField(
         label=_("Username or e-mail"),
         max_length=254,
-        widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "username", "autocapitalize": "none"}),
+        widget=forms.TextInput(attrs={"autocomplete": "username", "autocapitalize": "none"}),
     )
 
     def clean(self):
