@@ -70,6 +70,21 @@ def open_page(browser, **options):
 
 
 @pytest.fixture
+def new_person(chromium_browser, live_server, settings):
+    """Opens pages in browser contexts of their own (one a person), all closed after the test."""
+    settings.SITE_URL = live_server.url
+    pages = []
+
+    def new():
+        pages.append(open_page(chromium_browser))
+        return pages[-1]
+
+    yield new
+    for page in pages:
+        page.context.close()
+
+
+@pytest.fixture
 def browser_page(chromium_browser, live_server, settings):
     """A fresh browser context (no cookies) on a page of the live server; e-mail links point at it."""
     settings.SITE_URL = live_server.url

@@ -13,7 +13,7 @@ import pytest
 
 from pledges.services import pledge_create
 from tests import factories
-from tests.web.conftest import PASSWORD, assert_skip_link_works, assert_structure, check_page, open_page
+from tests.web.conftest import PASSWORD, assert_skip_link_works, assert_structure, check_page
 from updates.services import update_publish
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -23,8 +23,7 @@ STORY = "# Why\n\nMaps of **every** valley.\n\n## How\n\nBy hand.\n\n### Paper\n
 UPDATE = "# Proofs\n\nThe first proofs look *great*.\n\n## Next\n\nPrinting."
 
 
-def _log_in(browser, base: str, username: str):
-    page = open_page(browser)
+def _log_in(page, base: str, username: str):
     page.goto(base + "/login/")
     page.get_by_label("Username or e-mail").fill(username)
     page.get_by_label("Password").fill(PASSWORD)
@@ -41,8 +40,7 @@ def _check(page, url: str, name: str) -> None:
 
 
 @pytest.fixture
-def site(live_server, settings):
-    settings.SITE_URL = live_server.url
+def site(live_server):
     maya = factories.UserFactory(username="maya", email="maya@example.com", password=PASSWORD)
     river = factories.UserFactory(username="river", email="river@example.com", password=PASSWORD)
     atlas = factories.live_campaign(
@@ -74,24 +72,24 @@ def site(live_server, settings):
     return {"atlas": atlas, "framed": framed, "pledge": pledge, "notebook": notebook, "draft": draft}
 
 
-def test_every_page_kind_is_accessible(chromium_browser, live_server, site):
+def test_every_page_kind_is_accessible(new_person, live_server, site):
     base = live_server.url
     atlas, notebook, draft = site["atlas"], site["notebook"], site["draft"]
 
-    stranger = open_page(chromium_browser)
+    stranger = new_person()
     _check(stranger, base + "/", "campaign-list")
     _check(stranger, f"{base}/campaigns/{atlas.slug}/", "campaign-stranger")
     _check(stranger, base + "/register/", "register")
     _check(stranger, base + "/login/", "login")
 
-    backer = _log_in(chromium_browser, base, "river")
+    backer = _log_in(new_person(), base, "river")
     _check(backer, f"{base}/campaigns/{atlas.slug}/", "campaign")
     _check(backer, f"{base}/campaigns/{notebook.slug}/pledge/", "checkout")
     _check(backer, base + "/me/pledges/", "my-pledges")
     _check(backer, f"{base}/me/pledges/{site['pledge'].pk}/", "pledge-detail")
     _check(backer, base + "/me/settings/", "settings")
 
-    creator = _log_in(chromium_browser, base, "maya")
+    creator = _log_in(new_person(), base, "maya")
     _check(creator, base + "/studio/", "studio-home")
     _check(creator, f"{base}/studio/new/", "studio-new")
     _check(creator, f"{base}/studio/{draft.slug}/", "studio-draft-dashboard")
@@ -101,13 +99,10 @@ def test_every_page_kind_is_accessible(chromium_browser, live_server, site):
     _check(creator, f"{base}/studio/{atlas.slug}/", "studio-dashboard")
     _check(creator, f"{base}/studio/{atlas.slug}/updates/1/", "studio-update-edit")
 
-    for page in (stranger, backer, creator):
-        page.context.close()
 
-
-def test_the_funding_bar_is_a_labelled_progressbar_past_100_percent(chromium_browser, live_server, site):
+def test_the_funding_bar_is_a_labelled_progressbar_past_100_percent(new_person, live_server, site):
     """1,192 of a 100 goal: the bar is full (its value stops at its maximum), its label tells the truth."""
-    page = open_page(chromium_browser)
+    page = new_person()
     page.goto(f"{live_server.url}/campaigns/{site['atlas'].slug}/")
     bar = page.get_by_role("progressbar", name="1,192% funded")
     assert [bar.get_attribute(a) for a in ("aria-valuemin", "aria-valuemax", "aria-valuenow")] == ["0", "100", "100"]
@@ -118,15 +113,13 @@ def test_the_funding_bar_is_a_labelled_progressbar_past_100_percent(chromium_bro
     assert card.get_by_role("progressbar", name="1,192% funded").get_attribute("aria-valuenow") == "100"
     notebook = page.get_by_role("link", name="Field Notebook")
     assert notebook.get_by_role("progressbar", name="0% funded").get_attribute("aria-valuenow") == "0"
-    page.context.close()
 
 
-def test_creators_markdown_headings_sit_below_the_pages_own(chromium_browser, live_server, site):
-    page = _log_in(chromium_browser, live_server.url, "river")
+def test_creators_markdown_headings_sit_below_the_pages_own(new_person, live_server, site):
+    page = _log_in(new_person(), live_server.url, "river")
     page.goto(f"{live_server.url}/campaigns/{site['atlas'].slug}/")
     story = page.locator(".story")
     assert [story.locator(tag).inner_text() for tag in ("h3", "h4", "h5")] == ["Why", "How", "Paper"]
     assert story.locator("h1, h2").count() == 0
     update = page.locator("article", has_text="Proofs are in")
     assert [update.locator(tag).inner_text() for tag in ("h3", "h4", "h5")] == ["Proofs are in", "Proofs", "Next"]
-    page.context.close()
