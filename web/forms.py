@@ -4,7 +4,7 @@ from decimal import Decimal
 
 from django import forms
 from django.contrib.auth import get_user_model
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, SetPasswordForm
 from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.utils.translation import gettext_lazy as _
 
@@ -57,6 +57,23 @@ class LoginForm(AuthenticationForm):
             if match:
                 self.cleaned_data["username"] = match
         return super().clean()
+
+
+def _without_autofocus(form: forms.Form, name: str) -> None:
+    """Focus starts at the top of the page: the skip link stays the first stop (Django autofocuses)."""
+    form.fields[name].widget.attrs.pop("autofocus", None)
+
+
+class ResetPasswordForm(PasswordResetForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _without_autofocus(self, "email")
+
+
+class NewPasswordForm(SetPasswordForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _without_autofocus(self, "new_password1")
 
 
 class ResendVerificationForm(forms.Form):

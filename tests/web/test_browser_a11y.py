@@ -10,6 +10,9 @@ a stranger, the backer and the creator, each in a browser context of their own.
 from decimal import Decimal
 
 import pytest
+from django.contrib.auth.tokens import default_token_generator
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 
 from pledges.services import pledge_create
 from tests import factories
@@ -69,7 +72,7 @@ def site(live_server):
         rewards=[{"title": "Sketchbook", "minimum": Decimal("25.00"), "limit": 1}],
     )
     draft = factories.draft_campaign(creator=maya, title="Night Sky Zine", description=STORY)
-    return {"atlas": atlas, "framed": framed, "pledge": pledge, "notebook": notebook, "draft": draft}
+    return {"atlas": atlas, "framed": framed, "pledge": pledge, "notebook": notebook, "draft": draft, "river": river}
 
 
 def test_every_page_kind_is_accessible(new_person, live_server, site):
@@ -81,6 +84,13 @@ def test_every_page_kind_is_accessible(new_person, live_server, site):
     _check(stranger, f"{base}/campaigns/{atlas.slug}/", "campaign-stranger")
     _check(stranger, base + "/register/", "register")
     _check(stranger, base + "/login/", "login")
+    _check(stranger, base + "/password-reset/", "password-reset")
+    river = site["river"]
+    uid, token = urlsafe_base64_encode(force_bytes(river.pk)), default_token_generator.make_token(river)
+    _check(stranger, f"{base}/password-reset/{uid}/{token}/", "password-reset-confirm")
+    assert stranger.get_by_role("button", name="Save the new password").count() == 1  # the form, not "link expired"
+    _check(stranger, base + "/verify/not-a-token/", "verify-failed")
+    _check(stranger, base + "/campaigns/no-such-campaign/", "not-found")
 
     backer = _log_in(new_person(), base, "river")
     _check(backer, f"{base}/campaigns/{atlas.slug}/", "campaign")
@@ -88,6 +98,7 @@ def test_every_page_kind_is_accessible(new_person, live_server, site):
     _check(backer, base + "/me/pledges/", "my-pledges")
     _check(backer, f"{base}/me/pledges/{site['pledge'].pk}/", "pledge-detail")
     _check(backer, base + "/me/settings/", "settings")
+    _check(backer, f"{base}/me/pledges/{site['pledge'].pk}/cancel/", "pledge-cancel")
 
     creator = _log_in(new_person(), base, "maya")
     _check(creator, base + "/studio/", "studio-home")
@@ -98,6 +109,7 @@ def test_every_page_kind_is_accessible(new_person, live_server, site):
     _check(creator, f"{base}/studio/{atlas.slug}/rewards/new/", "studio-tier-new")
     _check(creator, f"{base}/studio/{atlas.slug}/", "studio-dashboard")
     _check(creator, f"{base}/studio/{atlas.slug}/updates/1/", "studio-update-edit")
+    _check(creator, f"{base}/studio/{atlas.slug}/cancel/", "studio-cancel")
 
 
 def test_the_funding_bar_is_a_labelled_progressbar_past_100_percent(new_person, live_server, site):
