@@ -4,7 +4,7 @@ from decimal import Decimal
 
 from django import forms
 from django.contrib.auth import get_user_model
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, SetPasswordForm
 from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.utils.translation import gettext_lazy as _
 
@@ -38,12 +38,16 @@ class SignUpForm(forms.Form):
 
 
 class LoginForm(AuthenticationForm):
-    """Django's login form; the username field also takes the account's e-mail address."""
+    """Django's login form; the username field also takes the account's e-mail address.
+
+    No autofocus: focus starts at the top of the page, so the skip link stays the first stop
+    and a screen reader reads the page from its beginning.
+    """
 
     username = forms.CharField(
         label=_("Username or e-mail"),
         max_length=254,
-        widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "username", "autocapitalize": "none"}),
+        widget=forms.TextInput(attrs={"autocomplete": "username", "autocapitalize": "none"}),
     )
 
     def clean(self):
@@ -53,6 +57,23 @@ class LoginForm(AuthenticationForm):
             if match:
                 self.cleaned_data["username"] = match
         return super().clean()
+
+
+def _without_autofocus(form: forms.Form, name: str) -> None:
+    """Focus starts at the top of the page: the skip link stays the first stop (Django autofocuses)."""
+    form.fields[name].widget.attrs.pop("autofocus", None)
+
+
+class ResetPasswordForm(PasswordResetForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _without_autofocus(self, "email")
+
+
+class NewPasswordForm(SetPasswordForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _without_autofocus(self, "new_password1")
 
 
 class ResendVerificationForm(forms.Form):

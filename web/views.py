@@ -62,7 +62,7 @@ def _chart(campaign: Campaign) -> dict | None:
 def campaign_detail(request, slug: str):
     campaign = get_object_or_404(campaigns_visible_to(request.user), slug=slug)
     updates = [
-        {"update": update, "html": render_markdown(update.body)}
+        {"update": update, "html": render_markdown(update.body, top_heading=4)}
         for update in updates_visible_to(campaign, request.user)[:20]
     ]
     chart = _chart(campaign)
@@ -75,7 +75,7 @@ def campaign_detail(request, slug: str):
         "web/campaign_detail.html",
         {
             "campaign": campaign,
-            "story": render_markdown(campaign.description),
+            "story": render_markdown(campaign.description, top_heading=3),
             "rewards": campaign.rewards.all(),
             "updates": updates,
             "progress": min(campaign.percent_funded, 100),

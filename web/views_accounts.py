@@ -24,7 +24,7 @@ from core.clients import client_address
 from core.errors import Conflict, DomainError
 from core.links import absolute_url
 from core.mail import build_email, render_email
-from web.forms import LoginForm, ResendVerificationForm, SignUpForm
+from web.forms import LoginForm, NewPasswordForm, ResendVerificationForm, ResetPasswordForm, SignUpForm
 
 User = get_user_model()
 
@@ -144,6 +144,7 @@ class LoginView(auth_views.LoginView):
 
 class PasswordResetView(auth_views.PasswordResetView):
     template_name = "web/accounts/password_reset.html"
+    form_class = ResetPasswordForm
     email_template_name = "emails/password_reset.txt"
     html_email_template_name = "emails/password_reset.html"
     subject_template_name = "emails/password_reset_subject.txt"
@@ -157,4 +158,5 @@ class PasswordResetView(auth_views.PasswordResetView):
 
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     template_name = "web/accounts/password_reset_confirm.html"
+    form_class = NewPasswordForm
     success_url = reverse_lazy("password-reset-complete")

@@ -83,7 +83,7 @@ def studio_edit(request, slug: str):
     return render(
         request,
         "web/studio/edit.html",
-        {"form": form, "campaign": campaign, "preview": render_markdown(campaign.description)},
+        {"form": form, "campaign": campaign, "preview": render_markdown(campaign.description, top_heading=3)},
         status=400 if request.method == "POST" and form.errors else 200,
     )
 
@@ -111,7 +111,7 @@ def _dashboard(request, campaign: Campaign, *, launch_errors=(), update_form=Non
     updates = [
         {
             "update": update,
-            "html": render_markdown(update.body),
+            "html": render_markdown(update.body, top_heading=4),
             "editable_until": update.published_at + EDIT_WINDOW if now <= update.published_at + EDIT_WINDOW else None,
         }
         for update in updates_visible_to(campaign, request.user)[:20]
@@ -120,7 +120,7 @@ def _dashboard(request, campaign: Campaign, *, launch_errors=(), update_form=Non
         "campaign": campaign,
         "rewards": rewards,
         "launch_errors": launch_errors,
-        "preview": render_markdown(campaign.description),
+        "preview": render_markdown(campaign.description, top_heading=3),
         "updates": updates,
         "update_form": update_form or UpdateForm(rewards=rewards),
         "states": Pledge.State.choices,

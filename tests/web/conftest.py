@@ -10,6 +10,7 @@ DJANGO_ALLOW_ASYNC_UNSAFE is set only while it runs. The live server answers fro
 of its own, without a loop.
 """
 
+import itertools
 import os
 import re
 from pathlib import Path
@@ -57,18 +58,39 @@ def chromium_browser(pytestconfig):
             browser.close()
 
 
-@pytest.fixture
-def browser_page(chromium_browser, live_server, settings):
-    """A fresh browser context (no cookies) on a page of the live server; e-mail links point at it."""
-    settings.SITE_URL = live_server.url
-    context = chromium_browser.new_context(viewport=DESKTOP, locale="en-GB", timezone_id="Europe/Berlin")
+def open_page(browser, **options):
+    """A page in a fresh browser context (no cookies): one person; `page.js_errors` collects script errors."""
+    context = browser.new_context(viewport=DESKTOP, locale="en-GB", timezone_id="Europe/Berlin", **options)
     context.set_default_timeout(15_000)
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     page.js_errors = errors
+    return page
+
+
+@pytest.fixture
+def new_person(chromium_browser, live_server, settings):
+    """Opens pages in browser contexts of their own (one a person), all closed after the test."""
+    settings.SITE_URL = live_server.url
+    pages = []
+
+    def new():
+        pages.append(open_page(chromium_browser))
+        return pages[-1]
+
+    yield new
+    for page in pages:
+        page.context.close()
+
+
+@pytest.fixture
+def browser_page(chromium_browser, live_server, settings):
+    """A fresh browser context (no cookies) on a page of the live server; e-mail links point at it."""
+    settings.SITE_URL = live_server.url
+    page = open_page(chromium_browser)
     yield page
-    context.close()
+    page.context.close()
 
 
 def shoot(page, name: str) -> None:
@@ -90,6 +112,35 @@ def assert_accessible(page) -> None:
         if violation["impact"] in ("serious", "critical")
     ]
     assert bad == [], f"{page.url}:\n" + "\n".join(bad)
+
+
+def heading_levels(page) -> list[int]:
+    return page.evaluate("[...document.querySelectorAll('h1, h2, h3, h4, h5, h6')].map(h => Number(h.tagName[1]))")
+
+
+def assert_structure(page) -> None:
+    """One h1, first; no heading level skipped on the way down; the landmarks of base.html."""
+    levels = heading_levels(page)
+    assert levels.count(1) == 1 and levels[0] == 1, f"{page.url}: headings {levels}"
+    skipped = [(above, below) for above, below in itertools.pairwise(levels) if below > above + 1]
+    assert skipped == [], f"{page.url}: headings {levels} skip a level at {skipped}"
+    assert page.get_by_role("banner").count() == 1
+    assert page.get_by_role("navigation", name="Main").count() == 1
+    assert page.get_by_role("main").count() == 1
+    assert page.get_by_role("contentinfo").count() == 1
+
+
+def assert_skip_link_works(page) -> None:
+    """The page loaded afresh: Tab once reaches "Skip to content", shown on screen; Enter moves focus to main."""
+    page.goto(page.url.split("#")[0])
+    page.keyboard.press("Tab")
+    focused = page.evaluate("[document.activeElement.textContent, document.activeElement.getAttribute('href')]")
+    assert focused == ["Skip to content", "#main"], f"{page.url}: Tab reached {focused}"
+    box = page.get_by_role("link", name="Skip to content").bounding_box()
+    assert box and box["x"] >= 0 and box["y"] >= 0 and box["width"] > 0, f"{page.url}: skip link not on screen: {box}"
+    page.keyboard.press("Enter")
+    page.wait_for_function("document.activeElement && document.activeElement.id === 'main'")
+    assert page.evaluate("document.activeElement.tagName") == "MAIN"
 
 
 def check_page(page, name: str) -> None:

@@ -34,3 +34,9 @@ def grouped(number: int | Decimal | None) -> str:
 def pledge_minimum(reward) -> Decimal:
     """The smallest pledge for a tier: its minimum plus its shipping."""
     return minimum_with_shipping(reward)
+
+
+@register.filter
+def progress_width(percent: int) -> int:
+    """How full a progress bar is drawn: the percent funded, stopping at 100 (1,192% fills it)."""
+    return min(percent, 100)
