@@ -11,6 +11,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import urlencode
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from campaigns.models import Campaign
@@ -41,6 +42,7 @@ def _campaign_initial(campaign: Campaign) -> dict:
         "currency": campaign.currency,
         "deadline": campaign.deadline,
         "funding_model": campaign.funding_model,
+        "image_alt": campaign.image_alt,
     }
 
 
@@ -50,41 +52,72 @@ def studio_home(request):
     return render(request, "web/studio/home.html", {"campaigns": campaigns})
 
 
+def _previewing(request) -> bool:
+    """The form's Preview button: the story is rendered from what was typed, nothing is saved."""
+    return request.method == "POST" and "preview" in request.POST
+
+
+def _preview_form(form_class, request, **kwargs):
+    """The form again with what was typed, unbound (a preview is not a submission: no errors).
+    A browser never sends a file back, so a chosen image has to be chosen again."""
+    typed = {name: request.POST.get(name, "") for name in form_class.base_fields if name in request.POST}
+    return form_class(initial=typed, **kwargs)
+
+
 @login_required
 def studio_new(request):
-    form = CampaignForm(request.POST or None, initial={"currency": "USD"})
-    if request.method == "POST" and form.is_valid():
+    preview = None
+    if _previewing(request):
+        form = _preview_form(CampaignForm, request)
+        preview = render_markdown(request.POST.get("description", ""))
+    else:
+        form = CampaignForm(request.POST or None, request.FILES or None, initial={"currency": "USD"})
+    if request.method == "POST" and preview is None and form.is_valid():
         try:
             campaign = campaign_create(creator=request.user, **form.cleaned_data)
         except DomainError as error:
             add_domain_error(form, error)
         else:
-            messages.success(request, "Your draft is saved. Add tiers, then launch it.")
+            messages.success(request, _("Your draft is saved. Add tiers, then launch it."))
             return redirect("studio-campaign", slug=campaign.slug)
-    return render(request, "web/studio/edit.html", {"form": form, "campaign": None}, status=400 if form.errors else 200)
+    return render(
+        request,
+        "web/studio/edit.html",
+        {"form": form, "campaign": None, "preview": preview, "previewing": preview is not None},
+        status=400 if form.is_bound and form.errors else 200,
+    )
 
 
 @login_required
 def studio_edit(request, slug: str):
     campaign = _own_campaign(request, slug)
     if campaign.state not in (Campaign.State.DRAFT, Campaign.State.LIVE):
-        messages.error(request, "A closed campaign cannot be edited.")
+        messages.error(request, _("A closed campaign cannot be edited."))
         return redirect("studio-campaign", slug=campaign.slug)
     form_class = CampaignForm if campaign.state == Campaign.State.DRAFT else LiveCampaignForm
-    form = form_class(request.POST or None, initial=_campaign_initial(campaign))
-    if request.method == "POST" and form.is_valid():
+    has_image = bool(campaign.image)
+    previewing = _previewing(request)
+    if previewing:
+        form = _preview_form(form_class, request, has_image=has_image)
+        preview = render_markdown(request.POST.get("description", ""))
+    else:
+        form = form_class(
+            request.POST or None, request.FILES or None, initial=_campaign_initial(campaign), has_image=has_image
+        )
+        preview = render_markdown(campaign.description)
+    if request.method == "POST" and not previewing and form.is_valid():
         try:
             campaign_update(campaign=campaign, **form.cleaned_data)
         except DomainError as error:
             add_domain_error(form, error)
         else:
-            messages.success(request, "Saved.")
+            messages.success(request, _("Saved."))
             return redirect("studio-campaign", slug=campaign.slug)
     return render(
         request,
         "web/studio/edit.html",
-        {"form": form, "campaign": campaign, "preview": render_markdown(campaign.description)},
-        status=400 if request.method == "POST" and form.errors else 200,
+        {"form": form, "campaign": campaign, "preview": preview, "previewing": previewing},
+        status=400 if form.is_bound and form.errors else 200,
     )
 
 
@@ -143,7 +176,7 @@ def studio_launch(request, slug: str):
         campaign_launch(campaign=campaign)
     except DomainError as error:
         return _dashboard(request, campaign, launch_errors=[error.message], status=400)
-    messages.success(request, "Your campaign is live.")
+    messages.success(request, _("Your campaign is live."))
     return redirect("studio-campaign", slug=campaign.slug)
 
 
@@ -158,7 +191,7 @@ def studio_cancel(request, slug: str):
         except DomainError as refused:
             error = refused.message
         else:
-            messages.success(request, "The campaign is canceled; no backer will be charged.")
+            messages.success(request, _("The campaign is canceled; no backer will be charged."))
             return redirect("studio-campaign", slug=campaign.slug)
     return render(
         request, "web/studio/cancel.html", {"campaign": campaign, "error": error}, status=400 if error else 200
@@ -190,7 +223,7 @@ def studio_reward(request, slug: str, reward_id: int | None = None):
         except DomainError as error:
             add_domain_error(form, error)
         else:
-            messages.success(request, "Tier saved.")
+            messages.success(request, _("Tier saved."))
             return redirect("studio-campaign", slug=campaign.slug)
     return render(
         request,
@@ -210,7 +243,7 @@ def studio_reward_delete(request, slug: str, reward_id: int):
     except DomainError as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, "Tier deleted.")
+        messages.success(request, _("Tier deleted."))
     return redirect("studio-campaign", slug=campaign.slug)
 
 
@@ -233,7 +266,7 @@ def studio_update(request, slug: str):
         except DomainError as error:
             add_domain_error(form, error)
         else:
-            messages.success(request, "Update posted; backers are being e-mailed.")
+            messages.success(request, _("Update posted; backers are being e-mailed."))
             return redirect("studio-campaign", slug=campaign.slug)
     return _dashboard(request, campaign, update_form=form, status=400)
 
@@ -250,7 +283,7 @@ def studio_update_edit(request, slug: str, number: int):
         except DomainError as error:
             add_domain_error(form, error)
         else:
-            messages.success(request, "Update saved.")
+            messages.success(request, _("Update saved."))
             return redirect("studio-campaign", slug=campaign.slug)
     return render(
         request,

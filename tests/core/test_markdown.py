@@ -15,7 +15,7 @@ def test_headings_move_one_level_down_so_the_page_keeps_a_single_h1():
 
 
 def test_unsafe_markup_is_removed():
-    html = render_markdown('A *notebook* <img src=x onerror=alert(1)> <script>alert(2)</script> [a](javascript:x)')
+    html = render_markdown("A *notebook* <img src=x onerror=alert(1)> <script>alert(2)</script> [a](javascript:x)")
 
     assert "<em>notebook</em>" in html
     assert "onerror" not in html and "<script" not in html and "javascript:" not in html
