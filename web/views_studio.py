@@ -20,7 +20,8 @@ from closing.services import campaign_cancel
 from core.errors import DomainError
 from core.markdown import render_markdown
 from pledges.models import Pledge
-from reports.backers import NO_REWARD, BackerFilters
+from reports.backers import NO_REWARD, BackerFilters, backer_report
+from reports.responses import report_response
 from rewards.models import RewardTier
 from rewards.services import reward_create, reward_delete, reward_update
 from updates.selectors import updates_visible_to
@@ -136,6 +137,24 @@ def _backers_table(request, campaign: Campaign):
     page = Paginator(pledges, BACKERS_PAGE_SIZE).get_page(request.GET.get("page"))
     query = urlencode({key: value for key, value in (("reward", reward), ("state", state)) if value})
     return {"page": page, "reward": reward, "state": state, "query": query}
+
+
+@login_required
+def studio_backers_xlsx(request, slug: str):
+    """The backer report as an Excel file: the CSV's columns and filters, amounts as numbers.
+
+    openpyxl's write-only mode writes the rows as the database cursor yields them, to a
+    temporary file that is then streamed (reports.responses), so memory stays flat.
+    """
+    campaign = _own_campaign(request, slug)
+    try:
+        filters = BackerFilters.parse(
+            campaign=campaign, reward=request.GET.get("reward", ""), state=request.GET.get("state", "")
+        )
+    except DomainError as error:
+        messages.error(request, error.message)
+        return redirect("studio-campaign", slug=campaign.slug)
+    return report_response(backer_report(campaign, filters), "xlsx")
 
 
 def _dashboard(request, campaign: Campaign, *, launch_errors=(), update_form=None, status=200):

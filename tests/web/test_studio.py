@@ -90,6 +90,7 @@ STUDIO_PAGES = [
     ("post", "/studio/{slug}/rewards/{reward}/"),
     ("post", "/studio/{slug}/rewards/{reward}/delete/"),
     ("post", "/studio/{slug}/updates/"),
+    ("get", "/studio/{slug}/backers.xlsx"),
 ]
 
 
