@@ -54,6 +54,7 @@ urlpatterns = [
     path("studio/<slug:slug>/", views_studio.studio_campaign, name="studio-campaign"),
     path("studio/<slug:slug>/edit/", views_studio.studio_edit, name="studio-edit"),
     path("studio/<slug:slug>/backers.xlsx", views_studio.studio_backers_xlsx, name="studio-backers-xlsx"),
+    path("studio/<slug:slug>/collection/", views_studio.studio_collection, name="studio-collection"),
     path("studio/<slug:slug>/launch/", views_studio.studio_launch, name="studio-launch"),
     path("studio/<slug:slug>/cancel/", views_studio.studio_cancel, name="studio-cancel"),
     path("studio/<slug:slug>/rewards/new/", views_studio.studio_reward, name="studio-reward-new"),

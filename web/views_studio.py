@@ -16,12 +16,14 @@ from django.views.decorators.http import require_POST
 
 from campaigns.models import Campaign
 from campaigns.services import campaign_create, campaign_launch, campaign_update
+from closing.selectors import collection_progress
 from closing.services import campaign_cancel
 from core.errors import DomainError
 from core.markdown import render_markdown
 from pledges.models import Pledge
 from reports.backers import NO_REWARD, BackerFilters, backer_report
 from reports.responses import report_response
+from reports.stats import campaign_stats
 from rewards.models import RewardTier
 from rewards.services import reward_create, reward_delete, reward_update
 from updates.selectors import updates_visible_to
@@ -29,6 +31,8 @@ from updates.services import EDIT_WINDOW, update_edit, update_publish
 from web.forms import CampaignForm, LiveCampaignForm, RewardForm, UpdateEditForm, UpdateForm, add_domain_error
 
 BACKERS_PAGE_SIZE = 25
+# How often the dashboard asks for the collection progress while it is under way.
+COLLECTION_POLL_SECONDS = 5
 
 
 def _own_campaign(request, slug: str) -> Campaign:
@@ -157,6 +161,49 @@ def studio_backers_xlsx(request, slug: str):
     return report_response(backer_report(campaign, filters), "xlsx")
 
 
+def _daily_chart(campaign: Campaign) -> tuple[dict | None, object]:
+    """The dashboard chart's data (reports.stats: per UTC day, and its projection) and the stats.
+
+    Sent to the page as JSON (json_script); static/web/daily-chart.js draws it. Amounts are
+    decimal strings, as the stats API gives them.
+    """
+    if campaign.launched_at is None:
+        return None, None
+    stats = campaign_stats(campaign=campaign)
+    projection = stats.projection
+    projecting = projection is not None and projection.method != "final"
+    data = {
+        "currency": campaign.currency,
+        "labels": [day.date.isoformat() for day in stats.days],
+        "pledged": [str(day.pledged) for day in stats.days],
+        "cumulative": [str(day.cumulative) for day in stats.days],
+        "goal": str(campaign.money(campaign.goal)),
+        "deadline": campaign.deadline.date().isoformat() if projecting and campaign.deadline else None,
+        "projected": str(projection.projected_total) if projecting else None,
+        "names": {
+            "pledged": _("Pledged that day"),
+            "cumulative": _("Running total"),
+            "goal": _("Goal"),
+            "projection": _("Projection"),
+        },
+    }
+    return data, stats
+
+
+def _collection(request, campaign: Campaign) -> dict:
+    progress = collection_progress(campaign=campaign)
+    return {"campaign": campaign, "progress": progress, "poll_seconds": COLLECTION_POLL_SECONDS}
+
+
+@login_required
+def studio_collection(request, slug: str):
+    """The collection progress fragment the dashboard polls (static/web/poll.js) until it is done."""
+    campaign = _own_campaign(request, slug)
+    response = render(request, "web/studio/_collection.html", _collection(request, campaign))
+    response["Cache-Control"] = "no-store"
+    return response
+
+
 def _dashboard(request, campaign: Campaign, *, launch_errors=(), update_form=None, status=200):
     rewards = list(campaign.rewards.all())
     now = timezone.now()
@@ -178,7 +225,9 @@ def _dashboard(request, campaign: Campaign, *, launch_errors=(), update_form=Non
         "states": Pledge.State.choices,
         "no_reward": NO_REWARD,
         "backers": _backers_table(request, campaign) if campaign.state != Campaign.State.DRAFT else None,
+        "collection": _collection(request, campaign) if campaign.state == Campaign.State.SUCCESSFUL else None,
     }
+    context["chart"], context["stats"] = _daily_chart(campaign)
     return render(request, "web/studio/dashboard.html", context, status=status)
 
 

@@ -91,6 +91,7 @@ STUDIO_PAGES = [
     ("post", "/studio/{slug}/rewards/{reward}/delete/"),
     ("post", "/studio/{slug}/updates/"),
     ("get", "/studio/{slug}/backers.xlsx"),
+    ("get", "/studio/{slug}/collection/"),
 ]
 
 
