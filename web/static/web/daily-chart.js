@@ -11,11 +11,20 @@
   var total = data.cumulative.map(Number);
   var projection = labels.map(function () { return null; });
   if (data.projected && data.deadline && labels.length && data.deadline > labels[labels.length - 1]) {
+    // One point per day up to the deadline, so the axis keeps its scale; the projection is a
+    // straight line from today's total to the projected total at the deadline.
     projection[labels.length - 1] = total[total.length - 1];
-    labels.push(data.deadline);
-    daily.push(null);
-    total.push(null);
-    projection.push(Number(data.projected));
+    var day = new Date(labels[labels.length - 1] + "T00:00:00Z");
+    var next = "";
+    while (next < data.deadline && labels.length < 400) {
+      day.setUTCDate(day.getUTCDate() + 1);
+      next = day.toISOString().slice(0, 10);
+      labels.push(next);
+      daily.push(null);
+      total.push(null);
+      projection.push(null);
+    }
+    projection[projection.length - 1] = Number(data.projected);
   }
   var goal = labels.map(function () { return Number(data.goal); });
   var unit = " (" + data.currency + ")";
