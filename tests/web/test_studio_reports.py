@@ -247,4 +247,4 @@ def test_the_collection_progress_is_the_creators_only(funded):
     assert Client().get(path).status_code == 302
     # A live campaign has nothing collected yet, and nothing to poll.
     fragment = logged_in(funded.creator).get(path)
-    assert "data-poll-url" not in fragment.text and "did not close successfully" in fragment.text
+    assert "data-poll-url" not in fragment.text and "charged once the campaign closes successfully" in fragment.text
