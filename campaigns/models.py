@@ -25,6 +25,9 @@ class Campaign(models.Model):
     title = models.CharField(max_length=120)
     slug = models.SlugField(max_length=140, unique=True)
     description = models.TextField(blank=True)
+    # Re-encoded by campaigns.images under an unguessable name; never the uploaded bytes.
+    image = models.ImageField(upload_to="campaigns/", blank=True, max_length=200)
+    image_alt = models.CharField(max_length=200, blank=True)
     goal = models.DecimalField(**MONEY)
     currency = models.CharField(max_length=3)
     funding_model = models.CharField(max_length=16, choices=FundingModel.choices, default=FundingModel.ALL_OR_NOTHING)

@@ -11,6 +11,9 @@ class CampaignOutputSerializer(serializers.ModelSerializer):
     pledged = MoneyField()
     percent_funded = serializers.IntegerField(read_only=True)
     rewards = RewardOutputSerializer(many=True, read_only=True)
+    image = serializers.ImageField(
+        read_only=True, allow_null=True, help_text="The picture's path on this site (/media/…); null without one."
+    )
 
     class Meta:
         model = Campaign
@@ -19,6 +22,8 @@ class CampaignOutputSerializer(serializers.ModelSerializer):
             "slug",
             "title",
             "description",
+            "image",
+            "image_alt",
             "creator",
             "state",
             "funding_model",

@@ -6,11 +6,13 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.files import File
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.text import slugify
 
+from campaigns.images import image_prepare
 from campaigns.models import Campaign
 from campaigns.signals import campaign_funded
 from core.errors import Conflict, InvalidInput
@@ -40,6 +42,8 @@ def campaign_create(
     description: str = "",
     deadline: datetime | None = None,
     funding_model: str = Campaign.FundingModel.ALL_OR_NOTHING,
+    image: File | None = None,
+    image_alt: str = "",
 ) -> Campaign:
     check_plain_text(title, field="title")
     currency = validate_currency(currency)
@@ -47,7 +51,8 @@ def campaign_create(
     _check_deadline_future(deadline, timezone.now())
     if funding_model not in Campaign.FundingModel.values:
         raise InvalidInput("Unknown funding model.", code="invalid_funding_model")
-    return Campaign.objects.create(
+    picture = image_prepare(image) if image is not None else None
+    campaign = Campaign(
         creator=creator,
         title=title,
         slug=_slug_for(title),
@@ -56,7 +61,19 @@ def campaign_create(
         currency=currency,
         deadline=deadline,
         funding_model=funding_model,
+        image_alt=check_plain_text(image_alt, field="image_alt"),
     )
+    if picture is not None:
+        campaign.image.save(picture.name, picture, save=False)
+    campaign.save()
+    return campaign
+
+
+def _forget_file_on_commit(name: str) -> None:
+    """A replaced picture's file goes once the change is committed (a rollback keeps it)."""
+    if name:
+        storage = Campaign._meta.get_field("image").storage
+        transaction.on_commit(lambda: storage.delete(name))
 
 
 @transaction.atomic
@@ -69,8 +86,14 @@ def campaign_update(
     currency: str | None = None,
     deadline=_UNSET,
     funding_model: str | None = None,
+    image: File | None = None,
+    image_alt: str | None = None,
+    remove_image: bool = False,
 ) -> Campaign:
-    """Edit a campaign. A draft is editable; once live only the words may change."""
+    """Edit a campaign. A draft is editable; once live only the words and the picture may change.
+
+    ``image``: a new picture (checked and re-encoded, campaigns.images); ``remove_image``: none.
+    """
     campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
     fixed = {"goal": goal, "currency": currency, "funding_model": funding_model}
     if campaign.state == Campaign.State.LIVE:
@@ -99,6 +122,14 @@ def campaign_update(
         campaign.title = check_plain_text(title, field="title")
     if description is not None:
         campaign.description = description
+    if image_alt is not None:
+        campaign.image_alt = check_plain_text(image_alt, field="image_alt")
+    if image is not None or remove_image:
+        picture = image_prepare(image) if image is not None else None
+        _forget_file_on_commit(campaign.image.name)
+        campaign.image = None
+        if picture is not None:
+            campaign.image.save(picture.name, picture, save=False)
     campaign.save()
     invalidate(campaign_scope(campaign.pk))
     return campaign

@@ -1,7 +1,9 @@
+from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import Count, Exists, F, OuterRef, Q
 from django.utils import timezone
 
 from campaigns.models import Campaign
@@ -73,4 +75,47 @@ def campaigns_with_collection_stalled(*, now: datetime | None = None) -> list[in
         .exclude(Exists(pledges.filter(collection_enqueued_at__gt=lost_before)))
         .order_by("pk")
         .values_list("pk", flat=True)
+    )
+
+
+@dataclass(frozen=True)
+class CollectionProgress:
+    """How far the collection of a successful campaign has got.
+
+    ``collected``/``collected_amount``: payments that went through (the campaign's own
+    counters, kept by collection; a later refund does not undo them); ``waiting``: active
+    pledges not charged yet; ``errored``: declined, retried until fixed or dropped;
+    ``dropped``: given up. Finished when nothing waits and nothing is retried.
+    """
+
+    collected: int
+    collected_amount: Decimal
+    waiting: int
+    errored: int
+    dropped: int
+
+    @property
+    def finished(self) -> bool:
+        return self.waiting == 0 and self.errored == 0
+
+
+def collection_progress(*, campaign: Campaign) -> CollectionProgress | None:
+    """None unless the campaign closed successful (only then is anything collected)."""
+    campaign = Campaign.objects.only("state", "collected", "collected_count", "currency").get(pk=campaign.pk)
+    if campaign.state != Campaign.State.SUCCESSFUL:
+        return None
+    states = (Pledge.State.ACTIVE, Pledge.State.ERRORED, Pledge.State.DROPPED)
+    counts = dict(
+        Pledge.objects.filter(campaign=campaign, state__in=states)
+        .order_by()
+        .values("state")
+        .annotate(n=Count("id"))
+        .values_list("state", "n")
+    )
+    return CollectionProgress(
+        collected=campaign.collected_count,
+        collected_amount=campaign.money(campaign.collected),
+        waiting=counts.get(Pledge.State.ACTIVE, 0),
+        errored=counts.get(Pledge.State.ERRORED, 0),
+        dropped=counts.get(Pledge.State.DROPPED, 0),
     )

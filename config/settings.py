@@ -147,6 +147,9 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = bool(PROFILE) or DEBUG
 MEDIA_URL = "media/"
 MEDIA_ROOT = env("MEDIA_ROOT", default=str(BASE_DIR / "var" / "media"))
+# Campaign images: the largest upload taken, and the largest picture (in pixels) decoded.
+CAMPAIGN_IMAGE_MAX_BYTES = env.int("CAMPAIGN_IMAGE_MAX_BYTES", default=5 * 1024 * 1024)
+CAMPAIGN_IMAGE_MAX_PIXELS = env.int("CAMPAIGN_IMAGE_MAX_PIXELS", default=40_000_000)
 # Background exports: a private directory (never served), files kept EXPORT_RETENTION.
 EXPORT_ROOT = env("EXPORT_ROOT", default=str(BASE_DIR / "var" / "exports"))
 EXPORT_RETENTION = timedelta(seconds=env.int("EXPORT_RETENTION", default=7 * 86400))

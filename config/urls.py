@@ -1,5 +1,7 @@
+from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
+from django.views.static import serve
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from accounts.admin_login import limited_admin_login
@@ -70,6 +72,18 @@ urlpatterns = [
     path("admin/dashboard/", admin.site.admin_view(platform_dashboard), name="admin-dashboard"),
     path("admin/", admin.site.urls),
 ]
+
+
+# Uploaded campaign images. In production the web server (or a CDN) serves MEDIA_ROOT at
+# /media/ and Django never sees those requests; the devstack profiles (make demo, make test)
+# have no such server, so Django's static serve view does it there. WhiteNoise is not used:
+# it only knows files that exist when the process starts.
+def _media(request, path: str):
+    return serve(request, path, document_root=settings.MEDIA_ROOT)
+
+
+if settings.PROFILE:
+    urlpatterns += [re_path(rf"^{settings.MEDIA_URL.strip('/')}/(?P<path>.+)$", _media)]
 
 handler404 = "core.api_errors.not_found"
 handler500 = "core.api_errors.server_error"

@@ -114,7 +114,30 @@ class PledgeForm(forms.Form):
 _DATETIME_LOCAL = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
 
-class CampaignForm(forms.Form):
+class _ImageFields(forms.Form):
+    """The campaign's picture: Pillow checks and re-encodes it in the service (campaigns.images)."""
+
+    image = forms.FileField(
+        label=_("Image"),
+        required=False,
+        widget=forms.FileInput(attrs={"accept": "image/png,image/jpeg,image/webp,image/gif"}),
+        help_text=_("PNG, JPEG, WebP or GIF, at most 5 MB. Shown at the top of the campaign page."),
+    )
+    image_alt = forms.CharField(
+        label=_("Image description"),
+        max_length=200,
+        required=False,
+        help_text=_("What the image shows, for people who cannot see it."),
+    )
+    remove_image = forms.BooleanField(label=_("Remove the current image"), required=False)
+
+    def __init__(self, *args, has_image: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not has_image:
+            del self.fields["remove_image"]
+
+
+class CampaignForm(_ImageFields):
     """A draft's fields; the rules (currency, goal's decimals, a future deadline) are the service's."""
 
     title = forms.CharField(label=_("Title"), max_length=120)
@@ -128,17 +151,24 @@ class CampaignForm(forms.Form):
     currency = forms.ChoiceField(label=_("Currency"))
     deadline = forms.DateTimeField(label=_("Deadline"), required=False, widget=_DATETIME_LOCAL, help_text=_("In UTC."))
     funding_model = forms.ChoiceField(label=_("Funding model"), choices=Campaign.FundingModel.choices)
+    field_order = ["title", "description", "goal", "currency", "deadline", "funding_model"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["currency"].choices = [(code.upper(), code.upper()) for code in SUPPORTED_CURRENCIES]
 
 
-class LiveCampaignForm(forms.Form):
-    """Once live only the words may change."""
+class LiveCampaignForm(_ImageFields):
+    """Once live only the words and the picture may change."""
 
     title = forms.CharField(label=_("Title"), max_length=120)
-    description = forms.CharField(label=_("Story"), required=False, widget=forms.Textarea(attrs={"rows": 12}))
+    description = forms.CharField(
+        label=_("Story"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 12}),
+        help_text=_("Markdown: **bold**, _italic_, lists, links."),
+    )
+    field_order = ["title", "description"]
 
 
 class RewardForm(forms.Form):

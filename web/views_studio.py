@@ -11,15 +11,19 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import urlencode
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from campaigns.models import Campaign
 from campaigns.services import campaign_create, campaign_launch, campaign_update
+from closing.selectors import collection_progress
 from closing.services import campaign_cancel
 from core.errors import DomainError
 from core.markdown import render_markdown
 from pledges.models import Pledge
-from reports.backers import NO_REWARD, BackerFilters
+from reports.backers import NO_REWARD, BackerFilters, backer_report
+from reports.responses import report_response
+from reports.stats import campaign_stats
 from rewards.models import RewardTier
 from rewards.services import reward_create, reward_delete, reward_update
 from updates.selectors import updates_visible_to
@@ -27,6 +31,8 @@ from updates.services import EDIT_WINDOW, update_edit, update_publish
 from web.forms import CampaignForm, LiveCampaignForm, RewardForm, UpdateEditForm, UpdateForm, add_domain_error
 
 BACKERS_PAGE_SIZE = 25
+# How often the dashboard asks for the collection progress while it is under way.
+COLLECTION_POLL_SECONDS = 5
 
 
 def _own_campaign(request, slug: str) -> Campaign:
@@ -41,6 +47,7 @@ def _campaign_initial(campaign: Campaign) -> dict:
         "currency": campaign.currency,
         "deadline": campaign.deadline,
         "funding_model": campaign.funding_model,
+        "image_alt": campaign.image_alt,
     }
 
 
@@ -50,41 +57,72 @@ def studio_home(request):
     return render(request, "web/studio/home.html", {"campaigns": campaigns})
 
 
+def _previewing(request) -> bool:
+    """The form's Preview button: the story is rendered from what was typed, nothing is saved."""
+    return request.method == "POST" and "preview" in request.POST
+
+
+def _preview_form(form_class, request, **kwargs):
+    """The form again with what was typed, unbound (a preview is not a submission: no errors).
+    A browser never sends a file back, so a chosen image has to be chosen again."""
+    typed = {name: request.POST.get(name, "") for name in form_class.base_fields if name in request.POST}
+    return form_class(initial=typed, **kwargs)
+
+
 @login_required
 def studio_new(request):
-    form = CampaignForm(request.POST or None, initial={"currency": "USD"})
-    if request.method == "POST" and form.is_valid():
+    preview = None
+    if _previewing(request):
+        form = _preview_form(CampaignForm, request)
+        preview = render_markdown(request.POST.get("description", ""), top_heading=3)
+    else:
+        form = CampaignForm(request.POST or None, request.FILES or None, initial={"currency": "USD"})
+    if request.method == "POST" and preview is None and form.is_valid():
         try:
             campaign = campaign_create(creator=request.user, **form.cleaned_data)
         except DomainError as error:
             add_domain_error(form, error)
         else:
-            messages.success(request, "Your draft is saved. Add tiers, then launch it.")
+            messages.success(request, _("Your draft is saved. Add tiers, then launch it."))
             return redirect("studio-campaign", slug=campaign.slug)
-    return render(request, "web/studio/edit.html", {"form": form, "campaign": None}, status=400 if form.errors else 200)
+    return render(
+        request,
+        "web/studio/edit.html",
+        {"form": form, "campaign": None, "preview": preview, "previewing": preview is not None},
+        status=400 if form.is_bound and form.errors else 200,
+    )
 
 
 @login_required
 def studio_edit(request, slug: str):
     campaign = _own_campaign(request, slug)
     if campaign.state not in (Campaign.State.DRAFT, Campaign.State.LIVE):
-        messages.error(request, "A closed campaign cannot be edited.")
+        messages.error(request, _("A closed campaign cannot be edited."))
         return redirect("studio-campaign", slug=campaign.slug)
     form_class = CampaignForm if campaign.state == Campaign.State.DRAFT else LiveCampaignForm
-    form = form_class(request.POST or None, initial=_campaign_initial(campaign))
-    if request.method == "POST" and form.is_valid():
+    has_image = bool(campaign.image)
+    previewing = _previewing(request)
+    if previewing:
+        form = _preview_form(form_class, request, has_image=has_image)
+        preview = render_markdown(request.POST.get("description", ""), top_heading=3)
+    else:
+        form = form_class(
+            request.POST or None, request.FILES or None, initial=_campaign_initial(campaign), has_image=has_image
+        )
+        preview = render_markdown(campaign.description, top_heading=3)
+    if request.method == "POST" and not previewing and form.is_valid():
         try:
             campaign_update(campaign=campaign, **form.cleaned_data)
         except DomainError as error:
             add_domain_error(form, error)
         else:
-            messages.success(request, "Saved.")
+            messages.success(request, _("Saved."))
             return redirect("studio-campaign", slug=campaign.slug)
     return render(
         request,
         "web/studio/edit.html",
-        {"form": form, "campaign": campaign, "preview": render_markdown(campaign.description, top_heading=3)},
-        status=400 if request.method == "POST" and form.errors else 200,
+        {"form": form, "campaign": campaign, "preview": preview, "previewing": previewing},
+        status=400 if form.is_bound and form.errors else 200,
     )
 
 
@@ -103,6 +141,67 @@ def _backers_table(request, campaign: Campaign):
     page = Paginator(pledges, BACKERS_PAGE_SIZE).get_page(request.GET.get("page"))
     query = urlencode({key: value for key, value in (("reward", reward), ("state", state)) if value})
     return {"page": page, "reward": reward, "state": state, "query": query}
+
+
+@login_required
+def studio_backers_xlsx(request, slug: str):
+    """The backer report as an Excel file: the CSV's columns and filters, amounts as numbers.
+
+    openpyxl's write-only mode writes the rows as the database cursor yields them, to a
+    temporary file that is then streamed (reports.responses), so memory stays flat.
+    """
+    campaign = _own_campaign(request, slug)
+    try:
+        filters = BackerFilters.parse(
+            campaign=campaign, reward=request.GET.get("reward", ""), state=request.GET.get("state", "")
+        )
+    except DomainError as error:
+        messages.error(request, error.message)
+        return redirect("studio-campaign", slug=campaign.slug)
+    return report_response(backer_report(campaign, filters), "xlsx")
+
+
+def _daily_chart(campaign: Campaign) -> tuple[dict | None, object]:
+    """The dashboard chart's data (reports.stats: per UTC day, and its projection) and the stats.
+
+    Sent to the page as JSON (json_script); static/web/daily-chart.js draws it. Amounts are
+    decimal strings, as the stats API gives them.
+    """
+    if campaign.launched_at is None:
+        return None, None
+    stats = campaign_stats(campaign=campaign)
+    projection = stats.projection
+    projecting = projection is not None and projection.method != "final"
+    data = {
+        "currency": campaign.currency,
+        "labels": [day.date.isoformat() for day in stats.days],
+        "pledged": [str(day.pledged) for day in stats.days],
+        "cumulative": [str(day.cumulative) for day in stats.days],
+        "goal": str(campaign.money(campaign.goal)),
+        "deadline": campaign.deadline.date().isoformat() if projecting and campaign.deadline else None,
+        "projected": str(projection.projected_total) if projecting else None,
+        "names": {
+            "pledged": _("Pledged that day"),
+            "cumulative": _("Running total"),
+            "goal": _("Goal"),
+            "projection": _("Projection"),
+        },
+    }
+    return data, stats
+
+
+def _collection(request, campaign: Campaign) -> dict:
+    progress = collection_progress(campaign=campaign)
+    return {"campaign": campaign, "progress": progress, "poll_seconds": COLLECTION_POLL_SECONDS}
+
+
+@login_required
+def studio_collection(request, slug: str):
+    """The collection progress fragment the dashboard polls (static/web/poll.js) until it is done."""
+    campaign = _own_campaign(request, slug)
+    response = render(request, "web/studio/_collection.html", _collection(request, campaign))
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 def _dashboard(request, campaign: Campaign, *, launch_errors=(), update_form=None, status=200):
@@ -126,7 +225,9 @@ def _dashboard(request, campaign: Campaign, *, launch_errors=(), update_form=Non
         "states": Pledge.State.choices,
         "no_reward": NO_REWARD,
         "backers": _backers_table(request, campaign) if campaign.state != Campaign.State.DRAFT else None,
+        "collection": _collection(request, campaign) if campaign.state == Campaign.State.SUCCESSFUL else None,
     }
+    context["chart"], context["stats"] = _daily_chart(campaign)
     return render(request, "web/studio/dashboard.html", context, status=status)
 
 
@@ -143,7 +244,7 @@ def studio_launch(request, slug: str):
         campaign_launch(campaign=campaign)
     except DomainError as error:
         return _dashboard(request, campaign, launch_errors=[error.message], status=400)
-    messages.success(request, "Your campaign is live.")
+    messages.success(request, _("Your campaign is live."))
     return redirect("studio-campaign", slug=campaign.slug)
 
 
@@ -158,7 +259,7 @@ def studio_cancel(request, slug: str):
         except DomainError as refused:
             error = refused.message
         else:
-            messages.success(request, "The campaign is canceled; no backer will be charged.")
+            messages.success(request, _("The campaign is canceled; no backer will be charged."))
             return redirect("studio-campaign", slug=campaign.slug)
     return render(
         request, "web/studio/cancel.html", {"campaign": campaign, "error": error}, status=400 if error else 200
@@ -190,7 +291,7 @@ def studio_reward(request, slug: str, reward_id: int | None = None):
         except DomainError as error:
             add_domain_error(form, error)
         else:
-            messages.success(request, "Tier saved.")
+            messages.success(request, _("Tier saved."))
             return redirect("studio-campaign", slug=campaign.slug)
     return render(
         request,
@@ -210,7 +311,7 @@ def studio_reward_delete(request, slug: str, reward_id: int):
     except DomainError as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, "Tier deleted.")
+        messages.success(request, _("Tier deleted."))
     return redirect("studio-campaign", slug=campaign.slug)
 
 
@@ -233,7 +334,7 @@ def studio_update(request, slug: str):
         except DomainError as error:
             add_domain_error(form, error)
         else:
-            messages.success(request, "Update posted; backers are being e-mailed.")
+            messages.success(request, _("Update posted; backers are being e-mailed."))
             return redirect("studio-campaign", slug=campaign.slug)
     return _dashboard(request, campaign, update_form=form, status=400)
 
@@ -250,7 +351,7 @@ def studio_update_edit(request, slug: str, number: int):
         except DomainError as error:
             add_domain_error(form, error)
         else:
-            messages.success(request, "Update saved.")
+            messages.success(request, _("Update saved."))
             return redirect("studio-campaign", slug=campaign.slug)
     return render(
         request,

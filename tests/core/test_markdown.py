@@ -15,3 +15,10 @@ def test_raw_html_headings_move_too_and_stay_sanitised():
     html = render_markdown('<h1 onclick="x()">Raw</h1>', top_heading=4)
 
     assert html == "<h4>Raw</h4>"
+
+
+def test_unsafe_markup_is_removed():
+    html = render_markdown("A *notebook* <img src=x onerror=alert(1)> <script>alert(2)</script> [a](javascript:x)")
+
+    assert "<em>notebook</em>" in html
+    assert "onerror" not in html and "<script" not in html and "javascript:" not in html

@@ -90,6 +90,8 @@ STUDIO_PAGES = [
     ("post", "/studio/{slug}/rewards/{reward}/"),
     ("post", "/studio/{slug}/rewards/{reward}/delete/"),
     ("post", "/studio/{slug}/updates/"),
+    ("get", "/studio/{slug}/backers.xlsx"),
+    ("get", "/studio/{slug}/collection/"),
 ]
 
 
@@ -399,6 +401,7 @@ def test_the_campaign_page_renders_the_story_as_markdown(maya):
 
     story = re.search(r'<div class="story">(.*?)</div>', page.text, re.S).group(1)
     assert "<h3>Why</h3>" in story  # under the page's h2 "Story": the page keeps one h1
+    assert len(re.findall(r"<h1[ >]", page.text)) == 1  # the campaign's title only
     assert "<em>notebook</em>" in story
     assert "onerror" not in story
 
