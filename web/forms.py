@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, SetPasswordForm
 from django.contrib.auth.validators import UnicodeUsernameValidator
@@ -121,7 +122,6 @@ class _ImageFields(forms.Form):
         label=_("Image"),
         required=False,
         widget=forms.FileInput(attrs={"accept": "image/png,image/jpeg,image/webp,image/gif"}),
-        help_text=_("PNG, JPEG, WebP or GIF, at most 5 MB. Shown at the top of the campaign page."),
     )
     image_alt = forms.CharField(
         label=_("Image description"),
@@ -133,6 +133,9 @@ class _ImageFields(forms.Form):
 
     def __init__(self, *args, has_image: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["image"].help_text = _(
+            "PNG, JPEG, WebP or GIF, at most %(size)s MB. Shown at the top of the campaign page."
+        ) % {"size": settings.CAMPAIGN_IMAGE_MAX_BYTES // (1024 * 1024)}
         if not has_image:
             del self.fields["remove_image"]
 

@@ -80,6 +80,7 @@ def test_a_creator_adds_a_picture_previews_the_story_and_reads_the_chart(browser
     page.goto(f"{base}/campaigns/{campaign.slug}/")
     assert page.locator("#campaign-image").evaluate("img => img.naturalWidth") == 320
     assert page.locator("h1").count() == 1
+    check_page(page, "campaign-with-image")
 
 
 def test_the_collection_progress_updates_by_itself_until_it_is_done(browser_page, live_server, settings, monkeypatch):
