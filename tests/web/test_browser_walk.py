@@ -80,13 +80,12 @@ def assert_dashboard_shows_pledge(page, *, backer: str, email: str, tier: str, a
     assert row.locator("td").all_inner_texts()[:5] == [backer, email, tier, amount, "Active"]
 
 
-def assert_funding_chart(page, *, total: Decimal) -> None:
+def assert_funding_chart(page, *, total: Decimal, chart: str = "funding-chart", data: str = "funding-data") -> None:
     """A page's funding chart: the canvas is drawn from its data, whose running total ends at `total`."""
-    chart = page.locator("#funding-chart")
-    assert chart.get_attribute("role") == "img"
-    page.wait_for_function("document.querySelector('#funding-chart').width > 0")
-    data = json.loads(page.locator("#funding-data").text_content())
-    assert Decimal(data["cumulative"][-1]) == total
+    assert page.locator(f"#{chart}").get_attribute("role") == "img"
+    page.wait_for_function(f"document.querySelector('#{chart}').width > 0")
+    numbers = json.loads(page.locator(f"#{data}").text_content())
+    assert Decimal(numbers["cumulative"][-1]) == total
 
 
 def test_a_creator_and_a_backer_walk_through_issue_12(new_person, live_server):
@@ -150,6 +149,7 @@ def test_a_creator_and_a_backer_walk_through_issue_12(new_person, live_server):
     assert creator.locator("#percent").inner_text() == "42%"  # 85 of 200, rounded down
     check_page(creator, "walk-dashboard")
     assert_structure(creator)
+    assert_funding_chart(creator, total=Decimal("85.00"), chart="daily-chart", data="daily-chart-data")
     creator.get_by_role("link", name="Public page").click()
     assert_funding_chart(creator, total=Decimal("85.00"))
     check_page(creator, "walk-campaign-chart")
