@@ -3,6 +3,7 @@ and cannot refund, cancel, retry or take backers' e-mail addresses away in a fil
 posting an action the page does not offer."""
 
 import pytest
+from django.contrib import admin
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.test import Client
 
@@ -180,3 +181,16 @@ def test_someone_else_s_backer_export_is_for_staff_allowed_to_export_backer_emai
     assert seen.status_code == 200  # its state and progress: no e-mail address in them
     assert refused.status_code == 404
     assert (found.status_code, found.json()["code"]) == (409, "export_not_ready")
+
+
+def test_every_action_of_our_admins_declares_the_permissions_it_needs():
+    ours = {"accounts", "campaigns", "rewards", "pledges", "notifications", "updates", "reports"}
+    undeclared = [
+        f"{model._meta.label}.{name}"
+        for model, model_admin in admin.site._registry.items()
+        if model._meta.app_label in ours
+        for func, name, _ in model_admin._get_base_actions()
+        if not getattr(func, "allowed_permissions", None)
+    ]
+
+    assert undeclared == []
