@@ -50,7 +50,7 @@ def test_a_creator_adds_a_picture_previews_the_story_and_reads_the_chart(browser
     page.get_by_label("Story").fill("# Why\n\nA *notebook* for the field.")
     page.get_by_role("button", name="Preview the story").click()
     page.get_by_role("heading", name="Preview (not saved yet)").wait_for()
-    assert page.locator("#story-preview h2").inner_text() == "Why"
+    assert page.locator("#story-preview h3").inner_text() == "Why"
     assert page.locator("#story-preview em").inner_text() == "notebook"
     check_page(page, "studio-story-preview")
 

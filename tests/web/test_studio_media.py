@@ -207,7 +207,8 @@ def test_the_preview_button_renders_the_typed_story_and_saves_nothing(maya):
 
     assert page.status_code == 200
     story = re.search(r'<div class="card story" id="story-preview">(.*?)</div>', page.text, re.S).group(1)
-    assert "<h2>Plan</h2>" in story and "<strong>Bold</strong> plan" in story
+    assert "<h3>Plan</h3>" in story  # under the preview's h2
+    assert "<strong>Bold</strong> plan" in story
     assert "<script>" not in story
     assert "Preview (not saved yet)" in page.text
     # What was typed is back in the form, to go on editing.
