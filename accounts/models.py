@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class PaymentCustomer(models.Model):
@@ -51,3 +52,23 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.prefix}… of user {self.user_id}"
+
+
+class Profile(models.Model):
+    """What a user chose for themselves: the language of their pages and of the e-mails sent to them.
+
+    A user without a row (accounts made before languages existed) reads the site's language.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile", verbose_name=_("user")
+    )
+    # One of settings.LANGUAGES; not a choices list, which would follow the catalogues shipped.
+    language = models.CharField(_("language"), max_length=10, blank=True)
+
+    class Meta:
+        verbose_name = _("profile")
+        verbose_name_plural = _("profiles")
+
+    def __str__(self) -> str:
+        return f"profile of user {self.user_id}"

@@ -71,14 +71,17 @@ def build_email(
     return message
 
 
-def render_email(template: str, context: dict, *, unsubscribe: str | None) -> tuple[str, str, str]:
+def render_email(
+    template: str, context: dict, *, unsubscribe: str | None, language: str | None = None
+) -> tuple[str, str, str]:
     """(subject, text, html) from emails/<template>_subject.txt and .txt; the HTML part wraps the text
     (its links made clickable).
 
-    Written in the site's language (LANGUAGE_CODE), amounts and dates included: we keep no
-    language per recipient, and the thread that sends may have served a page in another.
+    Written in the recipient's ``language`` (``accounts.selectors.user_language``; the site's,
+    LANGUAGE_CODE, if none is given), amounts and dates included, whatever language the page
+    the sending thread served last was in.
     """
-    with translation.override(settings.LANGUAGE_CODE):
+    with translation.override(language or settings.LANGUAGE_CODE):
         return _render_email(template, context, unsubscribe=unsubscribe)
 
 

@@ -12,6 +12,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from accounts.models import Unsubscription
+from accounts.selectors import user_language
 from campaigns.models import Campaign
 from core.bulk import insert_missing
 from core.errors import Conflict
@@ -109,7 +110,8 @@ def _build(notification: Notification):
     if context is None:
         return None
     unsubscribe = unsubscribe_url(user_id=user.pk, campaign_id=None)
-    subject, text, html = render_email(notification.kind, context, unsubscribe=unsubscribe)
+    language = user_language(user)
+    subject, text, html = render_email(notification.kind, context, unsubscribe=unsubscribe, language=language)
     return build_email(
         to=user.email,
         subject=subject,

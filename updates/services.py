@@ -12,6 +12,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from accounts.selectors import user_language
 from campaigns.models import Campaign
 from core.bulk import insert_missing
 from core.errors import Conflict, InvalidInput, NotAllowed
@@ -115,7 +116,7 @@ def update_deliveries_send(*, update_id: int, limit: int = SEND_BATCH) -> int:
             "body_html": html_body,
             "campaign_url": absolute_url("campaign-page", update.campaign.slug),
         }
-        subject, text, html = render_email("update", context, unsubscribe=unsubscribe)
+        subject, text, html = render_email("update", context, unsubscribe=unsubscribe, language=user_language(user))
         return build_email(
             to=user.email,
             subject=subject,

@@ -4,10 +4,12 @@ from decimal import Decimal
 
 from django import forms
 from django.contrib.auth import get_user_model
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.contrib.auth.validators import UnicodeUsernameValidator
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
+from accounts.selectors import user_language
 from campaigns.models import Campaign
 from core.money import SUPPORTED_CURRENCIES
 from rewards.models import RewardTier
@@ -53,6 +55,14 @@ class LoginForm(AuthenticationForm):
             if match:
                 self.cleaned_data["username"] = match
         return super().clean()
+
+
+class LanguagePasswordResetForm(PasswordResetForm):
+    """Django's reset form, its e-mail written in the language of the account it is for."""
+
+    def send_mail(self, subject_template_name, email_template_name, context, *args, **kwargs):
+        with translation.override(user_language(context["user"])):
+            super().send_mail(subject_template_name, email_template_name, context, *args, **kwargs)
 
 
 class ResendVerificationForm(forms.Form):
