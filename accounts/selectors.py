@@ -14,15 +14,15 @@ def supported_language(language: str | None) -> str | None:
         return None
 
 
-def user_chosen_language(user) -> str | None:
+def user_chosen_language(user_id: int | None) -> str | None:
     """The language a user chose (at sign-up, with the switcher, in their settings) if the site
     still serves it; None if they never chose one."""
-    if user is None or not getattr(user, "pk", None):
+    if user_id is None:
         return None
-    chosen = Profile.objects.filter(user_id=user.pk).values_list("language", flat=True).first()
+    chosen = Profile.objects.filter(user_id=user_id).values_list("language", flat=True).first()
     return supported_language(chosen)
 
 
 def user_language(user) -> str:
     """The language a user reads (their e-mails): their choice, else the site's."""
-    return user_chosen_language(user) or settings.LANGUAGE_CODE
+    return user_chosen_language(getattr(user, "pk", None)) or settings.LANGUAGE_CODE

@@ -15,7 +15,7 @@ class UserLanguageMiddleware:
     def __call__(self, request):
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
-            language = user_chosen_language(user)
+            language = user_chosen_language(user.pk)
             if language is not None:
                 translation.activate(language)
                 request.LANGUAGE_CODE = language

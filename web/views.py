@@ -11,6 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import urlencode
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from campaigns.models import Campaign
@@ -96,10 +97,10 @@ def campaign_remind(request, slug: str):
     try:
         if request.POST.get("remind") == "off":
             reminder_remove(user=request.user, campaign=campaign)
-            messages.success(request, "We won't remind you of this campaign.")
+            messages.success(request, _("We won't remind you of this campaign."))
         else:
             reminder_set(user=request.user, campaign=campaign)
-            messages.success(request, "We'll e-mail you 48 hours before this campaign ends.")
+            messages.success(request, _("We'll e-mail you 48 hours before this campaign ends."))
     except DomainError as error:
         messages.error(request, error.message)
     return redirect("campaign-page", slug=campaign.slug)

@@ -11,6 +11,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import urlencode
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from campaigns.models import Campaign
@@ -59,7 +60,7 @@ def studio_new(request):
         except DomainError as error:
             add_domain_error(form, error)
         else:
-            messages.success(request, "Your draft is saved. Add tiers, then launch it.")
+            messages.success(request, _("Your draft is saved. Add tiers, then launch it."))
             return redirect("studio-campaign", slug=campaign.slug)
     return render(request, "web/studio/edit.html", {"form": form, "campaign": None}, status=400 if form.errors else 200)
 
@@ -68,7 +69,7 @@ def studio_new(request):
 def studio_edit(request, slug: str):
     campaign = _own_campaign(request, slug)
     if campaign.state not in (Campaign.State.DRAFT, Campaign.State.LIVE):
-        messages.error(request, "A closed campaign cannot be edited.")
+        messages.error(request, _("A closed campaign cannot be edited."))
         return redirect("studio-campaign", slug=campaign.slug)
     form_class = CampaignForm if campaign.state == Campaign.State.DRAFT else LiveCampaignForm
     form = form_class(request.POST or None, initial=_campaign_initial(campaign))
@@ -78,7 +79,7 @@ def studio_edit(request, slug: str):
         except DomainError as error:
             add_domain_error(form, error)
         else:
-            messages.success(request, "Saved.")
+            messages.success(request, _("Saved."))
             return redirect("studio-campaign", slug=campaign.slug)
     return render(
         request,
@@ -143,7 +144,7 @@ def studio_launch(request, slug: str):
         campaign_launch(campaign=campaign)
     except DomainError as error:
         return _dashboard(request, campaign, launch_errors=[error.message], status=400)
-    messages.success(request, "Your campaign is live.")
+    messages.success(request, _("Your campaign is live."))
     return redirect("studio-campaign", slug=campaign.slug)
 
 
@@ -158,7 +159,7 @@ def studio_cancel(request, slug: str):
         except DomainError as refused:
             error = refused.message
         else:
-            messages.success(request, "The campaign is canceled; no backer will be charged.")
+            messages.success(request, _("The campaign is canceled; no backer will be charged."))
             return redirect("studio-campaign", slug=campaign.slug)
     return render(
         request, "web/studio/cancel.html", {"campaign": campaign, "error": error}, status=400 if error else 200
@@ -190,7 +191,7 @@ def studio_reward(request, slug: str, reward_id: int | None = None):
         except DomainError as error:
             add_domain_error(form, error)
         else:
-            messages.success(request, "Tier saved.")
+            messages.success(request, _("Tier saved."))
             return redirect("studio-campaign", slug=campaign.slug)
     return render(
         request,
@@ -210,7 +211,7 @@ def studio_reward_delete(request, slug: str, reward_id: int):
     except DomainError as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, "Tier deleted.")
+        messages.success(request, _("Tier deleted."))
     return redirect("studio-campaign", slug=campaign.slug)
 
 
@@ -233,7 +234,7 @@ def studio_update(request, slug: str):
         except DomainError as error:
             add_domain_error(form, error)
         else:
-            messages.success(request, "Update posted; backers are being e-mailed.")
+            messages.success(request, _("Update posted; backers are being e-mailed."))
             return redirect("studio-campaign", slug=campaign.slug)
     return _dashboard(request, campaign, update_form=form, status=400)
 
@@ -250,7 +251,7 @@ def studio_update_edit(request, slug: str, number: int):
         except DomainError as error:
             add_domain_error(form, error)
         else:
-            messages.success(request, "Update saved.")
+            messages.success(request, _("Update saved."))
             return redirect("studio-campaign", slug=campaign.slug)
     return render(
         request,
