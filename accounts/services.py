@@ -29,9 +29,9 @@ def user_register(
     address is opened (``user_verify_email``).
     """
     if User.objects.filter(username__iexact=username).exists():
-        raise Conflict("That username is taken.", code="username_taken")
+        raise Conflict(_("That username is taken."), code="username_taken")
     if User.objects.filter(email__iexact=email).exists():
-        raise Conflict("An account with this e-mail address exists already.", code="email_taken")
+        raise Conflict(_("An account with this e-mail address exists already."), code="email_taken")
     validate_password(password, user=User(username=username, email=email))
     user = User.objects.create_user(username=username, email=email, password=password, is_active=verified)
     if supported_language(language):
@@ -60,12 +60,12 @@ def user_verify_email(*, token: str) -> User:
     try:
         data = signing.loads(token, salt=VERIFICATION_SALT, max_age=settings.EMAIL_VERIFICATION_MAX_AGE)
     except signing.SignatureExpired as error:
-        raise InvalidInput("This link has expired; ask for a new one.", code="token_expired") from error
+        raise InvalidInput(_("This link has expired; ask for a new one."), code="token_expired") from error
     except signing.BadSignature as error:
-        raise InvalidInput("This link is not valid.", code="invalid_token") from error
+        raise InvalidInput(_("This link is not valid."), code="invalid_token") from error
     user = User.objects.select_for_update().filter(pk=data.get("u"), email=data.get("e")).first()
     if user is None:
-        raise InvalidInput("This link is not valid.", code="invalid_token")
+        raise InvalidInput(_("This link is not valid."), code="invalid_token")
     if not user.is_active:
         user.is_active = True
         user.save(update_fields=["is_active"])

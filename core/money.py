@@ -28,6 +28,7 @@ from decimal import Decimal, InvalidOperation
 from babel import Locale
 from django.conf import settings
 from django.utils import translation
+from django.utils.translation import gettext as _
 
 from core.errors import InvalidInput
 
@@ -175,7 +176,7 @@ def quantize(amount: Decimal, currency: str) -> Decimal:
 def validate_currency(currency: str) -> str:
     code = (currency or "").upper()
     if code not in SUPPORTED_CURRENCIES:
-        raise InvalidInput(f"Unsupported currency {currency!r}.", code="invalid_currency")
+        raise InvalidInput(_("Unsupported currency %(currency)r.") % {"currency": currency}, code="invalid_currency")
     return code
 
 
@@ -199,23 +200,28 @@ def validate_amount(
     except (AttributeError, InvalidOperation):
         finite = False
     if not finite:
-        raise InvalidInput(f"{field} must be a number.", code=f"invalid_{field}")
+        raise InvalidInput(_("%(field)s must be a number.") % {"field": field}, code=f"invalid_{field}")
     if amount <= 0:
-        raise InvalidInput(f"{field} must be greater than zero.", code=f"invalid_{field}")
+        raise InvalidInput(_("%(field)s must be greater than zero.") % {"field": field}, code=f"invalid_{field}")
     maximum = max_charge(currency) if maximum is None else maximum
     if amount > maximum:
         raise InvalidInput(
-            f"{field} is too large: at most {quantize(maximum, currency)} {currency}.", code=f"invalid_{field}"
+            _("%(field)s is too large: at most %(maximum)s %(currency)s.")
+            % {"field": field, "maximum": quantize(maximum, currency), "currency": currency},
+            code=f"invalid_{field}",
         )
     places = currency_decimal_places(currency)
     if amount != quantize(amount, currency):
         raise InvalidInput(
-            f"{field} has more decimal places than {currency} allows ({places}).", code=f"invalid_{field}"
+            _("%(field)s has more decimal places than %(currency)s allows (%(places)d).")
+            % {"field": field, "currency": currency, "places": places},
+            code=f"invalid_{field}",
         )
     if chargeable and amount < minimum_charge(currency):
         smallest = quantize(minimum_charge(currency), currency)
         raise InvalidInput(
-            f"{field} is too small: card payments in {currency} start at {smallest}.",
+            _("%(field)s is too small: card payments in %(currency)s start at %(smallest)s.")
+            % {"field": field, "currency": currency, "smallest": smallest},
             code="below_minimum_charge",
         )
     return quantize(amount, currency)
@@ -259,7 +265,7 @@ def format_money(amount: Decimal, currency: str, locale: str | None = None) -> s
 
 def _decimals_in(amount: Decimal) -> int:
     """Decimal places the amount needs to be written exactly: 25.000 needs 0, 0.005 needs 3."""
-    _, digits, exponent = amount.as_tuple()
+    _sign, digits, exponent = amount.as_tuple()
     assert isinstance(exponent, int)  # finite
     trailing_zeros = len(digits) - len("".join(map(str, digits)).rstrip("0"))
     return max(0, -(exponent + trailing_zeros)) if any(digits) else 0

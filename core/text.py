@@ -2,6 +2,9 @@
 
 import unicodedata
 
+from django.utils import translation
+from django.utils.translation import gettext as _
+
 from core.errors import InvalidInput
 
 # Characters that reorder or hide text (Trojan Source, spoofed file names in titles).
@@ -12,6 +15,15 @@ def check_plain_text(value: str, *, field: str) -> str:
     for char in value:
         if char in BIDI_CONTROLS or (unicodedata.category(char) == "Cc" and char not in "\t"):
             raise InvalidInput(
-                f"{field} contains an invisible control character (U+{ord(char):04X}).", code=f"invalid_{field}"
+                _("%(field)s contains an invisible control character (U+%(code)04X).")
+                % {"field": field, "code": ord(char)},
+                code=f"invalid_{field}",
             )
     return value
+
+
+def in_sentence(label) -> str:
+    """A state's label inside a sentence ("A canceled pledge ..."): lower-cased, except in
+    German, where the label may be a noun ("Entwurf") and keeps its capital."""
+    text = str(label)
+    return text if (translation.get_language() or "").startswith("de") else text.lower()

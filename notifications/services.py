@@ -10,6 +10,7 @@ from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import Unsubscription
 from accounts.selectors import user_language
@@ -157,8 +158,8 @@ def notifications_send(*, limit: int = 500) -> int:
 
 def reminder_set(*, user, campaign: Campaign) -> Reminder:
     if campaign.state != Campaign.State.LIVE:
-        raise Conflict("Only a live campaign can be reminded of.", code="campaign_closed")
-    reminder, _ = Reminder.objects.get_or_create(user=user, campaign=campaign)
+        raise Conflict(_("Only a live campaign can be reminded of."), code="campaign_closed")
+    reminder, _created = Reminder.objects.get_or_create(user=user, campaign=campaign)
     return reminder
 
 
