@@ -35,7 +35,10 @@ class Pledge(models.Model):
     CHANGEABLE_STATES = (State.PENDING, State.ACTIVE)
 
     backer = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="pledges", verbose_name=_("backer")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="pledges",
+        verbose_name=pgettext_lazy("pledge field", "backer"),
     )
     campaign = models.ForeignKey(
         "campaigns.Campaign", on_delete=models.PROTECT, related_name="pledges", verbose_name=_("campaign")

@@ -8,6 +8,7 @@ from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from accounts.selectors import user_language
 from campaigns.models import Campaign
@@ -17,6 +18,11 @@ from rewards.models import RewardTier
 User = get_user_model()
 
 NO_REWARD = ""
+
+# Django's own messages that our catalogue (LOCALE_PATHS, which wins over every app's) words again:
+# Django's German is impersonal ("Bitte ... eingeben"), but DRF's catalogue, which comes before
+# Django's, says this one with "du"; the site says "Sie".
+DJANGO_MESSAGES_REWORDED = (gettext_noop("Enter a valid email address."),)
 
 
 class SignUpForm(forms.Form):
