@@ -57,6 +57,12 @@ def _chart(campaign: Campaign) -> dict | None:
         "goal": str(campaign.goal),
         "deadline": campaign.deadline.date().isoformat() if campaign.deadline else None,
         "projected": str(projection.projected_total) if projection else None,
+        # The legend, in the page's language (the script has no catalogue of its own).
+        "legend": {
+            "pledged": _("Pledged (%(currency)s)") % {"currency": campaign.currency},
+            "projection": _("Projection"),
+            "goal": _("Goal"),
+        },
     }
 
 

@@ -105,7 +105,7 @@ def english_patterns(catalog: Catalog | None = None) -> list[tuple[str, re.Patte
 
 def english_left(text: str, patterns) -> list[str]:
     """The catalogue's English msgids found in a German text."""
-    text = " ".join(text.split())
+    text = " ".join(re.sub(r"https?://\S+", " ", text).split())  # addresses are not words to translate
     return [msgid for msgid, pattern in patterns if pattern.search(text)]
 
 
