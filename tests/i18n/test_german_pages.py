@@ -80,7 +80,7 @@ def test_a_german_browser_gets_the_campaign_pages_in_german(campaign, patterns):
     page = assert_german(visitor.get(f"/campaigns/{campaign.slug}/"), patterns)
     listing = assert_german(visitor.get("/"), patterns)
 
-    assert PLEDGED_DE in page and f"zugesagt von {GOAL_DE} Ziel" in page
+    assert PLEDGED_DE in page and f"zugesagt von {GOAL_DE} Finanzierungsziel" in page
     assert BACKERS_DE in page and "Unterstützer" in page
     assert f"Mit {PLEDGE_DE} oder mehr unterstützen" in page
     assert "Anmelden" in page and "Belohnungen" in page
