@@ -12,7 +12,8 @@ from django.utils import translation
 
 from accounts.models import Profile
 from campaigns.models import Campaign
-from notifications.services import notifications_send
+from core.unsubscribe import unsubscribe_url
+from notifications.services import creator_digests, notifications_send
 from pledges.services import pledge_create
 from tests import factories
 from tests.i18n.catalog import VisibleText, english_left, english_patterns
@@ -134,3 +135,35 @@ def test_a_password_reset_asked_from_an_english_browser_is_written_in_the_accoun
     assert "Jemand (hoffentlich Sie) hat darum gebeten" in message.body
     assert re.search(r"/password-reset/[^/]+/[^/]+/", message.body)
     assert_no_english(message, patterns)
+
+
+def test_the_unsubscribe_page_of_a_german_recipient_s_link_is_german(patterns):
+    lena = user_reading("de", "lena")
+    visitor = Client(headers={"accept-language": "en"})  # a link opened in a browser set to English
+
+    page = visitor.get(unsubscribe_url(user_id=lena.pk, campaign_id=None))
+
+    assert page.status_code == 200 and '<html lang="de">' in page.text
+    assert "Keine Benachrichtigungen von Pledgeboard zu Ihren Unterstützungen mehr erhalten?" in page.text
+    assert english_left(VisibleText.of(page.text), patterns) == []
+
+
+def test_a_german_creator_s_digest_writes_numbers_and_amounts_the_german_way(campaign, patterns):
+    Profile.objects.create(user=campaign.creator, language="de")
+    Campaign.objects.filter(pk=campaign.pk).update(pledged=Decimal("1191543.00"), backers_count=24882)
+    pledge_create(
+        backer=user_reading(None, "river"),
+        campaign_id=campaign.pk,
+        amount=Decimal("1250.00"),
+        payment_method_id=factories.payment_method(),
+    )
+    creator_digests()
+    mail.outbox.clear()
+
+    notifications_send()
+
+    digest = to(campaign.creator.email)
+    assert digest.subject == f"1 neue Unterstützung für {TITLE}"
+    assert f"1 neue Unterstützung über 1.250,00{NBSP}$ erhalten." in digest.body
+    assert "Die Kampagne hat jetzt 24.883 Unterstützer und ist zu 1.192% finanziert." in digest.body
+    assert_no_english(digest, patterns)
