@@ -165,5 +165,5 @@ def test_a_german_creator_s_digest_writes_numbers_and_amounts_the_german_way(cam
     digest = to(campaign.creator.email)
     assert digest.subject == f"1 neue Unterstützung für {TITLE}"
     assert f"1 neue Unterstützung über 1.250,00{NBSP}$ erhalten." in digest.body
-    assert "Die Kampagne hat jetzt 24.883 Unterstützer und ist zu 1.192% finanziert." in digest.body
+    assert f"Die Kampagne hat jetzt 24.883 Unterstützer und ist zu 1.192{NBSP}% finanziert." in digest.body
     assert_no_english(digest, patterns)

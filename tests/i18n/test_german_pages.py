@@ -82,6 +82,7 @@ def test_a_german_browser_gets_the_campaign_pages_in_german(campaign, patterns):
 
     assert PLEDGED_DE in page and f"zugesagt von {GOAL_DE} Finanzierungsziel" in page
     assert BACKERS_DE in page and "Unterstützer" in page
+    assert f"1.192{NBSP}%" in page  # CLDR de: a no-break space before the percent sign
     assert f"Mit {PLEDGE_DE} oder mehr unterstützen" in page
     assert "Anmelden" in page and "Belohnungen" in page
     assert "$1,192,793.00" not in page
