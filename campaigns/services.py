@@ -81,7 +81,8 @@ def campaign_update(
             changed.append("deadline")
         if changed:
             raise Conflict(
-                _("%(fields)s cannot change once the campaign is live.") % {"fields": ", ".join(changed)},
+                _("%(fields)s cannot change once the campaign is live.")
+                % {"fields": ", ".join(str(Campaign._meta.get_field(name).verbose_name) for name in changed)},
                 code="campaign_fixed",
             )
     elif campaign.state != Campaign.State.DRAFT:

@@ -29,6 +29,7 @@ from babel import Locale
 from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core.errors import InvalidInput
 
@@ -184,6 +185,15 @@ def max_charge(currency: str) -> Decimal:
     return Decimal(MAX_CHARGE_MINOR_UNITS).scaleb(-currency_exponent(currency))
 
 
+# The amounts validate_amount checks, named in the reader's language in its messages.
+FIELD_NAMES = {
+    "amount": gettext_lazy("amount"),
+    "goal": gettext_lazy("goal"),
+    "minimum": gettext_lazy("minimum"),
+    "shipping": gettext_lazy("shipping"),
+}
+
+
 def validate_amount(
     amount: Decimal,
     currency: str,
@@ -195,33 +205,34 @@ def validate_amount(
     """The amount if it is positive, finite, at most ``maximum`` (default: one card payment)
     and exact in the currency's minor unit; with ``chargeable``, also at least what the
     provider charges in that currency (a pledge, a tier's price)."""
+    name = FIELD_NAMES.get(field, field)
     try:
         finite = amount.is_finite()
     except (AttributeError, InvalidOperation):
         finite = False
     if not finite:
-        raise InvalidInput(_("%(field)s must be a number.") % {"field": field}, code=f"invalid_{field}")
+        raise InvalidInput(_("%(field)s must be a number.") % {"field": name}, code=f"invalid_{field}")
     if amount <= 0:
-        raise InvalidInput(_("%(field)s must be greater than zero.") % {"field": field}, code=f"invalid_{field}")
+        raise InvalidInput(_("%(field)s must be greater than zero.") % {"field": name}, code=f"invalid_{field}")
     maximum = max_charge(currency) if maximum is None else maximum
     if amount > maximum:
         raise InvalidInput(
             _("%(field)s is too large: at most %(maximum)s %(currency)s.")
-            % {"field": field, "maximum": quantize(maximum, currency), "currency": currency},
+            % {"field": name, "maximum": quantize(maximum, currency), "currency": currency},
             code=f"invalid_{field}",
         )
     places = currency_decimal_places(currency)
     if amount != quantize(amount, currency):
         raise InvalidInput(
             _("%(field)s has more decimal places than %(currency)s allows (%(places)d).")
-            % {"field": field, "currency": currency, "places": places},
+            % {"field": name, "currency": currency, "places": places},
             code=f"invalid_{field}",
         )
     if chargeable and amount < minimum_charge(currency):
         smallest = quantize(minimum_charge(currency), currency)
         raise InvalidInput(
             _("%(field)s is too small: card payments in %(currency)s start at %(smallest)s.")
-            % {"field": field, "currency": currency, "smallest": smallest},
+            % {"field": name, "currency": currency, "smallest": smallest},
             code="below_minimum_charge",
         )
     return quantize(amount, currency)

@@ -4,6 +4,7 @@ import unicodedata
 
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core.errors import InvalidInput
 
@@ -11,12 +12,16 @@ from core.errors import InvalidInput
 BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 
+# The texts check_plain_text checks, named in the reader's language in its message.
+FIELD_NAMES = {"title": gettext_lazy("title"), "description": gettext_lazy("description")}
+
+
 def check_plain_text(value: str, *, field: str) -> str:
     for char in value:
         if char in BIDI_CONTROLS or (unicodedata.category(char) == "Cc" and char not in "\t"):
             raise InvalidInput(
                 _("%(field)s contains an invisible control character (U+%(code)04X).")
-                % {"field": field, "code": ord(char)},
+                % {"field": FIELD_NAMES.get(field, field), "code": ord(char)},
                 code=f"invalid_{field}",
             )
     return value

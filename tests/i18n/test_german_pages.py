@@ -204,3 +204,32 @@ def test_the_same_check_finds_the_english_of_an_english_page(campaign, patterns)
 
     assert '<html lang="en">' in page.text
     assert {"Rewards", "Back this campaign", "Skip to content", "Campaigns", "Sign up"} <= set(found)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"currency": "JPY", "goal": "1000.50"}, "Ziel hat mehr Nachkommastellen, als JPY erlaubt (0)."),
+        ({"goal": "2000000000"}, "Ziel ist zu groß: höchstens 1000000000.00 EUR."),
+        ({"deadline": "2020-01-01T12:00"}, "Die Frist muss in der Zukunft liegen."),
+    ],
+)
+def test_the_studio_s_refusals_are_german_field_names_included(german, patterns, overrides, message):
+    client = login(german)
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', client.get("/studio/new/").text).group(1)
+    data = {
+        "title": "Taschenatlas",
+        "description": "Karten von **jedem** Tal.",
+        "goal": "500.00",
+        "currency": "EUR",
+        "deadline": "2099-05-31T12:00",
+        "funding_model": "all_or_nothing",
+        "csrfmiddlewaretoken": token,
+    }
+
+    refused = client.post("/studio/new/", {**data, **overrides})
+
+    assert refused.status_code == 400
+    text = VisibleText.of(refused.content.decode())
+    assert message in " ".join(text.split())
+    assert english_left(text, patterns) == []
