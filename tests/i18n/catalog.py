@@ -3,6 +3,7 @@ code marks for translation, found the way makemessages finds them: Django's own 
 for templates, Babel's Python extractor for the code and for what templatize() makes of them."""
 
 import io
+import os
 import re
 from html.parser import HTMLParser
 from pathlib import Path
@@ -52,16 +53,17 @@ def key(message) -> tuple[str | None, str]:
 
 
 def _sources():
-    for path in sorted(ROOT.rglob("*")):
-        parts = set(path.relative_to(ROOT).parts)
-        if parts & SKIPPED or not path.is_file():
-            continue
-        if path.suffix == ".py":
-            yield path, path.read_text(encoding="utf-8")
-        elif path.suffix in (".html", ".txt") and "templates" in parts:
-            # templatize() keeps the template's layout; Python's tokenizer wants no stray indents.
-            code = templatize(path.read_text(encoding="utf-8"), origin=str(path))
-            yield path, "\n".join(line.lstrip() for line in code.splitlines())
+    for directory, subdirectories, files in os.walk(ROOT):
+        subdirectories[:] = sorted(d for d in subdirectories if d not in SKIPPED and not d.startswith("."))
+        for name in sorted(files):
+            path = Path(directory) / name
+            parts = set(path.relative_to(ROOT).parts)
+            if path.suffix == ".py":
+                yield path, path.read_text(encoding="utf-8")
+            elif path.suffix in (".html", ".txt") and "templates" in parts:
+                # templatize() keeps the template's layout; Python's tokenizer wants no stray indents.
+                code = templatize(path.read_text(encoding="utf-8"), origin=str(path))
+                yield path, "\n".join(line.lstrip() for line in code.splitlines())
 
 
 def marked_strings() -> dict[tuple[str | None, str], Path]:
