@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test fuzz audit lint lock services-up services-down clean chromium simulate bench
+.PHONY: demo test fuzz audit lint lock services-up services-down clean chromium simulate bench messages
 
 $(STAMP): requirements.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -44,6 +44,15 @@ bench: $(STAMP)
 FUZZ_EXAMPLES ?= 200
 fuzz: $(STAMP)
 	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(PY) -m devstack run --profile test -- $(PY) -m pytest tests/fuzz -q
+
+# For developers (needs GNU gettext): re-extract every marked string into locale/*/LC_MESSAGES/django.po,
+# then compile the .mo files. Both are committed, so `make demo` and `make test` never need gettext;
+# tests/i18n fails while a msgid has no translation or a .mo is older than its .po.
+MESSAGES_ENV := PLEDGEBOARD_PROFILE=messages DATABASE_URL=postgres://unused@127.0.0.1:1/unused REDIS_URL=redis://127.0.0.1:1/0
+messages: $(STAMP)
+	$(MESSAGES_ENV) $(PY) manage.py makemessages --locale de --no-obsolete --add-location file \
+		--ignore .venv --ignore var --ignore tests --ignore bench --ignore devstack
+	$(MESSAGES_ENV) $(PY) manage.py compilemessages --locale de --ignore .venv --ignore var
 
 # Known vulnerabilities in requirements.lock (pip-audit); make test runs it too.
 audit: $(STAMP)

@@ -4,6 +4,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from core.money import MONEY_FIELD as MONEY
 from core.money import percent_funded, quantize
@@ -11,43 +13,49 @@ from core.money import percent_funded, quantize
 
 class Campaign(models.Model):
     class State(models.TextChoices):
-        DRAFT = "draft"
-        LIVE = "live"
-        SUCCESSFUL = "successful"
-        FAILED = "failed"
-        CANCELED = "canceled"
+        DRAFT = "draft", pgettext_lazy("campaign state", "Draft")
+        LIVE = "live", pgettext_lazy("campaign state", "Live")
+        SUCCESSFUL = "successful", pgettext_lazy("campaign state", "Successful")
+        FAILED = "failed", pgettext_lazy("campaign state", "Failed")
+        CANCELED = "canceled", pgettext_lazy("campaign state", "Canceled")
 
     class FundingModel(models.TextChoices):
-        ALL_OR_NOTHING = "all_or_nothing", "All or nothing"
-        FLEXIBLE = "flexible", "Keep what you raise"
+        ALL_OR_NOTHING = "all_or_nothing", _("All or nothing")
+        FLEXIBLE = "flexible", _("Keep what you raise")
 
-    creator = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="campaigns")
-    title = models.CharField(max_length=120)
-    slug = models.SlugField(max_length=140, unique=True)
-    description = models.TextField(blank=True)
+    creator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="campaigns", verbose_name=_("creator")
+    )
+    title = models.CharField(_("title"), max_length=120)
+    slug = models.SlugField(_("slug"), max_length=140, unique=True)
+    description = models.TextField(_("description"), blank=True)
     # Re-encoded by campaigns.images under an unguessable name; never the uploaded bytes.
-    image = models.ImageField(upload_to="campaigns/", blank=True, max_length=200)
-    image_alt = models.CharField(max_length=200, blank=True)
-    goal = models.DecimalField(**MONEY)
-    currency = models.CharField(max_length=3)
-    funding_model = models.CharField(max_length=16, choices=FundingModel.choices, default=FundingModel.ALL_OR_NOTHING)
-    state = models.CharField(max_length=12, choices=State.choices, default=State.DRAFT)
-    deadline = models.DateTimeField(null=True, blank=True)
-    launched_at = models.DateTimeField(null=True, blank=True)
-    closed_at = models.DateTimeField(null=True, blank=True)
-    canceled_at = models.DateTimeField(null=True, blank=True)
-    funded_at = models.DateTimeField(null=True, blank=True)
+    image = models.ImageField(_("image"), upload_to="campaigns/", blank=True, max_length=200)
+    image_alt = models.CharField(_("image description"), max_length=200, blank=True)
+    goal = models.DecimalField(_("goal"), **MONEY)
+    currency = models.CharField(_("currency"), max_length=3)
+    funding_model = models.CharField(
+        _("funding model"), max_length=16, choices=FundingModel.choices, default=FundingModel.ALL_OR_NOTHING
+    )
+    state = models.CharField(_("state"), max_length=12, choices=State.choices, default=State.DRAFT)
+    deadline = models.DateTimeField(_("deadline"), null=True, blank=True)
+    launched_at = models.DateTimeField(_("launched at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    canceled_at = models.DateTimeField(_("canceled at"), null=True, blank=True)
+    funded_at = models.DateTimeField(_("funded at"), null=True, blank=True)
     # Running totals of active pledges, kept exact by the pledge services; frozen at close.
-    pledged = models.DecimalField(**MONEY, default=Decimal("0"))
-    backers_count = models.PositiveIntegerField(default=0)
+    pledged = models.DecimalField(_("pledged"), **MONEY, default=Decimal("0"))
+    backers_count = models.PositiveIntegerField(_("backers count"), default=0)
     # Money that actually moved, kept exact by collection and refunds.
-    collected = models.DecimalField(**MONEY, default=Decimal("0"))
-    collected_count = models.PositiveIntegerField(default=0)
-    refunded = models.DecimalField(**MONEY, default=Decimal("0"))
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    collected = models.DecimalField(_("collected"), **MONEY, default=Decimal("0"))
+    collected_count = models.PositiveIntegerField(_("collected count"), default=0)
+    refunded = models.DecimalField(_("refunded"), **MONEY, default=Decimal("0"))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
+        verbose_name = _("campaign")
+        verbose_name_plural = _("campaigns")
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["state", "deadline"])]
         constraints = [

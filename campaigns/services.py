@@ -11,6 +11,8 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from campaigns.images import image_prepare
 from campaigns.models import Campaign
@@ -18,7 +20,7 @@ from campaigns.signals import campaign_funded
 from core.errors import Conflict, InvalidInput
 from core.hotcache import campaign_scope, invalidate
 from core.money import MAX_GOAL, validate_amount, validate_currency
-from core.text import check_plain_text
+from core.text import check_plain_text, in_sentence
 
 _UNSET = object()
 
@@ -29,7 +31,7 @@ def _slug_for(title: str) -> str:
 
 def _check_deadline_future(deadline: datetime | None, now: datetime) -> None:
     if deadline is not None and deadline <= now:
-        raise InvalidInput("The deadline must be in the future.", code="invalid_deadline")
+        raise InvalidInput(_("The deadline must be in the future."), code="invalid_deadline")
 
 
 @transaction.atomic
@@ -50,7 +52,7 @@ def campaign_create(
     goal = validate_amount(goal, currency, field="goal", maximum=MAX_GOAL)
     _check_deadline_future(deadline, timezone.now())
     if funding_model not in Campaign.FundingModel.values:
-        raise InvalidInput("Unknown funding model.", code="invalid_funding_model")
+        raise InvalidInput(_("Unknown funding model."), code="invalid_funding_model")
     picture = image_prepare(image) if image is not None else None
     campaign = Campaign(
         creator=creator,
@@ -101,13 +103,17 @@ def campaign_update(
         if deadline is not _UNSET and deadline != campaign.deadline:
             changed.append("deadline")
         if changed:
-            raise Conflict(f"{', '.join(changed)} cannot change once the campaign is live.", code="campaign_fixed")
+            raise Conflict(
+                _("%(fields)s cannot change once the campaign is live.")
+                % {"fields": ", ".join(str(Campaign._meta.get_field(name).verbose_name) for name in changed)},
+                code="campaign_fixed",
+            )
     elif campaign.state != Campaign.State.DRAFT:
-        raise Conflict("A closed campaign cannot be edited.", code="campaign_closed")
+        raise Conflict(_("A closed campaign cannot be edited."), code="campaign_closed")
     else:
         if currency is not None:
             if campaign.rewards.exists() and validate_currency(currency) != campaign.currency:
-                raise Conflict("Remove the rewards before changing the currency.", code="currency_has_rewards")
+                raise Conflict(_("Remove the rewards before changing the currency."), code="currency_has_rewards")
             campaign.currency = validate_currency(currency)
         if goal is not None:
             campaign.goal = validate_amount(goal, campaign.currency, field="goal", maximum=MAX_GOAL)
@@ -116,7 +122,7 @@ def campaign_update(
             campaign.deadline = deadline
         if funding_model is not None:
             if funding_model not in Campaign.FundingModel.values:
-                raise InvalidInput("Unknown funding model.", code="invalid_funding_model")
+                raise InvalidInput(_("Unknown funding model."), code="invalid_funding_model")
             campaign.funding_model = funding_model
     if title is not None:
         campaign.title = check_plain_text(title, field="title")
@@ -140,16 +146,22 @@ def campaign_launch(*, campaign: Campaign, now: datetime | None = None) -> Campa
     now = now or timezone.now()
     campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
     if campaign.state != Campaign.State.DRAFT:
-        raise Conflict(f"Only a draft can be launched; this campaign is {campaign.state}.", code="not_draft")
+        raise Conflict(
+            _("Only a draft can be launched; this campaign is %(state)s.")
+            % {"state": in_sentence(campaign.get_state_display())},
+            code="not_draft",
+        )
     if campaign.goal <= 0:
-        raise InvalidInput("The goal must be greater than zero.", code="invalid_goal")
+        raise InvalidInput(_("The goal must be greater than zero."), code="invalid_goal")
     if campaign.deadline is None:
-        raise InvalidInput("Set a deadline before launching.", code="invalid_deadline")
+        raise InvalidInput(_("Set a deadline before launching."), code="invalid_deadline")
     duration = campaign.deadline - now
     low, high = settings.CAMPAIGN_MIN_DURATION, settings.CAMPAIGN_MAX_DURATION
     if not low <= duration <= high:
         raise InvalidInput(
-            f"The deadline must be between {_human(low)} and {_human(high)} after launch.", code="invalid_deadline"
+            _("The deadline must be between %(low)s and %(high)s after launch.")
+            % {"low": _human(low), "high": _human(high)},
+            code="invalid_deadline",
         )
     campaign.state = Campaign.State.LIVE
     campaign.launched_at = now
@@ -162,8 +174,8 @@ def _human(delta) -> str:
     seconds = int(delta.total_seconds())
     if seconds % 86400 == 0:
         days = seconds // 86400
-        return f"{days} day{'s' if days != 1 else ''}"
-    return f"{seconds} seconds"
+        return ngettext("%(count)d day", "%(count)d days", days) % {"count": days}
+    return ngettext("%(count)d second", "%(count)d seconds", seconds) % {"count": seconds}
 
 
 def campaign_move_totals(*, campaign_id: int, now: datetime, amount: Decimal, backers: int) -> None:
@@ -176,7 +188,7 @@ def campaign_move_totals(*, campaign_id: int, now: datetime, amount: Decimal, ba
         pledged=F("pledged") + amount, backers_count=F("backers_count") + backers, updated_at=now
     )
     if not moved:
-        raise Conflict("This campaign is not taking pledges any more.", code="campaign_closed")
+        raise Conflict(_("This campaign is not taking pledges any more."), code="campaign_closed")
     if Campaign.objects.filter(pk=campaign_id, funded_at__isnull=True, pledged__gte=F("goal")).update(funded_at=now):
         campaign_funded.send(sender=Campaign, campaign_id=campaign_id)
 

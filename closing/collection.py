@@ -17,6 +17,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from campaigns.models import Campaign
 from campaigns.services import campaign_lock
@@ -193,7 +194,7 @@ def pledge_payment_method_setup(*, pledge: Pledge) -> SetupResult:
     """For a browser replacing the card of an errored pledge: a SetupIntent for the backer's
     Customer, which Stripe.js confirms (confirmCardSetup) before ``pledge_replace_payment_method``."""
     if pledge.state != Pledge.State.ERRORED:
-        raise Conflict("Only a pledge whose payment failed needs a new card.", code="not_errored")
+        raise Conflict(_("Only a pledge whose payment failed needs a new card."), code="not_errored")
     return provider_call(
         get_gateway().create_setup_intent,
         customer_id=pledge.stripe_customer_id,
@@ -217,15 +218,15 @@ def pledge_replace_payment_method(
     the pledge stays errored and the card saved."""
     now = now or timezone.now()
     if pledge.state != Pledge.State.ERRORED:
-        raise Conflict("Only a pledge whose payment failed needs a new card.", code="not_errored")
+        raise Conflict(_("Only a pledge whose payment failed needs a new card."), code="not_errored")
     if (payment_method_id is None) == (setup_intent_id is None):
-        raise InvalidInput("Give a payment method or a confirmed SetupIntent.", code="invalid_payment_method")
+        raise InvalidInput(_("Give a payment method or a confirmed SetupIntent."), code="invalid_payment_method")
     if setup_intent_id is not None:
         setup: SetupResult = provider_call(get_gateway().retrieve_setup_intent, setup_intent_id=setup_intent_id)
         if setup.customer_id != pledge.stripe_customer_id:
-            raise InvalidInput("That card was not saved for this pledge.", code="invalid_payment_method")
+            raise InvalidInput(_("That card was not saved for this pledge."), code="invalid_payment_method")
         if setup.status == "canceled":
-            raise PaymentFailed("The card could not be saved; try another card.", code="card_declined")
+            raise PaymentFailed(_("The card could not be saved; try another card."), code="card_declined")
     else:
         setup = provider_call(
             get_gateway().create_setup_intent,
@@ -235,12 +236,12 @@ def pledge_replace_payment_method(
         )
     if not setup.succeeded:
         raise PaymentFailed(
-            "This card needs authentication that cannot be done here; try another card.", code="requires_action"
+            _("This card needs authentication that cannot be done here; try another card."), code="requires_action"
         )
     with transaction.atomic():
         locked = Pledge.objects.select_for_update().get(pk=pledge.pk)
         if locked.state != Pledge.State.ERRORED:
-            raise Conflict("This pledge no longer needs a new card.", code="not_errored")
+            raise Conflict(_("This pledge no longer needs a new card."), code="not_errored")
         locked.payment_method_id = setup.payment_method_id or payment_method_id
         locked.setup_intent_id = setup.id
         locked.next_retry_at = now
@@ -252,7 +253,8 @@ def pledge_replace_payment_method(
         charge = None
     if charge is not None and charge.state in (Charge.State.FAILED, Charge.State.REQUIRES_ACTION):
         raise PaymentFailed(
-            f"The new card was saved but could not be charged: {charge.failure_message or 'declined'}",
+            _("The new card was saved but could not be charged: %(reason)s")
+            % {"reason": charge.failure_message or _("declined")},
             code=charge.failure_code or "card_declined",
         )
     return Pledge.objects.get(pk=pledge.pk)

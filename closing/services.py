@@ -7,12 +7,14 @@ from datetime import datetime
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from campaigns.models import Campaign
 from closing.signals import campaign_closed
 from core.errors import Conflict
 from core.hotcache import campaign_scope, invalidate
 from core.queue import enqueue_on_commit
+from core.text import in_sentence
 from pledges.models import Pledge
 from pledges.services import pledges_release_for_campaign, pledges_release_unconfirmed
 
@@ -23,7 +25,10 @@ def campaign_cancel(*, campaign: Campaign, now: datetime | None = None) -> Campa
     now = now or timezone.now()
     campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
     if campaign.state not in (Campaign.State.DRAFT, Campaign.State.LIVE):
-        raise Conflict(f"A {campaign.state} campaign cannot be canceled.", code="campaign_closed")
+        raise Conflict(
+            _("A %(state)s campaign cannot be canceled.") % {"state": in_sentence(campaign.get_state_display())},
+            code="campaign_closed",
+        )
     campaign.state = Campaign.State.CANCELED
     campaign.canceled_at = now
     campaign.save(update_fields=["state", "canceled_at", "updated_at"])

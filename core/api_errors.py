@@ -3,6 +3,7 @@
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
+from django.utils.translation import gettext as _
 from django.views.defaults import page_not_found
 from django.views.defaults import server_error as page_server_error
 from rest_framework import exceptions, status
@@ -22,7 +23,7 @@ def exception_handler(exc, context):
         return None
     if isinstance(exc, exceptions.ValidationError):
         response.data = {
-            "detail": "Invalid input.",
+            "detail": _("Invalid input."),
             "code": "invalid",
             "errors": response.data if isinstance(response.data, dict) else {"non_field_errors": response.data},
         }
@@ -43,12 +44,12 @@ def _code(exc) -> str:
 def not_found(request, exception=None):
     """handler404: the API answers JSON even for URLs no route matches (e.g. /api/pledges/-1/)."""
     if request.path.startswith("/api/"):
-        return JsonResponse({"detail": "Not found.", "code": "not_found"}, status=404)
+        return JsonResponse({"detail": _("Not found."), "code": "not_found"}, status=404)
     return page_not_found(request, exception)
 
 
 def server_error(request):
     """handler500: JSON for the API (its clients parse JSON), the site's page elsewhere."""
     if request.path.startswith("/api/"):
-        return JsonResponse({"detail": "Something went wrong on our side.", "code": "server_error"}, status=500)
+        return JsonResponse({"detail": _("Something went wrong on our side."), "code": "server_error"}, status=500)
     return page_server_error(request)

@@ -25,6 +25,7 @@ from django.db.models import Q
 from django.template import TemplateDoesNotExist
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
 
 ERROR_LENGTH = 1000
 MAX_RETRY_DELAY = timedelta(days=1)
@@ -33,15 +34,15 @@ MAX_RETRY_DELAY = timedelta(days=1)
 class OutgoingMail(models.Model):
     """Delivery state of one e-mail row that ``drain`` sends: where it is, and what went wrong."""
 
-    sent_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
     # Not to be tried before this: a sender's lease while it holds the row, or the back-off
     # after a refusal. Empty: due now.
-    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    next_attempt_at = models.DateTimeField(_("next attempt at"), null=True, blank=True)
     # Sends the backend refused (or the message failed to build).
-    attempts = models.PositiveSmallIntegerField(default=0)
-    last_error = models.TextField(blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
     # Set after MAIL_MAX_ATTEMPTS refusals: given up for good, never retried.
-    failed_at = models.DateTimeField(null=True, blank=True)
+    failed_at = models.DateTimeField(_("failed at"), null=True, blank=True)
 
     class Meta:
         abstract = True
@@ -71,14 +72,17 @@ def build_email(
     return message
 
 
-def render_email(template: str, context: dict, *, unsubscribe: str | None) -> tuple[str, str, str]:
+def render_email(
+    template: str, context: dict, *, unsubscribe: str | None, language: str | None = None
+) -> tuple[str, str, str]:
     """(subject, text, html) from emails/<template>_subject.txt and .txt; the HTML part wraps the text
     (its links made clickable).
 
-    Written in the site's language (LANGUAGE_CODE), amounts and dates included: we keep no
-    language per recipient, and the thread that sends may have served a page in another.
+    Written in the recipient's ``language`` (``accounts.selectors.user_language``; the site's,
+    LANGUAGE_CODE, if none is given), amounts and dates included, whatever language the page
+    the sending thread served last was in.
     """
-    with translation.override(settings.LANGUAGE_CODE):
+    with translation.override(language or settings.LANGUAGE_CODE):
         return _render_email(template, context, unsubscribe=unsubscribe)
 
 

@@ -28,6 +28,8 @@ from decimal import Decimal, InvalidOperation
 from babel import Locale
 from django.conf import settings
 from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core.errors import InvalidInput
 
@@ -175,12 +177,21 @@ def quantize(amount: Decimal, currency: str) -> Decimal:
 def validate_currency(currency: str) -> str:
     code = (currency or "").upper()
     if code not in SUPPORTED_CURRENCIES:
-        raise InvalidInput(f"Unsupported currency {currency!r}.", code="invalid_currency")
+        raise InvalidInput(_("Unsupported currency %(currency)r.") % {"currency": currency}, code="invalid_currency")
     return code
 
 
 def max_charge(currency: str) -> Decimal:
     return Decimal(MAX_CHARGE_MINOR_UNITS).scaleb(-currency_exponent(currency))
+
+
+# The amounts validate_amount checks, named in the reader's language in its messages.
+FIELD_NAMES = {
+    "amount": gettext_lazy("amount"),
+    "goal": gettext_lazy("goal"),
+    "minimum": gettext_lazy("minimum"),
+    "shipping": gettext_lazy("shipping"),
+}
 
 
 def validate_amount(
@@ -194,28 +205,34 @@ def validate_amount(
     """The amount if it is positive, finite, at most ``maximum`` (default: one card payment)
     and exact in the currency's minor unit; with ``chargeable``, also at least what the
     provider charges in that currency (a pledge, a tier's price)."""
+    name = FIELD_NAMES.get(field, field)
     try:
         finite = amount.is_finite()
     except (AttributeError, InvalidOperation):
         finite = False
     if not finite:
-        raise InvalidInput(f"{field} must be a number.", code=f"invalid_{field}")
+        raise InvalidInput(_("%(field)s must be a number.") % {"field": name}, code=f"invalid_{field}")
     if amount <= 0:
-        raise InvalidInput(f"{field} must be greater than zero.", code=f"invalid_{field}")
+        raise InvalidInput(_("%(field)s must be greater than zero.") % {"field": name}, code=f"invalid_{field}")
     maximum = max_charge(currency) if maximum is None else maximum
     if amount > maximum:
         raise InvalidInput(
-            f"{field} is too large: at most {quantize(maximum, currency)} {currency}.", code=f"invalid_{field}"
+            _("%(field)s is too large: at most %(maximum)s %(currency)s.")
+            % {"field": name, "maximum": quantize(maximum, currency), "currency": currency},
+            code=f"invalid_{field}",
         )
     places = currency_decimal_places(currency)
     if amount != quantize(amount, currency):
         raise InvalidInput(
-            f"{field} has more decimal places than {currency} allows ({places}).", code=f"invalid_{field}"
+            _("%(field)s has more decimal places than %(currency)s allows (%(places)d).")
+            % {"field": name, "currency": currency, "places": places},
+            code=f"invalid_{field}",
         )
     if chargeable and amount < minimum_charge(currency):
         smallest = quantize(minimum_charge(currency), currency)
         raise InvalidInput(
-            f"{field} is too small: card payments in {currency} start at {smallest}.",
+            _("%(field)s is too small: card payments in %(currency)s start at %(smallest)s.")
+            % {"field": name, "currency": currency, "smallest": smallest},
             code="below_minimum_charge",
         )
     return quantize(amount, currency)
@@ -259,7 +276,7 @@ def format_money(amount: Decimal, currency: str, locale: str | None = None) -> s
 
 def _decimals_in(amount: Decimal) -> int:
     """Decimal places the amount needs to be written exactly: 25.000 needs 0, 0.005 needs 3."""
-    _, digits, exponent = amount.as_tuple()
+    _sign, digits, exponent = amount.as_tuple()
     assert isinstance(exponent, int)  # finite
     trailing_zeros = len(digits) - len("".join(map(str, digits)).rstrip("0"))
     return max(0, -(exponent + trailing_zeros)) if any(digits) else 0

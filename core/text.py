@@ -2,7 +2,10 @@
 
 import unicodedata
 
+from django.utils import translation
 from django.utils.text import Truncator
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core.errors import InvalidInput
 
@@ -10,11 +13,17 @@ from core.errors import InvalidInput
 BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 
+# The texts check_plain_text checks, named in the reader's language in its message.
+FIELD_NAMES = {"title": gettext_lazy("title"), "description": gettext_lazy("description")}
+
+
 def check_plain_text(value: str, *, field: str) -> str:
     for char in value:
         if char in BIDI_CONTROLS or (unicodedata.category(char) == "Cc" and char not in "\t"):
             raise InvalidInput(
-                f"{field} contains an invisible control character (U+{ord(char):04X}).", code=f"invalid_{field}"
+                _("%(field)s contains an invisible control character (U+%(code)04X).")
+                % {"field": FIELD_NAMES.get(field, field), "code": ord(char)},
+                code=f"invalid_{field}",
             )
     return value
 
@@ -28,3 +37,10 @@ def person(user) -> str:
 def shorten(text: str, length: int = 30) -> str:
     """A long title cut at a word and marked: "The new RECORD, ART BOOK…"."""
     return Truncator(text).chars(length, truncate="…")
+
+
+def in_sentence(label) -> str:
+    """A state's label inside a sentence ("A canceled pledge ..."): lower-cased, except in
+    German, where the label may be a noun ("Entwurf") and keeps its capital."""
+    text = str(label)
+    return text if (translation.get_language() or "").startswith("de") else text.lower()

@@ -1,5 +1,6 @@
 from django.core import signing
 from django.shortcuts import get_object_or_404, render
+from django.utils import translation
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
@@ -7,6 +8,7 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
+from accounts.selectors import user_chosen_language
 from accounts.services import unsubscribe
 from campaigns.models import Campaign
 from campaigns.selectors import campaigns_visible_to
@@ -47,6 +49,11 @@ def unsubscribe_view(request, token: str):
     except signing.BadSignature:
         return render(request, "notifications/unsubscribe.html", {"invalid": True}, status=400)
     campaign = Campaign.objects.filter(pk=campaign_id).first() if campaign_id else None
+    # The page a link in an e-mail opens speaks the e-mail's language, the recipient's.
+    language = user_chosen_language(user_id)
+    if language:
+        translation.activate(language)
+        request.LANGUAGE_CODE = language
     done = request.method == "POST"
     if done:
         unsubscribe(user_id=user_id, campaign_id=campaign_id)

@@ -10,8 +10,10 @@ from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import Unsubscription
+from accounts.selectors import user_language
 from campaigns.models import Campaign
 from core.bulk import insert_missing
 from core.errors import Conflict
@@ -109,7 +111,8 @@ def _build(notification: Notification):
     if context is None:
         return None
     unsubscribe = unsubscribe_url(user_id=user.pk, campaign_id=None)
-    subject, text, html = render_email(notification.kind, context, unsubscribe=unsubscribe)
+    language = user_language(user)
+    subject, text, html = render_email(notification.kind, context, unsubscribe=unsubscribe, language=language)
     return build_email(
         to=user.email,
         subject=subject,
@@ -155,8 +158,8 @@ def notifications_send(*, limit: int = 500) -> int:
 
 def reminder_set(*, user, campaign: Campaign) -> Reminder:
     if campaign.state != Campaign.State.LIVE:
-        raise Conflict("Only a live campaign can be reminded of.", code="campaign_closed")
-    reminder, _ = Reminder.objects.get_or_create(user=user, campaign=campaign)
+        raise Conflict(_("Only a live campaign can be reminded of."), code="campaign_closed")
+    reminder, _created = Reminder.objects.get_or_create(user=user, campaign=campaign)
     return reminder
 
 

@@ -15,6 +15,7 @@ from datetime import timedelta
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core.errors import Conflict, InvalidInput, Unprocessable
 from pledges.models import IdempotencyKey
@@ -37,7 +38,7 @@ def idempotent(
 ) -> tuple[int, object]:
     """(status, body) of ``run()``, or of the first request that used this key."""
     if not key or len(key) > 255 or not key.isprintable():
-        raise InvalidInput("An Idempotency-Key is 1 to 255 printable characters.", code="invalid_idempotency_key")
+        raise InvalidInput(_("An Idempotency-Key is 1 to 255 printable characters."), code="invalid_idempotency_key")
     record = _claim(user=user, key=key, fingerprint=fingerprint)
     if record.response_status is not None:
         return record.response_status, record.response_body
@@ -66,19 +67,23 @@ def _claim(*, user: AbstractBaseUser, key: str, fingerprint: str) -> Idempotency
         if first is None:
             continue  # the first request failed and let go of the key: run it ourselves
         if first.request_hash != fingerprint:
-            raise Unprocessable("This Idempotency-Key was used for a different request.", code="idempotency_key_reused")
+            raise Unprocessable(
+                _("This Idempotency-Key was used for a different request."), code="idempotency_key_reused"
+            )
         if first.response_status is not None:
             return first
         if timezone.now() - first.created_at > ABANDONED_AFTER:
             IdempotencyKey.objects.filter(pk=first.pk, response_status__isnull=True).delete()
             continue
         if time.monotonic() > deadline:
-            raise Conflict("A request with this Idempotency-Key is still being answered.", code="idempotency_in_flight")
+            raise Conflict(
+                _("A request with this Idempotency-Key is still being answered."), code="idempotency_in_flight"
+            )
         time.sleep(POLL_SECONDS)
 
 
 def idempotency_keys_forget(*, now=None) -> int:
     """Keys are kept a day, as the payment provider keeps its own."""
     now = now or timezone.now()
-    deleted, _ = IdempotencyKey.objects.filter(created_at__lt=now - KEEP_FOR).delete()
+    deleted, _by_model = IdempotencyKey.objects.filter(created_at__lt=now - KEEP_FOR).delete()
     return deleted

@@ -4,7 +4,8 @@ from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models import F, Q
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from core.money import MONEY_FIELD as MONEY
 from core.money import format_money
@@ -13,19 +14,20 @@ from core.text import person, shorten
 
 class Pledge(models.Model):
     class State(models.TextChoices):
-        PENDING = "pending"  # card not yet confirmed (Stripe.js, 3-D Secure); holds its tier until expires_at
-        ACTIVE = "active"  # card saved; counts in the campaign's totals
-        COLLECTED = "collected"
-        ERRORED = "errored"
-        DROPPED = "dropped"
-        CANCELED = "canceled"
-        RELEASED = "released"
-        REFUNDED = "refunded"
+        # Card not yet confirmed (Stripe.js, 3-D Secure); holds its tier until expires_at.
+        PENDING = "pending", pgettext_lazy("pledge state", "Pending")
+        ACTIVE = "active", pgettext_lazy("pledge state", "Active")  # card saved; counts in the campaign's totals
+        COLLECTED = "collected", pgettext_lazy("pledge state", "Collected")
+        ERRORED = "errored", pgettext_lazy("pledge state", "Errored")
+        DROPPED = "dropped", pgettext_lazy("pledge state", "Dropped")
+        CANCELED = "canceled", pgettext_lazy("pledge state", "Canceled")
+        RELEASED = "released", pgettext_lazy("pledge state", "Released")
+        REFUNDED = "refunded", pgettext_lazy("pledge state", "Refunded")
 
     class EndReason(models.TextChoices):
-        BACKER = "backer", "Canceled by the backer"
-        EXPIRED = "expired", "Card not confirmed in time"
-        DECLINED = "declined", "Card declined at setup"
+        BACKER = "backer", _("Canceled by the backer")
+        EXPIRED = "expired", _("Card not confirmed in time")
+        DECLINED = "declined", _("Card declined at setup")
 
     # States in which the pledge belongs to the backer's one live pledge per campaign.
     LIVE_STATES = (State.PENDING, State.ACTIVE, State.ERRORED, State.COLLECTED)
@@ -34,34 +36,48 @@ class Pledge(models.Model):
     # States a backer may still change or cancel before the deadline.
     CHANGEABLE_STATES = (State.PENDING, State.ACTIVE)
 
-    backer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="pledges")
-    campaign = models.ForeignKey("campaigns.Campaign", on_delete=models.PROTECT, related_name="pledges")
-    reward = models.ForeignKey(
-        "rewards.RewardTier", on_delete=models.PROTECT, related_name="pledges", null=True, blank=True
+    backer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="pledges",
+        verbose_name=pgettext_lazy("pledge field", "backer"),
     )
-    amount = models.DecimalField(**MONEY)
-    state = models.CharField(max_length=12, choices=State.choices, default=State.PENDING)
-    end_reason = models.CharField(max_length=12, choices=EndReason.choices, blank=True)
-    stripe_customer_id = models.CharField(max_length=255, blank=True)
-    setup_intent_id = models.CharField(max_length=255, blank=True)
-    setup_client_secret = models.CharField(max_length=255, blank=True)
-    payment_method_id = models.CharField(max_length=255, blank=True)
-    expires_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-    activated_at = models.DateTimeField(null=True, blank=True)
-    ended_at = models.DateTimeField(null=True, blank=True)
-    collected_at = models.DateTimeField(null=True, blank=True)
+    campaign = models.ForeignKey(
+        "campaigns.Campaign", on_delete=models.PROTECT, related_name="pledges", verbose_name=_("campaign")
+    )
+    reward = models.ForeignKey(
+        "rewards.RewardTier",
+        on_delete=models.PROTECT,
+        related_name="pledges",
+        null=True,
+        blank=True,
+        verbose_name=_("reward"),
+    )
+    amount = models.DecimalField(_("amount"), **MONEY)
+    state = models.CharField(_("state"), max_length=12, choices=State.choices, default=State.PENDING)
+    end_reason = models.CharField(_("end reason"), max_length=12, choices=EndReason.choices, blank=True)
+    stripe_customer_id = models.CharField(_("Stripe customer ID"), max_length=255, blank=True)
+    setup_intent_id = models.CharField(_("SetupIntent ID"), max_length=255, blank=True)
+    setup_client_secret = models.CharField(_("setup client secret"), max_length=255, blank=True)
+    payment_method_id = models.CharField(_("payment method ID"), max_length=255, blank=True)
+    expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    activated_at = models.DateTimeField(_("activated at"), null=True, blank=True)
+    ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+    collected_at = models.DateTimeField(_("collected at"), null=True, blank=True)
     # Collection trouble: when the first charge failed, and when to try again.
-    errored_at = models.DateTimeField(null=True, blank=True)
-    next_retry_at = models.DateTimeField(null=True, blank=True)
-    refunded_at = models.DateTimeField(null=True, blank=True)
+    errored_at = models.DateTimeField(_("errored at"), null=True, blank=True)
+    next_retry_at = models.DateTimeField(_("next retry at"), null=True, blank=True)
+    refunded_at = models.DateTimeField(_("refunded at"), null=True, blank=True)
     # When the last collect_pledge message for this pledge was sent (null: never). The
     # collection sweeper sends another only once this is older than COLLECTION_LOST_AFTER,
     # so a message still waiting in the queue is never duplicated.
-    collection_enqueued_at = models.DateTimeField(null=True, blank=True)
+    collection_enqueued_at = models.DateTimeField(_("collection enqueued at"), null=True, blank=True)
 
     class Meta:
+        verbose_name = _("pledge")
+        verbose_name_plural = _("pledges")
         ordering = ["-created_at", "-id"]
         # Staff refund through the API and the admin only with this (view_pledge alone reads them).
         permissions = [("refund_pledge", "Can refund pledges")]
@@ -90,32 +106,34 @@ class Charge(models.Model):
     """One attempt to collect a pledge, written with its idempotency key before the provider is called."""
 
     class State(models.TextChoices):
-        PROCESSING = "processing"
-        SUCCEEDED = "succeeded"
-        FAILED = "failed"
-        REQUIRES_ACTION = "requires_action"
+        PROCESSING = "processing", _("Processing")
+        SUCCEEDED = "succeeded", _("Succeeded")
+        FAILED = "failed", _("Failed")
+        REQUIRES_ACTION = "requires_action", _("Requires Action")
 
-    pledge = models.ForeignKey(Pledge, on_delete=models.PROTECT, related_name="charges")
-    attempt = models.PositiveIntegerField()
-    idempotency_key = models.CharField(max_length=100, unique=True)
-    amount = models.DecimalField(**MONEY)
-    currency = models.CharField(max_length=3)
-    state = models.CharField(max_length=16, choices=State.choices, default=State.PROCESSING)
-    payment_intent_id = models.CharField(max_length=255, blank=True)
+    pledge = models.ForeignKey(Pledge, on_delete=models.PROTECT, related_name="charges", verbose_name=_("pledge"))
+    attempt = models.PositiveIntegerField(_("attempt"))
+    idempotency_key = models.CharField(_("idempotency key"), max_length=100, unique=True)
+    amount = models.DecimalField(_("amount"), **MONEY)
+    currency = models.CharField(_("currency"), max_length=3)
+    state = models.CharField(_("state"), max_length=16, choices=State.choices, default=State.PROCESSING)
+    payment_intent_id = models.CharField(_("PaymentIntent ID"), max_length=255, blank=True)
     # Set (and committed) just before the provider is called: an attempt without it
     # never reached the provider, one with it must be looked up before any new call.
-    submitted_at = models.DateTimeField(null=True, blank=True)
-    failure_code = models.CharField(max_length=100, blank=True)
-    failure_message = models.TextField(blank=True)
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    failure_code = models.CharField(_("failure code"), max_length=100, blank=True)
+    failure_message = models.TextField(_("failure message"), blank=True)
     # What the provider has refunded of this charge so far (partial refunds add up).
-    refunded_amount = models.DecimalField(**MONEY, default=Decimal("0"))
-    refund_id = models.CharField(max_length=255, blank=True)
-    refunded_at = models.DateTimeField(null=True, blank=True)
-    disputed_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    refunded_amount = models.DecimalField(_("refunded amount"), **MONEY, default=Decimal("0"))
+    refund_id = models.CharField(_("refund ID"), max_length=255, blank=True)
+    refunded_at = models.DateTimeField(_("refunded at"), null=True, blank=True)
+    disputed_at = models.DateTimeField(_("disputed at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
+        verbose_name = _("charge")
+        verbose_name_plural = _("charges")
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["state", "created_at"])]
         constraints = [
@@ -148,21 +166,23 @@ class WebhookEvent(models.Model):
     """A provider event, stored once by its id before it is handled."""
 
     class Status(models.TextChoices):
-        RECEIVED = "received"
-        PROCESSED = "processed"
-        IGNORED = "ignored"
-        FAILED = "failed"
+        RECEIVED = "received", _("Received")
+        PROCESSED = "processed", _("Processed")
+        IGNORED = "ignored", _("Ignored")
+        FAILED = "failed", _("Failed")
 
-    event_id = models.CharField(max_length=255, unique=True)
-    type = models.CharField(max_length=100)
+    event_id = models.CharField(_("event ID"), max_length=255, unique=True)
+    type = models.CharField(_("type"), max_length=100)
     # Numbers arrive as exact Decimals (core.parsers); stored as strings, never as floats.
-    payload = models.JSONField(encoder=DjangoJSONEncoder)
-    status = models.CharField(max_length=12, choices=Status.choices, default=Status.RECEIVED)
-    error = models.TextField(blank=True)
-    received_at = models.DateTimeField(auto_now_add=True)
-    processed_at = models.DateTimeField(null=True, blank=True)
+    payload = models.JSONField(_("payload"), encoder=DjangoJSONEncoder)
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.RECEIVED)
+    error = models.TextField(_("error"), blank=True)
+    received_at = models.DateTimeField(_("received at"), auto_now_add=True)
+    processed_at = models.DateTimeField(_("processed at"), null=True, blank=True)
 
     class Meta:
+        verbose_name = _("webhook event")
+        verbose_name_plural = _("webhook events")
         ordering = ["-received_at", "-id"]
 
     def __str__(self) -> str:
@@ -172,16 +192,20 @@ class WebhookEvent(models.Model):
 class IdempotencyKey(models.Model):
     """A client's key for one POST: a retry with the same key and body gets the first answer."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    key = models.CharField(max_length=255)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("user")
+    )
+    key = models.CharField(_("key"), max_length=255)
     # SHA-256 of the request (path and canonical JSON body): the same key with another body is refused.
-    request_hash = models.CharField(max_length=64)
+    request_hash = models.CharField(_("request hash"), max_length=64)
     # Empty while the first request is still being answered.
-    response_status = models.PositiveSmallIntegerField(null=True, blank=True)
-    response_body = models.JSONField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    response_status = models.PositiveSmallIntegerField(_("response status"), null=True, blank=True)
+    response_body = models.JSONField(_("response body"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
+        verbose_name = _("idempotency key")
+        verbose_name_plural = _("idempotency keys")
         constraints = [models.UniqueConstraint(fields=["user", "key"], name="one_answer_per_idempotency_key")]
         indexes = [models.Index(fields=["created_at"])]
 

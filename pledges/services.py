@@ -15,6 +15,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import PaymentCustomer
 from campaigns.models import Campaign
@@ -23,6 +24,7 @@ from core.errors import Conflict, DomainError, InvalidInput, NotAllowed, Payment
 from core.locks import CUSTOMER, REFUND, advisory_lock, try_advisory_lock
 from core.money import from_minor_units, to_minor_units, validate_amount
 from core.permissions import staff_may
+from core.text import in_sentence
 from pledges.models import Charge, Pledge
 from pledges.payments import (
     CardDeclined,
@@ -46,14 +48,14 @@ ALREADY_BACKING = "You already back this campaign; change your pledge instead."
 def _open_campaign(campaign_id: int, now: datetime) -> Campaign:
     campaign = Campaign.objects.filter(pk=campaign_id).first()
     if campaign is None:
-        raise InvalidInput("Unknown campaign.", code="unknown_campaign")
+        raise InvalidInput(_("Unknown campaign."), code="unknown_campaign")
     _check_open(campaign, now)
     return campaign
 
 
 def _check_open(campaign: Campaign, now: datetime) -> None:
     if not campaign.is_open_at(now):
-        raise Conflict("This campaign is not taking pledges any more.", code="campaign_closed")
+        raise Conflict(_("This campaign is not taking pledges any more."), code="campaign_closed")
 
 
 def _reward_for(campaign: Campaign, reward_id: int | None) -> RewardTier | None:
@@ -61,7 +63,7 @@ def _reward_for(campaign: Campaign, reward_id: int | None) -> RewardTier | None:
         return None
     reward = RewardTier.objects.filter(pk=reward_id, campaign=campaign).first()
     if reward is None:
-        raise InvalidInput("That reward does not belong to this campaign.", code="unknown_reward")
+        raise InvalidInput(_("That reward does not belong to this campaign."), code="unknown_reward")
     return reward
 
 
@@ -73,12 +75,15 @@ def pledge_minimum(reward: RewardTier) -> Decimal:
 def _check_amount(campaign: Campaign, reward: RewardTier | None, amount: Decimal) -> Decimal:
     amount = validate_amount(amount, campaign.currency, chargeable=True)
     if reward is not None and amount < pledge_minimum(reward):
-        shipping = f" ({campaign.money(reward.minimum)} plus {campaign.money(reward.shipping)} shipping)"
-        raise InvalidInput(
-            f"This reward needs a pledge of at least {campaign.money(pledge_minimum(reward))} {campaign.currency}"
-            f"{shipping if reward.shipping else ''}.",
-            code="below_minimum",
-        )
+        at_least = {"amount": campaign.money(pledge_minimum(reward)), "currency": campaign.currency}
+        if reward.shipping:
+            message = _(
+                "This reward needs a pledge of at least %(amount)s %(currency)s "
+                "(%(minimum)s plus %(shipping)s shipping)."
+            ) % {**at_least, "minimum": campaign.money(reward.minimum), "shipping": campaign.money(reward.shipping)}
+        else:
+            message = _("This reward needs a pledge of at least %(amount)s %(currency)s.") % at_least
+        raise InvalidInput(message, code="below_minimum")
     return amount
 
 
@@ -108,10 +113,11 @@ def provider_call(call, /, **kwargs):
     except CardDeclined as error:
         raise PaymentFailed(error.message or "Your card was declined.", code="card_declined") from error
     except ProviderUnavailable as error:
-        raise ServiceUnavailable("The payment provider is not answering; nothing was charged. Try again.") from error
+        raise ServiceUnavailable(_("The payment provider is not answering; nothing was charged. Try again.")) from error
     except PaymentError as error:  # e.g. an unknown or foreign PaymentMethod id
         raise InvalidInput(
-            f"The payment method was not accepted: {error.message}", code="invalid_payment_method"
+            _("The payment method was not accepted: %(reason)s") % {"reason": error.message},
+            code="invalid_payment_method",
         ) from error
 
 
@@ -138,10 +144,12 @@ def pledge_create(
     now = now or timezone.now()
     campaign = _open_campaign(campaign_id, now)
     if campaign.creator_id == backer.pk:
-        raise NotAllowed("Creators cannot back their own campaign.", code="own_campaign")
+        raise NotAllowed(_("Creators cannot back their own campaign."), code="own_campaign")
     if currency is not None and currency.upper() != campaign.currency:
         raise InvalidInput(
-            f"This campaign takes pledges in {campaign.currency}, not {currency}.", code="currency_mismatch"
+            _("This campaign takes pledges in %(currency)s, not %(other)s.")
+            % {"currency": campaign.currency, "other": currency},
+            code="currency_mismatch",
         )
     reward = _reward_for(campaign, reward_id)
     amount = _check_amount(campaign, reward, amount)
@@ -152,7 +160,7 @@ def pledge_create(
         pledges_expire_pending(now=now, reward_id=reward.pk)
         reward.refresh_from_db(fields=["claimed"])
         if reward.claimed >= reward.limit:
-            raise Conflict("This reward is sold out.", code="sold_out")
+            raise Conflict(_("This reward is sold out."), code="sold_out")
 
     customer_id = customer_for(backer)
     setup: SetupResult = provider_call(
@@ -215,14 +223,17 @@ def pledge_confirm(*, pledge: Pledge, now: datetime | None = None) -> Pledge:
     if pledge.state == Pledge.State.ACTIVE:
         return pledge
     if pledge.state != Pledge.State.PENDING:
-        raise Conflict(f"This pledge is {pledge.state} and cannot be confirmed.", code="not_pending")
+        raise Conflict(
+            _("This pledge is %(state)s and cannot be confirmed.") % {"state": in_sentence(pledge.get_state_display())},
+            code="not_pending",
+        )
     setup: SetupResult = provider_call(get_gateway().retrieve_setup_intent, setup_intent_id=pledge.setup_intent_id)
     if setup.requires_action:
-        raise Conflict("The card still needs to be confirmed (3-D Secure).", code="requires_action")
+        raise Conflict(_("The card still needs to be confirmed (3-D Secure)."), code="requires_action")
     if setup.status == "canceled":
-        raise PaymentFailed("The card could not be saved; pledge again with another card.", code="card_declined")
+        raise PaymentFailed(_("The card could not be saved; pledge again with another card."), code="card_declined")
     if not setup.succeeded:
-        raise Conflict("The card has not been confirmed yet.", code="not_confirmed")
+        raise Conflict(_("The card has not been confirmed yet."), code="not_confirmed")
     return pledge_activate_from_setup(pledge=pledge, payment_method_id=setup.payment_method_id, now=now)
 
 
@@ -235,7 +246,7 @@ def pledge_activate_from_setup(*, pledge: Pledge, payment_method_id: str | None,
     if pledge.state == Pledge.State.ACTIVE:
         return pledge
     if pledge.state != Pledge.State.PENDING:
-        raise Conflict("This pledge expired before the card was confirmed; pledge again.", code="not_pending")
+        raise Conflict(_("This pledge expired before the card was confirmed; pledge again."), code="not_pending")
     campaign_move_totals(campaign_id=pledge.campaign_id, now=now, amount=pledge.amount, backers=1)
     pledge.state = Pledge.State.ACTIVE
     pledge.payment_method_id = payment_method_id or pledge.payment_method_id
@@ -255,7 +266,10 @@ def pledge_update(
     campaign = campaign_lock(campaign_id=pledge.campaign_id)
     pledge = Pledge.objects.select_for_update(of=("self",)).select_related("reward").get(pk=pledge.pk)
     if pledge.state not in Pledge.CHANGEABLE_STATES:
-        raise Conflict(f"A {pledge.state} pledge cannot be changed.", code="pledge_closed")
+        raise Conflict(
+            _("A %(state)s pledge cannot be changed.") % {"state": in_sentence(pledge.get_state_display())},
+            code="pledge_closed",
+        )
     _check_open(campaign, now)
     reward = pledge.reward if reward_id is _UNSET else _reward_for(campaign, reward_id)
     new_amount = _check_amount(campaign, reward, pledge.amount if amount is None else amount)
@@ -279,7 +293,7 @@ def _swap_tiers(*, old_id: int | None, new_id: int | None) -> None:
         steps.append((old_id, lambda: tier_release(reward_id=old_id)))
     if new_id is not None:
         steps.append((new_id, lambda: tier_claim(reward_id=new_id)))
-    for _, step in sorted(steps, key=lambda item: item[0]):
+    for _order, step in sorted(steps, key=lambda item: item[0]):
         step()
 
 
@@ -290,7 +304,10 @@ def pledge_cancel(*, pledge: Pledge, now: datetime | None = None) -> Pledge:
     campaign = campaign_lock(campaign_id=pledge.campaign_id)
     pledge = Pledge.objects.select_for_update().get(pk=pledge.pk)
     if pledge.state not in Pledge.CHANGEABLE_STATES:
-        raise Conflict(f"A {pledge.state} pledge cannot be canceled.", code="pledge_closed")
+        raise Conflict(
+            _("A %(state)s pledge cannot be canceled.") % {"state": in_sentence(pledge.get_state_display())},
+            code="pledge_closed",
+        )
     _check_open(campaign, now)
     if pledge.state == Pledge.State.ACTIVE:
         campaign_move_totals(campaign_id=pledge.campaign_id, now=now, amount=-pledge.amount, backers=-1)
@@ -349,7 +366,7 @@ def pledges_release_unconfirmed(*, campaign: Campaign, now: datetime) -> int:
     Pledge.objects.filter(pk__in=[pk for pk, _ in lapsing]).update(
         state=Pledge.State.CANCELED, end_reason=Pledge.EndReason.EXPIRED, ended_at=now, updated_at=now
     )
-    for tier_id in sorted(reward_id for _, reward_id in lapsing if reward_id):
+    for tier_id in sorted(reward_id for _pledge_id, reward_id in lapsing if reward_id):
         tier_release(reward_id=tier_id)
     return len(lapsing)
 
@@ -373,7 +390,7 @@ def pledge_refund(*, pledge: Pledge, by: AbstractBaseUser, now: datetime | None 
     now = now or timezone.now()
     with try_advisory_lock(REFUND, pledge.pk) as locked:
         if not locked:
-            raise Conflict("A refund of this pledge is already under way.", code="refund_in_progress")
+            raise Conflict(_("A refund of this pledge is already under way."), code="refund_in_progress")
         with transaction.atomic():
             campaign = campaign_lock(campaign_id=pledge.campaign_id)
             locked_pledge = Pledge.objects.select_for_update().get(pk=pledge.pk)
@@ -400,11 +417,14 @@ def pledge_refund(*, pledge: Pledge, by: AbstractBaseUser, now: datetime | None 
 def _check_refund_allowed(pledge: Pledge, campaign: Campaign, by: AbstractBaseUser, now: datetime) -> None:
     if not staff_may(by, "pledges.refund_pledge"):
         if campaign.creator_id != by.pk:
-            raise NotAllowed("Only staff or the campaign's creator may refund a pledge.")
+            raise NotAllowed(_("Only staff or the campaign's creator may refund a pledge."))
         if pledge.collected_at and now - pledge.collected_at > settings.CREATOR_REFUND_WINDOW:
-            raise NotAllowed("The refund window has passed; ask the platform's staff.", code="refund_window")
+            raise NotAllowed(_("The refund window has passed; ask the platform's staff."), code="refund_window")
     if pledge.state not in (Pledge.State.COLLECTED, Pledge.State.REFUNDED):
-        raise Conflict(f"A {pledge.state} pledge has nothing to refund.", code="not_collected")
+        raise Conflict(
+            _("A %(state)s pledge has nothing to refund.") % {"state": in_sentence(pledge.get_state_display())},
+            code="not_collected",
+        )
 
 
 @transaction.atomic

@@ -7,6 +7,7 @@ from campaigns.reports to a streaming response, or queue an export (202).
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
@@ -20,6 +21,7 @@ from campaigns.selectors import campaigns_visible_to
 from core.errors import Conflict, InvalidInput
 from core.money import percent_funded
 from core.permissions import IsCreatorOrStaffWhoExportsBackerEmails, IsStaffWhoExportsPlatformReport
+from core.text import in_sentence
 from pledges.models import Pledge
 from reports.backers import BackerFilters, backer_count, backer_report
 from reports.exports import export_create, export_goes_async, export_path
@@ -326,7 +328,11 @@ class ExportJobDownloadApi(GenericAPIView):
     def get(self, request, job_id: int):
         job = get_object_or_404(export_jobs_downloadable_by(request.user), pk=job_id)
         if job.state != ExportJob.State.DONE:
-            raise Conflict(f"This export is {job.state}, not ready for download.", code="export_not_ready")
+            raise Conflict(
+                _("This export is %(state)s, not ready for download.")
+                % {"state": in_sentence(job.get_state_display())},
+                code="export_not_ready",
+            )
         path = export_path(job)
         if path is None:
             raise Conflict("The export's file is no longer there; ask for the report again.", code="export_gone")

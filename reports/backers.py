@@ -21,6 +21,7 @@ from typing import Any
 from django.db import connection
 from django.db.models import OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext as _
 
 from campaigns.models import Campaign
 from core.errors import InvalidInput
@@ -95,7 +96,11 @@ class BackerFilters:
             unknown = [s for s in states if s not in Pledge.State.values]
             if unknown:
                 choices = ", ".join(Pledge.State.values)
-                raise InvalidInput(f"Unknown pledge state {unknown[0]!r}; one of {choices}.", code="invalid_state")
+                raise InvalidInput(
+                    _("Unknown pledge state %(state)r; one of %(choices)s.")
+                    % {"state": unknown[0], "choices": choices},
+                    code="invalid_state",
+                )
         return cls(reward=tier, states=states)
 
     @classmethod

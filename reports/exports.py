@@ -176,16 +176,13 @@ def exports_left_behind(*, now: datetime | None = None) -> list[int]:
 
 def _notify_ready(job: ExportJob) -> None:
     """The requester hears once that the file is ready (a notification row, sent after the commit)."""
-    what = (
-        f"backer report of “{job.campaign.title}”"
-        if job.kind == ExportJob.Kind.BACKERS and job.campaign
-        else "platform report"
-    )
+    # The e-mail names the report in its reader's language (templates/emails/export_ready.txt).
+    campaign_title = job.campaign.title if job.kind == ExportJob.Kind.BACKERS and job.campaign else ""
     notify(
         recipient_id=job.requested_by_id,
         kind=EXPORT_READY,
         key=f"{EXPORT_READY}:{job.pk}",
-        what=what,
+        campaign_title=campaign_title,
         rows=job.rows_total,
         format=job.format.upper(),
         download_url=export_download_url(job),

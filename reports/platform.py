@@ -25,6 +25,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 
 from campaigns.models import Campaign
 from core.errors import InvalidInput
@@ -86,7 +87,10 @@ def parse_states(value: str | None) -> tuple[str, ...]:
     unknown = [s for s in states if s not in Campaign.State.values]
     if unknown:
         choices = ", ".join(Campaign.State.values)
-        raise InvalidInput(f"Unknown campaign state {unknown[0]!r}; one of {choices}.", code="invalid_state")
+        raise InvalidInput(
+            _("Unknown campaign state %(state)r; one of %(choices)s.") % {"state": unknown[0], "choices": choices},
+            code="invalid_state",
+        )
     return states
 
 

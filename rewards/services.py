@@ -9,6 +9,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.db import connection, transaction
+from django.utils.translation import gettext as _
 
 from campaigns.models import Campaign
 from core.errors import Conflict, InvalidInput
@@ -47,7 +48,7 @@ def _stock_moved(sql: str, reward_id: int) -> bool:
 def tier_claim(*, reward_id: int) -> None:
     """Take one unit of the tier's stock; raises Conflict when it is sold out."""
     if not _stock_moved(_CLAIM, reward_id):
-        raise Conflict("This reward is sold out.", code="sold_out")
+        raise Conflict(_("This reward is sold out."), code="sold_out")
 
 
 def tier_release(*, reward_id: int) -> None:
@@ -59,14 +60,14 @@ def _check_money(campaign: Campaign, *, minimum: Decimal | None, shipping: Decim
         validate_amount(minimum, campaign.currency, field="minimum")
     if shipping is not None:
         if shipping < 0:
-            raise InvalidInput("Shipping cannot be negative.", code="invalid_shipping")
+            raise InvalidInput(_("Shipping cannot be negative."), code="invalid_shipping")
         if shipping:
             validate_amount(shipping, campaign.currency, field="shipping")
 
 
 def _editable(campaign: Campaign) -> None:
     if campaign.state not in (Campaign.State.DRAFT, Campaign.State.LIVE):
-        raise Conflict("Rewards of a closed campaign cannot change.", code="campaign_closed")
+        raise Conflict(_("Rewards of a closed campaign cannot change."), code="campaign_closed")
 
 
 @transaction.atomic
@@ -116,18 +117,19 @@ def reward_update(
     _check_money(campaign, minimum=minimum, shipping=shipping)
     live = campaign.state == Campaign.State.LIVE
     if live and minimum is not None and minimum != reward.minimum:
-        raise Conflict("A reward's minimum is fixed once the campaign is live.", code="reward_fixed")
+        raise Conflict(_("A reward's minimum is fixed once the campaign is live."), code="reward_fixed")
     if live and shipping is not None and shipping != reward.shipping:
-        raise Conflict("A reward's shipping cost is fixed once the campaign is live.", code="reward_fixed")
+        raise Conflict(_("A reward's shipping cost is fixed once the campaign is live."), code="reward_fixed")
     if limit is not _UNSET:
         if limit is not None and limit < reward.claimed:
             raise Conflict(
-                f"The limit cannot go below the {reward.claimed} already claimed.", code="limit_below_claimed"
+                _("The limit cannot go below the %(claimed)d already claimed.") % {"claimed": reward.claimed},
+                code="limit_below_claimed",
             )
         if live and reward.limit is None and limit is not None:
-            raise Conflict("An unlimited reward cannot become limited once live.", code="reward_fixed")
+            raise Conflict(_("An unlimited reward cannot become limited once live."), code="reward_fixed")
         if live and reward.limit is not None and limit is not None and limit < reward.limit:
-            raise Conflict("A reward's limit can only be raised once live.", code="limit_lowered")
+            raise Conflict(_("A reward's limit can only be raised once live."), code="limit_lowered")
         reward.limit = limit
     for field, value in (("title", title), ("description", description), ("minimum", minimum), ("shipping", shipping)):
         if value is not None:
@@ -144,6 +146,6 @@ def reward_delete(*, reward: RewardTier) -> None:
     reward = RewardTier.objects.select_for_update(of=("self",)).select_related("campaign").get(pk=reward.pk)
     _editable(reward.campaign)
     if reward.claimed or reward.pledges.exists():
-        raise Conflict("Backers hold this reward; it cannot be deleted.", code="reward_in_use")
+        raise Conflict(_("Backers hold this reward; it cannot be deleted."), code="reward_in_use")
     invalidate(campaign_scope(reward.campaign_id))
     reward.delete()

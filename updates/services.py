@@ -11,7 +11,9 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from accounts.selectors import user_language
 from campaigns.models import Campaign
 from core.bulk import insert_missing
 from core.errors import Conflict, InvalidInput, NotAllowed
@@ -19,7 +21,7 @@ from core.links import absolute_url
 from core.mail import TO_SEND, build_email, drain, render_email
 from core.markdown import render_markdown
 from core.queue import enqueue_on_commit
-from core.text import check_plain_text
+from core.text import check_plain_text, in_sentence
 from core.unsubscribe import unsubscribe_url
 from updates.models import CampaignUpdate, UpdateDelivery
 from updates.selectors import update_recipients
@@ -32,13 +34,13 @@ SENDERS_PER_UPDATE = 2
 def _check_tiers(campaign: Campaign, audience: str, tier_ids: list[int]) -> list[int]:
     if audience != CampaignUpdate.Audience.TIERS:
         if tier_ids:
-            raise InvalidInput("Tiers are only chosen for the 'tiers' audience.", code="invalid_tiers")
+            raise InvalidInput(_("Tiers are only chosen for the 'tiers' audience."), code="invalid_tiers")
         return []
     if not tier_ids:
-        raise InvalidInput("Choose at least one tier for this update.", code="invalid_tiers")
+        raise InvalidInput(_("Choose at least one tier for this update."), code="invalid_tiers")
     found = set(campaign.rewards.filter(pk__in=tier_ids).values_list("pk", flat=True))
     if found != set(tier_ids):
-        raise InvalidInput("Those tiers are not all this campaign's.", code="invalid_tiers")
+        raise InvalidInput(_("Those tiers are not all this campaign's."), code="invalid_tiers")
     return sorted(found)
 
 
@@ -57,9 +59,12 @@ def update_publish(
     check_plain_text(title, field="title")
     campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
     if campaign.creator_id != author.pk:
-        raise NotAllowed("Only the campaign's creator may post updates.")
+        raise NotAllowed(_("Only the campaign's creator may post updates."))
     if campaign.state in (Campaign.State.DRAFT, Campaign.State.CANCELED):
-        raise Conflict(f"A {campaign.state} campaign cannot post updates.", code="campaign_not_public")
+        raise Conflict(
+            _("A %(state)s campaign cannot post updates.") % {"state": in_sentence(campaign.get_state_display())},
+            code="campaign_not_public",
+        )
     tiers = _check_tiers(campaign, audience, tier_ids or [])
     number = (campaign.updates.aggregate(last=Max("number"))["last"] or 0) + 1
     update = CampaignUpdate.objects.create(
@@ -78,7 +83,7 @@ def update_edit(
     now = now or timezone.now()
     update = CampaignUpdate.objects.select_for_update().get(pk=update.pk)
     if now > update.published_at + EDIT_WINDOW:
-        raise Conflict("An update can only be edited in the 30 minutes after publishing.", code="update_frozen")
+        raise Conflict(_("An update can only be edited in the 30 minutes after publishing."), code="update_frozen")
     if title is not None:
         update.title = check_plain_text(title, field="title")
     if body is not None:
@@ -115,7 +120,7 @@ def update_deliveries_send(*, update_id: int, limit: int = SEND_BATCH) -> int:
             "body_html": html_body,
             "campaign_url": absolute_url("campaign-page", update.campaign.slug),
         }
-        subject, text, html = render_email("update", context, unsubscribe=unsubscribe)
+        subject, text, html = render_email("update", context, unsubscribe=unsubscribe, language=user_language(user))
         return build_email(
             to=user.email,
             subject=subject,

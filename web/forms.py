@@ -7,8 +7,11 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, SetPasswordForm
 from django.contrib.auth.validators import UnicodeUsernameValidator
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
+from accounts.selectors import user_language
 from campaigns.models import Campaign
 from core.money import SUPPORTED_CURRENCIES
 from rewards.models import RewardTier
@@ -16,6 +19,11 @@ from rewards.models import RewardTier
 User = get_user_model()
 
 NO_REWARD = ""
+
+# Django's own messages that our catalogue (LOCALE_PATHS, which wins over every app's) words again:
+# Django's German is impersonal ("Bitte ... eingeben"), but DRF's catalogue, which comes before
+# Django's, says this one with "du"; the site says "Sie".
+DJANGO_MESSAGES_REWORDED = (gettext_noop("Enter a valid email address."),)
 
 
 class SignUpForm(forms.Form):
@@ -65,10 +73,16 @@ def _without_autofocus(form: forms.Form, name: str) -> None:
     form.fields[name].widget.attrs.pop("autofocus", None)
 
 
-class ResetPasswordForm(PasswordResetForm):
+class LanguagePasswordResetForm(PasswordResetForm):
+    """Django's reset form, its e-mail written in the language of the account it is for."""
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         _without_autofocus(self, "email")
+
+    def send_mail(self, subject_template_name, email_template_name, context, *args, **kwargs):
+        with translation.override(user_language(context["user"])):
+            super().send_mail(subject_template_name, email_template_name, context, *args, **kwargs)
 
 
 class NewPasswordForm(SetPasswordForm):

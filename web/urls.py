@@ -16,6 +16,7 @@ urlpatterns = [
     path("verify/resend/", views_accounts.resend_verification, name="verify-email-resend"),
     path("verify/<str:token>/", views_accounts.verify_email, name="verify-email"),
     path("login/", views_accounts.LoginView.as_view(), name="login"),
+    path("language/", views_accounts.set_language, name="set-language"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password-reset/", views_accounts.PasswordResetView.as_view(), name="password-reset"),
     path(

@@ -11,6 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import urlencode
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from campaigns.models import Campaign
@@ -56,6 +57,12 @@ def _chart(campaign: Campaign) -> dict | None:
         "goal": str(campaign.goal),
         "deadline": campaign.deadline.date().isoformat() if campaign.deadline else None,
         "projected": str(projection.projected_total) if projection else None,
+        # The legend, in the page's language (the script has no catalogue of its own).
+        "legend": {
+            "pledged": _("Pledged (%(currency)s)") % {"currency": campaign.currency},
+            "projection": _("Projection"),
+            "goal": _("Goal"),
+        },
     }
 
 
@@ -96,10 +103,10 @@ def campaign_remind(request, slug: str):
     try:
         if request.POST.get("remind") == "off":
             reminder_remove(user=request.user, campaign=campaign)
-            messages.success(request, "We won't remind you of this campaign.")
+            messages.success(request, _("We won't remind you of this campaign."))
         else:
             reminder_set(user=request.user, campaign=campaign)
-            messages.success(request, "We'll e-mail you 48 hours before this campaign ends.")
+            messages.success(request, _("We'll e-mail you 48 hours before this campaign ends."))
     except DomainError as error:
         messages.error(request, error.message)
     return redirect("campaign-page", slug=campaign.slug)

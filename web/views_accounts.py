@@ -12,19 +12,27 @@ from django.contrib.auth import views as auth_views
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
+from django.views.i18n import set_language as django_set_language
 
 from accounts.login_limits import login_blocked, login_failed, login_succeeded
-from accounts.services import email_verification_token, user_awaiting_verification, user_register, user_verify_email
+from accounts.selectors import supported_language, user_language
+from accounts.services import (
+    email_verification_token,
+    user_awaiting_verification,
+    user_register,
+    user_set_language,
+    user_verify_email,
+)
 from core.clients import client_address
 from core.errors import Conflict, DomainError
 from core.links import absolute_url
 from core.mail import build_email, render_email
-from web.forms import LoginForm, NewPasswordForm, ResendVerificationForm, ResetPasswordForm, SignUpForm
+from web.forms import LanguagePasswordResetForm, LoginForm, NewPasswordForm, ResendVerificationForm, SignUpForm
 
 User = get_user_model()
 
@@ -39,7 +47,9 @@ def send_verification_email(user, *, next_url: str = "") -> None:
     link = absolute_url("verify-email", email_verification_token(user=user))
     if next_url:
         link += "?" + urlencode({"next": next_url})
-    subject, text, html = render_email("verify_email", {"user": user, "verify_url": link}, unsubscribe=None)
+    subject, text, html = render_email(
+        "verify_email", {"user": user, "verify_url": link}, unsubscribe=None, language=user_language(user)
+    )
     build_email(
         to=user.email,
         subject=subject,
@@ -58,7 +68,7 @@ def register(request):
     form = SignUpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            user, _token = user_register(**form.cleaned_data, verified=False)
+            user, _token = user_register(**form.cleaned_data, verified=False, language=translation.get_language())
         except Conflict as error:
             form.add_error("email" if error.code == "email_taken" else "username", error.message)
         except ValidationError as error:  # Django's password validators
@@ -69,6 +79,32 @@ def register(request):
             return redirect("register-done")
     status = 400 if form.errors else 200
     return render(request, "web/accounts/register.html", {"form": form, "next": next_url}, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+def set_language(request):
+    """POST: Django's set_language (the cookie a visitor's next pages follow, then back to ``next``);
+    a signed-in user's choice is also kept on their profile, for every device and their e-mails.
+
+    GET (the footer's switcher on a page served without cookies, so without a CSRF token): a
+    page that asks for the same choice with a form that has one.
+    """
+    if request.method == "GET":
+        chosen = request.GET.get("language", "")
+        context = {
+            "next": _safe_next(request, request.GET.get("next")) or "/",
+            "chosen": chosen,
+            "languages": [translation.get_language_info(code) for code, _name in settings.LANGUAGES],
+        }
+        if supported_language(chosen):
+            translation.activate(supported_language(chosen))  # the question in the language asked for
+            request.LANGUAGE_CODE = translation.get_language()
+        return render(request, "web/accounts/language.html", context)
+    response = django_set_language(request)
+    language = request.POST.get("language", "")
+    if request.user.is_authenticated and supported_language(language):
+        user_set_language(user=request.user, language=language)
+    return response
 
 
 def register_done(request):
@@ -144,7 +180,7 @@ class LoginView(auth_views.LoginView):
 
 class PasswordResetView(auth_views.PasswordResetView):
     template_name = "web/accounts/password_reset.html"
-    form_class = ResetPasswordForm
+    form_class = LanguagePasswordResetForm
     email_template_name = "emails/password_reset.txt"
     html_email_template_name = "emails/password_reset.html"
     subject_template_name = "emails/password_reset_subject.txt"

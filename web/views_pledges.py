@@ -18,12 +18,14 @@ from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.models import Unsubscription
-from accounts.services import resubscribe, unsubscribe
+from accounts.selectors import supported_language
+from accounts.services import resubscribe, unsubscribe, user_set_language
 from campaigns.models import Campaign
 from campaigns.selectors import campaigns_visible_to
 from closing.collection import pledge_payment_method_setup, pledge_replace_payment_method
@@ -359,6 +361,9 @@ def notification_settings(request):
             unsubscribe(user_id=user.pk, campaign_id=campaign_id)
         elif action == "updates-on" and campaign_id:
             resubscribe(user_id=user.pk, campaign_id=campaign_id)
+        elif action == "language" and supported_language(request.POST.get("language")):
+            language = user_set_language(user=user, language=request.POST["language"])
+            translation.activate(language)  # the confirmation below in the language just chosen
         elif action == "reminder-off" and campaign_id:
             reminder_remove(user=user, campaign=get_object_or_404(campaigns_visible_to(user), pk=campaign_id))
         else:
@@ -373,5 +378,7 @@ def notification_settings(request):
             "notifications_on": None not in opted_out,
             "backed": [(campaign, campaign.pk not in opted_out) for campaign in backed],
             "reminders": Reminder.objects.filter(user=user).select_related("campaign").order_by("campaign__deadline"),
+            "languages": [(code, translation.get_language_info(code)["name_local"]) for code, _n in settings.LANGUAGES],
+            "language": translation.get_language(),
         },
     )

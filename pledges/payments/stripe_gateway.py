@@ -57,6 +57,7 @@ from urllib.parse import quote
 
 import requests
 import stripe
+from django.utils.translation import gettext as _
 
 from core.parsers import loads_strict
 
@@ -107,13 +108,15 @@ def _stripe_errors() -> Iterator[None]:
     try:
         yield
     except stripe.RateLimitError as e:
-        raise RateLimited("The payment provider is busy. Please try again shortly.", code=e.code or "rate_limit") from e
+        raise RateLimited(
+            _("The payment provider is busy. Please try again shortly."), code=e.code or "rate_limit"
+        ) from e
     except (stripe.APIConnectionError, stripe.APIError) as e:
         # Network errors, timeouts, 5xx and other unexpected statuses (409 lock_timeout).
-        raise ProviderUnavailable("The payment provider is unavailable. Please try again later.", code=e.code) from e
+        raise ProviderUnavailable(_("The payment provider is unavailable. Please try again later."), code=e.code) from e
     except stripe.CardError as e:
         raise CardDeclined(
-            e.user_message or "Your card was declined.",
+            e.user_message or _("Your card was declined."),
             code=e.code or "card_declined",
             decline_code=_error_body(e).get("decline_code"),
         ) from e

@@ -481,8 +481,11 @@ def test_the_500_page_is_the_sites_own():
     assert "Something went wrong on our side" in response.content.decode()
 
 
-def test_pages_say_english_whatever_the_browser_asks(campaign):
-    page = Client().get("/", HTTP_ACCEPT_LANGUAGE="de")
+def test_pages_are_in_the_language_the_browser_asks_for_among_those_offered(campaign):
+    german = Client().get("/", HTTP_ACCEPT_LANGUAGE="de")
+    french = Client().get("/", HTTP_ACCEPT_LANGUAGE="fr")  # not offered: the site's own language
 
-    assert '<html lang="en">' in page.text
+    assert '<html lang="de">' in german.text
+    assert '<html lang="en">' in french.text
+    page = french
     assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in page.text

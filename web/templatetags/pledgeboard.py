@@ -2,8 +2,11 @@
 
 from decimal import Decimal
 
+from babel.numbers import format_percent
 from django import template
+from django.conf import settings
 from django.template.defaultfilters import floatformat
+from django.utils import translation
 
 from core.money import quantize
 from core.templatetags.money import money_filter
@@ -28,6 +31,15 @@ def grouped(number: int | Decimal | None) -> str:
     if number is None:
         return ""
     return floatformat(number, "0g")
+
+
+@register.filter
+def percent(number: int | None) -> str:
+    """A whole percentage as the reader's language writes it: ``1192`` -> ``1,192%``, German ``1.192 %``."""
+    if number is None:
+        return ""
+    language = translation.to_locale(translation.get_language() or settings.LANGUAGE_CODE)
+    return format_percent(Decimal(number) / 100, locale=language)
 
 
 @register.filter

@@ -7,7 +7,8 @@
   "use strict";
   var form = document.querySelector("form[data-card-form]");
   if (!form || typeof window.Stripe !== "function") return;
-  var stripe = window.Stripe(form.getAttribute("data-publishable-key"));
+  // Stripe.js writes its own messages (a declined card) in the page's language.
+  var stripe = window.Stripe(form.getAttribute("data-publishable-key"), { locale: document.documentElement.lang || "auto" });
   var card = stripe.elements().create("card");
   card.mount("#card-element");
   var status = document.getElementById("card-status");

@@ -15,16 +15,18 @@
     projection.push(Number(data.projected));
   }
   var goal = labels.map(function () { return Number(data.goal); });
+  var legend = data.legend || { pledged: "Pledged (" + data.currency + ")", projection: "Projection", goal: "Goal" };
   new window.Chart(canvas, {
     type: "line",
     data: {
       labels: labels,
       datasets: [
-        { label: "Pledged (" + data.currency + ")", data: total, borderColor: "#037a47", backgroundColor: "rgba(3,122,71,.12)", fill: true, tension: 0.2, spanGaps: false },
-        { label: "Projection", data: projection, borderColor: "#555", borderDash: [6, 4], pointRadius: 0, spanGaps: true },
-        { label: "Goal", data: goal, borderColor: "#b00020", borderDash: [2, 3], pointRadius: 0 }
+        { label: legend.pledged, data: total, borderColor: "#037a47", backgroundColor: "rgba(3,122,71,.12)", fill: true, tension: 0.2, spanGaps: false },
+        { label: legend.projection, data: projection, borderColor: "#555", borderDash: [6, 4], pointRadius: 0, spanGaps: true },
+        { label: legend.goal, data: goal, borderColor: "#b00020", borderDash: [2, 3], pointRadius: 0 }
       ]
     },
-    options: { responsive: true, maintainAspectRatio: false, animation: false, scales: { y: { beginAtZero: true } } }
+    // Numbers on the axis grouped as the page's language writes them.
+    options: { locale: document.documentElement.lang || undefined, responsive: true, maintainAspectRatio: false, animation: false, scales: { y: { beginAtZero: true } } }
   });
 })();
