@@ -183,7 +183,7 @@ def test_a_creator_and_a_backer_walk_through_issue_12(new_person, live_server):
 
     # The backer CSV, downloaded from the dashboard.
     with creator.expect_download() as download_info:
-        creator.get_by_role("link", name="Download the backer report (CSV)").click()
+        creator.get_by_role("link", name="CSV backer report").click()
     download = download_info.value
     assert download.suggested_filename.endswith(".csv")
     rows = list(csv.reader(io.StringIO(open(download.path(), encoding="utf-8").read())))
