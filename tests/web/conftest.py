@@ -143,9 +143,9 @@ def assert_skip_link_works(page) -> None:
     assert page.evaluate("document.activeElement.tagName") == "MAIN"
 
 
-def check_page(page, name: str) -> None:
+def check_page(page, name: str, *, lang: str = "en") -> None:
     """Every main page: its <html lang>, a viewport meta, no script error, accessible, screenshotted."""
-    assert page.locator("html").get_attribute("lang") == "en"
+    assert page.locator("html").get_attribute("lang") == lang
     assert page.locator('meta[name="viewport"]').count() == 1
     assert page.js_errors == []
     assert_accessible(page)

@@ -6,7 +6,9 @@ the dashboard's launch form, fixes the deadline and launches. A backer, in a bro
 of his own, signs up the same way and pledges through the checkout with a test card saved by
 Stripe.js. The creator's dashboard shows his pledge, the campaign page draws its funding chart;
 she posts a backers-only update, which the backer sees and a stranger (a third, anonymous
-context) does not, and downloads the backer CSV with his row in it.
+context) does not, and downloads the backer CSV with his row in it. Last, the stranger picks
+Deutsch in the footer and reads the same campaign page in German: lang="de", and no English
+string of the catalogue left in what the page shows or reads aloud.
 
 Everything the pages do here happens in the web process (the verification e-mail is sent by
 the view, the pledge is confirmed by the card step, the CSV of a small campaign is streamed at
@@ -25,6 +27,7 @@ from django.utils import timezone
 
 from campaigns.models import Campaign
 from pledges.models import Pledge
+from tests.i18n.catalog import VisibleText, english_left, english_patterns
 from tests.web.conftest import CARD_OK, PASSWORD, assert_structure, check_page, fill_card, link_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -193,6 +196,24 @@ def test_a_creator_and_a_backer_walk_through_issue_12(new_person, live_server):
     (river,) = [dict(zip(header, row, strict=True)) for row in data]
     assert (river["Email"], river["Reward Title"], river["Currency"]) == ("river@example.com", "Framed map", "USD")
     assert Decimal(river["Pledge Amount"]) == Decimal("85.00")
+
+    # The same campaign page in German, chosen with the footer's switcher.
+    stranger.goto(f"{base}/campaigns/{campaign.slug}/")
+    stranger.locator("footer").get_by_role("button", name="Deutsch").click()
+    stranger.wait_for_load_state()
+    if "/language/" in stranger.url:  # a page served without cookies asks once more, with a CSRF token
+        stranger.locator("main").get_by_role("button", name="Deutsch").click()
+    stranger.wait_for_url(f"{base}/campaigns/{campaign.slug}/")
+    assert stranger.locator("html").get_attribute("lang") == "de"
+    stranger.get_by_role("heading", name=TITLE, level=1).wait_for()
+    assert "85,00\xa0$" in stranger.locator("#pledged").inner_text()
+    # Only the site's own words are checked: the story is the creator's ("drawn by hand").
+    site_text = stranger.evaluate(
+        "() => { const page = document.documentElement.cloneNode(true);"
+        " page.querySelectorAll('.story').forEach((story) => story.remove()); return page.outerHTML; }"
+    )
+    assert english_left(VisibleText.of(site_text), english_patterns()) == []
+    check_page(stranger, "walk-campaign-in-german", lang="de")
 
     for page in (creator, backer, stranger):
         assert page.js_errors == []
