@@ -11,7 +11,7 @@ from django.utils import timezone
 from campaigns.models import Campaign
 from closing.signals import campaign_closed
 from core.errors import Conflict
-from core.hotcache import campaign_scope, invalidate
+from core.hotcache import invalidate_campaign
 from core.queue import enqueue_on_commit
 from pledges.models import Pledge
 from pledges.services import pledges_release_for_campaign, pledges_release_unconfirmed
@@ -28,7 +28,7 @@ def campaign_cancel(*, campaign: Campaign, now: datetime | None = None) -> Campa
     campaign.canceled_at = now
     campaign.save(update_fields=["state", "canceled_at", "updated_at"])
     pledges_release_for_campaign(campaign=campaign, now=now)
-    invalidate(campaign_scope(campaign.pk))
+    invalidate_campaign(campaign.pk)
     return campaign
 
 
@@ -54,7 +54,7 @@ def campaign_close(*, campaign_id: int, now: datetime | None = None) -> Campaign
         campaign.state = Campaign.State.FAILED
         pledges_release_for_campaign(campaign=campaign, now=now)
     campaign.save(update_fields=["state", "closed_at", "updated_at"])
-    invalidate(campaign_scope(campaign.pk))
+    invalidate_campaign(campaign.pk)
     campaign_closed.send(sender=Campaign, campaign_id=campaign.pk, successful=successful)
     return campaign
 
