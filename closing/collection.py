@@ -33,9 +33,10 @@ log = logging.getLogger(__name__)
 COLLECTABLE = (Pledge.State.ACTIVE, Pledge.State.ERRORED)
 
 
-def _open_charge(pledge_id: int, now: datetime) -> tuple[Charge, Pledge] | None:
-    """The attempt to work on (the one in flight, or a new one if the pledge may be charged)
-    and its pledge; None when there is nothing to do. Run under the pledge's collection lock.
+def _open_charge(pledge_id: int, now: datetime) -> tuple[Charge, Pledge, bool] | None:
+    """The attempt to work on (the one in flight, or a new one if the pledge may be charged),
+    its pledge and whether it is new; None when there is nothing to do. Run under the
+    pledge's collection lock.
 
     A new attempt is written already marked submitted: it is about to be sent, and an attempt
     marked submitted is only ever looked up at the provider before anything is sent again."""
@@ -53,7 +54,7 @@ def _open_charge(pledge_id: int, now: datetime) -> tuple[Charge, Pledge] | None:
             .get(pk=pledge_id)
         )
         if pledge.in_flight_id:
-            return Charge.objects.get(pk=pledge.in_flight_id), pledge
+            return Charge.objects.get(pk=pledge.in_flight_id), pledge, False
         if pledge.state not in COLLECTABLE or pledge.campaign.state != Campaign.State.SUCCESSFUL:
             return None
         attempt = (pledge.last_attempt or 0) + 1
@@ -65,7 +66,7 @@ def _open_charge(pledge_id: int, now: datetime) -> tuple[Charge, Pledge] | None:
             currency=pledge.campaign.currency,
             submitted_at=now,
         )
-        return charge, pledge
+        return charge, pledge, True
 
 
 def pledge_collect(*, pledge_id: int, now: datetime | None = None) -> Charge | None:
@@ -92,9 +93,10 @@ def pledge_collect(*, pledge_id: int, now: datetime | None = None) -> Charge | N
         opened = _open_charge(pledge_id, now)
         if opened is None:
             return None
-        charge, pledge = opened
+        charge, pledge, new = opened
         try:
-            result = _find_earlier_attempt(charge, pledge) if charge.submitted_at else None
+            # An attempt in flight that was submitted may have reached the provider: look first.
+            result = _find_earlier_attempt(charge, pledge) if charge.submitted_at and not new else None
             if result is None:
                 if charge.submitted_at is None:
                     Charge.objects.filter(pk=charge.pk).update(submitted_at=now, updated_at=now)
