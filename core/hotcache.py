@@ -1,6 +1,8 @@
-"""Hot reads (a campaign's API detail and its page) cached in Redis, with exact invalidation.
+"""Hot reads (a campaign's API detail and its page, the lists of campaigns: the API's and the
+home page) cached in Redis, with exact invalidation.
 
-Each cached thing belongs to a *scope* (``campaign:<id>``) that has a generation number
+Each cached thing belongs to a *scope* (``campaign:<id>``; ``campaigns`` for the lists,
+which every campaign's invalidation bumps too) that has a generation number
 in Redis. An entry is stored with the generation read *before* the database was read
 to build it, and lives ``ttl`` (one second). A read fetches the generation and the
 entry in one round trip (MGET) and serves the entry only if both generations match.
