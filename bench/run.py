@@ -51,6 +51,7 @@ SECTIONS = ("read", "page", "intake", "collection", "export")
 THROTTLE = "10000000/minute"  # throttles run (one round trip each) but never refuse
 LATENCY_MS = 300
 WORKER_PROCESSES = os.cpu_count() or 1  # collection workers, as make demo runs them
+COLLECTION_PREFETCH = 4  # messages each collection thread holds, as make demo runs them
 UNUSABLE = "!"  # a password Django never accepts: bench users cannot log in
 
 
@@ -138,6 +139,7 @@ def collection_worker(stripe: str, threads: int, processes: int | None = None, *
             name = f"bench{n}-{os.getpid()}-{time.monotonic_ns()}@{socket.gethostname()}"
             command = [PYTHON, "-m", "celery", "-A", "config", "worker", "-Q", "collection", "--pool", "threads"]
             command += ["--concurrency", str(max(1, threads // processes)), "--without-mingle", "--without-gossip"]
+            command += ["--prefetch-multiplier", str(COLLECTION_PREFETCH)]
             command += ["-n", name, "-l", "WARNING"]
             stack.enter_context(process(command, child_env(stripe, **extra), "worker.log"))
             names.append(name)

@@ -1,3 +1,5 @@
+import hashlib
+
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Prefetch
 from django.http import HttpResponse
@@ -16,7 +18,7 @@ from campaigns.selectors import campaigns_visible_to
 from campaigns.serializers import CampaignInputSerializer, CampaignOutputSerializer
 from campaigns.services import campaign_create, campaign_launch, campaign_update
 from closing.services import campaign_cancel
-from core.hotcache import cached, campaign_scope
+from core.hotcache import LIST_SCOPE, cached, campaign_scope
 from core.permissions import IsCreatorOrReadOnly, IsCreatorOrStaffWhoChangesCampaigns
 from rewards.models import RewardTier
 
@@ -59,6 +61,21 @@ class CampaignListCreateApi(ListAPIView):
 
     def get_queryset(self):
         return _campaigns(self.request.user)
+
+    def list(self, request, *args, **kwargs):
+        """Anyone signed out reads the same list: from the hot cache (per address, query string
+        included), totals at most a second old, state, words and limited stock exact (any
+        campaign's invalidation reaches the lists). Signed-in users (creators see their drafts,
+        staff everything) get theirs built."""
+        if request.user.is_authenticated or request.accepted_renderer.format != "json":
+            return super().list(request, *args, **kwargs)
+
+        def build() -> bytes:
+            page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+            return JSONRenderer().render(self.get_paginated_response(self.get_serializer(page, many=True).data).data)
+
+        url = hashlib.sha256(request.build_absolute_uri().encode()).hexdigest()[:32]
+        return HttpResponse(cached(LIST_SCOPE, f"api:{url}", build), content_type="application/json")
 
     @extend_schema(request=CampaignInputSerializer, responses={201: CampaignOutputSerializer})
     def post(self, request):

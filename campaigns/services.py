@@ -18,7 +18,7 @@ from campaigns.images import image_prepare
 from campaigns.models import Campaign
 from campaigns.signals import campaign_funded
 from core.errors import Conflict, InvalidInput
-from core.hotcache import campaign_scope, invalidate
+from core.hotcache import invalidate_campaign
 from core.money import MAX_GOAL, validate_amount, validate_currency
 from core.text import check_plain_text, in_sentence
 
@@ -137,7 +137,7 @@ def campaign_update(
         if picture is not None:
             campaign.image.save(picture.name, picture, save=False)
     campaign.save()
-    invalidate(campaign_scope(campaign.pk))
+    invalidate_campaign(campaign.pk)
     return campaign
 
 
@@ -166,7 +166,7 @@ def campaign_launch(*, campaign: Campaign, now: datetime | None = None) -> Campa
     campaign.state = Campaign.State.LIVE
     campaign.launched_at = now
     campaign.save(update_fields=["state", "launched_at", "updated_at"])
-    invalidate(campaign_scope(campaign.pk))
+    invalidate_campaign(campaign.pk)
     return campaign
 
 

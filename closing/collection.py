@@ -1,12 +1,11 @@
 """Collecting pledges: at most one successful charge per pledge, whatever happens.
 
-For each attempt a Charge row with its idempotency key is committed first. The
-attempt then runs under a PostgreSQL session advisory lock on the charge, so no
-two workers ever work on one charge, and a worker that dies drops its lock with
-its connection. Just before the provider is called the charge is marked
-``submitted_at`` (committed): an attempt found processing *and* submitted may have
-reached Stripe, so it is looked up (stored id, then the idempotency key in the
-PaymentIntent metadata) and never sent again blindly. localstripe ignores
+A pledge's collection runs under a PostgreSQL session advisory lock on the pledge, so
+no two workers ever work on one of its attempts, and a worker that dies drops its lock
+with its connection. Under it, a Charge row with its idempotency key is committed
+first, marked ``submitted_at`` as it is about to be sent: an attempt found processing
+*and* submitted may have reached Stripe, so it is looked up (stored id, then the
+idempotency key in the PaymentIntent metadata) and never sent again blindly. localstripe ignores
 Idempotency-Key headers, so this does not lean on Stripe's own idempotency.
 """
 
@@ -15,7 +14,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -23,7 +22,7 @@ from campaigns.models import Campaign
 from campaigns.services import campaign_lock
 from closing.signals import pledge_payment_failed
 from core.errors import Conflict, InvalidInput, PaymentFailed
-from core.locks import CHARGE, try_advisory_lock
+from core.locks import COLLECTION, try_advisory_lock
 from core.money import to_minor_units
 from pledges.models import Charge, Pledge
 from pledges.payments import ChargeResult, PaymentError, ProviderUnavailable, SetupResult, get_gateway
@@ -35,33 +34,50 @@ log = logging.getLogger(__name__)
 COLLECTABLE = (Pledge.State.ACTIVE, Pledge.State.ERRORED)
 
 
-def _open_charge(pledge_id: int, now: datetime) -> Charge | None:
-    """The attempt to work on: the one in flight, or a new one if the pledge may be charged."""
+def _open_charge(pledge_id: int, now: datetime) -> tuple[Charge, Pledge, bool] | None:
+    """The attempt to work on (the one in flight, or a new one if the pledge may be charged),
+    its pledge and whether it is new; None when there is nothing to do. Run under the
+    pledge's collection lock.
+
+    A new attempt is written already marked submitted: it is about to be sent, and an attempt
+    marked submitted is only ever looked up at the provider before anything is sent again."""
+    earlier = Charge.objects.filter(pledge_id=OuterRef("pk"))
     with transaction.atomic():
-        pledge = Pledge.objects.select_for_update(of=("self",)).select_related("campaign").get(pk=pledge_id)
-        # Its earlier attempts, newest first (one query: the one in flight, and the last number).
-        earlier = list(pledge.charges.order_by("-attempt"))
-        in_flight = next((charge for charge in earlier if charge.state == Charge.State.PROCESSING), None)
-        if in_flight:
-            return in_flight
+        # One statement: the pledge (locked) with its campaign, the number of its last attempt
+        # and the one in flight, if any.
+        pledge = (
+            Pledge.objects.select_for_update(of=("self",))
+            .select_related("campaign")
+            .annotate(
+                last_attempt=Subquery(earlier.order_by("-attempt").values("attempt")[:1]),
+                in_flight_id=Subquery(earlier.filter(state=Charge.State.PROCESSING).values("pk")[:1]),
+            )
+            .get(pk=pledge_id)
+        )
+        if pledge.in_flight_id:
+            return Charge.objects.get(pk=pledge.in_flight_id), pledge, False
         if pledge.state not in COLLECTABLE or pledge.campaign.state != Campaign.State.SUCCESSFUL:
             return None
-        attempt = (earlier[0].attempt if earlier else 0) + 1
-        return Charge.objects.create(
+        attempt = (pledge.last_attempt or 0) + 1
+        charge = Charge.objects.create(
             pledge=pledge,
             attempt=attempt,
             idempotency_key=f"pledge:{pledge.pk}:charge:{attempt}",
             amount=pledge.amount,
             currency=pledge.campaign.currency,
+            submitted_at=now,
         )
+        return charge, pledge, True
 
 
 def pledge_collect(*, pledge_id: int, now: datetime | None = None) -> Charge | None:
     """Charge an active or errored pledge off-session, or finish an attempt in flight.
 
     Returns the charge worked on, or None when there is nothing to do (already
-    collected, not collectable, or another worker holds the attempt). Provider errors
-    fall in three classes (README, "Money"):
+    collected, not collectable, or another worker is collecting the pledge). The pledge's
+    collection runs under a PostgreSQL session advisory lock on the pledge (no row lock is
+    held across the provider call), so no two workers ever work on one of its attempts.
+    Provider errors fall in three classes (README, "Money"):
 
     * transient (no answer, timeout, 5xx, 429): ProviderUnavailable is raised, the
       attempt stays processing, the task retries with backoff and the sweeper after it;
@@ -72,21 +88,19 @@ def pledge_collect(*, pledge_id: int, now: datetime | None = None) -> Charge | N
       and nothing retries it: sending the same request again cannot succeed.
     """
     now = now or timezone.now()
-    charge = _open_charge(pledge_id, now)
-    if charge is None:
-        return None
-    with try_advisory_lock(CHARGE, charge.pk) as locked:
+    with try_advisory_lock(COLLECTION, pledge_id) as locked:
         if not locked:
             return None
-        # Read again under the lock (another worker may have finished it meanwhile), with its pledge.
-        charge = Charge.objects.select_related("pledge").get(pk=charge.pk)
-        if charge.state != Charge.State.PROCESSING:
-            return charge
-        pledge = charge.pledge
+        opened = _open_charge(pledge_id, now)
+        if opened is None:
+            return None
+        charge, pledge, new = opened
         try:
-            result = _find_earlier_attempt(charge, pledge) if charge.submitted_at else None
+            # An attempt in flight that was submitted may have reached the provider: look first.
+            result = _find_earlier_attempt(charge, pledge) if charge.submitted_at and not new else None
             if result is None:
-                Charge.objects.filter(pk=charge.pk).update(submitted_at=now, updated_at=now)
+                if charge.submitted_at is None:
+                    Charge.objects.filter(pk=charge.pk).update(submitted_at=now, updated_at=now)
                 acquire_stripe_slot()
                 result = get_gateway().charge_off_session(
                     customer_id=pledge.stripe_customer_id,

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from campaigns.models import Campaign
 from closing.signals import campaign_closed
 from core.errors import Conflict
-from core.hotcache import campaign_scope, invalidate
+from core.hotcache import invalidate_campaign
 from core.queue import enqueue_on_commit
 from core.text import in_sentence
 from pledges.models import Pledge
@@ -33,7 +33,7 @@ def campaign_cancel(*, campaign: Campaign, now: datetime | None = None) -> Campa
     campaign.canceled_at = now
     campaign.save(update_fields=["state", "canceled_at", "updated_at"])
     pledges_release_for_campaign(campaign=campaign, now=now)
-    invalidate(campaign_scope(campaign.pk))
+    invalidate_campaign(campaign.pk)
     return campaign
 
 
@@ -59,7 +59,7 @@ def campaign_close(*, campaign_id: int, now: datetime | None = None) -> Campaign
         campaign.state = Campaign.State.FAILED
         pledges_release_for_campaign(campaign=campaign, now=now)
     campaign.save(update_fields=["state", "closed_at", "updated_at"])
-    invalidate(campaign_scope(campaign.pk))
+    invalidate_campaign(campaign.pk)
     campaign_closed.send(sender=Campaign, campaign_id=campaign.pk, successful=successful)
     return campaign
 

@@ -1,6 +1,8 @@
-"""Hot reads (a campaign's API detail and its page) cached in Redis, with exact invalidation.
+"""Hot reads (a campaign's API detail and its page, the lists of campaigns: the API's and the
+home page) cached in Redis, with exact invalidation.
 
-Each cached thing belongs to a *scope* (``campaign:<id>``) that has a generation number
+Each cached thing belongs to a *scope* (``campaign:<id>``; ``campaigns`` for the lists,
+which every campaign's invalidation bumps too) that has a generation number
 in Redis. An entry is stored with the generation read *before* the database was read
 to build it, and lives ``ttl`` (one second). A read fetches the generation and the
 entry in one round trip (MGET) and serves the entry only if both generations match.
@@ -34,6 +36,8 @@ log = logging.getLogger(__name__)
 TTL_MS = 1000
 GENERATION = "pledgeboard:gen:{scope}"
 ENTRY = "pledgeboard:hot:{scope}:{name}"
+# The lists of campaigns (the API's and the home page): any campaign's change invalidates them.
+LIST_SCOPE = "campaigns"
 
 
 def campaign_scope(campaign_id: int) -> str:
@@ -63,25 +67,46 @@ def cached(scope: str, name: str, build: Callable[[], bytes | None], *, ttl_ms: 
     return body
 
 
-def invalidate(scope: str) -> None:
-    """Once the current transaction commits (at once outside one), no entry of ``scope`` built
+def invalidate(*scopes: str) -> None:
+    """Once the current transaction commits (at once outside one), no entry of ``scopes`` built
     before is served again."""
-    transaction.on_commit(lambda: _bump(scope))
+    transaction.on_commit(lambda: _bump(scopes))
 
 
-def _bump(scope: str) -> None:
+def invalidate_campaign(campaign_id: int) -> None:
+    """A campaign changed in what must show at once: its own entries and the lists it is in."""
+    invalidate(campaign_scope(campaign_id), LIST_SCOPE)
+
+
+def _bump(scopes: tuple[str, ...]) -> None:
     try:
-        redis_client().incr(GENERATION.format(scope=scope))
+        pipe = redis_client().pipeline(transaction=False)
+        for scope in scopes:
+            pipe.incr(GENERATION.format(scope=scope))
+        pipe.execute()
     except redis.RedisError as error:
         # Entries still expire within their TTL; log loudly, a stale stock figure may show meanwhile.
-        log.error("could not invalidate the hot cache of %s: %s", scope, error)
+        log.error("could not invalidate the hot cache of %s: %s", ", ".join(scopes), error)
+
+
+def _per_visitor(request) -> bool:
+    """Whether building the page made it this visitor's own: a CSRF token (its cookie is set
+    by the middleware only after the view), the session written, or a message queued."""
+    if request.META.get("CSRF_COOKIE_NEEDS_UPDATE"):
+        return True
+    session = getattr(request, "session", None)
+    if session is not None and session.modified:
+        return True
+    return bool(getattr(getattr(request, "_messages", None), "added_new", False))
 
 
 def cached_page(scope_of: Callable[..., str | None]):
     """A view decorator: the page as a visitor without cookies gets it (no session, no
     messages, no CSRF token: the same bytes for all of them, per language), from the hot
     cache. ``scope_of(**view_kwargs)`` names the page's scope (None: not cached). Any other
-    request, and any answer but a plain 200 that sets no cookie, goes through the view."""
+    request (cookies, a query string, not a GET), and any answer but a plain 200 that sets no
+    cookie and holds nothing of the visitor's own (a CSRF token, a session, a message), goes
+    through the view and is not stored."""
 
     def decorator(view):
         @wraps(view)
@@ -96,7 +121,7 @@ def cached_page(scope_of: Callable[..., str | None]):
             def build() -> bytes | None:
                 response = view(request, *args, **kwargs)
                 built.append(response)
-                if response.status_code != 200 or response.cookies or response.streaming:
+                if response.status_code != 200 or response.cookies or response.streaming or _per_visitor(request):
                     return None
                 return response.content
 

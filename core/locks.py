@@ -9,11 +9,12 @@ from contextlib import contextmanager
 from django.db import connection
 
 # Namespaces (the first key) so that locks of different kinds never collide.
-CHARGE = 1
+# 1 was a charge's collection, keyed by the charge (now COLLECTION, keyed by the pledge).
 EXPORT = 2
 REFUND = 3
 CUSTOMER = 4
 DEMO = 5
+COLLECTION = 6  # a pledge's collection (closing.collection.pledge_collect), keyed by the pledge
 
 
 @contextmanager

@@ -28,11 +28,12 @@ SERVICES = (
 # tasks): closing, the sweeps and e-mail on one; the long, rate-limited collection and
 # the exports on the other, so a big campaign's collection never delays a close or a mail.
 # Collection waits on the provider, not the CPU: a pool of threads keeps many charges in
-# flight and the shared Stripe rate limit (STRIPE_RATE_LIMIT) is the only brake.
+# flight and the shared Stripe rate limit (STRIPE_RATE_LIMIT) is the only brake. Each thread
+# holds a few messages (acked late: a dead worker's come back), so no thread waits on the broker.
 WORKER_QUEUES = {"default": "default,mail", "collection": "collection,exports"}
 WORKER_OPTIONS = {
     "default": ["--concurrency", "2"],
-    "collection": ["--pool", "threads", "--concurrency", "48"],
+    "collection": ["--pool", "threads", "--concurrency", "48", "--prefetch-multiplier", "4"],
 }
 # What the demo runs with unless the environment says otherwise: campaigns may be short
 # (make simulate runs one for a minute), the close sweep is quick, and collection may use

@@ -8,6 +8,8 @@ from pathlib import Path
 
 
 def pid_alive(pid: int) -> bool:
+    if pid <= 0:  # no pid file (kill(0) would signal our own process group and answer yes)
+        return False
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

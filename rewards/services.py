@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from campaigns.models import Campaign
 from core.errors import Conflict, InvalidInput
-from core.hotcache import campaign_scope, invalidate
+from core.hotcache import invalidate_campaign
 from core.money import validate_amount
 from core.text import check_plain_text
 from rewards.models import RewardTier
@@ -41,7 +41,7 @@ def _stock_moved(sql: str, reward_id: int) -> bool:
         return False
     campaign_id, limit = row
     if limit is not None:
-        invalidate(campaign_scope(campaign_id))
+        invalidate_campaign(campaign_id)
     return True
 
 
@@ -85,7 +85,7 @@ def reward_create(
     campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
     _editable(campaign)
     _check_money(campaign, minimum=minimum, shipping=shipping)
-    invalidate(campaign_scope(campaign.pk))
+    invalidate_campaign(campaign.pk)
     return RewardTier.objects.create(
         campaign=campaign,
         title=title,
@@ -137,7 +137,7 @@ def reward_update(
     if estimated_delivery is not _UNSET:
         reward.estimated_delivery = estimated_delivery
     reward.save()
-    invalidate(campaign_scope(campaign.pk))
+    invalidate_campaign(campaign.pk)
     return reward
 
 
@@ -147,5 +147,5 @@ def reward_delete(*, reward: RewardTier) -> None:
     _editable(reward.campaign)
     if reward.claimed or reward.pledges.exists():
         raise Conflict(_("Backers hold this reward; it cannot be deleted."), code="reward_in_use")
-    invalidate(campaign_scope(reward.campaign_id))
+    invalidate_campaign(reward.campaign_id)
     reward.delete()

@@ -15,8 +15,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from campaigns.models import Campaign
-from campaigns.selectors import LISTED_STATES, campaigns_listed, campaigns_visible_to
+from campaigns.selectors import LISTED_STATES, campaign_id_for_slug, campaigns_listed, campaigns_visible_to
 from core.errors import DomainError
+from core.hotcache import LIST_SCOPE, cached_page, campaign_scope
 from core.markdown import render_markdown
 from notifications.models import Reminder
 from notifications.services import reminder_remove, reminder_set
@@ -27,6 +28,15 @@ from updates.selectors import updates_visible_to
 PAGE_SIZE = 12
 
 
+def _campaign_page_scope(slug: str) -> str | None:
+    campaign_id = campaign_id_for_slug(slug)
+    return campaign_scope(campaign_id) if campaign_id is not None else None
+
+
+# Both pages are the same for every visitor without cookies (signed out, no message, no CSRF
+# token on them): served from the hot cache, exact in state, words and limited stock, totals at
+# most a second old (core/hotcache.py). Everyone else gets the page built for them.
+@cached_page(lambda **kwargs: LIST_SCOPE)
 def campaign_list(request):
     search = request.GET.get("q", "").strip()[:200]
     state = request.GET.get("state", "")
@@ -66,6 +76,7 @@ def _chart(campaign: Campaign) -> dict | None:
     }
 
 
+@cached_page(_campaign_page_scope)
 def campaign_detail(request, slug: str):
     campaign = get_object_or_404(campaigns_visible_to(request.user), slug=slug)
     updates = [

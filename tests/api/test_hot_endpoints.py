@@ -115,26 +115,145 @@ def test_the_page_shows_a_sold_out_tier_at_once(campaign, django_capture_on_comm
     assert "1 left of 1" not in Client().get(f"/campaigns/{campaign.slug}/").content.decode()
 
 
-def test_a_signed_in_visitor_gets_the_page_built_for_them(campaign, django_assert_max_num_queries):
+def test_a_cached_page_costs_no_query_and_holds_nothing_of_a_visitor(campaign, django_assert_num_queries):
+    first = Client().get(f"/campaigns/{campaign.slug}/")
+    assert first.status_code == 200 and not first.cookies
+    with django_assert_num_queries(0):
+        again = Client().get(f"/campaigns/{campaign.slug}/")
+
+    assert again.content == first.content
+    assert b"csrfmiddlewaretoken" not in again.content
+    assert "Cookie" in again["Vary"]
+
+
+def test_the_page_never_shows_a_sold_out_tier_as_available(campaign, django_capture_on_commit_callbacks):
+    vinyl = campaign.rewards.get(title="Signed vinyl")
+    checkout = f"?reward={vinyl.pk}"
+    assert checkout in Client().get(f"/campaigns/{campaign.slug}/").content.decode()  # cached
+
+    pledge(campaign, "Signed vinyl", "10.00", django_capture_on_commit_callbacks)
+
+    page = Client().get(f"/campaigns/{campaign.slug}/").content.decode()
+    assert "Sold out" in page and checkout not in page
+
+
+def test_a_signed_in_visitor_gets_the_page_built_for_them(campaign, django_capture_on_commit_callbacks):
     Client().get(f"/campaigns/{campaign.slug}/")  # cached for the public
+    backer = factories.UserFactory()
+    reward = campaign.rewards.get(title="Download")
+    with django_capture_on_commit_callbacks(execute=True):
+        pledge_create(
+            backer=backer,
+            campaign_id=campaign.pk,
+            reward_id=reward.pk,
+            amount=Decimal("6.00"),
+            payment_method_id=factories.payment_method(),
+        )
     member = Client()
-    member.force_login(factories.UserFactory())
+    member.force_login(backer)
 
-    response = member.get(f"/campaigns/{campaign.slug}/")
+    page = member.get(f"/campaigns/{campaign.slug}/").content.decode()
 
-    assert response.status_code == 200
-    assert b"Signed vinyl" in response.content
+    assert "You back this campaign with $6.00." in page
+    assert "Remind me 48 hours before it ends" in page
+    assert "You back this campaign" not in Client().get(f"/campaigns/{campaign.slug}/").content.decode()
 
 
-def test_the_campaign_list_query_count_does_not_grow_with_campaigns(api_client, django_assert_num_queries):
-    for _ in range(3):
-        factories.live_campaign(rewards=[{"title": "A", "minimum": Decimal("5")}])
+def test_the_csrf_token_of_a_signed_in_page_works_after_the_public_one_was_cached(campaign):
+    from notifications.models import Reminder
+
+    Client().get(f"/campaigns/{campaign.slug}/")  # cached for the public
+    user = factories.UserFactory()
+    member = Client(enforce_csrf_checks=True)
+    member.force_login(user)
+    page = member.get(f"/campaigns/{campaign.slug}/").content.decode()
+    token = page.split('name="csrfmiddlewaretoken" value="', 1)[1].split('"', 1)[0]
+
+    response = member.post(f"/campaigns/{campaign.slug}/remind/", {"csrfmiddlewaretoken": token})
+
+    assert response.status_code == 302
+    assert Reminder.objects.filter(user=user, campaign=campaign).exists()
+    # The message it left is the member's alone: the public page still has none.
+    assert "before this campaign ends." in member.get(f"/campaigns/{campaign.slug}/").content.decode()
+    assert "before this campaign ends." not in Client().get(f"/campaigns/{campaign.slug}/").content.decode()
+
+
+def test_the_campaign_list_query_count_does_not_grow_with_campaigns(
+    api_client, django_assert_num_queries, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):  # the launches invalidate the lists
+        for _ in range(3):
+            factories.live_campaign(rewards=[{"title": "A", "minimum": Decimal("5")}])
     with django_assert_num_queries(3):  # count, the page of campaigns with creators, their tiers
         assert api_client.get("/api/campaigns/").json()["count"] == 3
-    for _ in range(3):
-        factories.live_campaign(rewards=[{"title": "A", "minimum": Decimal("5")}])
+    with django_assert_num_queries(0):  # from the hot cache
+        assert api_client.get("/api/campaigns/").json()["count"] == 3
+    with django_capture_on_commit_callbacks(execute=True):
+        for _ in range(3):
+            factories.live_campaign(rewards=[{"title": "A", "minimum": Decimal("5")}])
     with django_assert_num_queries(3):
         assert api_client.get("/api/campaigns/").json()["count"] == 6
+
+
+def listed(client, campaign, query: str = "") -> dict | None:
+    response = client.get(f"/api/campaigns/{query}")
+    assert response.status_code == 200
+    return next((item for item in response.json()["results"] if item["id"] == campaign.pk), None)
+
+
+def test_the_list_shows_a_sold_out_tier_at_once(campaign, api_client, django_capture_on_commit_callbacks):
+    assert tier(listed(api_client, campaign), "Signed vinyl")["remaining"] == 1  # now cached
+
+    pledge(campaign, "Signed vinyl", "10.00", django_capture_on_commit_callbacks)
+
+    assert tier(listed(api_client, campaign), "Signed vinyl")["remaining"] == 0
+
+
+def test_the_list_totals_lag_at_most_a_second(campaign, api_client, django_capture_on_commit_callbacks):
+    assert listed(api_client, campaign)["pledged"] == "0.00"
+
+    pledge(campaign, "Download", "7.00", django_capture_on_commit_callbacks)
+    time.sleep(1.05)
+
+    body = listed(api_client, campaign)
+    assert (body["pledged"], body["backers_count"]) == ("7.00", 1)
+
+
+def test_the_list_drops_a_canceled_campaign_and_shows_edits_at_once(
+    campaign, api_client, django_capture_on_commit_callbacks
+):
+    other = factories.live_campaign(title="Another one")
+    assert listed(api_client, campaign) is not None
+    assert listed(api_client, other, "?state=live") is not None
+
+    with django_capture_on_commit_callbacks(execute=True):
+        campaign_cancel(campaign=campaign)
+        campaign_update(campaign=other, title="Renamed")
+
+    assert listed(api_client, campaign) is None
+    assert listed(api_client, other, "?state=live")["title"] == "Renamed"
+
+
+def test_the_list_of_a_signed_in_creator_is_their_own(campaign, api_client):
+    draft = factories.draft_campaign()
+    assert listed(api_client, draft) is None  # the public list, now cached
+
+    assert listed(client_for(draft.creator), draft)["state"] == "draft"
+    assert listed(api_client, draft) is None
+
+
+def test_the_list_page_is_cached_and_shows_a_close_at_once(
+    campaign, django_assert_num_queries, django_capture_on_commit_callbacks
+):
+    first = Client().get("/")
+    assert first.status_code == 200 and campaign.title in first.content.decode()
+    with django_assert_num_queries(0):
+        assert Client().get("/").content == first.content
+
+    with django_capture_on_commit_callbacks(execute=True):
+        campaign_close_now(campaign_id=campaign.pk)
+
+    assert "Failed" in Client().get("/").content.decode()
 
 
 def test_pledge_intake_query_count_is_pinned(campaign, django_assert_num_queries):

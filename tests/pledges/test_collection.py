@@ -205,3 +205,30 @@ def test_nothing_is_charged_for_a_failed_campaign(django_capture_on_commit_callb
 
     assert collection.pledge_collect(pledge_id=pledge.pk) is None
     assert not Charge.objects.exists()
+
+
+def test_a_charge_costs_ten_statements_and_one_provider_call(closed, django_assert_num_queries, monkeypatch):
+    """Per charge: the pledge's collection lock; one transaction opening the attempt (the pledge
+    locked with its last attempt and the one in flight, the charge row written submitted); the
+    provider; one transaction recording it in the lock order (campaign, pledge, charge, then the
+    pledge, the campaign's totals and the charge written); the lock released. The two
+    transactions are savepoints inside the test's own: 4 statements more."""
+    campaign = factories.live_campaign(goal=Decimal("20.00"))
+    pledges = [back(campaign, "20.00"), back(campaign, "5.00")]
+    closed(campaign)
+    gateway = get_gateway()
+    lookups = []
+    for name in ("find_charge", "retrieve_charge"):  # still the real calls, counted
+        real = getattr(gateway, name)
+        monkeypatch.setattr(gateway, name, lambda *a, _real=real, **k: lookups.append(k) or _real(*a, **k))
+
+    for pledge in pledges:
+        with django_assert_num_queries(10 + 4) as captured:
+            charge = collection.pledge_collect(pledge_id=pledge.pk)
+        assert charge.state == Charge.State.SUCCEEDED
+        sql = [query["sql"] for query in captured.captured_queries]
+        assert "pg_try_advisory_lock" in sql[0] and "pg_advisory_unlock" in sql[-1]
+
+    assert lookups == []  # a new attempt is sent at once, never looked up first
+    campaign.refresh_from_db()
+    assert (campaign.collected, campaign.collected_count) == (Decimal("25.00"), 2)

@@ -128,6 +128,7 @@ def test_collection_and_refunds_lock_campaign_pledge_then_charge(campaign, djang
     collecting = locked_tables(lambda: pledge_collect(pledge_id=pledge.pk))
     refunding = locked_tables(lambda: pledge_refund(pledge=Pledge.objects.get(pk=pledge.pk), by=staff))
 
-    # The attempt is written under the pledge's lock alone; the result locks campaign, pledge, charge.
-    assert_in_order(collecting, ["pledges_pledge", "pledges_charge", "campaigns_campaign"])
+    # The attempt is written (inserted, already marked submitted) under the pledge's lock alone;
+    # the result locks campaign, pledge, charge.
+    assert_in_order(collecting, ["pledges_pledge", "campaigns_campaign", "pledges_charge"])
     assert_in_order(refunding, ["campaigns_campaign", "pledges_pledge", "pledges_charge"])
