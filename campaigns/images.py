@@ -13,6 +13,7 @@ import secrets
 
 from django.conf import settings
 from django.core.files.base import ContentFile
+from django.utils.translation import gettext as _
 from PIL import Image, ImageOps
 
 from core.errors import InvalidInput
@@ -33,21 +34,22 @@ def image_prepare(upload) -> ContentFile:
     than CAMPAIGN_IMAGE_MAX_PIXELS pixels (a decompression bomb is refused before decoding)."""
     limit = settings.CAMPAIGN_IMAGE_MAX_BYTES
     if upload.size > limit:
-        raise _refuse(f"The image is too large: at most {limit // (1024 * 1024)} MB.")
+        raise _refuse(_("The image is too large: at most %(size)s MB.") % {"size": limit // (1024 * 1024)})
     try:
         upload.seek(0)
         with Image.open(upload) as probe:  # reads the header only
             if probe.format not in ACCEPTED_FORMATS:
-                raise _refuse("Upload a PNG, JPEG, WebP or GIF image.")
+                raise _refuse(_("Upload a PNG, JPEG, WebP or GIF image."))
             width, height = probe.size
             if width * height > settings.CAMPAIGN_IMAGE_MAX_PIXELS:
-                raise _refuse("The image has too many pixels.")
+                raise _refuse(_("The image has too many pixels."))
             probe.verify()  # the whole file, without decoding it
         upload.seek(0)
-        with Image.open(upload) as picture:
-            picture.load()
-            picture = ImageOps.exif_transpose(picture)
+        with Image.open(upload, formats=sorted(ACCEPTED_FORMATS)) as picture:
+            # Shrunk first (a JPEG is decoded at a reduced scale), turned upright after: the
+            # full-size pixels are never copied, so a big picture costs one decode, not two.
             picture.thumbnail((MAX_SIDE, MAX_SIDE))
+            picture = ImageOps.exif_transpose(picture)
             if picture.mode in ("RGBA", "LA", "P", "PA"):
                 picture = picture.convert("RGBA")
                 flat = Image.new("RGB", picture.size, "white")
@@ -58,5 +60,5 @@ def image_prepare(upload) -> ContentFile:
     except InvalidInput:
         raise
     except (OSError, SyntaxError, ValueError, Image.DecompressionBombError):
-        raise _refuse("The file is not an image we can read (PNG, JPEG, WebP or GIF).") from None
+        raise _refuse(_("The file is not an image we can read (PNG, JPEG, WebP or GIF).")) from None
     return ContentFile(out.getvalue(), name=f"{secrets.token_urlsafe(18)}.jpg")

@@ -5,13 +5,20 @@ from core.api_fields import MoneyField, amount_input
 from rewards.serializers import RewardOutputSerializer
 
 
+class ImagePathField(serializers.ImageField):
+    """The picture's path on this site, whatever the request: the detail is cached for every host."""
+
+    def to_representation(self, value):
+        return value.url if value else None
+
+
 class CampaignOutputSerializer(serializers.ModelSerializer):
     creator = serializers.CharField(source="creator.username", read_only=True)
     goal = MoneyField()
     pledged = MoneyField()
     percent_funded = serializers.IntegerField(read_only=True)
     rewards = RewardOutputSerializer(many=True, read_only=True)
-    image = serializers.ImageField(
+    image = ImagePathField(
         read_only=True, allow_null=True, help_text="The picture's path on this site (/media/…); null without one."
     )
 

@@ -14,7 +14,11 @@ BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u206
 
 
 # The texts check_plain_text checks, named in the reader's language in its message.
-FIELD_NAMES = {"title": gettext_lazy("title"), "description": gettext_lazy("description")}
+FIELD_NAMES = {
+    "title": gettext_lazy("title"),
+    "description": gettext_lazy("description"),
+    "image_alt": gettext_lazy("image description"),
+}
 
 
 def check_plain_text(value: str, *, field: str) -> str:

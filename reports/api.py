@@ -53,7 +53,7 @@ def _async_flag(request) -> bool | None:
         return True
     if value.lower() in ("0", "false", "no"):
         return False
-    raise InvalidInput("async must be 1 or 0.", code="invalid_async")
+    raise InvalidInput(_("async must be 1 or 0."), code="invalid_async")
 
 
 class ExportJobOutputSerializer(serializers.ModelSerializer):
@@ -180,7 +180,7 @@ class PlatformReportApi(GenericAPIView):
     def get(self, request):
         fmt = (request.query_params.get("format") or self.fmt).lower()
         if fmt not in ("csv", "xlsx"):
-            raise InvalidInput("format must be csv or xlsx.", code="invalid_format")
+            raise InvalidInput(_("format must be csv or xlsx."), code="invalid_format")
         states = parse_states(request.query_params.get("state"))
         campaigns = campaigns_for_report(states)
         rows = campaigns.count()
@@ -335,7 +335,7 @@ class ExportJobDownloadApi(GenericAPIView):
             )
         path = export_path(job)
         if path is None:
-            raise Conflict("The export's file is no longer there; ask for the report again.", code="export_gone")
+            raise Conflict(_("The export's file is no longer there; ask for the report again."), code="export_gone")
         response = FileResponse(
             open(path, "rb"),  # FileResponse closes it
             as_attachment=True,

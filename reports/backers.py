@@ -87,9 +87,9 @@ class BackerFilters:
                 try:
                     tier = int(reward)
                 except ValueError:
-                    raise InvalidInput("reward must be a reward id or 'none'.", code="invalid_reward") from None
+                    raise InvalidInput(_("reward must be a reward id or 'none'."), code="invalid_reward") from None
                 if not campaign.rewards.filter(pk=tier).exists():
-                    raise InvalidInput("That reward does not belong to this campaign.", code="unknown_reward")
+                    raise InvalidInput(_("That reward does not belong to this campaign."), code="unknown_reward")
         states: tuple[str, ...] = ()
         if state not in (None, ""):
             states = tuple(sorted({part.strip().lower() for part in state.split(",") if part.strip()}))

@@ -103,6 +103,10 @@ def test_a_creator_logged_in_with_session_and_csrf_uploads_a_picture_shown_every
     api = Client().get(f"/api/campaigns/{campaign.pk}/").json()
     assert api["image"] == url  # a path on this site (the detail is cached for every host)
     assert api["image_alt"] == "A folded map on a desk"
+    listed = {item["id"]: item for item in Client().get("/api/campaigns/").json()["results"]}
+    assert listed[campaign.pk]["image"] == url  # the list says the same as the detail
+    signed_in = {item["id"]: item for item in client.get("/api/campaigns/").json()["results"]}
+    assert signed_in[campaign.pk]["image"] == url
 
 
 def test_a_file_that_only_claims_to_be_a_png_is_refused(maya, media_root):
