@@ -110,3 +110,20 @@ def test_when_redis_does_not_answer_requests_go_through(settings):
         throttling._client.cache_clear()
 
     assert statuses == [200, 200, 200]
+
+
+def test_the_user_rate_counts_signed_in_callers_and_anonymous_ones_only_by_the_anonymous_rate(settings):
+    """An anonymous read is counted once (one round trip to Redis), by the anonymous rate."""
+    from rest_framework.test import APIClient
+
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "user": "2/minute"},
+    }
+    anonymous = [APIClient(REMOTE_ADDR="203.0.113.21").get("/api/campaigns/").status_code for _ in range(3)]
+    signed_in = APIClient(REMOTE_ADDR="203.0.113.22")
+    signed_in.force_authenticate(factories.UserFactory())
+    theirs = [signed_in.get("/api/campaigns/").status_code for _ in range(3)]
+
+    assert anonymous == [200, 200, 200]
+    assert theirs == [200, 200, 429]
