@@ -24,5 +24,12 @@ def user_chosen_language(user_id: int | None) -> str | None:
 
 
 def user_language(user) -> str:
-    """The language a user reads (their e-mails): their choice, else the site's."""
-    return user_chosen_language(getattr(user, "pk", None)) or settings.LANGUAGE_CODE
+    """The language a user reads (their e-mails): their choice, else the site's. Free of queries
+    when the user was loaded with ``select_related("profile")`` (a fan-out of e-mails is)."""
+    if getattr(user, "pk", None) is None:
+        return settings.LANGUAGE_CODE
+    try:
+        chosen = user.profile.language
+    except Profile.DoesNotExist:
+        chosen = None
+    return supported_language(chosen) or settings.LANGUAGE_CODE

@@ -45,6 +45,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench import load  # noqa: E402
+from devstack.process import free_port, wait_for_port  # noqa: E402
 
 PYTHON = sys.executable
 SECTIONS = ("read", "page", "intake", "collection", "export")
@@ -58,29 +59,13 @@ UNUSABLE = "!"  # a password Django never accepts: bench users cannot log in
 # --- processes ----------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_for_port(port: int, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with socket.socket() as sock:
-            if sock.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.1)
-    raise RuntimeError(f"nothing listens on {port}")
-
-
 @contextmanager
 def process(command: list[str], env: dict[str, str], log: str, port: int | None = None):
     out = open(ROOT / "var" / "bench" / log, "ab")
     child = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
     try:
         if port:
-            wait_for_port(port)
+            wait_for_port(port, timeout=30, what=log)
         yield child
     finally:
         child.terminate()

@@ -37,6 +37,13 @@ def port_open(port: int, host: str = "127.0.0.1") -> bool:
         return sock.connect_ex((host, port)) == 0
 
 
+def free_port() -> int:
+    """A port nothing listens on now (the OS picks it, then it is released)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
 def ensure_port_free(port: int, *, what: str, variable: str) -> None:
     if port_open(port):
         raise RuntimeError(

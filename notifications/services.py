@@ -104,7 +104,7 @@ def _notifications():
 
 
 def _build(notification: Notification):
-    user = User.objects.get(pk=notification.recipient_id)
+    user = User.objects.select_related("profile").get(pk=notification.recipient_id)
     if not user.email or Unsubscription.objects.filter(user=user, campaign__isnull=True).exists():
         return None  # nothing to send: the row is still marked, so it is never retried
     context = _context(notification, user)

@@ -131,7 +131,7 @@ def update_deliveries_send(*, update_id: int, limit: int = SEND_BATCH) -> int:
         )
 
     sent = drain(
-        lambda: UpdateDelivery.objects.filter(update_id=update_id).select_related("recipient"),
+        lambda: UpdateDelivery.objects.filter(update_id=update_id).select_related("recipient__profile"),
         build,
         limit=limit,
     )

@@ -154,27 +154,6 @@ class _ImageFields(forms.Form):
             del self.fields["remove_image"]
 
 
-class CampaignForm(_ImageFields):
-    """A draft's fields; the rules (currency, goal's decimals, a future deadline) are the service's."""
-
-    title = forms.CharField(label=_("Title"), max_length=120)
-    description = forms.CharField(
-        label=_("Story"),
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 12}),
-        help_text=_("Markdown: **bold**, _italic_, lists, links."),
-    )
-    goal = forms.DecimalField(label=_("Goal"), max_digits=18, decimal_places=3, min_value=Decimal("0.001"))
-    currency = forms.ChoiceField(label=_("Currency"))
-    deadline = forms.DateTimeField(label=_("Deadline"), required=False, widget=_DATETIME_LOCAL, help_text=_("In UTC."))
-    funding_model = forms.ChoiceField(label=_("Funding model"), choices=Campaign.FundingModel.choices)
-    field_order = ["title", "description", "goal", "currency", "deadline", "funding_model"]
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["currency"].choices = [(code.upper(), code.upper()) for code in SUPPORTED_CURRENCIES]
-
-
 class LiveCampaignForm(_ImageFields):
     """Once live only the words and the picture may change."""
 
@@ -186,6 +165,21 @@ class LiveCampaignForm(_ImageFields):
         help_text=_("Markdown: **bold**, _italic_, lists, links."),
     )
     field_order = ["title", "description"]
+
+
+class CampaignForm(LiveCampaignForm):
+    """A draft's fields: the live ones and the terms; the rules (currency, goal's decimals, a
+    future deadline) are the service's."""
+
+    goal = forms.DecimalField(label=_("Goal"), max_digits=18, decimal_places=3, min_value=Decimal("0.001"))
+    currency = forms.ChoiceField(label=_("Currency"))
+    deadline = forms.DateTimeField(label=_("Deadline"), required=False, widget=_DATETIME_LOCAL, help_text=_("In UTC."))
+    funding_model = forms.ChoiceField(label=_("Funding model"), choices=Campaign.FundingModel.choices)
+    field_order = ["title", "description", "goal", "currency", "deadline", "funding_model"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["currency"].choices = [(code.upper(), code.upper()) for code in SUPPORTED_CURRENCIES]
 
 
 class RewardForm(forms.Form):

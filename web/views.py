@@ -22,8 +22,8 @@ from core.markdown import render_markdown
 from notifications.models import Reminder
 from notifications.services import reminder_remove, reminder_set
 from pledges.models import Pledge
-from reports.stats import campaign_stats
 from updates.selectors import updates_visible_to
+from web.charts import funding_series
 
 PAGE_SIZE = 12
 
@@ -55,25 +55,16 @@ def campaign_list(request):
 
 
 def _chart(campaign: Campaign) -> dict | None:
-    """The funding chart's data: the running total per UTC day, the goal and the projection."""
-    if campaign.launched_at is None:
-        return None
-    stats = campaign_stats(campaign=campaign)
-    projection = stats.projection
-    return {
-        "currency": campaign.currency,
-        "labels": [day.date.isoformat() for day in stats.days],
-        "cumulative": [str(day.cumulative) for day in stats.days],
-        "goal": str(campaign.goal),
-        "deadline": campaign.deadline.date().isoformat() if campaign.deadline else None,
-        "projected": str(projection.projected_total) if projection else None,
-        # The legend, in the page's language (the script has no catalogue of its own).
-        "legend": {
+    """The funding chart's data (web.charts), with its legend in the page's language (the
+    script has no catalogue of its own)."""
+    data, _stats = funding_series(campaign)
+    if data is not None:
+        data["legend"] = {
             "pledged": _("Pledged (%(currency)s)") % {"currency": campaign.currency},
             "projection": _("Projection"),
             "goal": _("Goal"),
-        },
-    }
+        }
+    return data
 
 
 @cached_page(_campaign_page_scope)

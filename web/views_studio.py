@@ -23,11 +23,12 @@ from core.markdown import render_markdown
 from pledges.models import Pledge
 from reports.backers import NO_REWARD, BackerFilters, backer_report
 from reports.responses import report_response
-from reports.stats import campaign_stats
+from reports.stats import CampaignStats
 from rewards.models import RewardTier
 from rewards.services import reward_create, reward_delete, reward_update
 from updates.selectors import updates_visible_to
 from updates.services import EDIT_WINDOW, update_edit, update_publish
+from web.charts import funding_series
 from web.forms import CampaignForm, LiveCampaignForm, RewardForm, UpdateEditForm, UpdateForm, add_domain_error
 
 BACKERS_PAGE_SIZE = 25
@@ -161,32 +162,16 @@ def studio_backers_xlsx(request, slug: str):
     return report_response(backer_report(campaign, filters), "xlsx")
 
 
-def _daily_chart(campaign: Campaign) -> tuple[dict | None, object]:
-    """The dashboard chart's data (reports.stats: per UTC day, and its projection) and the stats.
-
-    Sent to the page as JSON (json_script); static/web/daily-chart.js draws it. Amounts are
-    decimal strings, as the stats API gives them.
-    """
-    if campaign.launched_at is None:
-        return None, None
-    stats = campaign_stats(campaign=campaign)
-    projection = stats.projection
-    projecting = projection is not None and projection.method != "final"
-    data = {
-        "currency": campaign.currency,
-        "labels": [day.date.isoformat() for day in stats.days],
-        "pledged": [str(day.pledged) for day in stats.days],
-        "cumulative": [str(day.cumulative) for day in stats.days],
-        "goal": str(campaign.money(campaign.goal)),
-        "deadline": campaign.deadline.date().isoformat() if projecting and campaign.deadline else None,
-        "projected": str(projection.projected_total) if projecting else None,
-        "names": {
+def _daily_chart(campaign: Campaign) -> tuple[dict | None, CampaignStats | None]:
+    """The dashboard chart's data (web.charts, drawn by static/web/daily-chart.js) and the stats."""
+    data, stats = funding_series(campaign)
+    if data is not None:
+        data["names"] = {
             "pledged": _("Pledged that day"),
             "cumulative": _("Running total"),
             "goal": _("Goal"),
             "projection": _("Projection"),
-        },
-    }
+        }
     return data, stats
 
 

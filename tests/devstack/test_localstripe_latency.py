@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.ports import free_port
+from devstack.process import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 

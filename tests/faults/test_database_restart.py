@@ -12,10 +12,10 @@ import psycopg
 import pytest
 
 from devstack import postgres
+from devstack.process import free_port
 from devstack.profiles import Profile
 from tests.conftest import ROOT, wait_until
 from tests.faults.helpers import send_task, worker
-from tests.ports import free_port
 
 PLEDGES = 40
 

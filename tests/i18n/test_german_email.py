@@ -7,7 +7,9 @@ from decimal import Decimal
 
 import pytest
 from django.core import mail
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
 from accounts.models import Profile
@@ -107,6 +109,31 @@ def test_a_creator_s_update_reaches_a_german_backer_in_german(campaign, patterns
     assert message.subject == f"{TITLE} · Update Nr. 1: Die Platten sind da"
     assert "Abbestellen" in message.alternatives[0].content
     assert_no_english(message, patterns)
+
+
+def _update_to(campaign, backers: int) -> int:
+    """An update's fan-out to `backers` German backers: the update's id, its deliveries written."""
+    for n in range(backers):
+        backer = user_reading("de", f"leser{campaign.pk}x{n}")
+        pledge_create(
+            backer=backer, campaign_id=campaign.pk, amount=Decimal("5.00"), payment_method_id=factories.payment_method()
+        )
+    update = update_publish(campaign=campaign, author=campaign.creator, title="Neuigkeiten", body="Hallo!")
+    update_deliveries_create(update_id=update.pk)
+    mail.outbox.clear()
+    return update.pk
+
+
+def test_an_update_s_language_per_recipient_costs_no_query_of_its_own():
+    """The recipients' profiles come with the deliveries (one join), not one query each."""
+    campaign = factories.live_campaign()
+    update_id = _update_to(campaign, 3)
+
+    with CaptureQueriesContext(connection) as queries:
+        assert update_deliveries_send(update_id=update_id) == 3
+
+    assert [q["sql"] for q in queries.captured_queries if 'FROM "accounts_profile"' in q["sql"]] == []
+    assert [message.subject for message in mail.outbox] == [f"{campaign.title} · Update Nr. 1: Neuigkeiten"] * 3
 
 
 def test_signing_up_in_german_keeps_the_language_and_confirms_the_address_in_german(patterns):

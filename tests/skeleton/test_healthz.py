@@ -2,7 +2,7 @@ import pytest
 from django.core.cache import cache
 
 from config.health import PROVIDER_STATUS_KEY
-from tests.ports import free_port
+from devstack.process import free_port
 
 
 @pytest.fixture(autouse=True)
