@@ -67,6 +67,17 @@ def _no_throttling(settings, request):
 
 
 @pytest.fixture(autouse=True)
+def _mfa_not_required(settings, request):
+    """Production requires two-factor sign-in of staff and of creators at launch (both on by
+    default); tests about something else sign staff in with force_login and launch campaigns from
+    factories, so they run without the requirement. The tests marked ``mfa`` keep production's
+    settings (tests/accounts/test_mfa*.py; tests.factories.enrol_mfa gives a user a device)."""
+    if "mfa" not in request.keywords:
+        settings.MFA_REQUIRED_FOR_STAFF = False
+        settings.MFA_REQUIRED_FOR_CREATORS = False
+
+
+@pytest.fixture(autouse=True)
 def _default_language():
     """A request with Accept-Language activates its language for the thread and nothing resets it:
     without this, a German page in one test would make the next test's e-mails German."""
