@@ -111,12 +111,9 @@ def two_factor(request):
     return _settings_page(request)
 
 
-def _recovery_codes_page(request, codes: list[str], *, status: int = 200):
-    response = render(
-        request, "web/mfa/recovery_codes.html", {"codes": [recovery_code_display(c) for c in codes]}, status=status
-    )
-    response["Cache-Control"] = "no-store"
-    return response
+def _recovery_codes_page(request, codes: list[str]):
+    # The views are never_cache: no-store, so the codes stay out of every cache.
+    return render(request, "web/mfa/recovery_codes.html", {"codes": [recovery_code_display(c) for c in codes]})
 
 
 @login_required

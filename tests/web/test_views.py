@@ -201,7 +201,10 @@ def test_a_refused_login_says_how_long_to_wait_and_logs_nobody_in(backer, settin
     assert 0 < int(blocked["Retry-After"]) <= 86400
     assert "_auth_user_id" not in client.session
     # Another client is not held up by this one's failures.
-    assert Client(REMOTE_ADDR="198.51.100.7").post("/login/", {"username": "river", "password": PASSWORD}).status_code == 302
+    assert (
+        Client(REMOTE_ADDR="198.51.100.7").post("/login/", {"username": "river", "password": PASSWORD}).status_code
+        == 302
+    )
 
 
 def test_the_api_register_refuses_an_email_address_in_use(backer):
