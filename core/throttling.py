@@ -7,6 +7,7 @@ INCR (+ EXPIRE on the window's first hit): Redis counts, so exactly the limit pa
 A window may let up to twice the rate through across its edge, a known trade of fixed
 windows. The rate is read from the settings at each request. If Redis does not answer,
 requests are let through (and logged): a cache outage must not turn into refused pledges.
+The login limits (accounts/login_limits.py) count on the same primitive, ``count_hits``.
 """
 
 import functools

@@ -8,6 +8,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.utils import translation
+from django.utils.translation import gettext as _
 
 from accounts.mfa import enrolment_required_message, mfa_enabled
 from accounts.selectors import user_chosen_language
@@ -59,6 +60,8 @@ class StaffTwoFactorMiddleware:
     def _refuse(self, request, user):
         if mfa_enabled(user):
             logout(request)
+            if request.path.startswith("/api/"):
+                return JsonResponse({"detail": _("Log in again."), "code": "not_authenticated"}, status=401)
             return redirect_to_login(request.get_full_path())
         if request.path.startswith("/api/"):
             return JsonResponse({"detail": enrolment_required_message(), "code": "mfa_enrolment_required"}, status=403)

@@ -258,9 +258,14 @@ def test_a_staff_session_that_skipped_the_code_is_logged_out(db):
     client.force_login(staff)  # a session begun before the device existed
 
     response = client.get("/admin/")
+    api = Client()
+    api.force_login(staff)
+    api_response = api.get("/api/pledges/")
 
     assert (response.status_code, response["Location"]) == (302, "/login/?next=/admin/")
     assert not signed_in(client)
+    assert (api_response.status_code, api_response.json()["code"]) == (401, "not_authenticated")
+    assert not signed_in(api)
 
 
 def test_staff_are_free_of_it_when_the_setting_is_off(db, settings):
