@@ -175,7 +175,7 @@ def login_attempt(*, account: AbstractBaseUser | str, client: str) -> LoginAttem
         numbers = count_hits([(c.key, c.rate.seconds) for c in counters])
     except redis.RedisError as error:
         log.warning("login limits let an attempt through: Redis did not answer (%s)", error)
-        return attempt
+        return LoginAttempt()  # nothing counted, so nothing to take back or clear later
     for counter, hits in zip(counters, numbers, strict=True):
         counter.hits = hits
     limiting = [c for c in attempt.account_client + attempt.client if c.over]

@@ -50,6 +50,8 @@ def uncount_hits(counters: Sequence[tuple[str, int]]) -> None:
 
     EXPIRE NX again: a counter that expired in between comes back at -1, and must not stay forever.
     """
+    if not counters:
+        return
     pipe = _client(settings.REDIS_URL).pipeline(transaction=False)
     for key, window_seconds in counters:
         pipe.decr(key)

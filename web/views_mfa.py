@@ -70,6 +70,8 @@ def _safe(request, url: str) -> str:
 @sensitive_post_parameters("code")
 @require_http_methods(["GET", "POST"])
 def login_code(request):
+    if request.user.is_authenticated:
+        return redirect("my-pledges")
     user, pending = _pending_user(request)
     if user is None:
         request.session.pop(PENDING, None)
