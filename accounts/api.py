@@ -1,14 +1,15 @@
-from django.contrib.auth import authenticate
 from django.core.exceptions import ValidationError as DjangoValidationError
-from drf_spectacular.utils import extend_schema
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.login_limits import login_blocked, login_failed, login_succeeded
+from accounts.mfa import CODE_MAX_LENGTH, enrolment_required_message, mfa_required_of_staff
 from accounts.services import user_register, user_token
-from core.clients import client_address
+from accounts.signin import signin_code, signin_password
+from core.errors import InvalidInput, NotAllowed, NotAuthenticated
 from core.throttling import AnonThrottle
 
 
@@ -40,35 +41,73 @@ class RegisterApi(APIView):
 
 
 class TokenApi(APIView):
+    """A token for a username (or e-mail address) and password, and for an account with two-factor
+    sign-in a current code too (``otp``: the app's 6 digits or a recovery code, used up). The same
+    sign-in as the site's (accounts.signin), under the same login limits."""
+
     permission_classes = [AllowAny]
     authentication_classes: list = []
     throttle_classes = [AnonThrottle]
 
     class TokenInputSerializer(serializers.Serializer):
-        username = serializers.CharField(max_length=150)
+        username = serializers.CharField(max_length=254, help_text="Username or e-mail address.")
         password = serializers.CharField(write_only=True, max_length=128)
+        otp = serializers.CharField(
+            write_only=True,
+            required=False,
+            allow_blank=True,
+            max_length=CODE_MAX_LENGTH,
+            help_text="For an account with two-factor sign-in: the authenticator app's current code, "
+            "or one of the account's recovery codes (each works once).",
+        )
 
     class TokenOutputSerializer(serializers.Serializer):
         token = serializers.CharField()
 
-    @extend_schema(request=TokenInputSerializer, responses={200: TokenOutputSerializer})
+    @extend_schema(
+        request=TokenInputSerializer,
+        responses={
+            200: TokenOutputSerializer,
+            400: OpenApiResponse(
+                description="`invalid_credentials`: wrong username or password; `otp_invalid`: wrong code; "
+                "`invalid`: malformed input."
+            ),
+            401: OpenApiResponse(
+                description="`otp_required`: the password is right and the account has two-factor sign-in: "
+                "send the same request again with `otp`."
+            ),
+            403: OpenApiResponse(
+                description="`mfa_enrolment_required`: a staff account without two-factor sign-in "
+                "(MFA_REQUIRED_FOR_STAFF): set it up on the site first."
+            ),
+            429: OpenApiResponse(
+                description="`too_many_attempts`: too many failed passwords or codes for this account from this "
+                "client, or from this client: wait the `Retry-After` seconds (login limits)."
+            ),
+        },
+    )
     def post(self, request):
         data = self.TokenInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        account, client = data.validated_data["username"], client_address(request)
-        blocked = login_blocked(account=account, client=client)
-        if blocked is not None:  # the password is not even checked while the limit holds
-            return Response(
-                {"detail": "Too many failed attempts: wait, then try again.", "code": "too_many_attempts"},
-                status=status.HTTP_429_TOO_MANY_REQUESTS,
-                headers={"Retry-After": str(blocked.retry_after)},
-            )
-        user = authenticate(request, **data.validated_data)
-        if user is None:
-            login_failed(account=account, client=client)
-            return Response(
-                {"detail": "Unable to log in with the given username and password.", "code": "invalid_credentials"},
-                status=status.HTTP_400_BAD_REQUEST,
-            )
-        login_succeeded(account=account)
-        return Response(self.TokenOutputSerializer({"token": user_token(user=user)}).data)
+        signin = signin_password(
+            request=request, login=data.validated_data["username"], password=data.validated_data["password"]
+        )
+        if signin.refused:
+            raise signin.refused
+        if signin.user is None:
+            raise InvalidInput(_("Unable to log in with the given username and password."), code="invalid_credentials")
+        if signin.needs_code:
+            code = data.validated_data.get("otp", "")
+            if not code:
+                raise NotAuthenticated(
+                    _("This account has two-factor sign-in: send the code from the authenticator app as otp."),
+                    code="otp_required",
+                )
+            signin = signin_code(request=request, user=signin.user, code=code)
+            if signin.refused:
+                raise signin.refused
+            if signin.user is None:
+                raise InvalidInput(_("That code is not right."), code="otp_invalid")
+        if mfa_required_of_staff(signin.user):
+            raise NotAllowed(enrolment_required_message(), code="mfa_enrolment_required")
+        return Response(self.TokenOutputSerializer({"token": user_token(user=signin.user)}).data)

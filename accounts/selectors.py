@@ -1,4 +1,6 @@
 from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db.models import Case, IntegerField, Q, Value, When
 from django.utils import translation
 
 from accounts.models import Profile
@@ -33,3 +35,16 @@ def user_language(user) -> str:
     except Profile.DoesNotExist:
         chosen = None
     return supported_language(chosen) or settings.LANGUAGE_CODE
+
+
+def user_for_login(login: str):
+    """The user a login form's text names: by username or e-mail address, either case; None if nobody.
+
+    A username that is also someone's e-mail address names its own account first.
+    """
+    login = login.strip()
+    if not login:
+        return None
+    named = Q(username__iexact=login) | Q(email__iexact=login) if "@" in login else Q(username__iexact=login)
+    first = Case(When(username__iexact=login, then=Value(0)), default=Value(1), output_field=IntegerField())
+    return get_user_model().objects.filter(named).order_by(first, "pk").first()

@@ -14,6 +14,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from accounts.mfa import mfa_check_for_launch
 from campaigns.images import image_prepare
 from campaigns.models import Campaign
 from campaigns.signals import campaign_funded
@@ -151,6 +152,7 @@ def campaign_launch(*, campaign: Campaign, now: datetime | None = None) -> Campa
             % {"state": in_sentence(campaign.get_state_display())},
             code="not_draft",
         )
+    mfa_check_for_launch(creator=campaign.creator)
     if campaign.goal <= 0:
         raise InvalidInput(_("The goal must be greater than zero."), code="invalid_goal")
     if campaign.deadline is None:

@@ -35,6 +35,7 @@ from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.utils import timezone
 
+from accounts.mfa import mfa_enrol_unattended
 from campaigns.models import Campaign
 from campaigns.services import campaign_create, campaign_launch
 from core.bulk import copy_insert, reserve_ids
@@ -534,6 +535,9 @@ def load_live(spec: Live, *, now: datetime | None = None) -> Campaign | None:
     )
     for title, minimum, limit in spec.tiers:
         reward_create(campaign=campaign, title=title, minimum=minimum, limit=limit, description="Demo data.")
+    if settings.MFA_REQUIRED_FOR_CREATORS:
+        # Demo creators never sign in (no password); a launch still asks for their second factor.
+        mfa_enrol_unattended(user=creator)
     campaign_launch(campaign=campaign, now=launched)
     tiers = list(campaign.rewards.order_by("minimum", "id"))
     rng = random.Random(f"{SEED}:{spec.slug_title}")  # noqa: S311 - demo data, fixed seed

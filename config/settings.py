@@ -10,6 +10,7 @@ from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from django.core.exceptions import ImproperlyConfigured
 from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -57,6 +58,9 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     # Domain apps, in layer order: each imports only the ones above it in this list.
     "accounts",
     "campaigns",
@@ -79,9 +83,13 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): whether this session gave a second factor (django-otp).
+    "django_otp.middleware.OTPMiddleware",
     # A signed-in user's own language wins over the browser's (after authentication, which it reads).
     "web.middleware.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Staff without two-factor sign-in reach only its set-up (MFA_REQUIRED_FOR_STAFF).
+    "web.middleware.StaffTwoFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -164,10 +172,25 @@ LOGOUT_REDIRECT_URL = "home"
 # A sign-up's e-mail verification link (and a password reset link) works this long.
 EMAIL_VERIFICATION_MAX_AGE = env.int("EMAIL_VERIFICATION_MAX_AGE", default=3 * 86400)
 PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=3 * 3600)
-# Failed logins allowed per account and per client address in LOGIN_FAILURE_WINDOW seconds.
-LOGIN_FAILURES_PER_ACCOUNT = env.int("LOGIN_FAILURES_PER_ACCOUNT", default=5)
-LOGIN_FAILURES_PER_CLIENT = env.int("LOGIN_FAILURES_PER_CLIENT", default=20)
-LOGIN_FAILURE_WINDOW = env.int("LOGIN_FAILURE_WINDOW", default=15 * 60)
+# Failed sign-ins (passwords and codes) allowed, in DRF's rate notation, several windows each
+# (accounts/login_limits.py says why these): per account and client address, then that client
+# waits; per client address, whatever the accounts; per account, from anywhere (past it, only
+# clients with failures of their own on the account wait).
+LOGIN_LIMIT_ACCOUNT_CLIENT = env("LOGIN_LIMIT_ACCOUNT_CLIENT", default="5/minute,10/hour,20/day")
+LOGIN_LIMIT_CLIENT = env("LOGIN_LIMIT_CLIENT", default="30/minute,100/hour,500/day")
+LOGIN_LIMIT_ACCOUNT = env("LOGIN_LIMIT_ACCOUNT", default="50/hour,200/day")
+for _gone in ("LOGIN_FAILURES_PER_ACCOUNT", "LOGIN_FAILURES_PER_CLIENT", "LOGIN_FAILURE_WINDOW"):
+    if _gone in env.ENVIRON:
+        raise ImproperlyConfigured(f"{_gone} is replaced by LOGIN_LIMIT_ACCOUNT_CLIENT, _CLIENT and _ACCOUNT")
+# Two-factor sign-in (django-otp: TOTP apps and recovery codes): staff must turn it on before
+# they reach anything else; a creator before launching a campaign.
+MFA_REQUIRED_FOR_STAFF = env.bool("MFA_REQUIRED_FOR_STAFF", default=True)
+MFA_REQUIRED_FOR_CREATORS = env.bool("MFA_REQUIRED_FOR_CREATORS", default=True)
+OTP_TOTP_ISSUER = "Pledgeboard"
+# django-otp's own throttle delays a device for everyone after a wrong code (an account lock by
+# another name); wrong codes count in the login limits above instead, per account and client.
+OTP_TOTP_THROTTLE_FACTOR = 0
+OTP_STATIC_THROTTLE_FACTOR = 0
 # Behind a reverse proxy every request comes from the proxy: name the request header (as in
 # request.META, e.g. HTTP_X_REAL_IP) that carries the client's address. Empty: REMOTE_ADDR.
 SESSION_COOKIE_HTTPONLY = True

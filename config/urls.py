@@ -4,7 +4,7 @@ from django.urls import include, path, re_path
 from django.views.static import serve
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from accounts.admin_login import limited_admin_login
+from accounts.admin_login import admin_login_redirect
 from accounts.api import RegisterApi, TokenApi
 from campaigns.api import CampaignCancelApi, CampaignDetailApi, CampaignLaunchApi, CampaignListCreateApi
 from closing.api import StripeWebhookApi
@@ -68,7 +68,7 @@ urlpatterns = [
     path("healthz", readyz, name="healthz"),
     path("api/", include(api)),
     path("unsubscribe/<str:token>/", unsubscribe_view, name="unsubscribe"),
-    path("admin/login/", limited_admin_login, name="admin-login"),
+    path("admin/login/", admin_login_redirect, name="admin-login"),
     path("admin/dashboard/", admin.site.admin_view(platform_dashboard), name="admin-dashboard"),
     path("admin/", admin.site.urls),
 ]

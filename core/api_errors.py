@@ -15,7 +15,12 @@ from core.errors import DomainError
 
 def exception_handler(exc, context):
     if isinstance(exc, DomainError):
-        return Response({"detail": exc.message, "code": exc.code}, status=exc.status_code)
+        headers = {}
+        if getattr(exc, "retry_after", None) is not None:
+            headers["Retry-After"] = str(exc.retry_after)
+        if exc.status_code == 401:  # a 401 names how to authenticate
+            headers["WWW-Authenticate"] = 'Token realm="api"'
+        return Response({"detail": exc.message, "code": exc.code}, status=exc.status_code, headers=headers)
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(detail=exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
     response = drf_exception_handler(exc, context)

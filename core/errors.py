@@ -17,6 +17,13 @@ class InvalidInput(DomainError):
     code = "invalid"
 
 
+class NotAuthenticated(DomainError):
+    """More proof of who is asking is needed (a second factor)."""
+
+    status_code = 401
+    code = "not_authenticated"
+
+
 class NotAllowed(DomainError):
     status_code = 403
     code = "permission_denied"
@@ -46,3 +53,14 @@ class ServiceUnavailable(DomainError):
 
     status_code = 503
     code = "service_unavailable"
+
+
+class TooManyAttempts(DomainError):
+    """Refused for now (login limits): try again in ``retry_after`` seconds."""
+
+    status_code = 429
+    code = "too_many_attempts"
+
+    def __init__(self, message: str, *, retry_after: int, code: str | None = None):
+        super().__init__(message, code=code)
+        self.retry_after = retry_after

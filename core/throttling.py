@@ -7,11 +7,13 @@ INCR (+ EXPIRE on the window's first hit): Redis counts, so exactly the limit pa
 A window may let up to twice the rate through across its edge, a known trade of fixed
 windows. The rate is read from the settings at each request. If Redis does not answer,
 requests are let through (and logged): a cache outage must not turn into refused pledges.
+The login limits (accounts/login_limits.py) count on the same primitive, ``count_hits``.
 """
 
 import functools
 import logging
 import time
+from collections.abc import Sequence
 
 import redis
 from django.conf import settings
@@ -28,12 +30,39 @@ def _client(url: str) -> redis.Redis:
 
 def count_hit(key: str, window_seconds: int) -> int:
     """This hit's number in its window (1 for the first)."""
-    # One round trip; no MULTI/EXEC needed: INCR is atomic, and EXPIRE NX only sets the first TTL.
+    return count_hits([(key, window_seconds)])[0]
+
+
+def count_hits(counters: Sequence[tuple[str, int]]) -> list[int]:
+    """One hit on each (key, window seconds) counter; each hit's number in its window, in order.
+
+    One round trip; no MULTI/EXEC needed: INCR is atomic, and EXPIRE NX only sets the first TTL.
+    """
     pipe = _client(settings.REDIS_URL).pipeline(transaction=False)
-    pipe.incr(key)
-    pipe.expire(key, window_seconds + 1, nx=True)
-    hits, _ = pipe.execute()
-    return hits
+    for key, window_seconds in counters:
+        pipe.incr(key)
+        pipe.expire(key, window_seconds + 1, nx=True)
+    return pipe.execute()[::2]
+
+
+def uncount_hits(counters: Sequence[tuple[str, int]]) -> None:
+    """Take back one hit from each counter (a hit that turned out not to count); one round trip.
+
+    EXPIRE NX again: a counter that expired in between comes back at -1, and must not stay forever.
+    """
+    if not counters:
+        return
+    pipe = _client(settings.REDIS_URL).pipeline(transaction=False)
+    for key, window_seconds in counters:
+        pipe.decr(key)
+        pipe.expire(key, window_seconds + 1, nx=True)
+    pipe.execute()
+
+
+def forget_hits(keys: Sequence[str]) -> None:
+    """Drop counters altogether (a limit that a success resets)."""
+    if keys:
+        _client(settings.REDIS_URL).delete(*keys)
 
 
 class RedisRateThrottle(SimpleRateThrottle):

@@ -67,6 +67,17 @@ def _no_throttling(settings, request):
 
 
 @pytest.fixture(autouse=True)
+def _mfa_not_required(settings, request):
+    """Production requires two-factor sign-in of staff and of creators at launch (both on by
+    default); tests about something else sign staff in with force_login and launch campaigns from
+    factories, so they run without the requirement. The tests marked ``mfa`` keep production's
+    settings (tests/accounts/test_mfa*.py; tests.factories.enrol_mfa gives a user a device)."""
+    if "mfa" not in request.keywords:
+        settings.MFA_REQUIRED_FOR_STAFF = False
+        settings.MFA_REQUIRED_FOR_CREATORS = False
+
+
+@pytest.fixture(autouse=True)
 def _default_language():
     """A request with Accept-Language activates its language for the thread and nothing resets it:
     without this, a German page in one test would make the next test's e-mails German."""
@@ -223,6 +234,9 @@ def worker_env(django_db_setup, django_db_blocker, worker_mail_dir) -> dict[str,
         "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
         "EMAIL_FILE_PATH": str(worker_mail_dir),
         "STRIPE_RATE_LIMIT": os.environ.get("STRIPE_RATE_LIMIT", "200"),
+        # As in the test process (_mfa_not_required): scripts seed campaigns with factories.live_campaign.
+        "MFA_REQUIRED_FOR_STAFF": "0",
+        "MFA_REQUIRED_FOR_CREATORS": "0",
     }
 
 

@@ -74,3 +74,22 @@ def staff_user(*, permissions=STAFF_PERMISSIONS, **kwargs):
         app_label, codename = name.split(".")
         user.user_permissions.add(Permission.objects.get(content_type__app_label=app_label, codename=codename))
     return get_user_model().objects.get(pk=user.pk)  # a fresh instance: no stale permission cache
+
+
+def enrol_mfa(user) -> bytes:
+    """Two-factor sign-in for a test user, as if they had set it up: their TOTP secret (for
+    ``totp_code``)."""
+    from accounts.mfa import mfa_enrol_unattended
+
+    return mfa_enrol_unattended(user=user).bin_key
+
+
+def totp_code(secret: bytes, *, at: float | None = None) -> str:
+    """The code an authenticator app shows for ``secret`` now (or at the Unix time ``at``)."""
+    import time
+
+    from django_otp.oath import TOTP
+
+    clock = TOTP(secret, step=30, digits=6)
+    clock.time = time.time() if at is None else at
+    return f"{clock.token():06d}"

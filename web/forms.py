@@ -11,7 +11,9 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
+from accounts.mfa import CODE_MAX_LENGTH
 from accounts.selectors import user_language
+from accounts.signin import SignIn, signin_password
 from campaigns.models import Campaign
 from core.money import SUPPORTED_CURRENCIES
 from rewards.models import RewardTier
@@ -59,13 +61,53 @@ class LoginForm(AuthenticationForm):
         widget=forms.TextInput(attrs={"autocomplete": "username", "autocapitalize": "none"}),
     )
 
+    signin = SignIn()
+
     def clean(self):
-        login = self.cleaned_data.get("username") or ""
-        if "@" in login:
-            match = User.objects.filter(email__iexact=login).values_list("username", flat=True).first()
-            if match:
-                self.cleaned_data["username"] = match
-        return super().clean()
+        """The sign-in's first step (accounts.signin), counted by the login limits before the
+        password is checked; the view reads ``signin`` for what comes next."""
+        login, password = self.cleaned_data.get("username"), self.cleaned_data.get("password")
+        if login is None or password is None:
+            return self.cleaned_data
+        self.signin = signin_password(request=self.request, login=login, password=password)
+        if self.signin.refused:
+            raise forms.ValidationError(self.signin.refused.message, code="too_many_attempts")
+        if self.signin.user is None:
+            raise self.get_invalid_login_error()
+        self.user_cache = self.signin.user
+        return self.cleaned_data
+
+
+class CodeForm(forms.Form):
+    """The second step of signing in, and the checks before two-factor settings change."""
+
+    code = forms.CharField(
+        label=_("Code"),
+        max_length=CODE_MAX_LENGTH,
+        help_text=_("The 6 digits your authenticator app shows, or one of your recovery codes."),
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "autocapitalize": "none", "spellcheck": "false"}
+        ),
+    )
+
+
+class EnrolmentForm(forms.Form):
+    code = forms.CharField(
+        label=_("Code from the app"),
+        max_length=CODE_MAX_LENGTH,
+        help_text=_("The 6 digits the app shows for Pledgeboard."),
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )
+
+
+class DisableTwoFactorForm(CodeForm):
+    password = forms.CharField(
+        label=_("Password"),
+        max_length=128,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+    field_order = ["password", "code"]
 
 
 def _without_autofocus(form: forms.Form, name: str) -> None:

@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 from django.views.generic import RedirectView
 
-from web import views, views_accounts, views_pledges, views_studio
+from web import views, views_accounts, views_mfa, views_pledges, views_studio
 
 urlpatterns = [
     path("", views.campaign_list, name="home"),
@@ -16,6 +16,7 @@ urlpatterns = [
     path("verify/resend/", views_accounts.resend_verification, name="verify-email-resend"),
     path("verify/<str:token>/", views_accounts.verify_email, name="verify-email"),
     path("login/", views_accounts.LoginView.as_view(), name="login"),
+    path("login/code/", views_mfa.login_code, name="login-code"),
     path("language/", views_accounts.set_language, name="set-language"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password-reset/", views_accounts.PasswordResetView.as_view(), name="password-reset"),
@@ -49,6 +50,10 @@ urlpatterns = [
     ),
     path("me/pledges/<int:pledge_id>/receipt/", views_pledges.pledge_receipt, name="my-pledge-receipt"),
     path("me/settings/", views_pledges.notification_settings, name="notification-settings"),
+    path("me/two-factor/", views_mfa.two_factor, name="two-factor"),
+    path("me/two-factor/setup/", views_mfa.two_factor_setup, name="two-factor-setup"),
+    path("me/two-factor/recovery-codes/", views_mfa.two_factor_recovery_codes, name="two-factor-recovery-codes"),
+    path("me/two-factor/disable/", views_mfa.two_factor_disable, name="two-factor-disable"),
     # The creator studio
     path("studio/", views_studio.studio_home, name="studio"),
     path("studio/new/", views_studio.studio_new, name="studio-new"),

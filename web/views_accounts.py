@@ -1,4 +1,5 @@
-"""Sign up with e-mail verification, log in (rate limited), log out, password reset.
+"""Sign up with e-mail verification, log in (limited, with a second step for two-factor sign-in),
+log out, password reset.
 
 Accounts are made by ``accounts.services.user_register``, the API's service; a web sign-up
 stays inactive until the link sent to its address is opened. Login, logout and password
@@ -19,7 +20,6 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 from django.views.i18n import set_language as django_set_language
 
-from accounts.login_limits import login_blocked, login_failed, login_succeeded
 from accounts.selectors import supported_language, user_language
 from accounts.services import (
     email_verification_token,
@@ -28,11 +28,11 @@ from accounts.services import (
     user_set_language,
     user_verify_email,
 )
-from core.clients import client_address
 from core.errors import Conflict, DomainError
 from core.links import absolute_url
 from core.mail import build_email, render_email
 from web.forms import LanguagePasswordResetForm, LoginForm, NewPasswordForm, ResendVerificationForm, SignUpForm
+from web.views_mfa import code_step_begin
 
 User = get_user_model()
 
@@ -140,35 +140,28 @@ def resend_verification(request):
 
 
 class LoginView(auth_views.LoginView):
-    """Django's login view, with failed attempts limited per account and per client address."""
+    """Django's login view on the one sign-in flow (accounts.signin): the password (LoginForm),
+    then, for an account with two-factor sign-in, a code on a page of its own (views_mfa)."""
 
     form_class = LoginForm
     template_name = "web/accounts/login.html"
     redirect_authenticated_user = True
 
-    def post(self, request, *args, **kwargs):
-        account = request.POST.get("username", "")
-        blocked = login_blocked(account=account, client=client_address(request))
-        if blocked is not None:
-            # The password is not even checked: no guess counts while the limit holds.
-            minutes = max(1, blocked.retry_after // 60)
-            message = _("Too many failed attempts. Wait %(minutes)d minutes, or reset your password.") % {
-                "minutes": minutes
-            }
-            form = self.form_class(request=request, initial={"username": account})
-            response = self.render_to_response(self.get_context_data(form=form, blocked_message=message))
-            response.status_code = 429
-            response["Retry-After"] = str(blocked.retry_after)
-            return response
-        return super().post(request, *args, **kwargs)
-
     def form_valid(self, form):
-        login_succeeded(account=self.request.POST.get("username", ""))
+        if form.signin.needs_code:
+            return code_step_begin(self.request, form.signin.user, next_url=self.get_redirect_url())
         return super().form_valid(form)
 
     def form_invalid(self, form):
+        refused = form.signin.refused
+        if refused is not None:
+            login = self.request.POST.get("username", "")
+            fresh = self.form_class(request=self.request, initial={"username": login})
+            response = self.render_to_response(self.get_context_data(form=fresh, blocked_message=refused.message))
+            response.status_code = 429
+            response["Retry-After"] = str(refused.retry_after)
+            return response
         login = self.request.POST.get("username", "")
-        login_failed(account=login, client=client_address(self.request))
         waiting = user_awaiting_verification(login=login)
         if waiting is not None and waiting.check_password(self.request.POST.get("password", "")):
             form.errors.clear()

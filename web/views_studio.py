@@ -189,7 +189,7 @@ def studio_collection(request, slug: str):
     return response
 
 
-def _dashboard(request, campaign: Campaign, *, launch_errors=(), update_form=None, status=200):
+def _dashboard(request, campaign: Campaign, *, launch_errors=(), launch_needs_mfa=False, update_form=None, status=200):
     rewards = list(campaign.rewards.all())
     now = timezone.now()
     updates = [
@@ -204,6 +204,7 @@ def _dashboard(request, campaign: Campaign, *, launch_errors=(), update_form=Non
         "campaign": campaign,
         "rewards": rewards,
         "launch_errors": launch_errors,
+        "launch_needs_mfa": launch_needs_mfa,
         "preview": render_markdown(campaign.description, top_heading=3),
         "updates": updates,
         "update_form": update_form or UpdateForm(rewards=rewards),
@@ -228,6 +229,9 @@ def studio_launch(request, slug: str):
     try:
         campaign_launch(campaign=campaign)
     except DomainError as error:
+        if error.code == "mfa_required":  # the page links to the set-up; the API's message carries its URL
+            message = _("Turn on two-factor sign-in before you launch a campaign.")
+            return _dashboard(request, campaign, launch_errors=[message], launch_needs_mfa=True, status=403)
         return _dashboard(request, campaign, launch_errors=[error.message], status=400)
     messages.success(request, _("Your campaign is live."))
     return redirect("studio-campaign", slug=campaign.slug)

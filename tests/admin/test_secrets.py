@@ -85,3 +85,33 @@ def test_api_token_hashes_are_on_no_admin_page(books, admin_client):
     assert [r for r in pages if token.key_hash.encode() in r.content] == []
     assert token.prefix.encode() in pages[2].content
     assert admin_client.get(f"{tokens}?key_hash={token.key_hash}").status_code == 400
+
+
+def test_two_factor_devices_show_no_secret_and_support_can_remove_them(admin_client):
+    from base64 import b32encode
+
+    from accounts.mfa import mfa_enabled, mfa_enrolment_confirm, mfa_enrolment_start
+    from tests import factories
+    from tests.factories import totp_code
+
+    maya = factories.UserFactory(username="maya")
+    device = mfa_enrolment_start(user=maya)
+    _device, codes = mfa_enrolment_confirm(user=maya, code=totp_code(device.bin_key))
+    static = maya.staticdevice_set.get()
+    pages = {
+        "apps": admin_client.get("/admin/otp_totp/totpdevice/"),
+        "app": admin_client.get(f"/admin/otp_totp/totpdevice/{device.pk}/change/"),
+        "codes": admin_client.get("/admin/otp_static/staticdevice/"),
+        "code list": admin_client.get(f"/admin/otp_static/staticdevice/{static.pk}/change/"),
+    }
+    secrets = [device.key.encode(), b32encode(device.bin_key), *(code.encode() for code in codes)]
+
+    assert {name: r.status_code for name, r in pages.items()} == dict.fromkeys(pages, 200)
+    assert [name for name, r in pages.items() if any(secret in r.content for secret in secrets)] == []
+    qr_page = admin_client.get(f"/admin/otp_totp/totpdevice/{device.pk}/config/", follow=True)  # django-otp's
+    assert not any(secret in qr_page.content for secret in secrets) and b"otpauth" not in qr_page.content
+    assert admin_client.get("/admin/otp_totp/totpdevice/add/").status_code == 403
+
+    admin_client.post(f"/admin/otp_totp/totpdevice/{device.pk}/delete/", {"post": "yes"})
+    admin_client.post(f"/admin/otp_static/staticdevice/{static.pk}/delete/", {"post": "yes"})
+    assert not mfa_enabled(maya)

@@ -26,14 +26,15 @@ VIEW_ONLY = (
 
 
 def _login(username: str) -> Client:
-    """Through the admin's login form, as a browser does: the session cookie and the CSRF token."""
+    """Through the login form, as a browser does (the admin's login page leads to the site's): the
+    session cookie and the CSRF token."""
     client = Client(enforce_csrf_checks=True)
-    form = client.get("/admin/login/")
-    assert form.status_code == 200
+    form = client.get("/admin/login/?next=/admin/", follow=True)
+    assert (form.status_code, form.redirect_chain[-1][0]) == (200, "/login/?next=%2Fadmin%2F")
     data = {"username": username, "password": PASSWORD, "next": "/admin/"}
-    assert client.post("/admin/login/?next=/admin/", data).status_code == 403  # no CSRF token, no login
+    assert client.post("/login/?next=/admin/", data).status_code == 403  # no CSRF token, no login
     data["csrfmiddlewaretoken"] = client.cookies["csrftoken"].value
-    response = client.post("/admin/login/?next=/admin/", data)
+    response = client.post("/login/?next=/admin/", data)
     assert (response.status_code, response["Location"]) == (302, "/admin/")
     return client
 

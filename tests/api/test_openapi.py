@@ -166,7 +166,7 @@ def test_register_and_token_are_documented_with_their_own_bodies(schema):
 
     assert _property_names(schema, register_in) == {"username", "email", "password"}
     assert _property_names(schema, register_out) == {"id", "username", "token"}
-    assert _property_names(schema, token_in) == {"username", "password"}
+    assert _property_names(schema, token_in) == {"username", "password", "otp"}
     assert _property_names(schema, token_out) == {"token"}
 
 

@@ -11,6 +11,7 @@ from django.core.management import call_command
 from django.db.models import CharField, Count, F, Max, Sum, Value
 from django.db.models.functions import Cast, Concat
 
+from accounts.mfa import mfa_enabled
 from campaigns.models import Campaign
 from pledges.models import Charge, Pledge
 from reports.stats import campaign_stats
@@ -151,3 +152,14 @@ def test_a_second_load_changes_nothing_and_others_have_campaigns_too(demo):
     pledges = Pledge.objects.filter(campaign_id__in=list(live.values_list("id", flat=True)))
     assert pledges.exists() and set(pledges.values_list("state", flat=True)) == {Pledge.State.ACTIVE}
     assert all(p.payment_method_id.startswith("pm_") for p in pledges)
+
+
+@pytest.mark.mfa
+def test_the_demo_loads_when_creators_must_have_two_factor_sign_in(db):
+    """MFA_REQUIRED_FOR_CREATORS in the environment wins over the demo's default (off): the demo's
+    scripted creators get a device, so their campaigns still launch through the launch service."""
+    call_command("load_demo", stdout=StringIO())
+
+    live = Campaign.objects.filter(state=Campaign.State.LIVE).select_related("creator")
+    assert live.count() == 2
+    assert all(mfa_enabled(campaign.creator) for campaign in live)

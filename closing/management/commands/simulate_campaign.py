@@ -35,6 +35,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Count, Max, Sum
 from django.utils import timezone
 
+from accounts.mfa import mfa_enrol_unattended
 from accounts.tokens import token_issue, tokens_issue_many
 from campaigns.models import Campaign
 from closing.demo import BACKERS, GOAL, TIERS
@@ -90,6 +91,9 @@ class Command(BaseCommand):
         User = get_user_model()
         password = make_password(None)
         creator = User.objects.create(username=f"sim-{stamp}-creator", email=f"sim-{stamp}@example.com")
+        # The server may require creators' two-factor sign-in at launch (MFA_REQUIRED_FOR_CREATORS):
+        # the simulated creator has it, though nobody will ever sign in as them.
+        mfa_enrol_unattended(user=creator)
         users = User.objects.bulk_create(
             User(username=f"sim-{stamp}-{n:06d}", email=f"sim-{stamp}-{n:06d}@example.com", password=password)
             for n in range(count)

@@ -1,0 +1,64 @@
+"""Signing in, one way for every door: the site's login page, the API's token endpoint and the
+admin (whose login page sends people to the site's). A password, then, for an account with
+two-factor sign-in, a code; each step counted by the login limits before it is checked.
+
+The callers only translate: the site keeps a half-signed-in user in the session between the
+two steps (web/views_mfa.py), the API takes both in one request (accounts/api.py).
+"""
+
+from dataclasses import dataclass
+
+from django.contrib.auth import authenticate
+from django.contrib.auth.models import AbstractBaseUser
+from django_otp.models import Device
+
+from accounts.login_limits import login_attempt
+from accounts.mfa import mfa_code_check, mfa_enabled
+from accounts.selectors import user_for_login
+from core.clients import client_address
+from core.errors import TooManyAttempts
+
+
+@dataclass(frozen=True)
+class SignIn:
+    """What a step found. ``user`` is None for a wrong password or code (counted as a failure);
+    ``needs_code``: the password was right and a code must follow (``signin_code``);
+    ``refused``: too many failures from this client for now, nothing was checked."""
+
+    user: AbstractBaseUser | None = None
+    needs_code: bool = False
+    device: Device | None = None
+    refused: TooManyAttempts | None = None
+
+    @property
+    def signed_in(self) -> bool:
+        return self.user is not None and not self.needs_code
+
+
+def signin_password(*, request, login: str, password: str) -> SignIn:
+    """The first step: ``login`` is a username or an e-mail address, either case."""
+    named = user_for_login(login)
+    attempt = login_attempt(account=named or login, client=client_address(request))
+    if attempt.refused:
+        return SignIn(refused=attempt.error())
+    # An unknown login still costs a password hash (ModelBackend hashes for it): no timing tells.
+    user = authenticate(request, username=named.get_username() if named else login, password=password)
+    if user is None:
+        return SignIn()
+    if mfa_enabled(user):
+        attempt.passed()  # not a failure, but the account's count stays until the code is right
+        return SignIn(user=user, needs_code=True)
+    attempt.succeeded()
+    return SignIn(user=user)
+
+
+def signin_code(*, request, user: AbstractBaseUser, code: str) -> SignIn:
+    """The second step, for a user who gave the right password: their app's code or a recovery code."""
+    attempt = login_attempt(account=user, client=client_address(request))
+    if attempt.refused:
+        return SignIn(refused=attempt.error())
+    device = mfa_code_check(user=user, code=code)
+    if device is None:
+        return SignIn()
+    attempt.succeeded()
+    return SignIn(user=user, device=device)
