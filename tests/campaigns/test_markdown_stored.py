@@ -2,6 +2,7 @@
 HTML whatever was written (issue 18: a 1 KB nested list made the campaign page answer 500, 6 KB of
 "[" took 13 s a view), and no path stores more than its field's limit."""
 
+import json
 from decimal import Decimal
 from unittest import mock
 
@@ -160,6 +161,16 @@ def test_the_api_refuses_an_over_long_story_and_keeps_the_old_one(creator):
     assert_error(created, 400, field="description")
     assert_error(patched, 400, field="description")
     assert list(Campaign.objects.values_list("description", "description_html")) == [("Before.", "<p>Before.</p>")]
+
+
+@pytest.mark.parametrize("story", ["a\x00b", "a\ud800b"])
+def test_the_api_refuses_a_story_postgresql_cannot_store_with_a_400(creator, story):
+    body = json.dumps({"title": "Atlas", "goal": "100.00", "currency": "EUR", "description": story})  # sent as \u escapes
+
+    response = client_as(creator).post("/api/campaigns/", body, content_type="application/json")
+
+    assert_error(response, 400)
+    assert not Campaign.objects.exists()
 
 
 def test_the_api_refuses_an_over_long_update_and_keeps_the_old_one():
