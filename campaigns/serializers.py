@@ -49,7 +49,7 @@ class CampaignOutputSerializer(serializers.ModelSerializer):
 
 class CampaignInputSerializer(serializers.Serializer):
     title = serializers.CharField(max_length=120)
-    description = serializers.CharField(required=False, allow_blank=True, max_length=50000)
+    description = serializers.CharField(required=False, allow_blank=True, max_length=Campaign.DESCRIPTION_MAX_LENGTH)
     goal = amount_input()
     currency = serializers.CharField(max_length=3, min_length=3)
     deadline = serializers.DateTimeField(required=False, allow_null=True)

@@ -20,10 +20,15 @@ from campaigns.models import Campaign
 from campaigns.signals import campaign_funded
 from core.errors import Conflict, InvalidInput
 from core.hotcache import invalidate_campaign
+from core.markdown import render_for_storage
 from core.money import MAX_GOAL, validate_amount, validate_currency
 from core.text import check_plain_text, in_sentence
 
 _UNSET = object()
+
+
+def _story_html(description: str) -> str:
+    return render_for_storage(description, field="description", max_length=Campaign.DESCRIPTION_MAX_LENGTH)
 
 
 def _slug_for(title: str) -> str:
@@ -49,6 +54,7 @@ def campaign_create(
     image_alt: str = "",
 ) -> Campaign:
     check_plain_text(title, field="title")
+    description_html = _story_html(description)
     currency = validate_currency(currency)
     goal = validate_amount(goal, currency, field="goal", maximum=MAX_GOAL)
     _check_deadline_future(deadline, timezone.now())
@@ -60,6 +66,7 @@ def campaign_create(
         title=title,
         slug=_slug_for(title),
         description=description,
+        description_html=description_html,
         goal=goal,
         currency=currency,
         deadline=deadline,
@@ -97,6 +104,7 @@ def campaign_update(
 
     ``image``: a new picture (checked and re-encoded, campaigns.images); ``remove_image``: none.
     """
+    description_html = _story_html(description) if description is not None else None
     campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
     fixed = {"goal": goal, "currency": currency, "funding_model": funding_model}
     if campaign.state == Campaign.State.LIVE:
@@ -128,7 +136,7 @@ def campaign_update(
     if title is not None:
         campaign.title = check_plain_text(title, field="title")
     if description is not None:
-        campaign.description = description
+        campaign.description, campaign.description_html = description, description_html
     if image_alt is not None:
         campaign.image_alt = check_plain_text(image_alt, field="image_alt")
     if image is not None or remove_image:
@@ -201,5 +209,6 @@ def campaign_lock(*, campaign_id: int) -> Campaign:
     Every transaction that moves money locks rows in one order, so none waits in a
     circle: campaign, pledge, reward tiers (by id), charge. FOR NO KEY UPDATE is the
     lock the totals UPDATE takes anyway; pledges may still reference the row meanwhile.
+    The story's stored HTML is not read here: it stays in the database.
     """
-    return Campaign.objects.select_for_update(no_key=True).get(pk=campaign_id)
+    return Campaign.objects.select_for_update(no_key=True).defer("description_html").get(pk=campaign_id)

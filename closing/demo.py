@@ -40,6 +40,7 @@ from campaigns.models import Campaign
 from campaigns.services import campaign_create, campaign_launch
 from core.bulk import copy_insert, reserve_ids
 from core.locks import DEMO, advisory_lock
+from core.markdown import render_markdown
 from core.money import percent_funded
 from pledges.models import Charge, Pledge
 from pledges.payments import get_gateway
@@ -247,6 +248,7 @@ def load_amanda_palmer() -> Campaign | None:
             title=TITLE,
             slug=SLUG,
             description=DESCRIPTION,
+            description_html=render_markdown(DESCRIPTION),
             goal=GOAL,
             currency="USD",
             state=Campaign.State.SUCCESSFUL,
@@ -433,6 +435,7 @@ def load_finished(spec: Finished) -> Campaign | None:
             title=spec.title,
             slug=spec.slug,
             description=spec.description,
+            description_html=render_markdown(spec.description),
             goal=spec.goal,
             currency="USD",
             state=Campaign.State.SUCCESSFUL if spec.successful else Campaign.State.FAILED,

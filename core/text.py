@@ -17,6 +17,7 @@ BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u206
 FIELD_NAMES = {
     "title": gettext_lazy("title"),
     "description": gettext_lazy("description"),
+    "body": gettext_lazy("body"),
     "image_alt": gettext_lazy("image description"),
 }
 

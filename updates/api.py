@@ -7,7 +7,6 @@ from rest_framework.permissions import IsAuthenticatedOrReadOnly
 from rest_framework.response import Response
 
 from campaigns.selectors import campaigns_visible_to
-from core.markdown import render_markdown
 from core.permissions import IsCreatorOrReadOnly
 from updates.models import CampaignUpdate
 from updates.selectors import updates_visible_to
@@ -15,7 +14,7 @@ from updates.services import EDIT_WINDOW, update_edit, update_publish
 
 
 class UpdateOutputSerializer(serializers.ModelSerializer):
-    body_html = serializers.SerializerMethodField()
+    body_html = serializers.CharField(read_only=True, help_text="The body as sanitised HTML, rendered when saved.")
     tiers = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
     editable_until = serializers.SerializerMethodField()
 
@@ -34,23 +33,20 @@ class UpdateOutputSerializer(serializers.ModelSerializer):
             "editable_until",
         ]
 
-    def get_body_html(self, update: CampaignUpdate) -> str:
-        return render_markdown(update.body)
-
     def get_editable_until(self, update: CampaignUpdate) -> str:
         return serializers.DateTimeField().to_representation(update.published_at + EDIT_WINDOW)
 
 
 class UpdateInputSerializer(serializers.Serializer):
     title = serializers.CharField(max_length=200)
-    body = serializers.CharField(max_length=100_000)
+    body = serializers.CharField(max_length=CampaignUpdate.BODY_MAX_LENGTH)
     audience = serializers.ChoiceField(choices=CampaignUpdate.Audience.choices, default="public")
     tiers = serializers.ListField(child=serializers.IntegerField(min_value=1), required=False, max_length=100)
 
 
 class UpdateEditSerializer(serializers.Serializer):
     title = serializers.CharField(max_length=200, required=False)
-    body = serializers.CharField(max_length=100_000, required=False)
+    body = serializers.CharField(max_length=CampaignUpdate.BODY_MAX_LENGTH, required=False)
 
 
 class _CampaignScoped(GenericAPIView):

@@ -22,7 +22,13 @@ class CampaignUpdate(models.Model):
     )
     number = models.PositiveIntegerField(_("number"))
     title = models.CharField(_("title"), max_length=200)
-    body = models.TextField(_("body"), help_text=_("Markdown; rendered and sanitized for the web and e-mail."))
+    # An e-mail to every backer and a section of the campaign page: a few thousand words at most.
+    BODY_MAX_LENGTH = 20_000
+    body = models.TextField(
+        _("body"), max_length=BODY_MAX_LENGTH, help_text=_("Markdown; rendered and sanitized for the web and e-mail.")
+    )
+    # Rendered from the body by the services when it is saved (core.markdown); pages, API and e-mails show it.
+    body_html = models.TextField(_("body as HTML"), blank=True, editable=False)
     audience = models.CharField(_("audience"), max_length=10, choices=Audience.choices, default=Audience.PUBLIC)
     tiers = models.ManyToManyField(
         "rewards.RewardTier",

@@ -19,7 +19,7 @@ from core.bulk import insert_missing
 from core.errors import Conflict, InvalidInput, NotAllowed
 from core.links import absolute_url
 from core.mail import TO_SEND, build_email, drain, render_email
-from core.markdown import render_markdown
+from core.markdown import render_for_storage
 from core.queue import enqueue_on_commit
 from core.text import check_plain_text, in_sentence
 from core.unsubscribe import unsubscribe_url
@@ -29,6 +29,10 @@ from updates.selectors import update_recipients
 EDIT_WINDOW = timedelta(minutes=30)
 SEND_BATCH = 200
 SENDERS_PER_UPDATE = 2
+
+
+def _body_html(body: str) -> str:
+    return render_for_storage(body, field="body", max_length=CampaignUpdate.BODY_MAX_LENGTH)
 
 
 def _check_tiers(campaign: Campaign, audience: str, tier_ids: list[int]) -> list[int]:
@@ -57,6 +61,7 @@ def update_publish(
 ) -> CampaignUpdate:
     now = now or timezone.now()
     check_plain_text(title, field="title")
+    body_html = _body_html(body)  # before the campaign's row is locked
     campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
     if campaign.creator_id != author.pk:
         raise NotAllowed(_("Only the campaign's creator may post updates."))
@@ -68,7 +73,14 @@ def update_publish(
     tiers = _check_tiers(campaign, audience, tier_ids or [])
     number = (campaign.updates.aggregate(last=Max("number"))["last"] or 0) + 1
     update = CampaignUpdate.objects.create(
-        campaign=campaign, author=author, number=number, title=title, body=body, audience=audience, published_at=now
+        campaign=campaign,
+        author=author,
+        number=number,
+        title=title,
+        body=body,
+        body_html=body_html,
+        audience=audience,
+        published_at=now,
     )
     update.tiers.set(tiers)
     enqueue_on_commit("updates.tasks.fan_out_update", update.pk)
@@ -81,15 +93,16 @@ def update_edit(
 ) -> CampaignUpdate:
     """Fix a typo within 30 minutes of publishing; then the update is frozen. E-mails are not resent."""
     now = now or timezone.now()
+    body_html = _body_html(body) if body is not None else None
     update = CampaignUpdate.objects.select_for_update().get(pk=update.pk)
     if now > update.published_at + EDIT_WINDOW:
         raise Conflict(_("An update can only be edited in the 30 minutes after publishing."), code="update_frozen")
     if title is not None:
         update.title = check_plain_text(title, field="title")
     if body is not None:
-        update.body = body
+        update.body, update.body_html = body, body_html
     update.edited_at = now
-    update.save(update_fields=["title", "body", "edited_at"])
+    update.save(update_fields=["title", "body", "body_html", "edited_at"])
     return update
 
 
@@ -106,7 +119,6 @@ def update_deliveries_create(*, update_id: int) -> int:
 
 def update_deliveries_send(*, update_id: int, limit: int = SEND_BATCH) -> int:
     update = CampaignUpdate.objects.select_related("campaign").get(pk=update_id)
-    html_body = render_markdown(update.body)
 
     def build(delivery: UpdateDelivery):
         user = delivery.recipient
@@ -117,7 +129,7 @@ def update_deliveries_send(*, update_id: int, limit: int = SEND_BATCH) -> int:
             "update": update,
             "campaign": update.campaign,
             "user": user,
-            "body_html": html_body,
+            "body_html": update.body_html,
             "campaign_url": absolute_url("campaign-page", update.campaign.slug),
         }
         subject, text, html = render_email("update", context, unsubscribe=unsubscribe, language=user_language(user))

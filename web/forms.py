@@ -17,6 +17,7 @@ from accounts.signin import SignIn, signin_password
 from campaigns.models import Campaign
 from core.money import SUPPORTED_CURRENCIES
 from rewards.models import RewardTier
+from updates.models import CampaignUpdate
 
 User = get_user_model()
 
@@ -203,6 +204,7 @@ class LiveCampaignForm(_ImageFields):
     description = forms.CharField(
         label=_("Story"),
         required=False,
+        max_length=Campaign.DESCRIPTION_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 12}),
         help_text=_("Markdown: **bold**, _italic_, lists, links."),
     )
@@ -239,7 +241,11 @@ class RewardForm(forms.Form):
 
 class UpdateForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=200)
-    body = forms.CharField(label=_("Update (Markdown)"), widget=forms.Textarea(attrs={"rows": 8}))
+    body = forms.CharField(
+        label=_("Update (Markdown)"),
+        max_length=CampaignUpdate.BODY_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 8}),
+    )
     audience = forms.ChoiceField(
         label=_("Who reads it"),
         choices=[("public", _("Everyone")), ("backers", _("Backers only")), ("tiers", _("Backers of chosen tiers"))],
@@ -257,7 +263,11 @@ class UpdateForm(forms.Form):
 
 class UpdateEditForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=200)
-    body = forms.CharField(label=_("Update (Markdown)"), widget=forms.Textarea(attrs={"rows": 8}))
+    body = forms.CharField(
+        label=_("Update (Markdown)"),
+        max_length=CampaignUpdate.BODY_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 8}),
+    )
 
 
 def add_domain_error(form: forms.Form, error) -> None:

@@ -18,7 +18,7 @@ from campaigns.models import Campaign
 from campaigns.selectors import LISTED_STATES, campaign_id_for_slug, campaigns_listed, campaigns_visible_to
 from core.errors import DomainError
 from core.hotcache import LIST_SCOPE, cached_page, campaign_scope
-from core.markdown import render_markdown
+from core.markdown import shift_headings
 from notifications.models import Reminder
 from notifications.services import reminder_remove, reminder_set
 from pledges.models import Pledge
@@ -71,7 +71,7 @@ def _chart(campaign: Campaign) -> dict | None:
 def campaign_detail(request, slug: str):
     campaign = get_object_or_404(campaigns_visible_to(request.user), slug=slug)
     updates = [
-        {"update": update, "html": render_markdown(update.body, top_heading=4)}
+        {"update": update, "html": shift_headings(update.body_html, top_heading=4)}
         for update in updates_visible_to(campaign, request.user)[:20]
     ]
     chart = _chart(campaign)
@@ -84,7 +84,7 @@ def campaign_detail(request, slug: str):
         "web/campaign_detail.html",
         {
             "campaign": campaign,
-            "story": render_markdown(campaign.description, top_heading=3),
+            "story": shift_headings(campaign.description_html, top_heading=3),
             "rewards": campaign.rewards.all(),
             "updates": updates,
             "progress": min(campaign.percent_funded, 100),

@@ -19,7 +19,7 @@ from campaigns.services import campaign_create, campaign_launch, campaign_update
 from closing.selectors import collection_progress
 from closing.services import campaign_cancel
 from core.errors import DomainError
-from core.markdown import render_markdown
+from core.markdown import render_for_storage, shift_headings
 from pledges.models import Pledge
 from reports.backers import NO_REWARD, BackerFilters, backer_report
 from reports.responses import report_response
@@ -63,6 +63,18 @@ def _previewing(request) -> bool:
     return request.method == "POST" and "preview" in request.POST
 
 
+def _story_preview(request) -> tuple[str | None, str | None]:
+    """The typed story as backers would see it, or why it cannot be shown (the limits the service
+    applies when it is saved: a preview renders no more than a save would)."""
+    try:
+        html = render_for_storage(
+            request.POST.get("description", ""), field="description", max_length=Campaign.DESCRIPTION_MAX_LENGTH
+        )
+    except DomainError as error:
+        return None, error.message
+    return shift_headings(html, top_heading=3), None
+
+
 def _preview_form(form_class, request, **kwargs):
     """The form again with what was typed, unbound (a preview is not a submission: no errors).
     A browser never sends a file back, so a chosen image has to be chosen again."""
@@ -72,13 +84,14 @@ def _preview_form(form_class, request, **kwargs):
 
 @login_required
 def studio_new(request):
-    preview = None
-    if _previewing(request):
+    preview = preview_error = None
+    previewing = _previewing(request)
+    if previewing:
         form = _preview_form(CampaignForm, request)
-        preview = render_markdown(request.POST.get("description", ""), top_heading=3)
+        preview, preview_error = _story_preview(request)
     else:
         form = CampaignForm(request.POST or None, request.FILES or None, initial={"currency": "USD"})
-    if request.method == "POST" and preview is None and form.is_valid():
+    if request.method == "POST" and not previewing and form.is_valid():
         try:
             campaign = campaign_create(creator=request.user, **form.cleaned_data)
         except DomainError as error:
@@ -89,8 +102,8 @@ def studio_new(request):
     return render(
         request,
         "web/studio/edit.html",
-        {"form": form, "campaign": None, "preview": preview, "previewing": preview is not None},
-        status=400 if form.is_bound and form.errors else 200,
+        {"form": form, "campaign": None, "preview": preview, "preview_error": preview_error, "previewing": previewing},
+        status=400 if preview_error or (form.is_bound and form.errors) else 200,
     )
 
 
@@ -103,14 +116,15 @@ def studio_edit(request, slug: str):
     form_class = CampaignForm if campaign.state == Campaign.State.DRAFT else LiveCampaignForm
     has_image = bool(campaign.image)
     previewing = _previewing(request)
+    preview_error = None
     if previewing:
         form = _preview_form(form_class, request, has_image=has_image)
-        preview = render_markdown(request.POST.get("description", ""), top_heading=3)
+        preview, preview_error = _story_preview(request)
     else:
         form = form_class(
             request.POST or None, request.FILES or None, initial=_campaign_initial(campaign), has_image=has_image
         )
-        preview = render_markdown(campaign.description, top_heading=3)
+        preview = shift_headings(campaign.description_html, top_heading=3)
     if request.method == "POST" and not previewing and form.is_valid():
         try:
             campaign_update(campaign=campaign, **form.cleaned_data)
@@ -122,8 +136,14 @@ def studio_edit(request, slug: str):
     return render(
         request,
         "web/studio/edit.html",
-        {"form": form, "campaign": campaign, "preview": preview, "previewing": previewing},
-        status=400 if form.is_bound and form.errors else 200,
+        {
+            "form": form,
+            "campaign": campaign,
+            "preview": preview,
+            "preview_error": preview_error,
+            "previewing": previewing,
+        },
+        status=400 if preview_error or (form.is_bound and form.errors) else 200,
     )
 
 
@@ -195,7 +215,7 @@ def _dashboard(request, campaign: Campaign, *, launch_errors=(), launch_needs_mf
     updates = [
         {
             "update": update,
-            "html": render_markdown(update.body, top_heading=4),
+            "html": shift_headings(update.body_html, top_heading=4),
             "editable_until": update.published_at + EDIT_WINDOW if now <= update.published_at + EDIT_WINDOW else None,
         }
         for update in updates_visible_to(campaign, request.user)[:20]
@@ -205,7 +225,7 @@ def _dashboard(request, campaign: Campaign, *, launch_errors=(), launch_needs_mf
         "rewards": rewards,
         "launch_errors": launch_errors,
         "launch_needs_mfa": launch_needs_mfa,
-        "preview": render_markdown(campaign.description, top_heading=3),
+        "preview": shift_headings(campaign.description_html, top_heading=3),
         "updates": updates,
         "update_form": update_form or UpdateForm(rewards=rewards),
         "states": Pledge.State.choices,

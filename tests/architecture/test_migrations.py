@@ -133,3 +133,36 @@ def test_plain_text_api_tokens_of_before_keep_working_stored_hashed():
         assert client.get("/api/pledges/").status_code == 200
     finally:
         _migrate(_latest())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_stories_and_updates_written_before_are_stored_rendered():
+    from campaigns.models import Campaign
+
+    try:
+        old = _migrate([("campaigns", "0006_image_labels"), ("updates", "0003_labels_in_the_readers_language")])
+        user = old.get_model("auth", "User").objects.create(username="maya", email="maya@example.com")
+        campaign = old.get_model("campaigns", "Campaign").objects.create(
+            creator=user,
+            title="Field Notebook",
+            slug="field-notebook",
+            description="# Why\n\nA *notebook* <script>alert(1)</script>",
+            goal=Decimal("500.00"),
+            currency="USD",
+        )
+        empty = old.get_model("campaigns", "Campaign").objects.create(
+            creator=user, title="Untold", slug="untold", goal=Decimal("5.00"), currency="USD"
+        )
+        update = old.get_model("updates", "CampaignUpdate").objects.create(
+            campaign=campaign, author=user, number=1, title="Printing", body="**Soon**", published_at=timezone.now()
+        )
+
+        _migrate(_latest())
+
+        assert (
+            Campaign.objects.get(pk=campaign.pk).description_html == "<h1>Why</h1>\n<p>A <em>notebook</em> alert(1)</p>"
+        )
+        assert Campaign.objects.get(pk=empty.pk).description_html == ""
+        assert CampaignUpdate.objects.get(pk=update.pk).body_html == "<p><strong>Soon</strong></p>"
+    finally:
+        _migrate(_latest())
