@@ -1,14 +1,16 @@
+from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions
 from rest_framework.authentication import TokenAuthentication
 
-from accounts.tokens import token_user
+from accounts.tokens import token_lookup
 
 
 class ExpiringTokenAuthentication(TokenAuthentication):
-    """``Authorization: Token <token>``, checked against the stored hash and its expiry."""
+    """``Authorization: Token <token>``, checked against the stored hash, its expiry and the
+    holder's password; ``request.auth`` is the ApiToken (so a client can revoke the one it uses)."""
 
     def authenticate_credentials(self, key):
-        user = token_user(key)
-        if user is None:
-            raise exceptions.AuthenticationFailed("Invalid or expired token.")
-        return user, None
+        token = token_lookup(key)
+        if token is None:
+            raise exceptions.AuthenticationFailed(_("Invalid or expired token."))
+        return token.user, token
