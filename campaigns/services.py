@@ -201,3 +201,14 @@ def campaign_lock(*, campaign_id: int) -> Campaign:
     lock the totals UPDATE takes anyway; pledges may still reference the row meanwhile.
     """
     return Campaign.objects.select_for_update(no_key=True).get(pk=campaign_id)
+
+
+@transaction.atomic
+def campaigns_delete_drafts(*, creator) -> int:
+    """A deleted account's drafts go (never launched, they hold no pledge), their pictures after
+    the commit; the number deleted."""
+    drafts = list(Campaign.objects.select_for_update().filter(creator=creator, state=Campaign.State.DRAFT))
+    for draft in drafts:
+        _forget_file_on_commit(draft.image.name)
+        draft.delete()
+    return len(drafts)
