@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from accounts.models import ApiToken, PaymentCustomer
+from accounts.models import ApiToken, PaymentCustomer, PendingSignup
 from core.admin_tools import ViewOnlyAdmin
 
 
@@ -26,3 +26,13 @@ class ApiTokenAdmin(ViewOnlyAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return request.user.has_perm("accounts.delete_apitoken")
+
+
+@admin.register(PendingSignup)
+class PendingSignupAdmin(ViewOnlyAdmin):
+    """Sign-ups whose address is not confirmed yet: they hold nothing, and go by themselves once
+    their link expires. Support can look one up when someone says the e-mail never came."""
+
+    list_display = ("username", "email", "created_at", "sent_at")
+    search_fields = ("username", "email")
+    exclude = ("password",)

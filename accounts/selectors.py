@@ -66,13 +66,6 @@ def pending_signup_for(*, login: str) -> PendingSignup | None:
     return waiting.order_by("-sent_at", "-pk").first()
 
 
-def user_is_deleted(user) -> bool:
-    try:
-        return user.profile.deleted_at is not None
-    except Profile.DoesNotExist:
-        return False
-
-
 def public_name(user) -> str:
     """How a person is named to others: their display name, else their username; "deleted user"
     for a deleted account. Free of queries when loaded with ``select_related("…__profile")``."""

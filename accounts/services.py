@@ -121,12 +121,16 @@ def signup_confirm(*, token: str) -> User:
 
 @transaction.atomic
 def _signup_open_account(pending_id: int) -> User:
+    # The address first, then the row: a confirmation of another sign-up for the same address
+    # deletes this row while holding the address, so taking them the other way round deadlocks.
+    email = PendingSignup.objects.filter(pk=pending_id).values_list("email", flat=True).first()
+    if email is not None:
+        _lock_address(email)
     pending = PendingSignup.objects.select_for_update().filter(pk=pending_id).first()
     if pending is None:
         raise InvalidInput(
             _("This link was used already or is no longer valid. Log in, or sign up again."), code="invalid_token"
         )
-    _lock_address(pending.email)
     if email_owner(pending.email) is not None:
         raise Conflict(
             _("This address belongs to an account already: log in, or reset its password."), code="email_taken"
@@ -180,24 +184,6 @@ def signups_forget_stale(*, now=None) -> int:
     cutoff = (now or timezone.now()) - timedelta(seconds=settings.EMAIL_VERIFICATION_MAX_AGE)
     deleted, _ = PendingSignup.objects.filter(sent_at__lt=cutoff).delete()
     return deleted
-
-
-def user_create_verified(
-    *, username: str, email: str, password: str | None = None, language: str | None = None
-) -> User:
-    """An account whose address is known to be right (simulations, demo data, operators): the
-    same username and uniqueness rules as a sign-up, no e-mail."""
-    name = check_username(username)
-    with transaction.atomic():
-        _lock_address(email)
-        if username_taken(name):
-            raise Conflict(_("That username is taken."), code="username_taken")
-        if email_owner(email) is not None:
-            raise Conflict(_("An account with this e-mail address exists already."), code="email_taken")
-        user = User.objects.create_user(username=name, email=email, password=password)
-        if supported_language(language):
-            Profile.objects.filter(user=user).update(language=supported_language(language))
-    return user
 
 
 # --- the signed-in user's settings --------------------------------------------------------------
