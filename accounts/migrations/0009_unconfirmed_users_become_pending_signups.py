@@ -1,8 +1,7 @@
-"""Sign-ups wait in their own table until their address is confirmed, instead of as inactive
-users that held the username and the address. Inactive users who never logged in and own
-nothing move there (their old links stop working; a new one can be asked for)."""
+"""Inactive users who never logged in and own nothing were sign-ups waiting for their link: they
+move to PendingSignup and stop holding their username and address. Their old links stop
+working; a new one can be asked for with the address."""
 
-import django.db.models.functions.text
 from django.db import migrations, models
 from django.utils import timezone
 
@@ -40,7 +39,7 @@ def move_unconfirmed_users(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("accounts", "0006_profile_username_key_and_display_name"),
+        ("accounts", "0008_pending_signup"),
         # Every model that points at a user is known, so deleting one cascades as it would today.
         ("campaigns", "0006_image_labels"),
         ("notifications", "0004_labels_in_the_readers_language"),
@@ -50,27 +49,5 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.CreateModel(
-            name="PendingSignup",
-            fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("username", models.CharField(max_length=150, verbose_name="username")),
-                ("username_key", models.CharField(max_length=150, verbose_name="username key")),
-                ("email", models.EmailField(max_length=254, verbose_name="e-mail address")),
-                ("password", models.CharField(max_length=128, verbose_name="password")),
-                ("language", models.CharField(blank=True, max_length=10, verbose_name="language")),
-                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
-                ("sent_at", models.DateTimeField(verbose_name="link sent at")),
-            ],
-            options={
-                "verbose_name": "pending sign-up",
-                "verbose_name_plural": "pending sign-ups",
-                "indexes": [
-                    models.Index(django.db.models.functions.text.Upper("email"), name="pendingsignup_email_upper"),
-                    models.Index(fields=["username_key"], name="accounts_pe_usernam_95a1e9_idx"),
-                    models.Index(fields=["sent_at"], name="accounts_pe_sent_at_92eeb2_idx"),
-                ],
-            },
-        ),
         migrations.RunPython(move_unconfirmed_users, migrations.RunPython.noop),
     ]

@@ -26,7 +26,7 @@ def fingerprint_existing_tokens(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("accounts", "0007_pending_signup"),
+        ("accounts", "0009_unconfirmed_users_become_pending_signups"),
     ]
 
     operations = [
