@@ -18,7 +18,7 @@ def _calling_token(request) -> ApiToken | None:
     return request.auth if isinstance(request.auth, ApiToken) else None
 
 
-class TokenOutputSerializer(serializers.ModelSerializer):
+class ApiTokenOutputSerializer(serializers.ModelSerializer):
     current = serializers.SerializerMethodField(help_text="Whether this request was made with this token.")
 
     class Meta:
@@ -34,7 +34,7 @@ class TokenListApi(ListAPIView):
     """The caller's tokens that still work, newest first: never their value, only its first characters."""
 
     permission_classes = [IsAuthenticated]
-    serializer_class = TokenOutputSerializer
+    serializer_class = ApiTokenOutputSerializer
     filter_backends: list = []
 
     def get_queryset(self):
