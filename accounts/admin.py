@@ -2,7 +2,7 @@ from django.contrib import admin
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.models import ApiToken, PaymentCustomer
+from accounts.models import ApiToken, PaymentCustomer, PendingSignup
 from core.admin_tools import ViewOnlyAdmin
 
 
@@ -58,3 +58,13 @@ class AuthenticatorAppAdmin(_DeviceAdmin):
 @admin.register(StaticDevice)
 class RecoveryCodesAdmin(_DeviceAdmin):
     pass
+
+
+@admin.register(PendingSignup)
+class PendingSignupAdmin(ViewOnlyAdmin):
+    """Sign-ups whose address is not confirmed yet: they hold nothing, and go by themselves once
+    their link expires. Support can look one up when someone says the e-mail never came."""
+
+    list_display = ("username", "email", "created_at", "sent_at")
+    search_fields = ("username", "email")
+    exclude = ("password",)

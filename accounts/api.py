@@ -1,4 +1,5 @@
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils import translation
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
@@ -7,37 +8,48 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.mfa import CODE_MAX_LENGTH, enrolment_required_message, mfa_required_of_staff
-from accounts.services import user_register, user_token
+from accounts.services import signup_request, user_token
 from accounts.signin import signin_code, signin_password
+from core.clients import client_address
 from core.errors import InvalidInput, NotAllowed, NotAuthenticated
 from core.throttling import AnonThrottle
 
 
 class RegisterApi(APIView):
+    """Sign up: the account is opened when the link mailed to the address is opened (the web's
+    /verify/<token>/ page). Until then there is no account, no token, no pledge. The answer is the
+    same whether or not the address has an account (its owner is told by e-mail instead)."""
+
     permission_classes = [AllowAny]
     authentication_classes: list = []
     throttle_classes = [AnonThrottle]
 
     class RegisterInputSerializer(serializers.Serializer):
-        username = serializers.RegexField(r"^[\w.@+-]+\Z", max_length=150)
+        username = serializers.CharField(max_length=150)
         email = serializers.EmailField(max_length=254)
         password = serializers.CharField(write_only=True, max_length=128)
 
     class RegisterOutputSerializer(serializers.Serializer):
-        id = serializers.IntegerField()
         username = serializers.CharField()
-        token = serializers.CharField()
+        email = serializers.EmailField()
+        detail = serializers.CharField()
 
-    @extend_schema(request=RegisterInputSerializer, responses={201: RegisterOutputSerializer})
+    @extend_schema(request=RegisterInputSerializer, responses={202: RegisterOutputSerializer})
     def post(self, request):
         data = self.RegisterInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
+        email = data.validated_data["email"]
         try:
-            user, token = user_register(**data.validated_data)
+            username = signup_request(
+                **data.validated_data, client=client_address(request), language=translation.get_language()
+            )
         except DjangoValidationError as error:  # from the password validators
             raise serializers.ValidationError({"password": error.messages}) from error
-        body = self.RegisterOutputSerializer({"id": user.id, "username": user.username, "token": token}).data
-        return Response(body, status=status.HTTP_201_CREATED)
+        except InvalidInput as error:  # a username that is not allowed
+            raise serializers.ValidationError({"username": [error.message]}) from error
+        detail = _("Check your inbox: open the link we sent to %(email)s to open your account.") % {"email": email}
+        body = self.RegisterOutputSerializer({"username": username, "email": email, "detail": detail}).data
+        return Response(body, status=status.HTTP_202_ACCEPTED)
 
 
 class TokenApi(APIView):

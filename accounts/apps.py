@@ -18,3 +18,4 @@ class AccountsConfig(AppConfig):
                 parse_rates(getattr(settings, name))
             except ValueError as error:
                 raise ImproperlyConfigured(f"{name}: {error}") from error
+        from accounts import receivers  # noqa: F401  (connects the signal receivers)

@@ -53,7 +53,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.utils.translation import ngettext
 
 from accounts.selectors import user_for_login
-from core.errors import TooManyAttempts
+from core.errors import TooManyRequests
 from core.throttling import count_hits, forget_hits, uncount_hits
 
 log = logging.getLogger(__name__)
@@ -137,9 +137,11 @@ class LoginAttempt:
     def refused(self) -> bool:
         return self.retry_after is not None
 
-    def error(self) -> TooManyAttempts:
+    def error(self) -> TooManyRequests:
         """What a refused attempt is told."""
-        return TooManyAttempts(wait_message(self.retry_after or 1), retry_after=self.retry_after or 1)
+        return TooManyRequests(
+            wait_message(self.retry_after or 1), retry_after=self.retry_after or 1, code="too_many_attempts"
+        )
 
     def _all(self) -> list[_Counter]:
         return self.account_client + self.client + self.account

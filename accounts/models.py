@@ -1,5 +1,7 @@
 from django.conf import settings
+from django.contrib.auth.hashers import check_password
 from django.db import models
+from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
 
 from core.text import person
@@ -62,6 +64,9 @@ class ApiToken(models.Model):
     key_hash = models.CharField(_("key hash"), max_length=64, unique=True)
     # The first characters, to tell tokens apart in the admin without revealing them.
     prefix = models.CharField(_("prefix"), max_length=8)
+    # An HMAC of the holder's password hash when the token was issued (accounts.tokens): a new
+    # password, however it was set (reset, settings, admin, manage.py), makes the token invalid.
+    password_fingerprint = models.CharField(_("password fingerprint"), max_length=64, default="")
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     expires_at = models.DateTimeField(_("expires at"))
     last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
@@ -76,9 +81,9 @@ class ApiToken(models.Model):
 
 
 class Profile(models.Model):
-    """What a user chose for themselves: the language of their pages and of the e-mails sent to them.
-
-    A user without a row (accounts made before languages existed) reads the site's language.
+    """What a user chose for themselves (the language of their pages and e-mails, the name others
+    see) and what keeps their username theirs. Every user gets one when they are saved first
+    (accounts.receivers); a user without a row (made in bulk) reads the site's language.
     """
 
     user = models.OneToOneField(
@@ -86,6 +91,13 @@ class Profile(models.Model):
     )
     # One of settings.LANGUAGES; not a choices list, which would follow the catalogues shipped.
     language = models.CharField(_("language"), max_length=10, blank=True)
+    # The name shown where the person is named (a campaign's creator); the username when empty.
+    display_name = models.CharField(_("display name"), max_length=50, blank=True)
+    # accounts.usernames.username_key of the username: no two accounts share it. Empty (NULL) once
+    # the account is deleted, so the name is free again.
+    username_key = models.CharField(_("username key"), max_length=150, unique=True, null=True, blank=True)
+    # Set when the account was deleted: its personal data is gone, its money records remain.
+    deleted_at = models.DateTimeField(_("deleted at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("profile")
@@ -93,3 +105,36 @@ class Profile(models.Model):
 
     def __str__(self) -> str:
         return f"{person(self.user)} · {self.language or '-'}"
+
+
+class PendingSignup(models.Model):
+    """A sign-up waiting for its e-mail address to be confirmed.
+
+    No account exists until the link mailed to the address is opened (``signup_confirm``), so
+    an unconfirmed sign-up holds neither the username nor the address: anyone may sign up with
+    them meanwhile, and the first to confirm gets them. Rows are forgotten
+    EMAIL_VERIFICATION_MAX_AGE after their last link was sent.
+    """
+
+    username = models.CharField(_("username"), max_length=150)
+    username_key = models.CharField(_("username key"), max_length=150)
+    email = models.EmailField(_("e-mail address"), max_length=254)
+    password = models.CharField(_("password"), max_length=128)  # a hash, as on the user
+    language = models.CharField(_("language"), max_length=10, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    sent_at = models.DateTimeField(_("link sent at"))
+
+    class Meta:
+        verbose_name = _("pending sign-up")
+        verbose_name_plural = _("pending sign-ups")
+        indexes = [
+            models.Index(Upper("email"), name="pendingsignup_email_upper"),
+            models.Index(fields=["username_key"]),
+            models.Index(fields=["sent_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.username} · {self.email}"
+
+    def check_password(self, raw_password: str) -> bool:
+        return check_password(raw_password, self.password)

@@ -2,8 +2,14 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db.models import Case, IntegerField, Q, Value, When
 from django.utils import translation
+from django.utils.translation import gettext_lazy
 
-from accounts.models import Profile
+from accounts.models import PendingSignup, Profile
+from accounts.usernames import username_key
+
+User = get_user_model()
+# What a deleted account is called wherever a person is named (pages, reports).
+DELETED_USER = gettext_lazy("deleted user")
 
 
 def supported_language(language: str | None) -> str | None:
@@ -48,3 +54,39 @@ def user_for_login(login: str):
     named = Q(username__iexact=login) | Q(email__iexact=login) if "@" in login else Q(username__iexact=login)
     first = Case(When(username__iexact=login, then=Value(0)), default=Value(1), output_field=IntegerField())
     return get_user_model().objects.filter(named).order_by(first, "pk").first()
+
+
+def username_taken(username: str) -> bool:
+    """Whether an account has this username, ignoring case and Unicode form (sign-ups do not count)."""
+    return (
+        Profile.objects.filter(username_key=username_key(username)).exists()
+        or User.objects.filter(username__iexact=username).exists()
+    )
+
+
+def email_owner(email: str):
+    """The account that has this address (any letter case), if one does; sign-ups do not count."""
+    if not email.strip():
+        return None
+    return User.objects.filter(email__iexact=email.strip()).order_by("pk").first()
+
+
+def pending_signup_for(*, login: str) -> PendingSignup | None:
+    """The newest sign-up waiting for confirmation under this address or username."""
+    if "@" in login:
+        waiting = PendingSignup.objects.filter(email__iexact=login.strip())
+    else:
+        waiting = PendingSignup.objects.filter(username_key=username_key(login.strip()))
+    return waiting.order_by("-sent_at", "-pk").first()
+
+
+def public_name(user) -> str:
+    """How a person is named to others: their display name, else their username; "deleted user"
+    for a deleted account. Free of queries when loaded with ``select_related("…__profile")``."""
+    try:
+        profile = user.profile
+    except Profile.DoesNotExist:
+        return user.get_username()
+    if profile.deleted_at is not None:
+        return str(DELETED_USER)
+    return profile.display_name or user.get_username()

@@ -16,7 +16,7 @@ from accounts.login_limits import login_attempt
 from accounts.mfa import mfa_code_check, mfa_enabled
 from accounts.selectors import user_for_login
 from core.clients import client_address
-from core.errors import TooManyAttempts
+from core.errors import TooManyRequests
 
 
 @dataclass(frozen=True)
@@ -28,7 +28,7 @@ class SignIn:
     user: AbstractBaseUser | None = None
     needs_code: bool = False
     device: Device | None = None
-    refused: TooManyAttempts | None = None
+    refused: TooManyRequests | None = None
 
     @property
     def signed_in(self) -> bool:

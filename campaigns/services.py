@@ -212,3 +212,14 @@ def campaign_lock(*, campaign_id: int) -> Campaign:
     The story's stored HTML is not read here: it stays in the database.
     """
     return Campaign.objects.select_for_update(no_key=True).defer("description_html").get(pk=campaign_id)
+
+
+@transaction.atomic
+def campaigns_delete_drafts(*, creator) -> int:
+    """A deleted account's drafts go (never launched, they hold no pledge), their pictures after
+    the commit; the number deleted."""
+    drafts = list(Campaign.objects.select_for_update().filter(creator=creator, state=Campaign.State.DRAFT))
+    for draft in drafts:
+        _forget_file_on_commit(draft.image.name)
+        draft.delete()
+    return len(drafts)

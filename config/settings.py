@@ -169,8 +169,15 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "my-pledges"
 LOGOUT_REDIRECT_URL = "home"
-# A sign-up's e-mail verification link (and a password reset link) works this long.
+# A sign-up's e-mail verification link (and an e-mail change's) works this long, in seconds.
 EMAIL_VERIFICATION_MAX_AGE = env.int("EMAIL_VERIFICATION_MAX_AGE", default=3 * 86400)
+# E-mails about accounts (sign-up links and their resends, password resets, notes to an address's
+# owner, e-mail changes) per address and per client address in each ACCOUNT_MAIL_WINDOW seconds.
+ACCOUNT_MAILS_PER_ADDRESS = env.int("ACCOUNT_MAILS_PER_ADDRESS", default=5)
+ACCOUNT_MAILS_PER_CLIENT = env.int("ACCOUNT_MAILS_PER_CLIENT", default=20)
+ACCOUNT_MAIL_WINDOW = env.int("ACCOUNT_MAIL_WINDOW", default=3600)
+# An unsubscribe link in an e-mail works this long (seconds) after the e-mail was sent.
+UNSUBSCRIBE_LINK_MAX_AGE = env.int("UNSUBSCRIBE_LINK_MAX_AGE", default=365 * 86400)
 PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=3 * 3600)
 # Failed sign-ins (passwords and codes) allowed, in DRF's rate notation, several windows each
 # (accounts/login_limits.py says why these): per account and client address, then that client
@@ -265,6 +272,7 @@ CELERY_BEAT_SCHEDULE = {
     "export-sweep": {"task": "reports.tasks.export_sweep", "schedule": 300.0},
     "forget-old-exports": {"task": "reports.tasks.forget_old_exports", "schedule": 3600.0},
     "forget-expired-tokens": {"task": "accounts.tasks.forget_expired_tokens", "schedule": 3600.0},
+    "forget-stale-signups": {"task": "accounts.tasks.forget_stale_signups", "schedule": 3600.0},
 }
 
 # --- Payments (Stripe) ---------------------------------------------------------

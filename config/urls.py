@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from accounts.admin_login import admin_login_redirect
 from accounts.api import RegisterApi, TokenApi
+from accounts.api_tokens import TokenListApi, TokenRevokeAllApi, TokenRevokeApi, TokenRevokeCurrentApi
 from campaigns.api import CampaignCancelApi, CampaignDetailApi, CampaignLaunchApi, CampaignListCreateApi
 from closing.api import StripeWebhookApi
 from config.health import livez, readyz
@@ -34,6 +35,10 @@ from updates.api import UpdateDetailApi, UpdateListCreateApi
 api = [
     path("auth/register/", RegisterApi.as_view(), name="register"),
     path("auth/token/", TokenApi.as_view(), name="token"),
+    path("auth/tokens/", TokenListApi.as_view(), name="token-list"),
+    path("auth/tokens/current/", TokenRevokeCurrentApi.as_view(), name="token-revoke-current"),
+    path("auth/tokens/revoke-all/", TokenRevokeAllApi.as_view(), name="token-revoke-all"),
+    path("auth/tokens/<int:token_id>/", TokenRevokeApi.as_view(), name="token-revoke"),
     path("campaigns/", CampaignListCreateApi.as_view(), name="campaign-list"),
     path("campaigns/<int:campaign_id>/", CampaignDetailApi.as_view(), name="campaign-detail"),
     path("campaigns/<int:campaign_id>/launch/", CampaignLaunchApi.as_view(), name="campaign-launch"),

@@ -48,19 +48,19 @@ class PaymentFailed(DomainError):
     code = "payment_failed"
 
 
+class TooManyRequests(DomainError):
+    """A limit was reached; ``retry_after`` seconds, at most, until it opens again."""
+
+    status_code = 429
+    code = "too_many_requests"
+
+    def __init__(self, message: str, *, retry_after: int, code: str | None = None):
+        super().__init__(message, code=code)
+        self.retry_after = retry_after
+
+
 class ServiceUnavailable(DomainError):
     """A provider we depend on did not answer; nothing was kept, the request may be retried."""
 
     status_code = 503
     code = "service_unavailable"
-
-
-class TooManyAttempts(DomainError):
-    """Refused for now (login limits): try again in ``retry_after`` seconds."""
-
-    status_code = 429
-    code = "too_many_attempts"
-
-    def __init__(self, message: str, *, retry_after: int, code: str | None = None):
-        super().__init__(message, code=code)
-        self.retry_after = retry_after

@@ -15,6 +15,16 @@ REFUND = 3
 CUSTOMER = 4
 DEMO = 5
 COLLECTION = 6  # a pledge's collection (closing.collection.pledge_collect), keyed by the pledge
+ACCOUNT_EMAIL = 7  # an e-mail address being claimed by an account, keyed by the address's hash
+
+
+def transaction_lock_on_text(namespace: int, text: str) -> None:
+    """Wait for a lock on a piece of text (hashed by PostgreSQL), held until the transaction ends.
+
+    For what has no row to lock yet, e.g. an e-mail address that two sign-ups claim at once.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", [namespace, text])
 
 
 @contextmanager

@@ -1,5 +1,11 @@
-"""Signed unsubscribe links: they work without logging in and cannot be forged or retargeted."""
+"""Signed unsubscribe links: they work without logging in and cannot be forged or retargeted.
 
+A link works for UNSUBSCRIBE_LINK_MAX_AGE (a year by default) after the e-mail that carries it
+was made: long enough for anyone reading their mail, short enough that a link leaked in an old
+message does not speak for its reader forever. An expired link leads to the e-mail settings.
+"""
+
+from django.conf import settings
 from django.core import signing
 
 from core.links import absolute_url
@@ -13,8 +19,9 @@ def unsubscribe_token(*, user_id: int, campaign_id: int | None) -> str:
 
 
 def read_unsubscribe_token(token: str) -> tuple[int, int | None]:
-    """(user id, campaign id or None); raises signing.BadSignature for anything forged or mangled."""
-    data = signing.loads(token, salt=SALT)
+    """(user id, campaign id or None); raises signing.SignatureExpired for a link older than
+    UNSUBSCRIBE_LINK_MAX_AGE, signing.BadSignature (its parent) for anything forged or mangled."""
+    data = signing.loads(token, salt=SALT, max_age=settings.UNSUBSCRIBE_LINK_MAX_AGE)
     if not isinstance(data, dict) or not isinstance(data.get("u"), int):
         raise signing.BadSignature("malformed unsubscribe token")
     campaign_id = data.get("c")

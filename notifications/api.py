@@ -46,6 +46,9 @@ def unsubscribe_view(request, token: str):
     """GET shows a confirmation button (link scanners only GET); POST unsubscribes."""
     try:
         user_id, campaign_id = read_unsubscribe_token(token)
+    except signing.SignatureExpired:
+        # Too old to speak for its reader: the e-mail settings (after logging in) do the same.
+        return render(request, "notifications/unsubscribe.html", {"expired": True}, status=410)
     except signing.BadSignature:
         return render(request, "notifications/unsubscribe.html", {"invalid": True}, status=400)
     campaign = Campaign.objects.filter(pk=campaign_id).first() if campaign_id else None

@@ -4,6 +4,7 @@ sender's transaction: the notification row commits or rolls back with the event.
 
 from django.dispatch import receiver
 
+from accounts.signals import account_erasing
 from campaigns.signals import campaign_funded
 from closing.signals import campaign_closed, pledge_payment_failed
 from notifications import services
@@ -45,3 +46,8 @@ def on_payment_failed(sender, *, pledge, charge, **kwargs) -> None:
         key=f"{services.PAYMENT_FAILED}:{charge.pk}",
         pledge_id=pledge.pk,
     )
+
+
+@receiver(account_erasing, dispatch_uid="notifications_erase_account")
+def on_account_erasing(sender, *, user, **kwargs) -> None:
+    services.notifications_erase(user_id=user.pk)

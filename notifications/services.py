@@ -195,3 +195,9 @@ def creator_digests(*, now: datetime | None = None) -> int:
             )
             count += 1
     return count
+
+
+def notifications_erase(*, user_id: int) -> None:
+    """A deleted account's e-mails (sent or waiting) and reminders go."""
+    Notification.objects.filter(recipient_id=user_id).delete()
+    Reminder.objects.filter(user_id=user_id).delete()

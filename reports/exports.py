@@ -204,3 +204,12 @@ def exports_forget_old(*, now: datetime | None = None) -> int:
         export_files_remove(job)
     ExportJob.objects.filter(pk__in=[job.pk for job in old]).delete()
     return len(old)
+
+
+def exports_erase(*, requested_by) -> int:
+    """A deleted account's exports go: rows now, files once the deletion is committed."""
+    jobs = list(ExportJob.objects.filter(requested_by=requested_by))
+    for job in jobs:
+        transaction.on_commit(lambda job=job: export_files_remove(job))
+    ExportJob.objects.filter(pk__in=[job.pk for job in jobs]).delete()
+    return len(jobs)

@@ -5,16 +5,18 @@ from decimal import Decimal
 from django import forms
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, SetPasswordForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm, PasswordResetForm, SetPasswordForm
 from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
+from accounts.mails import send_no_account_for_reset
 from accounts.mfa import CODE_MAX_LENGTH
 from accounts.selectors import user_language
 from accounts.signin import SignIn, signin_password
 from campaigns.models import Campaign
+from core.errors import ServiceUnavailable
 from core.money import SUPPORTED_CURRENCIES
 from rewards.models import RewardTier
 from updates.models import CampaignUpdate
@@ -117,11 +119,25 @@ def _without_autofocus(form: forms.Form, name: str) -> None:
 
 
 class LanguagePasswordResetForm(PasswordResetForm):
-    """Django's reset form, its e-mail written in the language of the account it is for."""
+    """Django's reset form, its e-mail written in the language of the account it is for.
+
+    An address no active account uses gets a note saying so, so that every request sends one
+    e-mail: neither the answer nor the time it takes tells whether the address has an account.
+    """
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         _without_autofocus(self, "email")
+
+    def save(self, *args, **kwargs):
+        email = self.cleaned_data["email"]
+        if next(iter(self.get_users(email)), None) is None:
+            try:
+                send_no_account_for_reset(to=email, language=translation.get_language())
+            except ServiceUnavailable:
+                pass  # logged; Django's own reset e-mail is not retried either
+            return
+        super().save(*args, **kwargs)
 
     def send_mail(self, subject_template_name, email_template_name, context, *args, **kwargs):
         with translation.override(user_language(context["user"])):
@@ -274,3 +290,44 @@ def add_domain_error(form: forms.Form, error) -> None:
     """A service's refusal as a form error: on the field its code names (``invalid_goal``), else above the form."""
     field = error.code.removeprefix("invalid_")
     form.add_error(field if field in form.fields else None, error.message)
+
+
+# --- account settings -------------------------------------------------------------------------
+
+
+def _current_password_field() -> forms.CharField:
+    return forms.CharField(
+        label=_("Your current password"),
+        max_length=128,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+
+class DisplayNameForm(forms.Form):
+    display_name = forms.CharField(
+        label=_("Display name"),
+        max_length=50,
+        required=False,
+        help_text=_("Shown where others see you, e.g. as a campaign's creator. Empty: your username."),
+        widget=forms.TextInput(attrs={"autocomplete": "nickname"}),
+    )
+
+
+class EmailChangeForm(forms.Form):
+    email = forms.EmailField(
+        label=_("New e-mail address"), max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"})
+    )
+    password = _current_password_field()
+
+
+class AccountPasswordForm(PasswordChangeForm):
+    """Django's form (the old password, the new one twice, the validators), without autofocus."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _without_autofocus(self, "old_password")
+
+
+class DeleteAccountForm(forms.Form):
+    password = _current_password_field()

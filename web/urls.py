@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 from django.views.generic import RedirectView
 
-from web import views, views_accounts, views_mfa, views_pledges, views_studio
+from web import views, views_accounts, views_mfa, views_pledges, views_settings, views_studio
 
 urlpatterns = [
     path("", views.campaign_list, name="home"),
@@ -54,6 +54,16 @@ urlpatterns = [
     path("me/two-factor/setup/", views_mfa.two_factor_setup, name="two-factor-setup"),
     path("me/two-factor/recovery-codes/", views_mfa.two_factor_recovery_codes, name="two-factor-recovery-codes"),
     path("me/two-factor/disable/", views_mfa.two_factor_disable, name="two-factor-disable"),
+    # The account: name, e-mail, password, API tokens, the user's data, deleting it
+    path("me/account/", views_settings.account_home, name="account-home"),
+    path("me/account/profile/", views_settings.account_profile, name="account-profile"),
+    path("me/account/email/", views_settings.account_email, name="account-email"),
+    path("me/account/email/<str:token>/", views_settings.account_email_confirm, name="account-email-confirm"),
+    path("me/account/password/", views_settings.account_password, name="account-password"),
+    path("me/account/tokens/", views_settings.account_tokens, name="account-tokens"),
+    path("me/account/data/", views_settings.account_data, name="account-data"),
+    path("me/account/data.json", views_settings.account_data_download, name="account-data-download"),
+    path("me/account/delete/", views_settings.account_delete, name="account-delete"),
     # The creator studio
     path("studio/", views_studio.studio_home, name="studio"),
     path("studio/new/", views_studio.studio_new, name="studio-new"),

@@ -1,9 +1,10 @@
 """Sign up with e-mail verification, log in (limited, with a second step for two-factor sign-in),
 log out, password reset.
 
-Accounts are made by ``accounts.services.user_register``, the API's service; a web sign-up
-stays inactive until the link sent to its address is opened. Login, logout and password
-reset are Django's own views (session auth, CSRF on every POST).
+Sign-ups go through ``accounts.services.signup_request``, the API's service: the account is
+made when the link sent to its address is opened. Login, logout and password reset are
+Django's own views (session auth, CSRF on every POST). Neither sign-up nor reset tells whether
+an address has an account, and the e-mails they send are limited per address and per client.
 """
 
 from django.conf import settings
@@ -13,24 +14,25 @@ from django.contrib.auth import views as auth_views
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 from django.views.i18n import set_language as django_set_language
 
-from accounts.selectors import supported_language, user_language
+from accounts.mail_limits import account_mail_check
+from accounts.selectors import supported_language
 from accounts.services import (
-    email_verification_token,
+    signup_confirm,
+    signup_request,
+    signup_resend,
     user_awaiting_verification,
-    user_register,
+    user_password_changed,
     user_set_language,
-    user_verify_email,
 )
-from core.errors import Conflict, DomainError
-from core.links import absolute_url
-from core.mail import build_email, render_email
+from core.clients import client_address
+from core.errors import DomainError, TooManyRequests
 from web.forms import LanguagePasswordResetForm, LoginForm, NewPasswordForm, ResendVerificationForm, SignUpForm
 from web.views_mfa import code_step_begin
 
@@ -43,22 +45,6 @@ def _safe_next(request, value: str | None) -> str:
     return ""
 
 
-def send_verification_email(user, *, next_url: str = "") -> None:
-    link = absolute_url("verify-email", email_verification_token(user=user))
-    if next_url:
-        link += "?" + urlencode({"next": next_url})
-    subject, text, html = render_email(
-        "verify_email", {"user": user, "verify_url": link}, unsubscribe=None, language=user_language(user)
-    )
-    build_email(
-        to=user.email,
-        subject=subject,
-        text=text,
-        html=html,
-        message_id=f"verify-{user.pk}-{timezone.now().timestamp():.0f}",
-    ).send()
-
-
 @sensitive_post_parameters("password")
 @require_http_methods(["GET", "POST"])
 def register(request):
@@ -66,18 +52,28 @@ def register(request):
         return redirect(settings.LOGIN_REDIRECT_URL)
     next_url = _safe_next(request, request.POST.get("next") or request.GET.get("next"))
     form = SignUpForm(request.POST or None)
+    status = 200
     if request.method == "POST" and form.is_valid():
         try:
-            user, _token = user_register(**form.cleaned_data, verified=False, language=translation.get_language())
-        except Conflict as error:
-            form.add_error("email" if error.code == "email_taken" else "username", error.message)
+            signup_request(
+                **form.cleaned_data,
+                client=client_address(request),
+                language=translation.get_language(),
+                next_url=next_url,
+            )
+        except TooManyRequests as error:
+            form.add_error(None, error.message)
+            status = 429
+        except DomainError as error:
+            form.add_error("username" if "username" in error.code else None, error.message)
         except ValidationError as error:  # Django's password validators
             form.add_error("password", error)
         else:
-            send_verification_email(user, next_url=next_url)
-            request.session["verify_email_sent_to"] = user.email
+            # The same page whether or not the address has an account (its owner got a note).
+            request.session["verify_email_sent_to"] = form.cleaned_data["email"]
             return redirect("register-done")
-    status = 400 if form.errors else 200
+    if form.errors and status == 200:
+        status = 400
     return render(request, "web/accounts/register.html", {"form": form, "next": next_url}, status=status)
 
 
@@ -113,7 +109,7 @@ def register_done(request):
 
 def verify_email(request, token: str):
     try:
-        user = user_verify_email(token=token)
+        user = signup_confirm(token=token)
     except DomainError as error:
         return render(
             request,
@@ -131,10 +127,17 @@ def verify_email(request, token: str):
 def resend_verification(request):
     form = ResendVerificationForm(request.POST)
     if form.is_valid():
-        user = user_awaiting_verification(login=form.cleaned_data["login"])
-        if user is not None and user.email:
-            send_verification_email(user)
-    # The same answer whether or not such an account exists.
+        try:
+            signup_resend(
+                login=form.cleaned_data["login"], client=client_address(request), language=translation.get_language()
+            )
+        except TooManyRequests as error:
+            messages.error(request, error.message)
+            return redirect("login")
+        except DomainError as error:  # the mail could not go out
+            messages.error(request, error.message)
+            return redirect("login")
+    # The same answer whether or not a sign-up is waiting.
     messages.info(request, _("If an account is waiting for confirmation, we sent its link again."))
     return redirect("login")
 
@@ -180,6 +183,13 @@ class PasswordResetView(auth_views.PasswordResetView):
     success_url = reverse_lazy("password-reset-done")
 
     def form_valid(self, form):
+        try:
+            account_mail_check(address=form.cleaned_data["email"], client=client_address(self.request))
+        except TooManyRequests as error:
+            form.add_error(None, error.message)
+            response = self.render_to_response(self.get_context_data(form=form), status=429)
+            response["Retry-After"] = str(error.retry_after)
+            return response
         # Links in the e-mail use the site's public address, like every other e-mail.
         self.extra_email_context = {"site_url": settings.SITE_URL.rstrip("/")}
         return super().form_valid(form)
@@ -189,3 +199,8 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     template_name = "web/accounts/password_reset_confirm.html"
     form_class = NewPasswordForm
     success_url = reverse_lazy("password-reset-complete")
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        user_password_changed(user=form.user)  # the API tokens die with the old password
+        return response

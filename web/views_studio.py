@@ -157,7 +157,9 @@ def _backers_table(request, campaign: Campaign):
         messages.error(request, error.message)
         filters, reward, state = BackerFilters(), "", ""
     pledges = filters.apply(
-        Pledge.objects.filter(campaign=campaign).select_related("backer", "reward").order_by("created_at", "id")
+        Pledge.objects.filter(campaign=campaign)
+        .select_related("backer__profile", "reward")
+        .order_by("created_at", "id")
     )
     page = Paginator(pledges, BACKERS_PAGE_SIZE).get_page(request.GET.get("page"))
     query = urlencode({key: value for key, value in (("reward", reward), ("state", state)) if value})

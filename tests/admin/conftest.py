@@ -1,5 +1,6 @@
 import pytest
 
+from accounts.services import signup_request
 from accounts.tokens import token_issue
 from closing.webhooks import webhook_receive
 from reports.models import ExportJob
@@ -24,4 +25,6 @@ def books(admin_user, django_capture_on_commit_callbacks):
     ExportJob.objects.create(requested_by=successful.creator, kind="backers", campaign=successful)
     ExportJob.objects.create(requested_by=admin_user, kind="campaigns")
     books.tokens = [token_issue(user=pending.backer), token_issue(user=books.pledges["collected"].backer)]
+    for name in ("ivy", "oak"):  # sign-ups waiting for their link
+        signup_request(username=name, email=f"{name}@example.com", password="correct horse battery staple", client="")
     return books

@@ -6,10 +6,13 @@ Anonymous writes are 401; a signed-in user who may see an object but not change 
 gets 403; objects a user may not see (others' drafts, others' pledges) are 404.
 """
 
+import re
 from decimal import Decimal
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.core import mail
+from django.test import Client
 from rest_framework.test import APIClient
 
 from accounts.models import ApiToken, PaymentCustomer
@@ -479,21 +482,30 @@ def _register(client: APIClient, username="amanda", password=PASSWORD, email="am
     )
 
 
-def test_register_returns_the_new_user_and_a_working_token(anon):
+def test_register_opens_the_account_only_through_the_mailed_link_then_the_token_works(anon):
     response = _register(anon)
 
-    assert response.status_code == 201, response.json()
+    assert response.status_code == 202, response.json()
     body = response.json()
-    assert set(body) == {"id", "username", "token"}
-    user = User.objects.get(pk=body["id"])
-    assert (user.username, user.email) == ("amanda", "amanda@example.com")
-    assert user.check_password(PASSWORD)
-    assert not user.is_staff
-    stored = ApiToken.objects.get(user=user)
-    assert stored.key_hash == token_hash(body["token"]) != body["token"]  # only its hash is kept
+    assert body["username"] == "amanda" and body["email"] == "amanda@example.com"
+    assert "token" not in body
+    assert not User.objects.filter(username="amanda").exists()
+    refused = anon.post("/api/auth/token/", {"username": "amanda", "password": PASSWORD}, format="json")
+    assert_error(refused, 400, code="invalid_credentials")
 
+    (message,) = mail.outbox
+    link = re.search(r"https?://[^/\s]+(/verify/\S+/)", message.body).group(1)
+    assert Client().get(link).status_code == 302
+    user = User.objects.get(username="amanda")
+    assert (user.email, user.is_active, user.is_staff) == ("amanda@example.com", True, False)
+    assert user.check_password(PASSWORD)
+
+    issued = anon.post("/api/auth/token/", {"username": "amanda", "password": PASSWORD}, format="json")
+    assert issued.status_code == 200, issued.json()
+    token = issued.json()["token"]
+    assert ApiToken.objects.get(user=user).key_hash == token_hash(token) != token  # only its hash is kept
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {body['token']}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     created = client.post("/api/campaigns/", {"title": "Tour", "goal": "100.00", "currency": "EUR"}, format="json")
     assert created.status_code == 201, created.json()
     assert created.json()["creator"] == "amanda"

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def german_admin(client):
     admin = get_user_model().objects.create_superuser("chef", "chef@example.com", "correct horse battery staple")
-    Profile.objects.create(user=admin, language="de")
+    Profile.objects.filter(user=admin).update(language="de")
     client.force_login(admin)
     return client
 

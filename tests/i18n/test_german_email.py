@@ -49,7 +49,7 @@ def campaign():
 def user_reading(language: str | None, name: str):
     user = factories.UserFactory(username=name, email=f"{name}@example.com", password=PASSWORD)
     if language:
-        Profile.objects.create(user=user, language=language)
+        Profile.objects.filter(user=user).update(language=language)
     return user
 
 
@@ -143,11 +143,13 @@ def test_signing_up_in_german_keeps_the_language_and_confirms_the_address_in_ger
     response = visitor.post("/register/", {"username": "lena", "email": "lena@example.com", "password": PASSWORD})
 
     assert response.status_code == 302
-    assert Profile.objects.get(user__username="lena").language == "de"
     message = to("lena@example.com")
     assert message.subject == "Bestätigen Sie Ihre E-Mail-Adresse für Pledgeboard"
     assert "Willkommen bei Pledgeboard!" in message.body
     assert_no_english(message, patterns)
+    link = re.search(r"https?://[^/\s]+(/verify/\S+/)", message.body).group(1)
+    assert Client().get(link).status_code == 302  # opened in a browser that reads English
+    assert Profile.objects.get(user__username="lena").language == "de"
 
 
 def test_a_password_reset_asked_from_an_english_browser_is_written_in_the_account_s_language(patterns):
@@ -176,7 +178,7 @@ def test_the_unsubscribe_page_of_a_german_recipient_s_link_is_german(patterns):
 
 
 def test_a_german_creator_s_digest_writes_numbers_and_amounts_the_german_way(campaign, patterns):
-    Profile.objects.create(user=campaign.creator, language="de")
+    Profile.objects.filter(user=campaign.creator).update(language="de")
     Campaign.objects.filter(pk=campaign.pk).update(pledged=Decimal("1191543.00"), backers_count=24882)
     pledge_create(
         backer=user_reading(None, "river"),

@@ -35,7 +35,7 @@ def patterns():
 @pytest.fixture
 def german():
     user = factories.UserFactory(username="lena", email="lena@example.com", password=PASSWORD)
-    Profile.objects.create(user=user, language="de")
+    Profile.objects.filter(user=user).update(language="de")
     return user
 
 

@@ -73,7 +73,7 @@ def test_a_signed_in_user_s_choice_is_kept_and_follows_them_to_another_browser()
 
 def test_the_language_is_chosen_in_the_settings_too():
     user = factories.UserFactory(username="lena", password=PASSWORD)
-    Profile.objects.create(user=user, language="de")
+    Profile.objects.filter(user=user).update(language="de")
     client = login(user)
     page = client.get("/me/settings/")
     assert '<option value="de" lang="de" selected>Deutsch</option>' in page.text
@@ -91,4 +91,4 @@ def test_a_user_who_never_chose_reads_what_their_browser_asks_for():
     client = login(user)
 
     assert '<html lang="de">' in client.get("/me/pledges/", headers={"accept-language": "de"}).text
-    assert not Profile.objects.filter(user=user).exists()
+    assert Profile.objects.get(user=user).language == ""  # nothing chosen

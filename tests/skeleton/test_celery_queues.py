@@ -12,6 +12,7 @@ QUEUES = {"default", "collection", "mail", "exports"}
 
 EXPECTED_QUEUE = {
     "accounts.tasks.forget_expired_tokens": "default",
+    "accounts.tasks.forget_stale_signups": "default",
     "closing.tasks.close_due_campaigns": "default",
     "closing.tasks.collection_sweep": "default",
     "closing.tasks.collect_campaign": "collection",

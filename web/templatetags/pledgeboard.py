@@ -8,6 +8,7 @@ from django.conf import settings
 from django.template.defaultfilters import floatformat
 from django.utils import translation
 
+from accounts.selectors import public_name as _public_name
 from core.money import quantize
 from core.templatetags.money import money_filter
 from pledges.services import pledge_minimum as minimum_with_shipping
@@ -17,6 +18,12 @@ register = template.Library()
 
 # The one money filter, also offered here so the pages need one library.
 register.filter("money", money_filter)
+
+
+@register.filter
+def public_name(user) -> str:
+    """A person as others see them: display name, else username; "deleted user" once deleted."""
+    return _public_name(user)
 
 
 @register.filter

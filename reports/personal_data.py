@@ -1,0 +1,200 @@
+"""Everything Pledgeboard holds about one person, as one JSON document (their "download my data").
+
+Reports is above every app that holds personal data, so it reads them all here; an app added
+later (payouts, community) adds its section to ``personal_data``. Nothing secret is in it: no
+password hash, no token value or hash, no card details (the payment provider keeps those; we
+hold only its ids). Amounts are decimal strings, times ISO 8601 in UTC.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils import timezone
+
+from accounts.models import ApiToken, PaymentCustomer, PendingSignup, Profile, Unsubscription
+from campaigns.models import Campaign
+from core.money import quantize
+from notifications.models import Notification, Reminder
+from pledges.models import Charge, Pledge
+from updates.models import UpdateDelivery
+
+FORMAT = "pledgeboard-personal-data/1"
+
+
+def _money(amount, currency: str) -> str | None:
+    return None if amount is None else str(quantize(amount, currency))
+
+
+def _profile(user) -> dict[str, Any]:
+    profile = Profile.objects.filter(user=user).first()
+    customer = PaymentCustomer.objects.filter(user=user).first()
+    return {
+        "id": user.pk,
+        "username": user.get_username(),
+        "display_name": profile.display_name if profile else "",
+        "email": user.email,
+        "first_name": user.first_name,
+        "last_name": user.last_name,
+        "language": profile.language if profile else "",
+        "date_joined": user.date_joined,
+        "last_login": user.last_login,
+        "is_staff": user.is_staff,
+        "payment_provider_customer_id": customer.stripe_customer_id if customer else None,
+    }
+
+
+def _pledges(user) -> list[dict[str, Any]]:
+    pledges = Pledge.objects.filter(backer=user).select_related("campaign", "reward").order_by("created_at", "pk")
+    return [
+        {
+            "id": pledge.pk,
+            "campaign": {"id": pledge.campaign_id, "title": pledge.campaign.title, "slug": pledge.campaign.slug},
+            "reward": {"id": pledge.reward_id, "title": pledge.reward.title} if pledge.reward else None,
+            "amount": _money(pledge.amount, pledge.campaign.currency),
+            "currency": pledge.campaign.currency,
+            "state": pledge.state,
+            "end_reason": pledge.end_reason,
+            "payment_method_id": pledge.payment_method_id,
+            "created_at": pledge.created_at,
+            "activated_at": pledge.activated_at,
+            "ended_at": pledge.ended_at,
+            "collected_at": pledge.collected_at,
+            "refunded_at": pledge.refunded_at,
+        }
+        for pledge in pledges
+    ]
+
+
+def _charges(user) -> list[dict[str, Any]]:
+    charges = Charge.objects.filter(pledge__backer=user).order_by("created_at", "pk")
+    return [
+        {
+            "id": charge.pk,
+            "pledge": charge.pledge_id,
+            "attempt": charge.attempt,
+            "amount": _money(charge.amount, charge.currency),
+            "currency": charge.currency,
+            "state": charge.state,
+            "payment_intent_id": charge.payment_intent_id,
+            "failure_code": charge.failure_code,
+            "failure_message": charge.failure_message,
+            "created_at": charge.created_at,
+        }
+        for charge in charges
+    ]
+
+
+def _refunds(user) -> list[dict[str, Any]]:
+    refunded = Charge.objects.filter(pledge__backer=user, refunded_amount__gt=0).order_by("refunded_at", "pk")
+    return [
+        {
+            "charge": charge.pk,
+            "pledge": charge.pledge_id,
+            "amount": _money(charge.refunded_amount, charge.currency),
+            "currency": charge.currency,
+            "refund_id": charge.refund_id,
+            "refunded_at": charge.refunded_at,
+        }
+        for charge in refunded
+    ]
+
+
+def _notifications(user) -> list[dict[str, Any]]:
+    notes = Notification.objects.filter(recipient=user).order_by("created_at", "pk")
+    return [
+        {"kind": note.kind, "about": note.params, "created_at": note.created_at, "sent_at": note.sent_at}
+        for note in notes
+    ]
+
+
+def _update_emails(user) -> list[dict[str, Any]]:
+    deliveries = UpdateDelivery.objects.filter(recipient=user).select_related("update").order_by("pk")
+    return [
+        {
+            "campaign": delivery.update.campaign_id,
+            "update": delivery.update.number,
+            "title": delivery.update.title,
+            "sent_at": delivery.sent_at,
+        }
+        for delivery in deliveries
+    ]
+
+
+def _opt_outs(user) -> list[dict[str, Any]]:
+    opt_outs = Unsubscription.objects.filter(user=user).order_by("created_at", "pk")
+    return [
+        {
+            "what": "campaign updates" if opt_out.campaign_id else "platform notifications",
+            "campaign": opt_out.campaign_id,
+            "created_at": opt_out.created_at,
+        }
+        for opt_out in opt_outs
+    ]
+
+
+def _reminders(user) -> list[dict[str, Any]]:
+    reminders = Reminder.objects.filter(user=user).order_by("created_at", "pk")
+    return [{"campaign": reminder.campaign_id, "created_at": reminder.created_at} for reminder in reminders]
+
+
+def _tokens(user) -> list[dict[str, Any]]:
+    tokens = ApiToken.objects.filter(user=user).order_by("created_at", "pk")
+    return [
+        {
+            "prefix": token.prefix,
+            "created_at": token.created_at,
+            "last_used_at": token.last_used_at,
+            "expires_at": token.expires_at,
+        }
+        for token in tokens
+    ]
+
+
+def _campaigns(user) -> list[dict[str, Any]]:
+    campaigns = Campaign.objects.filter(creator=user).order_by("created_at", "pk")
+    return [
+        {
+            "id": campaign.pk,
+            "slug": campaign.slug,
+            "title": campaign.title,
+            "description": campaign.description,
+            "state": campaign.state,
+            "funding_model": campaign.funding_model,
+            "goal": _money(campaign.goal, campaign.currency),
+            "currency": campaign.currency,
+            "pledged": _money(campaign.pledged, campaign.currency),
+            "backers_count": campaign.backers_count,
+            "deadline": campaign.deadline,
+            "launched_at": campaign.launched_at,
+            "created_at": campaign.created_at,
+        }
+        for campaign in campaigns
+    ]
+
+
+def _signups(user) -> list[dict[str, Any]]:
+    """Sign-ups with the user's address still waiting for confirmation (someone's, maybe theirs)."""
+    if not user.email:
+        return []
+    waiting = PendingSignup.objects.filter(email__iexact=user.email).order_by("created_at", "pk")
+    return [{"username": signup.username, "created_at": signup.created_at} for signup in waiting]
+
+
+def personal_data(user) -> dict[str, Any]:
+    """The document; ``json.dumps(..., cls=DjangoJSONEncoder)`` writes it."""
+    return {
+        "format": FORMAT,
+        "exported_at": timezone.now(),
+        "profile": _profile(user),
+        "pledges": _pledges(user),
+        "charges": _charges(user),
+        "refunds": _refunds(user),
+        "notifications": _notifications(user),
+        "update_emails": _update_emails(user),
+        "opt_outs": _opt_outs(user),
+        "reminders": _reminders(user),
+        "api_tokens": _tokens(user),
+        "campaigns": _campaigns(user),
+        "pending_signups_for_this_address": _signups(user),
+    }
