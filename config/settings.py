@@ -213,8 +213,8 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Queues, so that one kind of work never waits behind another: a big campaign's
 # collection (rate-limited, hours for the largest) or an update mailed to its backers
 # never delays closing campaigns, the sweeps or a single e-mail. A worker started
-# without -Q consumes all of them; devstack and docker-compose run one worker for
-# default+mail and one for collection+exports (see README, "Queues").
+# without -Q consumes all of them; production runs one worker for default+mail and one
+# for collection+exports (processes.toml).
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_QUEUES = [Queue("default"), Queue("collection"), Queue("mail"), Queue("exports")]
 CELERY_TASK_ROUTES = {

@@ -21,6 +21,7 @@ from django.conf import settings
 from django.utils import timezone, translation
 from rest_framework.test import APIClient
 
+from devstack.processes import Worker, celery_worker_command, worker_command
 from tests import factories
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -134,6 +135,10 @@ def _wait_for_worker(app, hostname: str, timeout: float) -> None:
     raise RuntimeError(f"the Celery worker {hostname} did not answer a ping")
 
 
+# A test's worker talks to no other worker: no start-up handshake, no heartbeats to share.
+QUIET = ("--without-mingle", "--without-gossip")
+
+
 def all_queues() -> list[str]:
     return [queue.name for queue in settings.CELERY_TASK_QUEUES]
 
@@ -141,41 +146,37 @@ def all_queues() -> list[str]:
 class WorkerProcess:
     """A `celery worker` subprocess bound to the test database; can be killed and restarted.
 
-    It consumes every queue unless given some: a queue nobody consumes would leave its
-    tasks waiting forever and the test hanging until its timeout.
+    It consumes every queue (prefork, two processes unless told) unless given one of
+    production's workers (processes.toml) to run as defined: a queue nobody consumes would
+    leave its tasks waiting forever and the test hanging until its timeout.
     """
 
-    def __init__(self, env: dict[str, str], log: Path, queues: list[str] | None = None):
+    def __init__(self, env: dict[str, str], log: Path, production: Worker | None = None):
         self.env = env
         self.log = log
-        self.queues = queues or all_queues()
+        self.production = production
         self.process: subprocess.Popen | None = None
         self.hostname = ""
 
-    def start(self, concurrency: int = 2) -> None:
+    def command(self, concurrency: int | None) -> list[str]:
+        if self.production:
+            options = {"concurrency": concurrency, "hostname": self.hostname, "python": sys.executable}
+            return worker_command(self.production, **options, extra=QUIET)
+        return celery_worker_command(
+            queues=all_queues(),
+            concurrency=concurrency or 2,
+            hostname=self.hostname,
+            python=sys.executable,
+            extra=QUIET,
+        )
+
+    def start(self, concurrency: int | None = None) -> None:
         from config.celery_app import app
 
         self.hostname = f"test-{os.getpid()}-{time.monotonic_ns()}@{socket.gethostname()}"
         with open(self.log, "ab") as out:
             self.process = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "celery",
-                    "-A",
-                    "config",
-                    "worker",
-                    "--loglevel",
-                    "INFO",
-                    "--concurrency",
-                    str(concurrency),
-                    "--queues",
-                    ",".join(self.queues),
-                    "--without-mingle",
-                    "--without-gossip",
-                    "--hostname",
-                    self.hostname,
-                ],
+                self.command(concurrency),
                 cwd=ROOT,
                 env=self.env,
                 stdout=out,
