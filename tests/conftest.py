@@ -15,14 +15,32 @@ from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
-import pytest
-import redis
-from django.conf import settings
-from django.utils import timezone, translation
-from rest_framework.test import APIClient
+from tests.parallel import isolate_this_worker
 
-from devstack.processes import Worker, celery_worker_command, worker_command
-from tests import factories
+# Before Django reads its settings (pyproject.toml names no settings module, so pytest-django
+# leaves this to us): under xdist this process gets a Redis database and a localstripe of its own.
+isolate_this_worker()
+if "DJANGO_SETTINGS_MODULE" not in os.environ:
+    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
+    import django
+
+    django.setup()
+    # Not inherited by the xdist workers started next: pytest-django would load the settings
+    # in each before this module could isolate it. (Our subprocesses name their settings.)
+    del os.environ["DJANGO_SETTINGS_MODULE"]
+else:
+    import django
+
+    django.setup()
+
+import pytest  # noqa: E402
+import redis  # noqa: E402
+from django.conf import settings  # noqa: E402
+from django.utils import timezone, translation  # noqa: E402
+from rest_framework.test import APIClient  # noqa: E402
+
+from devstack.processes import Worker, celery_worker_command, worker_command  # noqa: E402
+from tests import factories  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -183,7 +201,11 @@ class WorkerProcess:
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
-        _wait_for_worker(app, self.hostname, timeout=60)
+        try:
+            _wait_for_worker(app, self.hostname, timeout=60)
+        except RuntimeError:
+            self.kill()  # a worker that never answered must not outlive the test and take its messages
+            raise
 
     def kill(self) -> None:
         """SIGKILL the whole worker (main process and pool children), as a crash would."""
