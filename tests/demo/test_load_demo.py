@@ -17,8 +17,7 @@ from pledges.models import Charge, Pledge
 from reports.stats import campaign_stats
 from rewards.models import RewardTier
 
-# One process loads the data for the whole module.
-pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("load_demo")]
+pytestmark = pytest.mark.django_db
 
 # Her campaign's public figures, written out here rather than read from the loader.
 HER_TOTAL = Decimal("1192793")
