@@ -45,6 +45,16 @@ from tests import factories  # noqa: E402
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def pytest_collection_modifyitems(items):
+    """Modules with browser or worker-process tests (the long ones) first, in their order: xdist
+    hands out modules in this order, so the short ones fill the gaps at the end instead of one
+    process finishing the browser tests alone while the other waits."""
+    long_modules = {
+        item.path for item in items if item.get_closest_marker("browser") or item.get_closest_marker("celery")
+    }
+    items.sort(key=lambda item: item.path not in long_modules)
+
+
 @pytest.fixture(scope="session")
 def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
     """TEST_DB_SUFFIX gives a run its own test database (with its own REDIS_URL db), so two
