@@ -33,14 +33,15 @@ chromium:
 
 # Every check, then the suite in TEST_PROCESSES processes (pytest-xdist; each with a database,
 # a Redis database and a localstripe of its own: tests/parallel.py), the 20 slowest printed.
-# --dist loadfile keeps a module's tests (and its module fixtures) in one process.
+# --dist loadfile keeps a module's tests (and its module fixtures) in one process; modules are handed
+# out in collection order (tests/conftest.py puts the long ones first), not largest first.
 TEST_PROCESSES ?= 2
 test: $(STAMP) chromium
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) -m devstack.audit
 	$(MKDOCS) build --strict --quiet
-	$(PY) -m devstack run --profile test -- $(PY) -m pytest -n $(TEST_PROCESSES) --dist loadfile --durations=20 $(PYTEST_ARGS)
+	$(PY) -m devstack run --profile test -- $(PY) -m pytest -n $(TEST_PROCESSES) --dist loadfile --no-loadscope-reorder --durations=20 $(PYTEST_ARGS)
 
 # The documentation site (docs/, mkdocs.yml) into var/site; make test builds it with --strict.
 MKDOCS := NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs
