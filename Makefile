@@ -1,10 +1,10 @@
-# Two commands on a fresh machine: `make demo` runs the product, `make test` the suite.
+# Two commands on a fresh machine: `make demo` runs the product, `make test` every check and the suite.
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test fuzz audit lint lock services-up services-down clean chromium simulate bench messages
+.PHONY: demo test fuzz audit lint docs lock services-up services-down clean chromium simulate bench messages
 
 $(STAMP): requirements.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -31,10 +31,23 @@ chromium:
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium \
 		|| echo "Could not install chromium: the browser tests will fail"; }
 
+# Every check, then the suite in TEST_PROCESSES processes (pytest-xdist; each with a database,
+# a Redis database and a localstripe of its own: tests/parallel.py), the 20 slowest printed.
+# --dist loadfile keeps a module's tests (and its module fixtures) in one process; modules are handed
+# out in collection order (tests/conftest.py puts the long ones first), not largest first.
+TEST_PROCESSES ?= 2
 test: $(STAMP) chromium
 	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
 	$(PY) -m devstack.audit
-	$(PY) -m devstack run --profile test -- $(PY) -m pytest $(PYTEST_ARGS)
+	$(MKDOCS) build --strict --quiet
+	$(PY) -m devstack run --profile test -- $(PY) -m pytest -n $(TEST_PROCESSES) --dist loadfile --no-loadscope-reorder --durations=20 $(PYTEST_ARGS)
+
+# The documentation site (docs/, mkdocs.yml) into var/site; make test builds it with --strict.
+MKDOCS := NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs
+docs: $(STAMP)
+	$(MKDOCS) build --strict
+	@echo "Open var/site/index.html"
 
 # By hand, not in CI: each figure beside its baseline measured in the same run (var/bench/results.json).
 bench: $(STAMP)

@@ -25,6 +25,7 @@ import django  # noqa: E402
 
 django.setup()
 
+from django.conf import settings  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db.models import Count  # noqa: E402
@@ -33,6 +34,7 @@ from campaigns.models import Campaign  # noqa: E402
 from campaigns.services import campaign_create, campaign_launch  # noqa: E402
 from closing.services import campaign_close_now  # noqa: E402
 from config.celery_app import app  # noqa: E402
+from devstack.processes import celery_worker_command  # noqa: E402
 from pledges.models import Pledge  # noqa: E402
 from pledges.payments import get_gateway  # noqa: E402
 from pledges.payments.testing import create_test_payment_method, flush_localstripe  # noqa: E402
@@ -73,20 +75,15 @@ def main() -> None:
 
     env = {**os.environ, "STRIPE_RATE_LIMIT": str(args.rate_limit), "DATABASE_CONN_MAX_AGE": "0"}
     worker = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "config",
-            "worker",
-            "--loglevel",
-            "WARNING",
-            "--concurrency",
-            str(args.concurrency),
-            "--without-mingle",
-            "--without-gossip",
-        ],
+        celery_worker_command(
+            queues=[queue.name for queue in settings.CELERY_TASK_QUEUES],
+            pool="prefork",
+            concurrency=args.concurrency,
+            hostname=f"bench-{os.getpid()}@%h",
+            python=sys.executable,
+            loglevel="WARNING",
+            extra=("--without-mingle", "--without-gossip"),
+        ),
         cwd=ROOT,
         env=env,
         start_new_session=True,

@@ -46,13 +46,15 @@ sys.path.insert(0, str(ROOT))
 
 from bench import load  # noqa: E402
 from devstack.process import free_port, wait_for_port  # noqa: E402
+from devstack.processes import web_command, worker_command  # noqa: E402
 
 PYTHON = sys.executable
 SECTIONS = ("read", "page", "intake", "collection", "export")
 THROTTLE = "10000000/minute"  # throttles run (one round trip each) but never refuse
 LATENCY_MS = 300
-WORKER_PROCESSES = os.cpu_count() or 1  # collection workers, as make demo runs them
-COLLECTION_PREFETCH = 4  # messages each collection thread holds, as make demo runs them
+# Production's collection worker (processes.toml: queues, pool, prefetch), its threads split
+# over one process per core (Python runs one thread at a time per process).
+WORKER_PROCESSES = os.cpu_count() or 1
 UNUSABLE = "!"  # a password Django never accepts: bench users cannot log in
 
 
@@ -101,7 +103,7 @@ def child_env(stripe: str, **extra: str) -> dict[str, str]:
 @contextmanager
 def web(stripe: str, **extra: str):
     port = free_port()
-    command = [PYTHON, "-m", "gunicorn", "config.wsgi", "-c", "config/gunicorn.py", "--bind", f"127.0.0.1:{port}"]
+    command = web_command(python=PYTHON, bind=f"127.0.0.1:{port}")
     with process(command, child_env(stripe, **extra), "web.log", port):
         base = f"http://127.0.0.1:{port}"
         load.run(load.get(f"{base}/api/campaigns/"), connections=4, seconds=1.5, ok=(200,))  # every worker up
@@ -122,10 +124,14 @@ def collection_worker(stripe: str, threads: int, processes: int | None = None, *
         names = []
         for n in range(processes):
             name = f"bench{n}-{os.getpid()}-{time.monotonic_ns()}@{socket.gethostname()}"
-            command = [PYTHON, "-m", "celery", "-A", "config", "worker", "-Q", "collection", "--pool", "threads"]
-            command += ["--concurrency", str(max(1, threads // processes)), "--without-mingle", "--without-gossip"]
-            command += ["--prefetch-multiplier", str(COLLECTION_PREFETCH)]
-            command += ["-n", name, "-l", "WARNING"]
+            command = worker_command(
+                "collection",
+                python=PYTHON,
+                hostname=name,
+                concurrency=max(1, threads // processes),
+                loglevel="WARNING",
+                extra=("--without-mingle", "--without-gossip"),
+            )
             stack.enter_context(process(command, child_env(stripe, **extra), "worker.log"))
             names.append(name)
         deadline = time.monotonic() + 60

@@ -243,8 +243,8 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Queues, so that one kind of work never waits behind another: a big campaign's
 # collection (rate-limited, hours for the largest) or an update mailed to its backers
 # never delays closing campaigns, the sweeps or a single e-mail. A worker started
-# without -Q consumes all of them; devstack and docker-compose run one worker for
-# default+mail and one for collection+exports (see README, "Queues").
+# without -Q consumes all of them; production runs one worker for default+mail and one
+# for collection+exports (processes.toml).
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_QUEUES = [Queue("default"), Queue("collection"), Queue("mail"), Queue("exports")]
 CELERY_TASK_ROUTES = {
@@ -329,13 +329,30 @@ PLATFORM_FEE_PERCENT = Decimal(env.str("PLATFORM_FEE_PERCENT", default="5"))
 EXPORT_ASYNC_THRESHOLD = env.int("EXPORT_ASYNC_THRESHOLD", default=5000)
 
 # --- E-mail ----------------------------------------------------------------------
-EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.filebased.EmailBackend")
-EMAIL_FILE_PATH = env("EMAIL_FILE_PATH", default=str(BASE_DIR / "var" / "mail"))
-EMAIL_HOST = env("EMAIL_HOST", default="localhost")
-EMAIL_PORT = env.int("EMAIL_PORT", default=25)
-EMAIL_HOST_USER = env("EMAIL_HOST_USER", default="")
-EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", default="")
-EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
+# Where mail goes, as one URL (django-environ's email_url): smtp://user:password@host:25,
+# smtp+tls://…:587 (STARTTLS), smtp+ssl://…:465, consolemail://, filemail:///var/mail (a path
+# relative to the project; four slashes for an absolute one). Production has no default: it
+# must say where mail goes (every provider offers SMTP), or name a backend of its own with
+# EMAIL_BACKEND (a provider's API through django-anymail, say). The devstack profiles (demo,
+# tests) write files under var/mail. The separate EMAIL_* variables still work and win over
+# the URL's parts.
+_EMAIL_URL = env.email_url(
+    "EMAIL_URL",
+    default="dummymail://" if "EMAIL_BACKEND" in env.ENVIRON else dev_default("filemail:///var/mail"),
+)
+_EMAIL_TLS = env.bool("EMAIL_USE_TLS", default=_EMAIL_URL.get("EMAIL_USE_TLS", False))
+_EMAIL_SSL = env.bool("EMAIL_USE_SSL", default=_EMAIL_URL.get("EMAIL_USE_SSL", False))
+EMAIL_BACKEND = env("EMAIL_BACKEND", default=_EMAIL_URL["EMAIL_BACKEND"])
+EMAIL_FILE_PATH = str(BASE_DIR / env("EMAIL_FILE_PATH", default=_EMAIL_URL["EMAIL_FILE_PATH"] or "var/mail"))
+EMAIL_HOST = env("EMAIL_HOST", default=_EMAIL_URL["EMAIL_HOST"] or "localhost")
+EMAIL_PORT = env.int(
+    "EMAIL_PORT", default=_EMAIL_URL["EMAIL_PORT"] or (465 if _EMAIL_SSL else 587 if _EMAIL_TLS else 25)
+)
+EMAIL_HOST_USER = env("EMAIL_HOST_USER", default=_EMAIL_URL["EMAIL_HOST_USER"] or "")
+EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", default=_EMAIL_URL["EMAIL_HOST_PASSWORD"] or "")
+EMAIL_USE_TLS, EMAIL_USE_SSL = _EMAIL_TLS, _EMAIL_SSL
+# Seconds an SMTP server may take to answer: a silent one must not hold a worker's thread forever.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Pledgeboard <noreply@pledgeboard.local>")
 # A message the backend refuses this many times is marked failed and never retried.
 MAIL_MAX_ATTEMPTS = env.int("MAIL_MAX_ATTEMPTS", default=5)

@@ -14,7 +14,7 @@ import signal
 import subprocess
 import sys
 
-from . import localstripe, postgres, valkey
+from . import localstripe, postgres, processes, valkey
 from .profiles import PROFILES, ROOT, Profile
 
 SERVICES = (
@@ -24,17 +24,6 @@ SERVICES = (
 )
 
 
-# The demo's Celery workers, by the queues they consume (config/settings.py routes the
-# tasks): closing, the sweeps and e-mail on one; the long, rate-limited collection and
-# the exports on the other, so a big campaign's collection never delays a close or a mail.
-# Collection waits on the provider, not the CPU: a pool of threads keeps many charges in
-# flight and the shared Stripe rate limit (STRIPE_RATE_LIMIT) is the only brake. Each thread
-# holds a few messages (acked late: a dead worker's come back), so no thread waits on the broker.
-WORKER_QUEUES = {"default": "default,mail", "collection": "collection,exports"}
-WORKER_OPTIONS = {
-    "default": ["--concurrency", "2"],
-    "collection": ["--pool", "threads", "--concurrency", "48", "--prefetch-multiplier", "4"],
-}
 # What the demo runs with unless the environment says otherwise: campaigns may be short
 # (make simulate runs one for a minute), the close sweep is quick, and collection may use
 # Stripe's live rate. Two-factor sign-in is offered but not required, so `admin`/`admin` signs
@@ -100,9 +89,13 @@ def demo_secrets(profile: Profile) -> dict[str, str]:
     return {name: value for name, value in json.loads(path.read_text()).items() if name not in os.environ}
 
 
-def web_command(python: str, bind: str = "127.0.0.1:8000") -> list[str]:
-    """What production runs: gunicorn's threaded workers, sized from the cores (config/gunicorn.py)."""
-    return [python, "-m", "gunicorn", "config.wsgi", "-c", str(ROOT / "config" / "gunicorn.py"), "--bind", bind]
+def demo_commands(profile: Profile, python: str) -> list[list[str]]:
+    """What production runs (processes.toml), on this machine: web, every worker, beat."""
+    return [
+        processes.web_command(python=python, bind="127.0.0.1:8000"),
+        *(processes.worker_command(worker, python=python) for worker in processes.workers().values()),
+        processes.beat_command(python=python, schedule=str(profile.var / "celerybeat-schedule")),
+    ]
 
 
 def demo(profile: Profile) -> int:
@@ -118,19 +111,13 @@ def demo(profile: Profile) -> int:
     python = sys.executable
     children: list[subprocess.Popen] = []
     try:
-        for step in (["migrate", "--no-input"], ["demo_setup", "--admin-password", password], ["load_demo"]):
-            subprocess.run([python, "manage.py", *step], env=env, cwd=ROOT, check=True)
+        # The release step, then the demo's own setup and data.
+        steps = [processes.release_command(python=python)]
+        steps += [[python, "manage.py", "demo_setup", "--admin-password", password], [python, "manage.py", "load_demo"]]
+        for step in steps:
+            subprocess.run(step, env=env, cwd=ROOT, check=True)
         print(f"\nPledgeboard: http://127.0.0.1:8000/  admin: admin / {password}\n", flush=True)
-        celery = [python, "-m", "celery", "-A", "config"]
-        workers = [
-            [*celery, "worker", "--loglevel", "INFO", "-Q", queues, *WORKER_OPTIONS[name], "-n", f"{name}@%h"]
-            for name, queues in WORKER_QUEUES.items()
-        ]
-        for command in (
-            web_command(python),
-            *workers,
-            [*celery, "beat", "--loglevel", "INFO", "--schedule", str(profile.var / "celerybeat-schedule")],
-        ):
+        for command in demo_commands(profile, python):
             children.append(subprocess.Popen(command, env=env, cwd=ROOT))
         while all(child.poll() is None for child in children):
             try:

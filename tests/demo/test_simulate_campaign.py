@@ -12,6 +12,7 @@ from django.core.management import call_command
 from django.db.models import Sum
 
 from campaigns.models import Campaign
+from devstack.processes import beat_command
 from pledges.models import Charge, Pledge
 from tests.conftest import ROOT
 
@@ -24,7 +25,7 @@ BACKERS = 20
 def beat(worker_env, tmp_path):
     """Celery beat, sweeping for due campaigns every second."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "config", "beat", "--schedule", str(tmp_path / "beat-schedule")],
+        beat_command(python=sys.executable, schedule=str(tmp_path / "beat-schedule")),
         cwd=ROOT,
         env={**worker_env, "CLOSE_SWEEP_INTERVAL": "1"},
         stdout=subprocess.DEVNULL,

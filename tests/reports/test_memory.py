@@ -1,6 +1,6 @@
 """A backer report of 100,000 pledges streams in memory that does not grow with its size.
 
-The pledges are bulk-inserted rows (test data for a read path; making 100k through
+The pledges are rows written with COPY (test data for a read path; making 100k through
 Stripe would take an hour). Peak memory is Python's, traced by tracemalloc, while
 the whole streamed response is consumed; figures for the README come from
 bench/report_memory.py.
@@ -14,32 +14,49 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from core.bulk import copy_insert, reserve_ids
 from pledges.models import Pledge
 from rewards.services import reward_create
 from tests import factories
 from tests.conftest import client_for
 
 MB = 1024 * 1024
+User = get_user_model()
 
 
-def bulk_pledges(campaign, users, tier) -> None:
+def bulk_pledges(campaign, user_ids, tier) -> None:
     now = timezone.now()
     states = (Pledge.State.COLLECTED, Pledge.State.COLLECTED, Pledge.State.ERRORED, Pledge.State.REFUNDED)
-    Pledge.objects.bulk_create(
+    ids = reserve_ids(Pledge, len(user_ids))
+    copy_insert(
+        Pledge,
         (
-            Pledge(
-                backer=user,
-                campaign=campaign,
-                reward=tier if i % 2 else None,
-                amount=Decimal("25.00") + i % 100,
-                state=states[i % 4],
-                activated_at=now,
-                collected_at=now if i % 4 != 2 else None,
-            )
-            for i, user in enumerate(users)
+            {
+                "id": pledge_id,
+                "backer_id": user_id,
+                "campaign_id": campaign.pk,
+                "reward_id": tier.pk if i % 2 else None,
+                "amount": Decimal("25.00") + i % 100,
+                "state": states[i % 4],
+                "activated_at": now,
+                "collected_at": now if i % 4 != 2 else None,
+                "created_at": now,
+                "updated_at": now,
+            }
+            for i, (pledge_id, user_id) in enumerate(zip(ids, user_ids, strict=True))
         ),
-        batch_size=5000,
     )
+
+
+def bulk_users(count: int) -> list[int]:
+    ids = reserve_ids(User, count)
+    now = timezone.now()
+    rows = (
+        {"id": i, "username": f"mem{i}", "email": f"mem{i}@example.com", "password": "!", "date_joined": now}
+        for i in ids
+    )
+    copy_insert(User, rows)
+    return ids
 
 
 def stream(client, campaign) -> tuple[int, int, float]:
@@ -62,16 +79,12 @@ def stream(client, campaign) -> tuple[int, int, float]:
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.timeout(180)
 def test_a_report_of_100000_pledges_streams_in_bounded_memory():
-    User = get_user_model()
     creator = factories.UserFactory()
     small = factories.live_campaign(creator=creator, title="Ten thousand")
     big = factories.live_campaign(creator=creator, title="A hundred thousand")
     tier = reward_create(campaign=big, title="=Signed vinyl", minimum=Decimal("25.00"))
     small_tier = reward_create(campaign=small, title="Poster", minimum=Decimal("25.00"))
-    users = User.objects.bulk_create(
-        (User(username=f"mem{i}", email=f"mem{i}@example.com", password="!") for i in range(100_000)),
-        batch_size=5000,
-    )
+    users = bulk_users(100_000)
     bulk_pledges(small, users[:10_000], small_tier)
     bulk_pledges(big, users, tier)
     client = client_for(creator)

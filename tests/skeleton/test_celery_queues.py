@@ -1,13 +1,7 @@
-"""Each task goes to its queue, and every queue has a consumer wherever workers are started."""
-
-from pathlib import Path
-
-import yaml
+"""Each task goes to its queue (that every queue has a consumer: tests/skeleton/test_processes.py)."""
 
 from config.celery_app import app
-from devstack.__main__ import WORKER_QUEUES
 
-ROOT = Path(__file__).resolve().parents[2]
 QUEUES = {"default", "collection", "mail", "exports"}
 
 EXPECTED_QUEUE = {
@@ -33,11 +27,6 @@ EXPECTED_QUEUE = {
 }
 
 
-def _queue_option(command: list[str]) -> set[str]:
-    flag = next(i for i, part in enumerate(command) if part in ("-Q", "--queues"))
-    return set(command[flag + 1].split(","))
-
-
 def test_every_task_is_routed_to_its_queue():
     app.loader.import_default_modules()
     ours = sorted(name for name in app.tasks if not name.startswith("celery."))
@@ -52,24 +41,3 @@ def test_beat_sends_nothing_to_the_collection_queue():
     beat_tasks = {entry["task"] for entry in app.conf.beat_schedule.values()}
 
     assert {EXPECTED_QUEUE[task] for task in beat_tasks} == {"default", "mail"}
-
-
-def test_the_demo_workers_consume_every_queue_and_keep_collection_apart():
-    groups = [set(queues.split(",")) for queues in WORKER_QUEUES.values()]
-
-    assert sorted(q for group in groups for q in group) == sorted(QUEUES)  # each queue once
-    assert next(group for group in groups if "default" in group) == {"default", "mail"}
-
-
-def test_docker_compose_workers_consume_every_queue_and_keep_collection_apart():
-    services = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]
-    commands = {name: service.get("command") for name, service in services.items()}
-    workers = {
-        name: command.split()
-        for name, command in commands.items()
-        if isinstance(command, str) and command.startswith("celery -A config worker")
-    }
-
-    assert set(workers) == {"worker", "worker-collection"}
-    assert _queue_option(workers["worker"]) == {"default", "mail"}
-    assert _queue_option(workers["worker-collection"]) == {"collection", "exports"}

@@ -1,5 +1,6 @@
 """Production (no devstack profile) refuses to start without its secrets, and is deploy-clean."""
 
+import ast
 import os
 import subprocess
 import sys
@@ -15,11 +16,26 @@ PRODUCTION = {
     "STRIPE_WEBHOOK_SECRET": "whsec_example_from_the_dashboard",
     "SITE_URL": "https://pledgeboard.example",
     "DJANGO_ALLOWED_HOSTS": "pledgeboard.example",
+    "EMAIL_URL": "smtp+tls://mailer%40pledgeboard.example:s3cret%2Fpart@smtp.example.net",
 }
+EMAIL_SETTINGS = (
+    "EMAIL_BACKEND",
+    "EMAIL_HOST",
+    "EMAIL_PORT",
+    "EMAIL_HOST_USER",
+    "EMAIL_HOST_PASSWORD",
+    "EMAIL_USE_TLS",
+)
+EMAIL_SETTINGS += ("EMAIL_USE_SSL", "EMAIL_FILE_PATH")
+SMTP = "django.core.mail.backends.smtp.EmailBackend"
 
 
 def _manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
-    base = {k: v for k, v in os.environ.items() if k != "PLEDGEBOARD_PROFILE" and k not in PRODUCTION}
+    base = {
+        k: v
+        for k, v in os.environ.items()
+        if k != "PLEDGEBOARD_PROFILE" and k not in PRODUCTION and not k.startswith("EMAIL_")
+    }
     base.pop("DJANGO_DEBUG", None)
     return subprocess.run(
         [sys.executable, "manage.py", *args], cwd=ROOT, env={**base, **env}, capture_output=True, text=True, timeout=60
@@ -33,7 +49,9 @@ def test_production_settings_pass_check_deploy_without_a_warning():
     assert "System check identified no issues" in result.stdout
 
 
-@pytest.mark.parametrize("missing", ["DJANGO_SECRET_KEY", "STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET", "SITE_URL"])
+@pytest.mark.parametrize(
+    "missing", ["DJANGO_SECRET_KEY", "STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET", "SITE_URL", "EMAIL_URL"]
+)
 def test_production_refuses_to_start_without(missing):
     env = {name: value for name, value in PRODUCTION.items() if name != missing}
 
@@ -41,3 +59,51 @@ def test_production_refuses_to_start_without(missing):
 
     assert result.returncode != 0
     assert f"Set the {missing} environment variable" in result.stderr
+
+
+def _email_settings(env: dict[str, str]) -> dict:
+    script = f"from django.conf import settings; print(repr({{n: getattr(settings, n) for n in {EMAIL_SETTINGS!r}}}))"
+    result = _manage("shell", "--no-imports", "-c", script, env=env)
+    assert result.returncode == 0, result.stderr
+    return ast.literal_eval(result.stdout.strip())
+
+
+def test_production_sends_mail_where_email_url_says():
+    assert _email_settings(PRODUCTION) == {
+        "EMAIL_BACKEND": SMTP,
+        "EMAIL_HOST": "smtp.example.net",
+        "EMAIL_PORT": 587,
+        "EMAIL_HOST_USER": "mailer@pledgeboard.example",
+        "EMAIL_HOST_PASSWORD": "s3cret/part",
+        "EMAIL_USE_TLS": True,
+        "EMAIL_USE_SSL": False,
+        "EMAIL_FILE_PATH": str(ROOT / "var" / "mail"),
+    }
+
+
+def test_the_separate_email_variables_still_work_and_win_over_the_url():
+    env = {**PRODUCTION, "EMAIL_URL": "smtp+ssl://relay.example.net", "EMAIL_PORT": "2465", "EMAIL_HOST_USER": "ops"}
+
+    mail = _email_settings(env)
+
+    assert (mail["EMAIL_HOST"], mail["EMAIL_PORT"], mail["EMAIL_HOST_USER"]) == ("relay.example.net", 2465, "ops")
+    assert (mail["EMAIL_USE_SSL"], mail["EMAIL_USE_TLS"]) == (True, False)
+
+
+def test_a_backend_named_on_its_own_stands_in_for_email_url():
+    """Before EMAIL_URL, production named its backend and server separately: that keeps working."""
+    env = {name: value for name, value in PRODUCTION.items() if name != "EMAIL_URL"}
+    env |= {"EMAIL_BACKEND": SMTP, "EMAIL_HOST": "mail.internal", "EMAIL_PORT": "25"}
+
+    mail = _email_settings(env)
+
+    assert (mail["EMAIL_BACKEND"], mail["EMAIL_HOST"], mail["EMAIL_PORT"]) == (SMTP, "mail.internal", 25)
+
+
+def test_only_the_devstack_profiles_write_mail_to_files():
+    env = {name: value for name, value in PRODUCTION.items() if name != "EMAIL_URL"}
+
+    mail = _email_settings({**env, "PLEDGEBOARD_PROFILE": "demo"})
+
+    assert mail["EMAIL_BACKEND"] == "django.core.mail.backends.filebased.EmailBackend"
+    assert mail["EMAIL_FILE_PATH"] == str(ROOT / "var" / "mail")
