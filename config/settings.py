@@ -138,22 +138,57 @@ STATIC_URL = "static/"
 STATIC_ROOT = None if PROFILE else BASE_DIR / "var" / "static"
 # Production serves collected, hashed and compressed files (the Dockerfile runs collectstatic);
 # devstack profiles (demo, test) serve them straight from the apps, with no collectstatic step.
-STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {
-        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
-        if PROFILE
-        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
-    },
+_STATICFILES = {
+    "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+    if PROFILE
+    else "whitenoise.storage.CompressedManifestStaticFilesStorage"
 }
 WHITENOISE_USE_FINDERS = bool(PROFILE) or DEBUG
-MEDIA_URL = "media/"
+
+# --- Files: campaign pictures and exports -----------------------------------------------
+# In object storage through S3's API (AWS S3, MinIO, Cloudflare R2, Google Cloud Storage's
+# interoperability endpoint), so that every web node and every worker sees the same files and
+# no process needs a shared disk; devstack runs a local S3 server (devstack/s3_server.py).
+# Pictures live under media/ and are served at MEDIA_URL (through the app unless MEDIA_URL
+# names a CDN or a public bucket); exports live under exports/, private, only ever streamed
+# through the authenticated download view. OBJECT_STORAGE=local keeps both on this machine's
+# disk instead (MEDIA_ROOT, EXPORT_ROOT): one node only, and only when a setting says so.
+OBJECT_STORAGE = env("OBJECT_STORAGE", default="s3")
+if OBJECT_STORAGE not in ("s3", "local"):
+    raise environ.ImproperlyConfigured(f"OBJECT_STORAGE must be s3 or local, not {OBJECT_STORAGE!r}")
+MEDIA_URL = env("MEDIA_URL", default="media/")
 MEDIA_ROOT = env("MEDIA_ROOT", default=str(BASE_DIR / "var" / "media"))
+EXPORT_ROOT = env("EXPORT_ROOT", default=str(BASE_DIR / "var" / "exports"))
+if OBJECT_STORAGE == "s3":
+    # No default bucket in production: a missing one fails at start, not at the first upload.
+    AWS_STORAGE_BUCKET_NAME = env("AWS_STORAGE_BUCKET_NAME", default=dev_default(f"pledgeboard-{PROFILE}"))
+    _S3 = {
+        "bucket_name": AWS_STORAGE_BUCKET_NAME,
+        "endpoint_url": env("AWS_S3_ENDPOINT_URL", default="") or None,  # empty: AWS itself
+        "region_name": env("AWS_S3_REGION_NAME", default="us-east-1"),
+        # Empty: boto3's own chain (an instance role, ~/.aws, ...).
+        "access_key": env("AWS_ACCESS_KEY_ID", default="") or None,
+        "secret_key": env("AWS_SECRET_ACCESS_KEY", default="") or None,
+        "addressing_style": env("AWS_S3_ADDRESSING_STYLE", default="") or None,
+        "signature_version": "s3v4",
+        "default_acl": None,  # the bucket's own policy: private unless its owner says otherwise
+        "file_overwrite": False,
+    }
+    STORAGES = {
+        "default": {"BACKEND": "core.storage.MediaS3Storage", "OPTIONS": {**_S3, "location": "media"}},
+        "exports": {"BACKEND": "core.storage.ExportS3Storage", "OPTIONS": {**_S3, "location": "exports"}},
+        "staticfiles": _STATICFILES,
+    }
+else:
+    STORAGES = {
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+        "exports": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": EXPORT_ROOT}},
+        "staticfiles": _STATICFILES,
+    }
 # Campaign images: the largest upload taken, and the largest picture (in pixels) decoded.
 CAMPAIGN_IMAGE_MAX_BYTES = env.int("CAMPAIGN_IMAGE_MAX_BYTES", default=5 * 1024 * 1024)
 CAMPAIGN_IMAGE_MAX_PIXELS = env.int("CAMPAIGN_IMAGE_MAX_PIXELS", default=40_000_000)
-# Background exports: a private directory (never served), files kept EXPORT_RETENTION.
-EXPORT_ROOT = env("EXPORT_ROOT", default=str(BASE_DIR / "var" / "exports"))
+# Background exports: private (never served as media), kept EXPORT_RETENTION.
 EXPORT_RETENTION = timedelta(seconds=env.int("EXPORT_RETENTION", default=7 * 86400))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -273,7 +308,8 @@ CONTENT_SECURITY_POLICY = {
         "script-src": ["'self'", *_STRIPE_ORIGINS],
         "connect-src": ["'self'", *_STRIPE_ORIGINS],
         "frame-src": ["'self'", *_STRIPE_ORIGINS, "https://hooks.stripe.com"],
-        "img-src": ["'self'", "data:"],
+        # Pictures come from the app (/media/), or from the CDN or public bucket MEDIA_URL names.
+        "img-src": ["'self'", "data:", *([_origin(MEDIA_URL)] if "://" in MEDIA_URL else [])],
         # Templates set a few style attributes; no script runs from them.
         "style-src": ["'self'", "'unsafe-inline'"],
         "object-src": ["'none'"],
