@@ -10,10 +10,11 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 
-# Database connections in workers, as in web requests: kept for DATABASE_CONN_MAX_AGE and
-# dropped when broken. Celery's Django fix-up would otherwise close them before and after
-# every task (CELERY_DB_REUSE_MAX in the settings turns that off), and a new PostgreSQL
-# connection per charge costs more than the charge's own queries.
+# Database connections in workers, as in web requests: given back to the process's pool after
+# each task (or, with the pool off, kept for DATABASE_CONN_MAX_AGE and dropped when broken).
+# Celery's Django fix-up would otherwise close them before and after every task
+# (CELERY_DB_REUSE_MAX in the settings turns that off), and a new PostgreSQL connection per
+# charge costs more than the charge's own queries.
 @task_prerun.connect
 @task_postrun.connect
 def _close_old_connections(**kwargs) -> None:

@@ -214,7 +214,28 @@ WHITENOISE_USE_FINDERS = bool(PROFILE) or DEBUG
 # --- Database -----------------------------------------------------------------
 DATABASES = {"default": env.db("DATABASE_URL")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
-DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
+# psycopg's pool, one per process: a thread takes a connection for its request or task and gives
+# it back at the end, so a process never holds more than DATABASE_POOL_MAX_SIZE connections
+# whatever its threads (gunicorn's WEB_THREADS, a collection worker's 48). The bound of the whole
+# site is (web processes + worker processes) x DATABASE_POOL_MAX_SIZE, which must stay under
+# PostgreSQL's max_connections. A thread finding the pool empty waits DATABASE_POOL_TIMEOUT
+# seconds. DATABASE_POOL_MAX_SIZE=0 turns the pool off: then each thread keeps its own connection
+# for DATABASE_CONN_MAX_AGE seconds (Django refuses persistent connections beside a pool).
+DATABASE_POOL_MAX_SIZE = env.int("DATABASE_POOL_MAX_SIZE", default=16)
+if DATABASE_POOL_MAX_SIZE > 0:
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": min(env.int("DATABASE_POOL_MIN_SIZE", default=2), DATABASE_POOL_MAX_SIZE),
+        "max_size": DATABASE_POOL_MAX_SIZE,
+        "timeout": env.float("DATABASE_POOL_TIMEOUT", default=10.0),
+        # A connection is replaced after this long (and one idle this long closed, above min_size).
+        "max_lifetime": 3600.0,
+        "max_idle": 600.0,
+    }
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # The pool checks a connection before handing it out: a restarted server costs no failed request.
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+else:
+    DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
 
 # --- Redis: broker, cache, locks ----------------------------------------------
 REDIS_URL = env("REDIS_URL")
