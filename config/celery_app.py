@@ -1,7 +1,9 @@
 import os
 
 from celery import Celery
-from celery.signals import task_postrun, task_prerun
+from celery.signals import before_task_publish, task_postrun, task_prerun
+
+from core import request_id
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -21,3 +23,9 @@ def _close_old_connections(**kwargs) -> None:
     from django.db import close_old_connections
 
     close_old_connections()
+
+
+# A task enqueued during a request logs under that request's id (core/request_id.py).
+before_task_publish.connect(request_id.add_to_task_headers, weak=False)
+task_prerun.connect(request_id.bind_for_task, weak=False)
+task_postrun.connect(request_id.unbind_after_task, weak=False)

@@ -70,6 +70,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost: the latency of everything below, by route (core/metrics.py).
+    "core.metrics.RequestMetricsMiddleware",
+    # Every log line of the request (and of the tasks it enqueues) carries its X-Request-ID.
+    "core.request_id.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     # Static files from the app itself, in production too (no separate web server needed).
@@ -421,14 +425,55 @@ SPECTACULAR_SETTINGS = {
     ],
 }
 
+# --- Logs, metrics, error reports -------------------------------------------------------
+# One line per record on stderr: JSON (for a log pipeline) or text (for a person at a terminal),
+# each with the request id (core/request_id.py) of the request or task it belongs to.
+LOG_FORMAT = env("LOG_FORMAT", default="text" if PROFILE else "json")
+if LOG_FORMAT not in ("json", "text"):
+    raise environ.ImproperlyConfigured(f"LOG_FORMAT must be json or text, not {LOG_FORMAT!r}")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "core.request_id.RequestIdFilter"}},
+    "formatters": {
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+            "timestamp": False,
+        },
+        "text": {"format": "%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["request_id"]},
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     # The SDK logs every request at INFO; failures surface through our own logging.
     "loggers": {"stripe": {"level": "WARNING"}},
 }
+# GET /metrics (Prometheus) answers only a scraper sending "Authorization: Bearer <METRICS_TOKEN>";
+# without a token configured it is a 404.
+METRICS_TOKEN = env("METRICS_TOKEN", default="")
+
+# Error reports to Sentry (or a compatible service) when SENTRY_DSN is set: Django's requests
+# and Celery's tasks, without personal data (core/error_reports.py).
+SENTRY_DSN = env("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    import sentry_sdk
+    from sentry_sdk.integrations.celery import CeleryIntegration
+    from sentry_sdk.integrations.django import DjangoIntegration
+
+    from core.error_reports import scrub_event
+
+    sentry_sdk.init(
+        dsn=SENTRY_DSN,
+        environment=env("SENTRY_ENVIRONMENT", default=PROFILE or "production"),
+        integrations=[DjangoIntegration(), CeleryIntegration()],
+        send_default_pii=False,
+        include_local_variables=False,
+        before_send=scrub_event,
+        traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
+    )
 
 # API tokens: how long one is valid, and how often its last use is written down.
 API_TOKEN_TTL = timedelta(seconds=env.int("API_TOKEN_TTL", default=30 * 86400))

@@ -8,6 +8,7 @@ from accounts.api import RegisterApi, TokenApi
 from campaigns.api import CampaignCancelApi, CampaignDetailApi, CampaignLaunchApi, CampaignListCreateApi
 from closing.api import StripeWebhookApi
 from config.health import livez, readyz
+from config.metrics import metrics
 from core.storage import serve_media
 from notifications.api import RemindApi, unsubscribe_view
 from pledges.api import (
@@ -66,6 +67,7 @@ urlpatterns = [
     path("livez", livez, name="livez"),
     path("readyz", readyz, name="readyz"),
     path("healthz", readyz, name="healthz"),
+    path("metrics", metrics, name="metrics"),
     path("api/", include(api)),
     path("unsubscribe/<str:token>/", unsubscribe_view, name="unsubscribe"),
     path("admin/login/", limited_admin_login, name="admin-login"),
