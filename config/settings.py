@@ -87,6 +87,9 @@ MIDDLEWARE = [
     "web.middleware.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Innermost: anonymous reads of the campaign list and detail API answered from the hot cache
+    # (the throttle's count and the cache read in one round trip), before DRF.
+    "campaigns.hot.HotCampaignReadsMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
