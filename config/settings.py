@@ -239,8 +239,9 @@ if DATABASE_POOL_MAX_SIZE > 0:
         "max_idle": 600.0,
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
-    # The pool checks a connection before handing it out: a restarted server costs no failed request.
-    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # The pool checks a connection before handing it out (one round trip to the server): a
+    # restarted server costs no failed request. DATABASE_POOL_CHECK=0 saves the round trip.
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("DATABASE_POOL_CHECK", default=True)
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
 
