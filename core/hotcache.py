@@ -29,7 +29,7 @@ from django.http import HttpResponse
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
 
-from core.redis_client import redis_client
+from core.redis_client import quick_redis_client, redis_client
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +79,7 @@ def peek_counting(scope: str, name: str, counters: Sequence[tuple[str, int]]) ->
     on the window's first hit, as core.throttling counts), and the entry ``name`` of ``scope``
     is read. The hits' numbers, and the entry's body if current (None: build it the ordinary
     way, which reads it again). Raises redis.RedisError."""
-    pipe = redis_client().pipeline(transaction=False)
+    pipe = quick_redis_client().pipeline(transaction=False)  # on failure the caller goes the long way
     for key, window in counters:
         pipe.incr(key)
         pipe.expire(key, window + 1, nx=True)

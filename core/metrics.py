@@ -30,7 +30,7 @@ from django.conf import settings
 from prometheus_client import CollectorRegistry, Histogram, generate_latest, multiprocess
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 
-from core.redis_client import redis_client
+from core.redis_client import quick_redis_client, redis_client
 
 log = logging.getLogger(__name__)
 
@@ -78,12 +78,22 @@ class RequestMetricsMiddleware:
 # --- shared counters and gauges --------------------------------------------------------------
 
 
+# After Redis fails to take a count, counts are dropped for this long instead of each one
+# waiting on it again: a pledge made while Redis is down must not wait for its metrics.
+COUNTER_PAUSE_AFTER_FAILURE = 10.0
+_counting_paused_until = 0.0
+
+
 def count_provider_call(*, operation: str, outcome: str) -> None:
-    """One call to the payment provider; never fails the caller (a lost count is only a count)."""
+    """One call to the payment provider; never fails or delays the caller (a lost count is only a count)."""
+    global _counting_paused_until
+    if time.monotonic() < _counting_paused_until:
+        return
     try:
-        redis_client().hincrby(PROVIDER_CALLS_KEY, f"{operation}{_FIELD_SEPARATOR}{outcome}", 1)
+        quick_redis_client().hincrby(PROVIDER_CALLS_KEY, f"{operation}{_FIELD_SEPARATOR}{outcome}", 1)
     except redis.RedisError as error:
-        log.warning("could not count a provider call: %s", error)
+        _counting_paused_until = time.monotonic() + COUNTER_PAUSE_AFTER_FAILURE
+        log.warning("could not count a provider call (counting paused %.0f s): %s", COUNTER_PAUSE_AFTER_FAILURE, error)
 
 
 @dataclass(frozen=True)
