@@ -7,7 +7,8 @@ RUN pip install --no-cache-dir -r requirements-runtime.lock
 COPY . .
 # collectstatic needs settings, not the real secrets: placeholders that exist only in this step.
 RUN DJANGO_SECRET_KEY=build STRIPE_SECRET_KEY=build STRIPE_PUBLISHABLE_KEY=build STRIPE_WEBHOOK_SECRET=build \
-    SITE_URL=https://build.invalid DATABASE_URL=postgres://x/x REDIS_URL=redis://x EMAIL_URL=dummymail:// \
+    SITE_URL=https://build.invalid AWS_STORAGE_BUCKET_NAME=build DATABASE_URL=postgres://x/x REDIS_URL=redis://x \
+    EMAIL_URL=dummymail:// \
     python manage.py collectstatic --no-input \
  && useradd --system --uid 10001 --home-dir /app --shell /usr/sbin/nologin pledgeboard \
  && mkdir -p /app/var && chown -R pledgeboard /app/var

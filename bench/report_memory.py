@@ -36,7 +36,6 @@ from django.contrib.auth import get_user_model  # noqa: E402
 from django.contrib.auth.hashers import make_password  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.test import Client  # noqa: E402
-from django.test.utils import override_settings  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from campaigns.models import Campaign  # noqa: E402
@@ -122,14 +121,16 @@ def peak_rss_mb() -> float:
 
 
 def export_file(campaign_id: int, media: str) -> dict:
-    from reports.exports import export_build
+    """The background export into the exports storage (``media``: unused, kept for the command
+    line; exports live in object storage), deleted again after."""
+    from reports.exports import export_build, export_files_remove
 
     campaign = Campaign.objects.get(pk=campaign_id)
     job = ExportJob.objects.create(requested_by=campaign.creator, kind="backers", campaign=campaign)
-    with override_settings(EXPORT_ROOT=media):
-        started = time.perf_counter()
-        job = export_build(job_id=job.pk)
-        seconds = time.perf_counter() - started
+    started = time.perf_counter()
+    job = export_build(job_id=job.pk)
+    seconds = time.perf_counter() - started
+    export_files_remove(job)
     return {"export_seconds": round(seconds, 2), "export_rows": job.rows_done}
 
 

@@ -37,6 +37,9 @@ def _campaigns(user):
     return campaigns_visible_to(user).prefetch_related(Prefetch("rewards", queryset=rewards))
 
 
+PUBLIC_DETAIL_ENTRY = "detail.json"
+
+
 def campaign_public_json(campaign_id: int) -> bytes | None:
     """A public campaign's detail as JSON, as anyone (who can see it) gets it: from the hot cache,
     at most a second old in its totals, exact in its state, words and limited stock (the
@@ -49,7 +52,12 @@ def campaign_public_json(campaign_id: int) -> bytes | None:
             return None
         return JSONRenderer().render(CampaignOutputSerializer(campaign).data)
 
-    return cached(campaign_scope(campaign_id), "detail.json", build)
+    return cached(campaign_scope(campaign_id), PUBLIC_DETAIL_ENTRY, build)
+
+
+def public_list_entry(request) -> str:
+    """The hot cache's name for the public list at this address (query string included)."""
+    return "api:" + hashlib.sha256(request.build_absolute_uri().encode()).hexdigest()[:32]
 
 
 class CampaignListCreateApi(ListAPIView):
@@ -74,8 +82,7 @@ class CampaignListCreateApi(ListAPIView):
             page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
             return JSONRenderer().render(self.get_paginated_response(self.get_serializer(page, many=True).data).data)
 
-        url = hashlib.sha256(request.build_absolute_uri().encode()).hexdigest()[:32]
-        return HttpResponse(cached(LIST_SCOPE, f"api:{url}", build), content_type="application/json")
+        return HttpResponse(cached(LIST_SCOPE, public_list_entry(request), build), content_type="application/json")
 
     @extend_schema(request=CampaignInputSerializer, responses={201: CampaignOutputSerializer})
     def post(self, request):

@@ -119,3 +119,30 @@ def collection_progress(*, campaign: Campaign) -> CollectionProgress | None:
         errored=counts.get(Pledge.State.ERRORED, 0),
         dropped=counts.get(Pledge.State.DROPPED, 0),
     )
+
+
+COLLECTING_STATES = (Pledge.State.ACTIVE, Pledge.State.ERRORED)
+
+
+def collections_in_progress() -> list[tuple[int, str, int]]:
+    """(campaign id, pledge state, count) of every successful campaign with pledges still to
+    collect (active) or to retry (errored); with its collected count (the campaign's counter).
+    For the metrics: a stalled collection keeps its active count while nothing is collected."""
+    campaigns = list(
+        Campaign.objects.filter(state=Campaign.State.SUCCESSFUL)
+        .filter(Exists(Pledge.objects.filter(campaign=OuterRef("pk"), state__in=COLLECTING_STATES)))
+        .values_list("pk", "collected_count")
+    )
+    if not campaigns:
+        return []
+    counts = (
+        Pledge.objects.filter(campaign_id__in=[pk for pk, _ in campaigns], state__in=COLLECTING_STATES)
+        .order_by()
+        .values("campaign_id", "state")
+        .annotate(n=Count("id"))
+        .values_list("campaign_id", "state", "n")
+    )
+    rows = {(pk, state): 0 for pk, _ in campaigns for state in COLLECTING_STATES}
+    rows |= {(pk, state): n for pk, state, n in counts}
+    rows |= {(pk, Pledge.State.COLLECTED): collected for pk, collected in campaigns}
+    return sorted((pk, str(state), n) for (pk, state), n in rows.items())

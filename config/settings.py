@@ -74,6 +74,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost: the latency of everything below, by route (core/metrics.py).
+    "core.metrics.RequestMetricsMiddleware",
+    # Every log line of the request (and of the tasks it enqueues) carries its X-Request-ID.
+    "core.request_id.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     # Static files from the app itself, in production too (no separate web server needed).
@@ -91,6 +95,9 @@ MIDDLEWARE = [
     # Staff without two-factor sign-in reach only its set-up (MFA_REQUIRED_FOR_STAFF).
     "web.middleware.StaffTwoFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Innermost: anonymous reads of the campaign list and detail API answered from the hot cache
+    # (the throttle's count and the cache read in one round trip), before DRF.
+    "campaigns.hot.HotCampaignReadsMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -146,22 +153,57 @@ STATIC_URL = "static/"
 STATIC_ROOT = None if PROFILE else BASE_DIR / "var" / "static"
 # Production serves collected, hashed and compressed files (the Dockerfile runs collectstatic);
 # devstack profiles (demo, test) serve them straight from the apps, with no collectstatic step.
-STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {
-        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
-        if PROFILE
-        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
-    },
+_STATICFILES = {
+    "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+    if PROFILE
+    else "whitenoise.storage.CompressedManifestStaticFilesStorage"
 }
 WHITENOISE_USE_FINDERS = bool(PROFILE) or DEBUG
-MEDIA_URL = "media/"
+
+# --- Files: campaign pictures and exports -----------------------------------------------
+# In object storage through S3's API (AWS S3, MinIO, Cloudflare R2, Google Cloud Storage's
+# interoperability endpoint), so that every web node and every worker sees the same files and
+# no process needs a shared disk; devstack runs a local S3 server (devstack/s3_server.py).
+# Pictures live under media/ and are served at MEDIA_URL (through the app unless MEDIA_URL
+# names a CDN or a public bucket); exports live under exports/, private, only ever streamed
+# through the authenticated download view. OBJECT_STORAGE=local keeps both on this machine's
+# disk instead (MEDIA_ROOT, EXPORT_ROOT): one node only, and only when a setting says so.
+OBJECT_STORAGE = env("OBJECT_STORAGE", default="s3")
+if OBJECT_STORAGE not in ("s3", "local"):
+    raise environ.ImproperlyConfigured(f"OBJECT_STORAGE must be s3 or local, not {OBJECT_STORAGE!r}")
+MEDIA_URL = env("MEDIA_URL", default="media/")
 MEDIA_ROOT = env("MEDIA_ROOT", default=str(BASE_DIR / "var" / "media"))
+EXPORT_ROOT = env("EXPORT_ROOT", default=str(BASE_DIR / "var" / "exports"))
+if OBJECT_STORAGE == "s3":
+    # No default bucket in production: a missing one fails at start, not at the first upload.
+    AWS_STORAGE_BUCKET_NAME = env("AWS_STORAGE_BUCKET_NAME", default=dev_default(f"pledgeboard-{PROFILE}"))
+    _S3 = {
+        "bucket_name": AWS_STORAGE_BUCKET_NAME,
+        "endpoint_url": env("AWS_S3_ENDPOINT_URL", default="") or None,  # empty: AWS itself
+        "region_name": env("AWS_S3_REGION_NAME", default="us-east-1"),
+        # Empty: boto3's own chain (an instance role, ~/.aws, ...).
+        "access_key": env("AWS_ACCESS_KEY_ID", default="") or None,
+        "secret_key": env("AWS_SECRET_ACCESS_KEY", default="") or None,
+        "addressing_style": env("AWS_S3_ADDRESSING_STYLE", default="") or None,
+        "signature_version": "s3v4",
+        "default_acl": None,  # the bucket's own policy: private unless its owner says otherwise
+        "file_overwrite": False,
+    }
+    STORAGES = {
+        "default": {"BACKEND": "core.storage.MediaS3Storage", "OPTIONS": {**_S3, "location": "media"}},
+        "exports": {"BACKEND": "core.storage.ExportS3Storage", "OPTIONS": {**_S3, "location": "exports"}},
+        "staticfiles": _STATICFILES,
+    }
+else:
+    STORAGES = {
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+        "exports": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": EXPORT_ROOT}},
+        "staticfiles": _STATICFILES,
+    }
 # Campaign images: the largest upload taken, and the largest picture (in pixels) decoded.
 CAMPAIGN_IMAGE_MAX_BYTES = env.int("CAMPAIGN_IMAGE_MAX_BYTES", default=5 * 1024 * 1024)
 CAMPAIGN_IMAGE_MAX_PIXELS = env.int("CAMPAIGN_IMAGE_MAX_PIXELS", default=40_000_000)
-# Background exports: a private directory (never served), files kept EXPORT_RETENTION.
-EXPORT_ROOT = env("EXPORT_ROOT", default=str(BASE_DIR / "var" / "exports"))
+# Background exports: private (never served as media), kept EXPORT_RETENTION.
 EXPORT_RETENTION = timedelta(seconds=env.int("EXPORT_RETENTION", default=7 * 86400))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -209,7 +251,29 @@ WHITENOISE_USE_FINDERS = bool(PROFILE) or DEBUG
 # --- Database -----------------------------------------------------------------
 DATABASES = {"default": env.db("DATABASE_URL")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
-DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
+# psycopg's pool, one per process: a thread takes a connection for its request or task and gives
+# it back at the end, so a process never holds more than DATABASE_POOL_MAX_SIZE connections
+# whatever its threads (gunicorn's WEB_THREADS, a collection worker's 48). The bound of the whole
+# site is (web processes + worker processes) x DATABASE_POOL_MAX_SIZE, which must stay under
+# PostgreSQL's max_connections. A thread finding the pool empty waits DATABASE_POOL_TIMEOUT
+# seconds. DATABASE_POOL_MAX_SIZE=0 turns the pool off: then each thread keeps its own connection
+# for DATABASE_CONN_MAX_AGE seconds (Django refuses persistent connections beside a pool).
+DATABASE_POOL_MAX_SIZE = env.int("DATABASE_POOL_MAX_SIZE", default=16)
+if DATABASE_POOL_MAX_SIZE > 0:
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": min(env.int("DATABASE_POOL_MIN_SIZE", default=2), DATABASE_POOL_MAX_SIZE),
+        "max_size": DATABASE_POOL_MAX_SIZE,
+        "timeout": env.float("DATABASE_POOL_TIMEOUT", default=10.0),
+        # A connection is replaced after this long (and one idle this long closed, above min_size).
+        "max_lifetime": 3600.0,
+        "max_idle": 600.0,
+    }
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # The pool checks a connection before handing it out (one round trip to the server): a
+    # restarted server costs no failed request. DATABASE_POOL_CHECK=0 saves the round trip.
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("DATABASE_POOL_CHECK", default=True)
+else:
+    DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
 
 # --- Redis: broker, cache, locks ----------------------------------------------
 REDIS_URL = env("REDIS_URL")
@@ -304,7 +368,8 @@ CONTENT_SECURITY_POLICY = {
         "script-src": ["'self'", *_STRIPE_ORIGINS],
         "connect-src": ["'self'", *_STRIPE_ORIGINS],
         "frame-src": ["'self'", *_STRIPE_ORIGINS, "https://hooks.stripe.com"],
-        "img-src": ["'self'", "data:"],
+        # Pictures come from the app (/media/), or from the CDN or public bucket MEDIA_URL names.
+        "img-src": ["'self'", "data:", *([_origin(MEDIA_URL)] if "://" in MEDIA_URL else [])],
         # Templates set a few style attributes; no script runs from them.
         "style-src": ["'self'", "'unsafe-inline'"],
         "object-src": ["'none'"],
@@ -412,14 +477,55 @@ SPECTACULAR_SETTINGS = {
     ],
 }
 
+# --- Logs, metrics, error reports -------------------------------------------------------
+# One line per record on stderr: JSON (for a log pipeline) or text (for a person at a terminal),
+# each with the request id (core/request_id.py) of the request or task it belongs to.
+LOG_FORMAT = env("LOG_FORMAT", default="text" if PROFILE else "json")
+if LOG_FORMAT not in ("json", "text"):
+    raise environ.ImproperlyConfigured(f"LOG_FORMAT must be json or text, not {LOG_FORMAT!r}")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "core.request_id.RequestIdFilter"}},
+    "formatters": {
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+            "timestamp": False,
+        },
+        "text": {"format": "%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["request_id"]},
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     # The SDK logs every request at INFO; failures surface through our own logging.
     "loggers": {"stripe": {"level": "WARNING"}},
 }
+# GET /metrics (Prometheus) answers only a scraper sending "Authorization: Bearer <METRICS_TOKEN>";
+# without a token configured it is a 404.
+METRICS_TOKEN = env("METRICS_TOKEN", default="")
+
+# Error reports to Sentry (or a compatible service) when SENTRY_DSN is set: Django's requests
+# and Celery's tasks, without personal data (core/error_reports.py).
+SENTRY_DSN = env("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    import sentry_sdk
+    from sentry_sdk.integrations.celery import CeleryIntegration
+    from sentry_sdk.integrations.django import DjangoIntegration
+
+    from core.error_reports import scrub_event
+
+    sentry_sdk.init(
+        dsn=SENTRY_DSN,
+        environment=env("SENTRY_ENVIRONMENT", default=PROFILE or "production"),
+        integrations=[DjangoIntegration(), CeleryIntegration()],
+        send_default_pii=False,
+        include_local_variables=False,
+        before_send=scrub_event,
+        traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
+    )
 
 # API tokens: how long one is valid, and how often its last use is written down.
 API_TOKEN_TTL = timedelta(seconds=env.int("API_TOKEN_TTL", default=30 * 86400))

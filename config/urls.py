@@ -1,7 +1,6 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
-from django.views.static import serve
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from accounts.admin_login import admin_login_redirect
@@ -10,6 +9,8 @@ from accounts.api_tokens import TokenListApi, TokenRevokeAllApi, TokenRevokeApi,
 from campaigns.api import CampaignCancelApi, CampaignDetailApi, CampaignLaunchApi, CampaignListCreateApi
 from closing.api import StripeWebhookApi
 from config.health import livez, readyz
+from config.metrics import metrics
+from core.storage import serve_media
 from notifications.api import RemindApi, unsubscribe_view
 from pledges.api import (
     PledgeCancelApi,
@@ -71,6 +72,7 @@ urlpatterns = [
     path("livez", livez, name="livez"),
     path("readyz", readyz, name="readyz"),
     path("healthz", readyz, name="healthz"),
+    path("metrics", metrics, name="metrics"),
     path("api/", include(api)),
     path("unsubscribe/<str:token>/", unsubscribe_view, name="unsubscribe"),
     path("admin/login/", admin_login_redirect, name="admin-login"),
@@ -79,16 +81,10 @@ urlpatterns = [
 ]
 
 
-# Uploaded campaign images. In production the web server (or a CDN) serves MEDIA_ROOT at
-# /media/ and Django never sees those requests; the devstack profiles (make demo, make test)
-# have no such server, so Django's static serve view does it there. WhiteNoise is not used:
-# it only knows files that exist when the process starts.
-def _media(request, path: str):
-    return serve(request, path, document_root=settings.MEDIA_ROOT)
-
-
-if settings.PROFILE:
-    urlpatterns += [re_path(rf"^{settings.MEDIA_URL.strip('/')}/(?P<path>.+)$", _media)]
+# Uploaded campaign images, from the media storage (object storage: the same on every node).
+# Served by the app unless MEDIA_URL names a CDN or a public bucket (which then serves them).
+if "://" not in settings.MEDIA_URL:
+    urlpatterns += [re_path(rf"^{settings.MEDIA_URL.strip('/')}/(?P<path>.+)$", serve_media, name="media")]
 
 handler404 = "core.api_errors.not_found"
 handler500 = "core.api_errors.server_error"

@@ -20,7 +20,7 @@ Redis down: reads are built from the database every time, nothing fails.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import wraps
 
 import redis
@@ -29,7 +29,7 @@ from django.http import HttpResponse
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
 
-from core.redis_client import redis_client
+from core.redis_client import quick_redis_client, redis_client
 
 log = logging.getLogger(__name__)
 
@@ -44,20 +44,27 @@ def campaign_scope(campaign_id: int) -> str:
     return f"campaign:{campaign_id}"
 
 
+def _current(generation: bytes | None, entry: bytes | None) -> tuple[bytes, bytes | None]:
+    """The scope's generation and the entry's body if it was built in that generation."""
+    generation = generation or b"0"
+    if entry is not None:
+        stored, _, body = entry.partition(b"\n")
+        if stored == generation:
+            return generation, body
+    return generation, None
+
+
 def cached(scope: str, name: str, build: Callable[[], bytes | None], *, ttl_ms: int = TTL_MS) -> bytes | None:
     """The entry ``name`` of ``scope``, from Redis if current, else ``build()`` (stored unless None)."""
     generation_key, entry_key = GENERATION.format(scope=scope), ENTRY.format(scope=scope, name=name)
     client = redis_client()
     try:
-        generation, entry = client.mget(generation_key, entry_key)
+        generation, body = _current(*client.mget(generation_key, entry_key))
     except redis.RedisError as error:
         log.warning("hot cache unavailable: %s", error)
         return build()
-    generation = generation or b"0"
-    if entry is not None:
-        stored, _, body = entry.partition(b"\n")
-        if stored == generation:
-            return body
+    if body is not None:
+        return body
     body = build()
     if body is not None:
         try:
@@ -65,6 +72,21 @@ def cached(scope: str, name: str, build: Callable[[], bytes | None], *, ttl_ms: 
         except redis.RedisError as error:
             log.warning("hot cache unavailable: %s", error)
     return body
+
+
+def peek_counting(scope: str, name: str, counters: Sequence[tuple[str, int]]) -> tuple[list[int], bytes | None]:
+    """In one round trip: each counter ``(key, window seconds)`` counts a hit (INCR, its expiry set
+    on the window's first hit, as core.throttling counts), and the entry ``name`` of ``scope``
+    is read. The hits' numbers, and the entry's body if current (None: build it the ordinary
+    way, which reads it again). Raises redis.RedisError."""
+    pipe = quick_redis_client().pipeline(transaction=False)  # on failure the caller goes the long way
+    for key, window in counters:
+        pipe.incr(key)
+        pipe.expire(key, window + 1, nx=True)
+    pipe.mget(GENERATION.format(scope=scope), ENTRY.format(scope=scope, name=name))
+    answers = pipe.execute()
+    _generation, body = _current(*answers[-1])
+    return [answers[index * 2] for index in range(len(counters))], body
 
 
 def invalidate(*scopes: str) -> None:

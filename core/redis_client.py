@@ -8,6 +8,8 @@ import redis
 from django.conf import settings
 from django.core.signals import setting_changed
 from django.dispatch import receiver
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 # Connections one process opens at most; a thread beyond that waits (up to the timeout) for one.
 MAX_CONNECTIONS = 64
@@ -30,7 +32,27 @@ def redis_client() -> redis.Redis:
     return _client(settings.REDIS_URL)
 
 
+@cache
+def _quick(url: str) -> redis.Redis:
+    # No retries (redis-py's default backs off for seconds); a refused or silent server is given up
+    # on at once or within the throttle's own timeouts (core/throttling.py).
+    return redis.Redis.from_url(
+        url,
+        socket_connect_timeout=0.5,
+        socket_timeout=2,
+        retry=Retry(NoBackoff(), 0),
+        max_connections=MAX_CONNECTIONS,
+    )
+
+
+def quick_redis_client() -> redis.Redis:
+    """For what has a way round a Redis that does not answer (the hot reads go to DRF, a metric
+    count is dropped): one quick try, never seconds of retries."""
+    return _quick(settings.REDIS_URL)
+
+
 @receiver(setting_changed)
 def _forget_client(*, setting: str, **kwargs) -> None:
     if setting == "REDIS_URL":
         _client.cache_clear()
+        _quick.cache_clear()

@@ -2,8 +2,8 @@
 
 ``run -- CMD`` starts what is missing, runs CMD with the services' URLs in its
 environment, and stops only what it started. A service whose URL is already in
-the environment (DATABASE_URL, REDIS_URL, STRIPE_API_BASE) is used as it is and
-nothing is started for it.
+the environment (DATABASE_URL, REDIS_URL, STRIPE_API_BASE, AWS_S3_ENDPOINT_URL) is used
+as it is and nothing is started for it.
 """
 
 import argparse
@@ -14,14 +14,26 @@ import signal
 import subprocess
 import sys
 
-from . import localstripe, postgres, processes, valkey
+from . import localstripe, postgres, processes, s3, valkey
 from .profiles import PROFILES, ROOT, Profile
 
 SERVICES = (
     ("DATABASE_URL", postgres, lambda p: p.database_url),
     ("REDIS_URL", valkey, lambda p: p.redis_url),
     ("STRIPE_API_BASE", localstripe, lambda p: p.stripe_api_base),
+    ("AWS_S3_ENDPOINT_URL", s3, lambda p: p.s3_endpoint_url),
 )
+
+
+def object_storage_env(profile: Profile) -> dict[str, str]:
+    """The bucket and keys of devstack's S3 server (each one the environment may override)."""
+    defaults = {
+        "AWS_STORAGE_BUCKET_NAME": profile.s3_bucket,
+        "AWS_ACCESS_KEY_ID": s3.ACCESS_KEY,
+        "AWS_SECRET_ACCESS_KEY": s3.SECRET_KEY,
+        "AWS_S3_REGION_NAME": s3.REGION,
+    }
+    return {name: os.environ.get(name, value) for name, value in defaults.items()}
 
 
 # What the demo runs with unless the environment says otherwise: campaigns may be short
@@ -43,7 +55,7 @@ def service_env(profile: Profile) -> dict[str, str]:
     env = {"PLEDGEBOARD_PROFILE": profile.name}
     for variable, _, url in SERVICES:
         env[variable] = os.environ.get(variable, url(profile))
-    return env
+    return env | object_storage_env(profile)
 
 
 def up(profile: Profile) -> list:

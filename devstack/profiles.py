@@ -13,6 +13,7 @@ class Profile:
     postgres_port: int
     valkey_port: int
     localstripe_port: int
+    s3_port: int
     durable: bool  # fsync and append-only file on; off for throwaway test data
 
     @property
@@ -31,18 +32,27 @@ class Profile:
     def stripe_api_base(self) -> str:
         return f"http://127.0.0.1:{self.localstripe_port}"
 
+    @property
+    def s3_endpoint_url(self) -> str:
+        return f"http://127.0.0.1:{self.s3_port}"
+
+    @property
+    def s3_bucket(self) -> str:
+        return f"pledgeboard-{self.name}"
+
 
 # Two checkouts on one machine (say, git worktrees) each run their own test services
 # when one of them sets DEVSTACK_PORT_OFFSET; the ports of the demo never move.
 _OFFSET = int(os.environ.get("DEVSTACK_PORT_OFFSET", "0"))
 
 PROFILES = {
-    "demo": Profile("demo", postgres_port=55432, valkey_port=56379, localstripe_port=8420, durable=True),
+    "demo": Profile("demo", postgres_port=55432, valkey_port=56379, localstripe_port=8420, s3_port=59000, durable=True),
     "test": Profile(
         "test",
         postgres_port=55433 + _OFFSET,
         valkey_port=56380 + _OFFSET,
         localstripe_port=8421 + _OFFSET,
+        s3_port=59001 + _OFFSET,
         durable=False,
     ),
 }

@@ -4,9 +4,10 @@ Views only translate: they check who may ask, parse the query, and hand the rows
 from campaigns.reports to a streaming response, or queue an export (202).
 """
 
-from django.http import FileResponse
+from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -24,7 +25,7 @@ from core.permissions import IsCreatorOrStaffWhoExportsBackerEmails, IsStaffWhoE
 from core.text import in_sentence
 from pledges.models import Pledge
 from reports.backers import BackerFilters, backer_count, backer_report
-from reports.exports import export_create, export_goes_async, export_path
+from reports.exports import export_create, export_file_name, export_goes_async, export_open
 from reports.models import ExportJob
 from reports.platform import campaigns_for_report, parse_states, platform_report
 from reports.responses import report_response
@@ -311,7 +312,8 @@ class ExportJobDetailApi(GenericAPIView):
 
 
 class ExportJobDownloadApi(GenericAPIView):
-    """The finished file, streamed from disk. The requester, or staff allowed to export that kind of report."""
+    """The finished file, streamed from the exports storage. The requester, or staff allowed to
+    export that kind of report."""
 
     permission_classes = [IsAuthenticated]
     content_negotiation_class = JsonOnly
@@ -333,14 +335,12 @@ class ExportJobDownloadApi(GenericAPIView):
                 % {"state": in_sentence(job.get_state_display())},
                 code="export_not_ready",
             )
-        path = export_path(job)
-        if path is None:
+        opened = export_open(job)
+        if opened is None:
             raise Conflict(_("The export's file is no longer there; ask for the report again."), code="export_gone")
-        response = FileResponse(
-            open(path, "rb"),  # FileResponse closes it
-            as_attachment=True,
-            filename=path.name,
-            content_type=CONTENT_TYPES.get(job.format, "application/octet-stream"),
-        )
+        chunks, size = opened
+        response = StreamingHttpResponse(chunks, content_type=CONTENT_TYPES.get(job.format, "application/octet-stream"))
+        response["Content-Length"] = str(size)
+        response["Content-Disposition"] = content_disposition_header(True, export_file_name(job))
         response["Cache-Control"] = "no-store"
         return response

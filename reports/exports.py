@@ -1,4 +1,4 @@
-"""Exports built in the background: an ExportJob row, a Celery task, a file under EXPORT_ROOT.
+"""Exports built in the background: an ExportJob row, a Celery task, a file in the exports storage.
 
 A report with more rows than ``EXPORT_ASYNC_THRESHOLD`` (or any report asked for
 with ``?async=1``) is not streamed in the request: an ExportJob is written and
@@ -6,26 +6,33 @@ with ``?async=1``) is not streamed in the request: an ExportJob is written and
 holds a PostgreSQL advisory lock on the job while it writes, so a redelivered or
 re-swept message never builds one job twice at the same time; a job found done is
 left alone, a job found running (its worker died) is built again from scratch. The
-file is written under a ``.part`` name and renamed when complete, so a download
-never sees half a file. ``rows_done`` is updated as rows are written; the
+file is written to a temporary file of the worker and stored (``storages["exports"]``:
+object storage, core/storage.py) once complete, so a download never sees half a file
+and any node can serve it. ``rows_done`` is updated as rows are written; the
 requester is e-mailed a download link when the job is done.
 
-The files are private: EXPORT_ROOT is never served as static or media files, each job's
-directory has an unguessable name, the only way to a file is the authenticated
-download view, and files and jobs older than EXPORT_RETENTION are deleted.
+The files are private: the exports storage is never served as media, each job's name
+has an unguessable part, the only way to a file is the authenticated download view,
+and files and jobs older than EXPORT_RETENTION are deleted. The name is written to the
+job before the build starts, so whatever a worker that died mid-build stored is found
+and deleted (by the rebuild, or with the job).
 """
 
 from __future__ import annotations
 
+import io
 import logging
 import secrets
-import shutil
+import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
-from pathlib import Path
+from pathlib import PurePosixPath
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.files import File
 from django.db import transaction
 from django.utils import timezone
 
@@ -34,6 +41,7 @@ from core import locks
 from core.links import absolute_url
 from core.locks import try_advisory_lock
 from core.queue import enqueue_on_commit
+from core.storage import exports_storage, open_stream
 from notifications.services import EXPORT_READY, notify
 from reports.backers import BackerFilters, backer_report
 from reports.models import ExportJob
@@ -87,16 +95,32 @@ def export_report(job: ExportJob) -> Report:
     return platform_report(campaigns_for_report(tuple(job.filters.get("states") or ())))
 
 
-def export_path(job: ExportJob) -> Path | None:
-    """The finished file, if there is one."""
+def export_file_name(job: ExportJob) -> str:
+    """The download's file name ("backers-….csv")."""
+    return PurePosixPath(job.file).name
+
+
+def export_open(job: ExportJob) -> tuple[Iterator[bytes], int] | None:
+    """The finished file as chunks read from storage as they are sent, and its size; None if
+    the job is not done or its file is gone."""
     if job.state != ExportJob.State.DONE or not job.file:
         return None
-    path = Path(settings.EXPORT_ROOT) / job.file
-    return path if path.is_file() else None
+    return open_stream(exports_storage(), job.file)
 
 
 def export_download_url(job: ExportJob) -> str:
     return absolute_url("export-download", job.pk)
+
+
+@contextmanager
+def _text(binary) -> Iterator[io.TextIOWrapper]:
+    """A UTF-8 text view of a binary file; flushed and detached after, so the file stays open."""
+    wrapper = io.TextIOWrapper(binary, encoding="utf-8", newline="")
+    try:
+        yield wrapper
+    finally:
+        wrapper.flush()
+        wrapper.detach()
 
 
 def _progress_recorder(job_id: int):
@@ -127,23 +151,25 @@ def export_build(*, job_id: int, now: datetime | None = None) -> ExportJob | Non
         ExportJob.objects.filter(pk=job.pk).update(
             state=ExportJob.State.RUNNING, rows_total=report.rows_total, rows_done=0, error=""
         )
-        relative = Path(f"{job.pk}-{secrets.token_hex(16)}") / f"{report.name}.{job.format}"
-        target = Path(settings.EXPORT_ROOT) / relative
         export_files_remove(job)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        part = target.with_name(target.name + ".part")
+        name = f"{job.pk}-{secrets.token_hex(16)}/{report.name}.{job.format}"
+        # Named before anything is stored: a worker dying from here on leaves a name to delete.
+        ExportJob.objects.filter(pk=job.pk).update(file=name)
+        job.file = name
         progress = _progress_recorder(job.pk)
         try:
-            if job.format == "xlsx":
-                with open(part, "wb") as out:
-                    write_xlsx(report, out, progress)
-            else:
-                with open(part, "w", newline="", encoding="utf-8") as out:
-                    write_csv(report, out, progress)
-            part.replace(target)
+            with tempfile.TemporaryFile(suffix=f".{job.format}.part") as part:
+                if job.format == "xlsx":
+                    write_xlsx(report, part, progress)
+                else:
+                    with _text(part) as out:
+                        write_csv(report, out, progress)
+                part.seek(0)
+                stored = exports_storage().save(name, File(part, name=name))
+            if stored != name:  # the storage never renames a free name; say so if it did
+                raise RuntimeError(f"the exports storage stored {name!r} as {stored!r}")
         except Exception as error:
             log.exception("export %s failed", job.pk)
-            part.unlink(missing_ok=True)
             ExportJob.objects.filter(pk=job.pk).update(
                 state=ExportJob.State.FAILED,
                 error=f"{type(error).__name__}: {error}"[:2000],
@@ -153,7 +179,6 @@ def export_build(*, job_id: int, now: datetime | None = None) -> ExportJob | Non
         with transaction.atomic():
             ExportJob.objects.filter(pk=job.pk).update(
                 state=ExportJob.State.DONE,
-                file=str(relative),
                 rows_done=report.rows_total,
                 finished_at=now or timezone.now(),
             )
@@ -190,10 +215,10 @@ def _notify_ready(job: ExportJob) -> None:
 
 
 def export_files_remove(job: ExportJob) -> None:
-    """Delete a job's files (a finished file, or what a worker that died mid-build left)."""
-    root = Path(settings.EXPORT_ROOT)
-    for directory in root.glob(f"{job.pk}-*"):
-        shutil.rmtree(directory, ignore_errors=True)
+    """Delete a job's file (a finished one, or what a worker that died mid-build stored)."""
+    name = ExportJob.objects.filter(pk=job.pk).values_list("file", flat=True).first() or job.file
+    if name:
+        exports_storage().delete(name)
 
 
 def exports_forget_old(*, now: datetime | None = None) -> int:

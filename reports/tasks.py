@@ -1,8 +1,12 @@
 """Thin Celery tasks for reports: ids in, reports.exports does the work."""
 
+import logging
+
 from celery import shared_task
 
 from reports import exports
+
+log = logging.getLogger(__name__)
 
 # A report of the largest campaigns (185k backers) takes seconds as CSV, longer as XLSX.
 EXPORT_SOFT_TIME_LIMIT = 1800
@@ -12,6 +16,8 @@ EXPORT_SOFT_TIME_LIMIT = 1800
 def build_export(job_id: int) -> str | None:
     """Write the export's file; the requester is e-mailed once it is done. A repeat finds it done."""
     job = exports.export_build(job_id=job_id)
+    if job is not None:
+        log.info("export %s built: %s, %s rows", job_id, job.state, job.rows_done)
     return job.state if job else None  # None: another worker is building it
 
 

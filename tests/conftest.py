@@ -11,6 +11,7 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -173,6 +174,62 @@ def card(gateway):
 
 def soon(**kwargs) -> timezone.datetime:
     return timezone.now() + timedelta(**kwargs)
+
+
+# --- Object storage: the run's bucket (devstack's S3 server), a prefix per test ------------
+
+
+class StoredFiles:
+    """What one storage alias holds, by name (its ``location`` is this test's own)."""
+
+    def __init__(self, alias: str):
+        self.alias = alias
+
+    @property
+    def storage(self):
+        from django.core.files.storage import storages
+
+        return storages[self.alias]
+
+    def names(self) -> list[str]:
+        def walk(prefix: str):
+            directories, files = self.storage.listdir(prefix)
+            for name in files:
+                yield f"{prefix}{name}"
+            for directory in directories:
+                yield from walk(f"{prefix}{directory}/")
+
+        return sorted(walk(""))
+
+    def read(self, name: str) -> bytes:
+        with self.storage.open(name, "rb") as file:
+            return file.read()
+
+
+def own_storage_location(settings, alias: str, tmp_path: Path) -> StoredFiles:
+    """``storages[alias]`` under a location of this test's own: a fresh prefix of the bucket
+    (shared by the whole run), or a fresh directory with OBJECT_STORAGE=local."""
+    stores = {name: dict(config) for name, config in settings.STORAGES.items()}
+    options = dict(stores[alias].get("OPTIONS", {}))
+    if stores[alias]["BACKEND"].endswith("FileSystemStorage"):
+        options["location"] = str(tmp_path / alias)
+    else:
+        options["location"] = f"test-{uuid.uuid4().hex}/{options.get('location', alias)}"
+    stores[alias]["OPTIONS"] = options
+    settings.STORAGES = stores
+    return StoredFiles(alias)
+
+
+@pytest.fixture
+def stored_media(settings, tmp_path) -> StoredFiles:
+    """Campaign pictures go under this test's own prefix of the media storage."""
+    return own_storage_location(settings, "default", tmp_path)
+
+
+@pytest.fixture
+def stored_exports(settings, tmp_path) -> StoredFiles:
+    """Exports go under this test's own prefix of the exports storage."""
+    return own_storage_location(settings, "exports", tmp_path)
 
 
 # --- Celery: a real worker process on the real broker -----------------------------------

@@ -50,15 +50,17 @@ call below was checked against it. What localstripe does, measured:
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import requests
 import stripe
 from django.utils.translation import gettext as _
 
+from core.metrics import count_provider_call
 from core.parsers import loads_strict
 
 from .base import (
@@ -80,6 +82,47 @@ IDEMPOTENCY_METADATA_KEY = "idempotency_key"
 WEBHOOK_TOLERANCE_SECONDS = 300
 AUTHENTICATION_REQUIRED_MESSAGE = "Your card was declined. This transaction requires authentication."
 _STATUS_PREFERENCE = {"succeeded": 0, "processing": 1, "requires_action": 2, "failed": 3}
+
+
+# An object's id (pi_3Q…, seti_…, cus_…): one operation whatever the id.
+_OBJECT_ID = re.compile(r"[a-z]+_[A-Za-z0-9]+")
+
+
+def provider_operation(method: str, url: str) -> str:
+    """Stripe's name for the operation, as its per-operation limits count: ``POST /v1/payment_intents``,
+    ``POST /v1/setup_intents/{id}/confirm``. Paths run /v1/<resource>/<id>/<action or resource>/…:
+    an id only ever follows a resource's name."""
+    parts = urlsplit(url).path.split("/")
+    segments = [
+        "{id}" if index >= 3 and index % 2 == 1 and _OBJECT_ID.fullmatch(part) else part
+        for index, part in enumerate(parts)
+    ]
+    return f"{method.upper()} {'/'.join(segments)}"
+
+
+def _outcome(status: int) -> str:
+    if status < 400:
+        return "ok"
+    if status == 402:
+        return "declined"
+    if status == 429:
+        return "rate_limited"
+    return "client_error" if status < 500 else "server_error"
+
+
+class CountingRequestsClient(stripe.RequestsClient):
+    """The SDK's HTTP client, counting every call by operation and outcome (core.metrics): each
+    page of a listing and each look-up counts, as it does against the provider's limits."""
+
+    def request(self, method, url, headers, post_data=None):
+        operation = provider_operation(method, url)
+        try:
+            content, status, response_headers = super().request(method, url, headers, post_data)
+        except stripe.APIConnectionError:
+            count_provider_call(operation=operation, outcome="network_error")
+            raise
+        count_provider_call(operation=operation, outcome=_outcome(status))
+        return content, status, response_headers
 
 
 def _plain(obj: Any) -> dict[str, Any]:
@@ -182,7 +225,7 @@ class StripeGateway:
             secret_key,
             base_addresses={"api": self.api_base},
             max_network_retries=0,  # retries are ours: Celery, with backoff
-            http_client=stripe.RequestsClient(timeout=timeout),
+            http_client=CountingRequestsClient(timeout=timeout),
         )
         self._can_list_by_customer = True  # localstripe can't; learnt on first try
 

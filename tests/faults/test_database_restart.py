@@ -23,7 +23,7 @@ PLEDGES = 40
 @pytest.fixture
 def own_database():
     profile = Profile(
-        f"fault-{os.getpid()}", postgres_port=free_port(), valkey_port=0, localstripe_port=0, durable=False
+        f"fault-{os.getpid()}", postgres_port=free_port(), valkey_port=0, localstripe_port=0, s3_port=0, durable=False
     )
     postgres.start(profile)
     yield profile

@@ -1,12 +1,13 @@
 import re
 from datetime import timedelta
 from io import BytesIO
-from pathlib import Path
+from pathlib import PurePosixPath
 
 import psycopg
 import pytest
 import time_machine
 from django.core import mail
+from django.core.files.base import ContentFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -14,6 +15,7 @@ from openpyxl import load_workbook
 from rest_framework.test import APIClient
 
 from core import locks
+from core.storage import exports_storage
 from notifications.services import notifications_send
 from reports import backers, exports, writers
 from reports.models import ExportJob
@@ -25,9 +27,8 @@ from tests.pledges.helpers import back
 
 
 @pytest.fixture
-def media(settings, tmp_path):
-    settings.EXPORT_ROOT = str(tmp_path)
-    return tmp_path
+def media(stored_exports):
+    return stored_exports
 
 
 @pytest.fixture
@@ -72,7 +73,7 @@ def test_a_background_export_is_followed_then_downloaded(campaign, media, staff)
     assert b"".join(download.streaming_content) == _sync_csv(creator, campaign, state="active")
     assert client_for(staff).get(f"{detail}download/").status_code == 200
     job.refresh_from_db()
-    assert (Path(media) / job.file).is_file()
+    assert media.names() == [job.file]
     assert re.fullmatch(rf"{job.pk}-[0-9a-f]{{32}}/backers-{campaign.slug}\.csv", job.file)
 
 
@@ -131,21 +132,20 @@ def test_building_twice_changes_nothing_and_a_dead_worker_s_job_is_built_again(c
     job = _ask(campaign.creator, campaign)
     exports.export_build(job_id=job.pk)
     job.refresh_from_db()
-    path = Path(media) / job.file
-    first = path.stat().st_mtime_ns
+    first = job.file
 
     again = exports.export_build(job_id=job.pk)
 
-    assert again.state == "done" and path.stat().st_mtime_ns == first
-    # A worker killed mid-build leaves the job running and a part file behind.
-    ExportJob.objects.filter(pk=job.pk).update(state="running", rows_done=1, file="")
-    path.unlink()
-    (path.parent / (path.name + ".part")).write_text("half")
+    assert again.state == "done" and again.file == first  # a rebuild would store it under a new name
+    assert media.names() == [first]
+    # A worker killed after storing (or while storing) leaves the job running with its name written.
+    ExportJob.objects.filter(pk=job.pk).update(state="running", rows_done=1)
+    media.storage.delete(first)
+    media.storage.save(first, ContentFile(b"half"))
     rebuilt = exports.export_build(job_id=job.pk)
-    assert rebuilt.state == "done" and rebuilt.rows_done == 3
-    rebuilt_path = Path(media) / rebuilt.file
-    assert rebuilt_path.read_bytes() == _sync_csv(campaign.creator, campaign)
-    assert [p.relative_to(media) for p in Path(media).rglob("*") if p.is_file()] == [Path(rebuilt.file)]
+    assert rebuilt.state == "done" and rebuilt.rows_done == 3 and rebuilt.file != first
+    assert media.read(rebuilt.file) == _sync_csv(campaign.creator, campaign)
+    assert media.names() == [rebuilt.file]  # what the dead worker stored is gone
 
 
 @pytest.mark.django_db
@@ -162,12 +162,12 @@ def test_a_failed_build_says_why(campaign, media, monkeypatch):
     job.refresh_from_db()
     assert (job.state, job.error) == ("failed", "OSError: disk full")
     assert job.finished_at is not None
-    assert not [p for p in Path(media).rglob("*") if p.is_file()]
+    assert media.names() == []
     assert exports.export_build(job_id=job.pk).state == "failed"  # not retried blindly
 
 
 @pytest.mark.django_db
-def test_a_file_gone_from_disk_is_a_clear_error(campaign, media):
+def test_a_file_gone_from_storage_is_a_clear_error(campaign, media):
     job = _ask(campaign.creator, campaign)
     exports.export_build(job_id=job.pk)
     exports.export_files_remove(job)
@@ -219,7 +219,8 @@ def test_a_worker_builds_the_export_and_emails_the_link(celery_worker, worker_ma
         )
         job.refresh_from_db()
         assert (job.state, job.error, job.rows_done, job.rows_total) == ("done", "", 4, 4)
-        assert (Path(settings.EXPORT_ROOT) / job.file).read_bytes() == expected
+        with exports_storage().open(job.file, "rb") as stored:
+            assert stored.read() == expected
         download = client_for(creator).get(f"/api/exports/{job.pk}/download/")
         assert b"".join(download.streaming_content) == expected
 
@@ -262,12 +263,16 @@ def test_an_export_s_file_has_an_unguessable_private_path_and_goes_after_the_ret
     second = exports.export_build(job_id=_ask(campaign.creator, campaign).pk)
 
     for job in (first, second):
-        folder = Path(job.file).parts[0]
+        folder = PurePosixPath(job.file).parts[0]
         assert re.fullmatch(rf"{job.pk}-[0-9a-f]{{32}}", folder), job.file
-    assert not str(settings.EXPORT_ROOT).startswith(str(settings.MEDIA_ROOT))
+    assert media.names() == sorted([first.file, second.file])
+    # Not a picture: nothing of the exports storage is served as media, however the path is spelt.
+    location = settings.STORAGES["exports"]["OPTIONS"]["location"]
+    for path in (first.file, f"{location}/{first.file}", f"../{location}/{first.file}", f"..%2f{first.file}"):
+        assert APIClient().get(f"/media/{path}").status_code == 404, path
     with time_machine.travel(timezone.now() + settings.EXPORT_RETENTION + timedelta(seconds=1)):
         forgotten = exports.exports_forget_old()
 
     assert forgotten == 2
     assert not ExportJob.objects.filter(pk__in=[first.pk, second.pk]).exists()
-    assert list(Path(media).iterdir()) == []
+    assert media.names() == []

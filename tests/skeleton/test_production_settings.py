@@ -17,6 +17,7 @@ PRODUCTION = {
     "SITE_URL": "https://pledgeboard.example",
     "DJANGO_ALLOWED_HOSTS": "pledgeboard.example",
     "EMAIL_URL": "smtp+tls://mailer%40pledgeboard.example:s3cret%2Fpart@smtp.example.net",
+    "AWS_STORAGE_BUCKET_NAME": "pledgeboard-files",
 }
 EMAIL_SETTINGS = (
     "EMAIL_BACKEND",
@@ -50,7 +51,15 @@ def test_production_settings_pass_check_deploy_without_a_warning():
 
 
 @pytest.mark.parametrize(
-    "missing", ["DJANGO_SECRET_KEY", "STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET", "SITE_URL", "EMAIL_URL"]
+    "missing",
+    [
+        "DJANGO_SECRET_KEY",
+        "STRIPE_SECRET_KEY",
+        "STRIPE_WEBHOOK_SECRET",
+        "SITE_URL",
+        "EMAIL_URL",
+        "AWS_STORAGE_BUCKET_NAME",
+    ],
 )
 def test_production_refuses_to_start_without(missing):
     env = {name: value for name, value in PRODUCTION.items() if name != missing}
@@ -107,3 +116,15 @@ def test_only_the_devstack_profiles_write_mail_to_files():
 
     assert mail["EMAIL_BACKEND"] == "django.core.mail.backends.filebased.EmailBackend"
     assert mail["EMAIL_FILE_PATH"] == str(ROOT / "var" / "mail")
+
+
+def test_files_on_the_local_disk_only_when_a_setting_says_so():
+    without_bucket = {name: value for name, value in PRODUCTION.items() if name != "AWS_STORAGE_BUCKET_NAME"}
+    code = "from django.conf import settings; print(settings.STORAGES['default']['BACKEND'])"
+
+    local = _manage("shell", "-c", code, env={**without_bucket, "OBJECT_STORAGE": "local"})
+    typo = _manage("check", env={**PRODUCTION, "OBJECT_STORAGE": "disk"})
+
+    assert local.returncode == 0, local.stderr
+    assert local.stdout.strip().splitlines()[-1] == "django.core.files.storage.FileSystemStorage"
+    assert typo.returncode != 0 and "OBJECT_STORAGE must be s3 or local" in typo.stderr

@@ -17,6 +17,24 @@ def test_docker_compose_names_the_production_shaped_services():
     # Their commands are processes.toml's: tests/skeleton/test_processes.py.
 
 
+def test_docker_compose_keeps_files_in_minio_and_shares_no_disk_between_services():
+    services = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]
+
+    app = [
+        name for name, service in services.items() if service.get("image") == "pledgeboard" and name != "localstripe"
+    ]
+    assert {"web", "worker", "worker-collection", "beat"} <= set(app)
+    for name in app:
+        environment = services[name]["environment"]
+        assert environment["AWS_S3_ENDPOINT_URL"] == "http://minio:9000", name
+        assert environment["AWS_STORAGE_BUCKET_NAME"] == "pledgeboard", name
+        assert "OBJECT_STORAGE" not in environment, name  # the default: object storage
+        assert not services[name].get("volumes"), name
+        assert services[name]["depends_on"]["minio-bucket"]["condition"] == "service_completed_successfully"
+    assert services["minio"]["image"].startswith("minio/minio")
+    assert "mb --ignore-existing local/pledgeboard" in services["minio-bucket"]["entrypoint"]
+
+
 def test_ci_runs_make_test_and_nothing_else():
     lines = [line for line in (ROOT / ".ci" / "run").read_text().splitlines() if line and not line.startswith("#")]
 

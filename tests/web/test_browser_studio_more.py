@@ -36,8 +36,9 @@ def _back(campaign, amount: str, card: str = factories.CARD_OK):
     )
 
 
-def test_a_creator_adds_a_picture_previews_the_story_and_reads_the_chart(browser_page, live_server, settings, tmp_path):
-    settings.MEDIA_ROOT = str(tmp_path / "media")
+def test_a_creator_adds_a_picture_previews_the_story_and_reads_the_chart(
+    browser_page, live_server, stored_media, tmp_path
+):
     page, base = browser_page, live_server.url
     maya = factories.UserFactory(username="maya", email="maya@example.com", password=PASSWORD)
     campaign = factories.live_campaign(creator=maya, title="Field Notebook", goal=Decimal("100.00"))
