@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "notifications",
     "reports",
     "web",
+    "demo",
 ]
 
 MIDDLEWARE = [

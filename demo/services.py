@@ -40,9 +40,9 @@ from campaigns.services import campaign_create, campaign_launch
 from core.bulk import copy_insert, reserve_ids
 from core.locks import DEMO, advisory_lock
 from core.money import percent_funded
+from demo.cards import CARD_DECLINES_ON_CHARGE, CARD_SUCCEEDS, card_payment_method
 from pledges.models import Charge, Pledge
 from pledges.payments import get_gateway
-from pledges.payments.testing import CARD_DECLINES_ON_CHARGE, CARD_SUCCEEDS, create_test_payment_method
 from pledges.services import pledge_create
 from rewards.models import RewardTier
 from rewards.services import reward_create
@@ -555,7 +555,7 @@ def load_live(spec: Live, *, now: datetime | None = None) -> Campaign | None:
             campaign_id=campaign.pk,
             reward_id=tier.pk,
             amount=tier.minimum + rng.choice((0, 0, 2, 5)),
-            payment_method_id=create_test_payment_method(gateway, card),
+            payment_method_id=card_payment_method(gateway, card),
             now=at,
         )
     return Campaign.objects.get(pk=campaign.pk)

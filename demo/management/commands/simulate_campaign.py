@@ -37,10 +37,10 @@ from django.utils import timezone
 
 from accounts.tokens import token_issue, tokens_issue_many
 from campaigns.models import Campaign
-from closing.demo import BACKERS, GOAL, TIERS
+from demo.cards import CARD_DECLINES_ON_CHARGE, CARD_SUCCEEDS, card_payment_method
+from demo.services import BACKERS, GOAL, TIERS
 from pledges.models import Pledge
 from pledges.payments import get_gateway
-from pledges.payments.testing import CARD_DECLINES_ON_CHARGE, CARD_SUCCEEDS, create_test_payment_method
 from reports.management.commands._progress import ProgressBar
 
 NO_REWARD_SHARE = Decimal(BACKERS - sum(tier.backers for tier in TIERS)) / BACKERS
@@ -150,7 +150,7 @@ class Command(BaseCommand):
 
         def save(number: str) -> str:
             nonlocal done
-            card = create_test_payment_method(gateway, number)
+            card = card_payment_method(gateway, number)
             with lock:
                 done += 1
                 bar(done)

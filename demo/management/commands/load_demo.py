@@ -2,7 +2,7 @@ import time
 
 from django.core.management.base import BaseCommand
 
-from closing.demo import load_demo
+from demo.services import load_demo
 
 
 class Command(BaseCommand):
