@@ -6,8 +6,6 @@ from functools import cache
 
 import redis
 from django.conf import settings
-from django.core.signals import setting_changed
-from django.dispatch import receiver
 
 # Connections one process opens at most; a thread beyond that waits (up to the timeout) for one.
 MAX_CONNECTIONS = 64
@@ -27,10 +25,5 @@ def _client(url: str) -> redis.Redis:
 
 
 def redis_client() -> redis.Redis:
+    """The client for REDIS_URL as it is now (read at each call: one client per URL)."""
     return _client(settings.REDIS_URL)
-
-
-@receiver(setting_changed)
-def _forget_client(*, setting: str, **kwargs) -> None:
-    if setting == "REDIS_URL":
-        _client.cache_clear()

@@ -47,9 +47,9 @@ def live_campaign(*, rewards=(), **kwargs) -> Campaign:
 
 def payment_method(card_number: str = CARD_OK) -> str:
     from pledges.payments import get_gateway
-    from pledges.payments.testing import create_test_payment_method
+    from tests.support.payments import card_payment_method
 
-    return create_test_payment_method(get_gateway(), card_number)
+    return card_payment_method(get_gateway(), card_number)
 
 
 # What the platform's support staff hold; a view-only staff member holds only the view_ ones.

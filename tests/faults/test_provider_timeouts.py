@@ -14,10 +14,10 @@ from closing import collection
 from closing.services import campaign_close
 from pledges.models import Charge, Pledge
 from pledges.payments import ProviderUnavailable, get_gateway
-from pledges.payments.testing import succeeded_payment_intents
 from reports.reconcile import reconcile
 from tests import factories
 from tests.pledges.helpers import back, end
+from tests.support.payments import succeeded_payment_intents
 
 
 def _slow_charges_proxy(upstream: str, delay: float) -> type[BaseHTTPRequestHandler]:

@@ -10,9 +10,9 @@ from closing.services import campaign_close
 from core.queue import queued
 from pledges.models import Charge, Pledge
 from pledges.payments import get_gateway
-from pledges.payments.testing import payment_intents_of
 from tests import factories
 from tests.pledges.helpers import back, end
+from tests.support.payments import payment_intents_of
 
 pytestmark = pytest.mark.django_db
 

@@ -17,10 +17,10 @@ from notifications.models import Notification
 from notifications.services import notifications_send
 from pledges.models import Charge, Pledge
 from pledges.payments import get_gateway
-from pledges.payments.testing import succeeded_payment_intents
 from tests import factories
 from tests.conftest import client_for
 from tests.pledges.helpers import back, end
+from tests.support.payments import succeeded_payment_intents
 
 pytestmark = pytest.mark.django_db
 

@@ -8,11 +8,11 @@ from campaigns.models import Campaign
 from closing.tasks import close_due_campaigns, collection_sweep
 from pledges.models import Charge, Pledge
 from pledges.payments import get_gateway
-from pledges.payments.testing import flush_localstripe, payment_intents_of, succeeded_payment_intents_by_pledge
 from reports.reconcile import reconcile
 from tests import factories
 from tests.conftest import wait_until
 from tests.pledges.helpers import back, end
+from tests.support.payments import flush_localstripe, payment_intents_of, succeeded_payment_intents_by_pledge
 
 pytestmark = pytest.mark.celery
 

@@ -25,13 +25,13 @@ from pledges.payments import (
     StripeGateway,
     get_gateway,
 )
-from pledges.payments.testing import (
+from tests.support.payments import (
     CARD_DECLINES_AT_SETUP,
     CARD_DECLINES_ON_CHARGE,
     CARD_REQUIRES_3DS,
     CARD_SUCCEEDS,
+    card_payment_method,
     complete_test_3ds_setup,
-    create_test_payment_method,
 )
 
 
@@ -47,7 +47,7 @@ def customer(gateway) -> str:
 
 def saved_card(gateway, customer: str, number: str) -> str:
     """The id of a card saved through a succeeded SetupIntent."""
-    payment_method = create_test_payment_method(gateway, number)
+    payment_method = card_payment_method(gateway, number)
     setup = gateway.create_setup_intent(customer_id=customer, payment_method_id=payment_method, metadata={})
     if setup.requires_action:
         setup = complete_test_3ds_setup(gateway, setup.id)
@@ -89,7 +89,7 @@ def test_ping(gateway):
 
 
 def test_setup_with_a_good_card_succeeds(gateway, customer):
-    payment_method = create_test_payment_method(gateway, CARD_SUCCEEDS)
+    payment_method = card_payment_method(gateway, CARD_SUCCEEDS)
     setup = gateway.create_setup_intent(
         customer_id=customer, payment_method_id=payment_method, metadata={"pledge": "7"}
     )
@@ -100,7 +100,7 @@ def test_setup_with_a_good_card_succeeds(gateway, customer):
 
 
 def test_setup_of_a_card_that_fails_later_succeeds_now(gateway, customer):
-    payment_method = create_test_payment_method(gateway, CARD_DECLINES_ON_CHARGE)
+    payment_method = card_payment_method(gateway, CARD_DECLINES_ON_CHARGE)
     setup = gateway.create_setup_intent(customer_id=customer, payment_method_id=payment_method, metadata={})
     assert setup.succeeded
 
@@ -112,7 +112,7 @@ def test_setup_without_a_payment_method_waits_for_the_browser(gateway, customer)
 
 
 def test_setup_with_a_declined_card_raises_card_declined(gateway, customer):
-    payment_method = create_test_payment_method(gateway, CARD_DECLINES_AT_SETUP)
+    payment_method = card_payment_method(gateway, CARD_DECLINES_AT_SETUP)
     with pytest.raises(CardDeclined) as declined:
         gateway.create_setup_intent(customer_id=customer, payment_method_id=payment_method, metadata={})
     assert declined.value.message == "Your card was declined."
@@ -120,7 +120,7 @@ def test_setup_with_a_declined_card_raises_card_declined(gateway, customer):
 
 
 def test_setup_with_3d_secure_requires_action_until_the_backer_authenticates(gateway, customer):
-    payment_method = create_test_payment_method(gateway, CARD_REQUIRES_3DS)
+    payment_method = card_payment_method(gateway, CARD_REQUIRES_3DS)
     setup = gateway.create_setup_intent(customer_id=customer, payment_method_id=payment_method, metadata={})
     assert setup.status == "requires_action" and setup.requires_action and not setup.succeeded
     assert setup.client_secret and setup.payment_method_id == payment_method
@@ -131,7 +131,7 @@ def test_setup_with_3d_secure_requires_action_until_the_backer_authenticates(gat
 
 
 def test_setup_with_failed_3d_secure_is_canceled(gateway, customer):
-    payment_method = create_test_payment_method(gateway, CARD_REQUIRES_3DS)
+    payment_method = card_payment_method(gateway, CARD_REQUIRES_3DS)
     setup = gateway.create_setup_intent(customer_id=customer, payment_method_id=payment_method, metadata={})
     assert complete_test_3ds_setup(gateway, setup.id, succeed=False).status == "canceled"
 
@@ -142,7 +142,7 @@ def test_cancel_setup_intent(gateway, customer):
     assert gateway.retrieve_setup_intent(pending.id).status == "canceled"
 
     saved = gateway.create_setup_intent(
-        customer_id=customer, payment_method_id=create_test_payment_method(gateway, CARD_SUCCEEDS), metadata={}
+        customer_id=customer, payment_method_id=card_payment_method(gateway, CARD_SUCCEEDS), metadata={}
     )
     gateway.cancel_setup_intent(saved.id)  # a succeeded one can't be canceled: its card is detached
 

@@ -14,10 +14,10 @@ from closing.collection import pledge_collect
 from closing.services import campaign_cancel, campaign_close
 from pledges.models import Pledge
 from pledges.payments import get_gateway
-from pledges.payments.testing import complete_test_3ds_setup
 from pledges.services import pledge_activate_from_setup, pledge_cancel, pledge_create, pledge_refund, pledge_update
 from tests import factories
 from tests.pledges.helpers import back, end
+from tests.support.payments import complete_test_3ds_setup
 
 pytestmark = pytest.mark.django_db
 ORDER = ["campaigns_campaign", "pledges_pledge", "rewards_rewardtier", "pledges_charge"]

@@ -9,11 +9,11 @@ from django.utils import timezone
 from campaigns.models import Campaign
 from pledges.models import Pledge
 from pledges.payments import get_gateway
-from pledges.payments.testing import complete_test_3ds_setup
 from pledges.services import pledges_expire_pending
 from rewards.models import RewardTier
 from tests import factories
 from tests.conftest import client_for
+from tests.support.payments import complete_test_3ds_setup
 
 pytestmark = pytest.mark.django_db
 

@@ -12,10 +12,10 @@ from closing.services import campaign_close
 from pledges.models import Charge, Pledge
 from pledges.payments import RateLimited, get_gateway
 from pledges.payments.ratelimit import acquire_stripe_slot
-from pledges.payments.testing import flush_localstripe, succeeded_payment_intents
 from tests import factories
 from tests.pledges.helpers import back, end
 from tests.pledges.test_gateway import _error_handler, http_server
+from tests.support.payments import flush_localstripe, succeeded_payment_intents
 
 
 @pytest.mark.django_db

@@ -16,10 +16,10 @@ from closing.services import campaign_close
 from core.queue import queued
 from pledges.models import Charge, Pledge, WebhookEvent
 from pledges.payments import get_gateway
-from pledges.payments.testing import complete_test_3ds_setup
 from pledges.services import pledge_create
 from tests import factories
 from tests.pledges.helpers import back, end
+from tests.support.payments import complete_test_3ds_setup
 
 pytestmark = pytest.mark.django_db
 URL = "/api/webhooks/stripe/"

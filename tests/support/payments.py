@@ -1,46 +1,38 @@
-"""Helpers for tests and the demo, against localstripe (not for production code).
+"""The payment provider for tests: test cards, what the browser does, what the provider holds.
 
-localstripe accepts raw test card numbers; real Stripe (test mode) refuses them by
-default, so there use its aliases (``pm_card_visa``, ``pm_card_chargeCustomerFail``).
+Against localstripe (STRIPE_API_BASE of the test profile). The cards and the PaymentMethod a
+card number becomes are the demo's (demo/cards.py): one definition for both.
 """
 
 from __future__ import annotations
 
-import datetime
 from typing import Any
 
 import requests
-import stripe
 
-from .base import SetupResult
-from .stripe_gateway import _setup_result
+from demo.cards import (
+    CARD_DECLINES_AT_SETUP,
+    CARD_DECLINES_ON_CHARGE,
+    CARD_REQUIRES_3DS,
+    CARD_SUCCEEDS,
+    card_payment_method,
+    stripe_client,
+)
+from pledges.payments import SetupResult
+from pledges.payments.stripe_gateway import _setup_result
 
-CARD_SUCCEEDS = "4242424242424242"
-CARD_DECLINES_ON_CHARGE = "4000000000000341"  # saved fine, every charge declined
-CARD_DECLINES_AT_SETUP = "4000000000000002"
-CARD_REQUIRES_3DS = "4000002500003155"  # SetupIntent and PaymentIntent: requires_action
-
-
-def _client(gateway_or_client: Any) -> stripe.StripeClient:
-    if isinstance(gateway_or_client, stripe.StripeClient):
-        return gateway_or_client
-    return gateway_or_client.client  # a StripeGateway
-
-
-def create_test_payment_method(gateway_or_client: Any, card_number: str) -> str:
-    """A card PaymentMethod as Stripe.js would create it in the browser; its id."""
-    pm = _client(gateway_or_client).v1.payment_methods.create(
-        params={
-            "type": "card",
-            "card": {
-                "number": card_number,
-                "exp_month": 12,
-                "exp_year": datetime.date.today().year + 3,
-                "cvc": "123",
-            },
-        }
-    )
-    return pm.id
+__all__ = [
+    "CARD_DECLINES_AT_SETUP",
+    "CARD_DECLINES_ON_CHARGE",
+    "CARD_REQUIRES_3DS",
+    "CARD_SUCCEEDS",
+    "card_payment_method",
+    "complete_test_3ds_setup",
+    "flush_localstripe",
+    "payment_intents_of",
+    "succeeded_payment_intents",
+    "succeeded_payment_intents_by_pledge",
+]
 
 
 def complete_test_3ds_setup(
@@ -48,7 +40,7 @@ def complete_test_3ds_setup(
 ) -> SetupResult:
     """What localstripe's Stripe.js shim does in the browser: confirm the SetupIntent
     (with the card the backer typed, or after they passed 3-D Secure), or cancel it."""
-    setup_intents = _client(gateway_or_client).v1.setup_intents
+    setup_intents = stripe_client(gateway_or_client).v1.setup_intents
     if not succeed:
         return _setup_result(setup_intents.cancel(setup_intent_id))
     params = {"payment_method": payment_method_id} if payment_method_id else None
@@ -71,7 +63,7 @@ def succeeded_payment_intents(gateway: Any, customer_id: str, pledge_id: int) ->
 def succeeded_payment_intents_by_pledge(gateway: Any) -> dict[tuple[str, str], int]:
     """(customer id, pledge id) -> how many succeeded PaymentIntents the provider holds, in one listing."""
     counts: dict[tuple[str, str], int] = {}
-    for intent in _client(gateway).v1.payment_intents.list(params={"limit": 100}).auto_paging_iter():
+    for intent in stripe_client(gateway).v1.payment_intents.list(params={"limit": 100}).auto_paging_iter():
         data = intent.to_dict()
         pledge_id = (data.get("metadata") or {}).get("pledge_id")
         if data.get("status") == "succeeded" and pledge_id:
