@@ -122,7 +122,7 @@ def peak_rss_mb() -> float:
 
 
 def export_file(campaign_id: int, media: str) -> dict:
-    from reports.exports import export_build
+    from reports.services import export_build
 
     campaign = Campaign.objects.get(pk=campaign_id)
     job = ExportJob.objects.create(requested_by=campaign.creator, kind="backers", campaign=campaign)

@@ -1,7 +1,7 @@
 import pytest
 
 from accounts.tokens import token_issue
-from closing.webhooks import webhook_receive
+from closing.services.webhooks import webhook_receive
 from reports.models import ExportJob
 from tests.reports.helpers import build_books
 from updates.services import update_publish

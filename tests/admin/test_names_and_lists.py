@@ -11,7 +11,7 @@ from django.utils import translation
 from django.utils.functional import Promise
 
 from accounts.models import ApiToken, PaymentCustomer
-from closing.collection import pledge_collect
+from closing.services.collection import pledge_collect
 from notifications.models import Notification
 from pledges.models import Pledge
 from pledges.services import pledge_create

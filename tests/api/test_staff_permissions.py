@@ -15,8 +15,8 @@ VIEW_ONLY = ("campaigns.view_campaign", "pledges.view_pledge")
 
 @pytest.fixture
 def collected(django_capture_on_commit_callbacks):
-    from closing.collection import pledge_collect
     from closing.services import campaign_close
+    from closing.services.collection import pledge_collect
 
     campaign = factories.live_campaign(goal=Decimal("10.00"))
     pledge = back(campaign, "40.00")

@@ -10,8 +10,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 import requests
 
-from closing import collection
-from closing.services import campaign_close
+from closing.services import campaign_close, collection
 from pledges.models import Charge, Pledge
 from pledges.payments import ProviderUnavailable, get_gateway
 from reports.reconcile import reconcile

@@ -195,7 +195,7 @@ def test_unsubscribe_links_cannot_be_forged_or_retargeted(client):
 
 
 def test_payment_failed_is_sent_again_for_each_failed_retry(django_capture_on_commit_callbacks):
-    from closing import collection
+    from closing.services import collection
 
     campaign = factories.live_campaign(goal=Decimal("10"))
     pledge = back(campaign, "10", card=factories.CARD_DECLINES_ON_CHARGE)

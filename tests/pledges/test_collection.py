@@ -8,9 +8,8 @@ from django.core import mail
 from django.utils import timezone
 
 from campaigns.models import Campaign
-from closing import collection
 from closing.selectors import pledges_due_for_retry
-from closing.services import campaign_close
+from closing.services import campaign_close, collection
 from core.money import to_minor_units
 from core.queue import queued
 from notifications.models import Notification

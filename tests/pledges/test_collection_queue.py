@@ -10,8 +10,7 @@ import time_machine
 from django.db import connection, transaction
 from django.utils import timezone
 
-from closing import collection
-from closing.services import campaign_close
+from closing.services import campaign_close, collection
 from closing.tasks import collect_campaign, collection_sweep
 from pledges.models import Charge, Pledge
 from pledges.payments import RateLimited

@@ -5,8 +5,8 @@ from decimal import Decimal
 
 import pytest
 
-from closing.collection import pledge_collect
 from closing.services import campaign_close
+from closing.services.collection import pledge_collect
 from pledges.models import Charge, IdempotencyKey, Pledge
 from pledges.payments import ProviderUnavailable, get_gateway
 from pledges.services import customer_for

@@ -16,8 +16,8 @@ from django.test import Client
 from django.utils import timezone
 
 from campaigns.models import Campaign
-from closing.collection import pledge_collect
 from closing.services import campaign_close
+from closing.services.collection import pledge_collect
 from pledges.models import Charge, Pledge
 from reports.reconcile import reconcile
 from rewards.models import RewardTier

@@ -10,8 +10,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from closing.collection import pledge_collect
 from closing.services import campaign_cancel, campaign_close
+from closing.services.collection import pledge_collect
 from pledges.models import Pledge
 from pledges.payments import get_gateway
 from pledges.services import pledge_activate_from_setup, pledge_cancel, pledge_create, pledge_refund, pledge_update

@@ -7,9 +7,9 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from closing.collection import pledge_collect
 from closing.selectors import pledges_due_for_retry, pledges_left_uncollected
 from closing.services import campaign_close
+from closing.services.collection import pledge_collect
 from notifications.models import Notification
 from pledges.models import Charge, Pledge
 from pledges.payments import get_gateway

@@ -5,8 +5,7 @@ import pytest
 import time_machine
 
 from campaigns.models import Campaign
-from closing import collection
-from closing.services import campaign_close
+from closing.services import campaign_close, collection
 from pledges.models import Pledge
 from pledges.payments import get_gateway
 from tests import factories

@@ -7,8 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from closing import collection
-from closing.services import campaign_close
+from closing.services import campaign_close, collection
 from pledges.models import Charge, Pledge
 from pledges.payments import RateLimited, get_gateway
 from pledges.payments.ratelimit import acquire_stripe_slot

@@ -11,8 +11,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from campaigns.models import Campaign
-from closing import collection
-from closing.services import campaign_close
+from closing.services import campaign_close, collection
 from core.queue import queued
 from pledges.models import Charge, Pledge, WebhookEvent
 from pledges.payments import get_gateway

@@ -6,8 +6,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from campaigns.models import Campaign
-from closing import collection
-from closing.services import campaign_cancel, campaign_close
+from closing.services import campaign_cancel, campaign_close, collection
 from pledges.models import Pledge
 from pledges.services import pledge_cancel, pledge_create, pledge_refund
 from tests import factories

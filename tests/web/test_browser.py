@@ -12,8 +12,7 @@ import pytest
 from django.core import mail
 
 from campaigns.models import Campaign
-from closing import collection
-from closing.services import campaign_close_now
+from closing.services import campaign_close_now, collection
 from notifications.services import notifications_send
 from pledges.models import Pledge
 from pledges.services import pledge_create

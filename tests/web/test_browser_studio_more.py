@@ -10,8 +10,8 @@ from django.utils import timezone
 from PIL import Image
 
 from campaigns.models import Campaign
-from closing.collection import pledge_collect, pledges_drop_errored
 from closing.services import campaign_close
+from closing.services.collection import pledge_collect, pledges_drop_errored
 from pledges.services import pledge_create
 from tests import factories
 from tests.conftest import purge_queues

@@ -14,8 +14,8 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from campaigns.models import Campaign
-from closing.collection import pledge_collect, pledges_drop_errored
 from closing.services import campaign_close
+from closing.services.collection import pledge_collect, pledges_drop_errored
 from pledges.models import Pledge
 from pledges.services import pledge_create
 from reports.backers import BACKER_HEADER

@@ -11,8 +11,7 @@ from django.core import mail
 from django.test import Client
 
 from accounts.models import Unsubscription
-from closing import collection
-from closing.services import campaign_close_now
+from closing.services import campaign_close_now, collection
 from notifications.models import Reminder
 from notifications.services import notifications_send
 from pledges.models import Pledge

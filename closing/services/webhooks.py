@@ -13,7 +13,7 @@ from collections.abc import Callable
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from closing.collection import charge_record_result
+from closing.services.collection import charge_record_result
 from core.errors import DomainError, ServiceUnavailable
 from pledges.models import Charge, Pledge, WebhookEvent
 from pledges.payments import PaymentError, ProviderUnavailable, get_gateway

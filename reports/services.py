@@ -1,4 +1,5 @@
-"""Exports built in the background: an ExportJob row, a Celery task, a file under EXPORT_ROOT.
+"""Reports' services (its writes): exports built in the background, each an ExportJob row, a
+Celery task and a file under EXPORT_ROOT. The reports themselves are reads (backers, platform).
 
 A report with more rows than ``EXPORT_ASYNC_THRESHOLD`` (or any report asked for
 with ``?async=1``) is not streamed in the request: an ExportJob is written and
