@@ -61,7 +61,7 @@ def test_a_success_clears_the_account_s_count(settings):
 
 def test_the_admin_login_is_limited_too(settings):
     settings.LOGIN_FAILURES_PER_ACCOUNT = 3
-    factories.staff_user(username="ops", password=PASSWORD)
+    factories.StaffFactory(username="ops", password=PASSWORD)
     client = Client()
 
     def login(password, address):

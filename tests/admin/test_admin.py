@@ -18,7 +18,7 @@ from reports.models import ExportJob
 from reports.platform import CAMPAIGN_HEADER
 from rewards.models import RewardTier
 from tests import factories
-from tests.reports.helpers import parse_csv, split_sections
+from tests.support.books import parse_csv, split_sections
 from updates.models import CampaignUpdate
 
 pytestmark = pytest.mark.django_db
@@ -246,7 +246,7 @@ def test_staff_without_permissions_see_nothing_and_viewers_cannot_move_money(boo
 
 def test_money_in_the_admin_follows_the_currency_and_the_staff_member_s_language(admin_client, settings):
     settings.LANGUAGES = [("en", "English"), ("de", "Deutsch")]  # offered once its catalogue ships (issue 12)
-    factories.live_campaign(title="Yen campaign", goal=Decimal("100000"), currency="JPY")
+    factories.LiveCampaignFactory(title="Yen campaign", goal=Decimal("100000"), currency="JPY")
 
     english = admin_client.get("/admin/campaigns/campaign/", {"q": "Yen campaign"}).text
     german = admin_client.get("/admin/campaigns/campaign/", {"q": "Yen campaign"}, headers={"accept-language": "de"})

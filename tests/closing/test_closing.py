@@ -11,7 +11,6 @@ from core.queue import queued
 from pledges.models import Charge, Pledge
 from pledges.payments import get_gateway
 from tests import factories
-from tests.pledges.helpers import back, end
 from tests.support.payments import payment_intents_of
 
 pytestmark = pytest.mark.django_db
@@ -20,10 +19,10 @@ pytestmark = pytest.mark.django_db
 def test_all_or_nothing_campaign_that_met_its_goal_closes_successful_and_starts_collection(
     django_capture_on_commit_callbacks,
 ):
-    campaign = factories.live_campaign(goal=Decimal("50.00"))
-    back(campaign, "30.00")
-    back(campaign, "25.00")
-    end(campaign)
+    campaign = factories.LiveCampaignFactory(goal=Decimal("50.00"))
+    factories.PledgeFactory(campaign=campaign, amount="30.00")
+    factories.PledgeFactory(campaign=campaign, amount="25.00")
+    factories.ended(campaign)
 
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         closed = campaign_close(campaign_id=campaign.pk)
@@ -39,9 +38,12 @@ def test_all_or_nothing_campaign_that_met_its_goal_closes_successful_and_starts_
 
 
 def test_goal_missed_fails_releases_every_pledge_and_touches_no_card(django_capture_on_commit_callbacks):
-    campaign = factories.live_campaign(goal=Decimal("1000.00"))
-    pledges = [back(campaign, "30.00"), back(campaign, "40.00")]
-    end(campaign)
+    campaign = factories.LiveCampaignFactory(goal=Decimal("1000.00"))
+    pledges = [
+        factories.PledgeFactory(campaign=campaign, amount="30.00"),
+        factories.PledgeFactory(campaign=campaign, amount="40.00"),
+    ]
+    factories.ended(campaign)
 
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         closed = campaign_close(campaign_id=campaign.pk)
@@ -60,19 +62,19 @@ def test_goal_missed_fails_releases_every_pledge_and_touches_no_card(django_capt
 
 @pytest.mark.parametrize(("pledged", "state"), [("1.00", "successful"), (None, "failed")])
 def test_flexible_campaign_keeps_whatever_was_pledged(pledged, state, django_capture_on_commit_callbacks):
-    campaign = factories.live_campaign(goal=Decimal("1000.00"), funding_model="flexible")
+    campaign = factories.LiveCampaignFactory(goal=Decimal("1000.00"), funding_model="flexible")
     if pledged:
-        back(campaign, pledged)
-    end(campaign)
+        factories.PledgeFactory(campaign=campaign, amount=pledged)
+    factories.ended(campaign)
 
     with django_capture_on_commit_callbacks(execute=False):
         assert campaign_close(campaign_id=campaign.pk).state == state
 
 
 def test_closing_twice_changes_nothing_more(django_capture_on_commit_callbacks):
-    campaign = factories.live_campaign(goal=Decimal("10.00"))
-    back(campaign, "10.00")
-    end(campaign)
+    campaign = factories.LiveCampaignFactory(goal=Decimal("10.00"))
+    factories.PledgeFactory(campaign=campaign, amount="10.00")
+    factories.ended(campaign)
 
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         first = campaign_close(campaign_id=campaign.pk)
@@ -85,19 +87,18 @@ def test_closing_twice_changes_nothing_more(django_capture_on_commit_callbacks):
 
 
 def test_a_campaign_before_its_deadline_is_not_closed():
-    campaign = factories.live_campaign()
+    campaign = factories.LiveCampaignFactory()
 
     assert campaign_close(campaign_id=campaign.pk) is None
     assert Campaign.objects.get(pk=campaign.pk).state == Campaign.State.LIVE
 
 
 def test_pending_pledges_lapse_at_the_close(django_capture_on_commit_callbacks):
-    campaign = factories.live_campaign(goal=Decimal("10.00"))
-    back(campaign, "10.00")
-    from pledges.services import pledge_create
+    campaign = factories.LiveCampaignFactory(goal=Decimal("10.00"))
+    factories.PledgeFactory(campaign=campaign, amount="10.00")
 
-    pending = pledge_create(backer=factories.UserFactory(), campaign_id=campaign.pk, amount=Decimal("5"))
-    end(campaign)
+    pending = factories.PledgeFactory(campaign=campaign, amount=Decimal("5"), card=None)
+    factories.ended(campaign)
 
     with django_capture_on_commit_callbacks(execute=False):
         campaign_close(campaign_id=campaign.pk)
@@ -108,9 +109,9 @@ def test_pending_pledges_lapse_at_the_close(django_capture_on_commit_callbacks):
 
 @pytest.mark.django_db(transaction=True)
 def test_two_sweeps_at_once_close_a_campaign_exactly_once():
-    campaign = factories.live_campaign(goal=Decimal("10.00"))
-    back(campaign, "10.00")
-    end(campaign)
+    campaign = factories.LiveCampaignFactory(goal=Decimal("10.00"))
+    factories.PledgeFactory(campaign=campaign, amount="10.00")
+    factories.ended(campaign)
     start = threading.Barrier(4)
     results = []
 

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from campaigns.models import Campaign
 from closing.selectors import pledges_due_for_retry
-from closing.services import campaign_close, collection
+from closing.services import collection
 from core.money import to_minor_units
 from core.queue import queued
 from notifications.models import Notification
@@ -18,30 +18,18 @@ from pledges.models import Charge, Pledge
 from pledges.payments import get_gateway
 from tests import factories
 from tests.conftest import client_for
-from tests.pledges.helpers import back, end
 from tests.support.payments import succeeded_payment_intents
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def closed(django_capture_on_commit_callbacks):
-    """Close a campaign without running its collection task: the tests drive collection."""
-
-    def close(campaign):
-        end(campaign)
-        with django_capture_on_commit_callbacks(execute=False):
-            campaign_close(campaign_id=campaign.pk)
-        campaign.refresh_from_db()
-        return campaign
-
-    return close
-
-
-def test_collecting_charges_once_and_the_totals_follow(closed):
-    campaign = factories.live_campaign(goal=Decimal("50.00"))
-    pledges = [back(campaign, "30.00"), back(campaign, "25.50")]
-    closed(campaign)
+def test_collecting_charges_once_and_the_totals_follow():
+    campaign = factories.LiveCampaignFactory(goal=Decimal("50.00"))
+    pledges = [
+        factories.PledgeFactory(campaign=campaign, amount="30.00"),
+        factories.PledgeFactory(campaign=campaign, amount="25.50"),
+    ]
+    factories.closed(campaign)
 
     for pledge in pledges:
         charge = collection.pledge_collect(pledge_id=pledge.pk)
@@ -61,20 +49,13 @@ def test_collecting_charges_once_and_the_totals_follow(closed):
         assert intent["amount"] == to_minor_units(pledge.amount, "USD")
 
 
-def test_an_attempt_that_crashed_after_calling_stripe_is_found_not_repeated(closed):
-    campaign = factories.live_campaign(goal=Decimal("10.00"))
-    pledge = back(campaign, "10.00")
-    closed(campaign)
+def test_an_attempt_that_crashed_after_calling_stripe_is_found_not_repeated():
+    campaign = factories.LiveCampaignFactory(goal=Decimal("10.00"))
+    pledge = factories.PledgeFactory(campaign=campaign, amount="10.00")
+    factories.closed(campaign)
     # The crashed worker committed its Charge, marked it submitted, and Stripe charged the card,
     # but the worker died before it could record the result.
-    charge = Charge.objects.create(
-        pledge=pledge,
-        attempt=1,
-        idempotency_key=f"pledge:{pledge.pk}:charge:1",
-        amount=pledge.amount,
-        currency="USD",
-        submitted_at=timezone.now(),
-    )
+    charge = factories.ChargeRowFactory(pledge=pledge, submitted_at=timezone.now())
     get_gateway().charge_off_session(
         customer_id=pledge.stripe_customer_id,
         payment_method_id=pledge.payment_method_id,
@@ -92,27 +73,20 @@ def test_an_attempt_that_crashed_after_calling_stripe_is_found_not_repeated(clos
     assert Campaign.objects.get(pk=campaign.pk).collected == Decimal("10.00")
 
 
-def test_an_attempt_that_crashed_before_reaching_stripe_is_sent_once(closed):
-    campaign = factories.live_campaign(goal=Decimal("10.00"))
-    pledge = back(campaign, "10.00")
-    closed(campaign)
-    Charge.objects.create(
-        pledge=pledge,
-        attempt=1,
-        idempotency_key=f"pledge:{pledge.pk}:charge:1",
-        amount=pledge.amount,
-        currency="USD",
-        submitted_at=timezone.now(),
-    )
+def test_an_attempt_that_crashed_before_reaching_stripe_is_sent_once():
+    campaign = factories.LiveCampaignFactory(goal=Decimal("10.00"))
+    pledge = factories.PledgeFactory(campaign=campaign, amount="10.00")
+    factories.closed(campaign)
+    factories.ChargeRowFactory(pledge=pledge, submitted_at=timezone.now())
 
     assert collection.pledge_collect(pledge_id=pledge.pk).state == Charge.State.SUCCEEDED
     assert len(succeeded_payment_intents(get_gateway(), pledge.stripe_customer_id, pledge.pk)) == 1
 
 
-def test_a_declined_card_errors_the_pledge_and_tells_the_backer(closed, django_capture_on_commit_callbacks):
-    campaign = factories.live_campaign(goal=Decimal("10.00"))
-    pledge = back(campaign, "10.00", card=factories.CARD_DECLINES_ON_CHARGE)
-    closed(campaign)
+def test_a_declined_card_errors_the_pledge_and_tells_the_backer(django_capture_on_commit_callbacks):
+    campaign = factories.LiveCampaignFactory(goal=Decimal("10.00"))
+    pledge = factories.PledgeFactory(campaign=campaign, amount="10.00", card=factories.CARD_DECLINES_ON_CHARGE)
+    factories.closed(campaign)
 
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         charge = collection.pledge_collect(pledge_id=pledge.pk)
@@ -136,12 +110,12 @@ def test_a_declined_card_errors_the_pledge_and_tells_the_backer(closed, django_c
     assert notifications_send() == 0
 
 
-def test_a_card_needing_authentication_off_session_errors_the_pledge(closed, django_capture_on_commit_callbacks):
-    campaign = factories.live_campaign(goal=Decimal("10.00"))
-    pledge = back(campaign, "10.00")
-    closed(campaign)
+def test_a_card_needing_authentication_off_session_errors_the_pledge(django_capture_on_commit_callbacks):
+    campaign = factories.LiveCampaignFactory(goal=Decimal("10.00"))
+    pledge = factories.PledgeFactory(campaign=campaign, amount="10.00")
+    factories.closed(campaign)
     # The bank now wants 3-D Secure for this card: swap in a 3DS card the backer had saved.
-    Pledge.objects.filter(pk=pledge.pk).update(payment_method_id=factories.payment_method(factories.CARD_3DS))
+    Pledge.objects.filter(pk=pledge.pk).update(payment_method_id=factories.payment_method(factories.CARD_REQUIRES_3DS))
 
     with django_capture_on_commit_callbacks(execute=False):
         charge = collection.pledge_collect(pledge_id=pledge.pk)
@@ -151,10 +125,10 @@ def test_a_card_needing_authentication_off_session_errors_the_pledge(closed, dja
     assert Pledge.objects.get(pk=pledge.pk).state == Pledge.State.ERRORED
 
 
-def test_the_backer_replaces_the_card_and_it_is_charged_at_once(closed, django_capture_on_commit_callbacks):
-    campaign = factories.live_campaign(goal=Decimal("10.00"))
-    pledge = back(campaign, "12.00", card=factories.CARD_DECLINES_ON_CHARGE)
-    closed(campaign)
+def test_the_backer_replaces_the_card_and_it_is_charged_at_once(django_capture_on_commit_callbacks):
+    campaign = factories.LiveCampaignFactory(goal=Decimal("10.00"))
+    pledge = factories.PledgeFactory(campaign=campaign, amount="12.00", card=factories.CARD_DECLINES_ON_CHARGE)
+    factories.closed(campaign)
     with django_capture_on_commit_callbacks(execute=False):
         collection.pledge_collect(pledge_id=pledge.pk)
 
@@ -173,10 +147,10 @@ def test_the_backer_replaces_the_card_and_it_is_charged_at_once(closed, django_c
     assert again.status_code == 409
 
 
-def test_errored_pledges_are_retried_every_48_hours_then_dropped(closed, settings, django_capture_on_commit_callbacks):
-    campaign = factories.live_campaign(goal=Decimal("10.00"))
-    pledge = back(campaign, "10.00", card=factories.CARD_DECLINES_ON_CHARGE)
-    closed(campaign)
+def test_errored_pledges_are_retried_every_48_hours_then_dropped(settings, django_capture_on_commit_callbacks):
+    campaign = factories.LiveCampaignFactory(goal=Decimal("10.00"))
+    pledge = factories.PledgeFactory(campaign=campaign, amount="10.00", card=factories.CARD_DECLINES_ON_CHARGE)
+    factories.closed(campaign)
     with django_capture_on_commit_callbacks(execute=False):
         collection.pledge_collect(pledge_id=pledge.pk)
     pledge.refresh_from_db()
@@ -195,26 +169,27 @@ def test_errored_pledges_are_retried_every_48_hours_then_dropped(closed, setting
     assert Campaign.objects.get(pk=campaign.pk).collected == Decimal("0")
 
 
-def test_nothing_is_charged_for_a_failed_campaign(django_capture_on_commit_callbacks):
-    campaign = factories.live_campaign(goal=Decimal("1000.00"))
-    pledge = back(campaign, "10.00")
-    end(campaign)
-    with django_capture_on_commit_callbacks(execute=False):
-        campaign_close(campaign_id=campaign.pk)
+def test_nothing_is_charged_for_a_failed_campaign():
+    campaign = factories.LiveCampaignFactory(goal=Decimal("1000.00"))
+    pledge = factories.PledgeFactory(campaign=campaign, amount="10.00")
+    factories.closed(campaign)
 
     assert collection.pledge_collect(pledge_id=pledge.pk) is None
     assert not Charge.objects.exists()
 
 
-def test_a_charge_costs_ten_statements_and_one_provider_call(closed, django_assert_num_queries, monkeypatch):
+def test_a_charge_costs_ten_statements_and_one_provider_call(django_assert_num_queries, monkeypatch):
     """Per charge: the pledge's collection lock; one transaction opening the attempt (the pledge
     locked with its last attempt and the one in flight, the charge row written submitted); the
     provider; one transaction recording it in the lock order (campaign, pledge, charge, then the
     pledge, the campaign's totals and the charge written); the lock released. The two
     transactions are savepoints inside the test's own: 4 statements more."""
-    campaign = factories.live_campaign(goal=Decimal("20.00"))
-    pledges = [back(campaign, "20.00"), back(campaign, "5.00")]
-    closed(campaign)
+    campaign = factories.LiveCampaignFactory(goal=Decimal("20.00"))
+    pledges = [
+        factories.PledgeFactory(campaign=campaign, amount="20.00"),
+        factories.PledgeFactory(campaign=campaign, amount="5.00"),
+    ]
+    factories.closed(campaign)
     gateway = get_gateway()
     lookups = []
     for name in ("find_charge", "retrieve_charge"):  # still the real calls, counted

@@ -16,8 +16,7 @@ from pledges.models import Charge, Pledge
 from pledges.payments import RateLimited
 from tests import factories
 from tests.conftest import broker_messages, purge_queues
-from tests.pledges.helpers import back, end
-from tests.pledges.test_gateway import _error_handler, http_server
+from tests.support.http import error_handler, http_server
 
 pytestmark = pytest.mark.django_db
 
@@ -41,13 +40,11 @@ def _collection_queue() -> list[tuple[str, tuple]]:
 
 
 @pytest.fixture
-def funded(django_capture_on_commit_callbacks):
+def funded():
     """A successful campaign of BACKERS active pledges, closed; its collect_campaign not run yet."""
-    campaign = factories.live_campaign(goal=Decimal("100.00"))
-    pledges = [back(campaign, "10.00") for _ in range(BACKERS)]
-    end(campaign)
-    with django_capture_on_commit_callbacks(execute=False):
-        campaign_close(campaign_id=campaign.pk)
+    campaign = factories.LiveCampaignFactory(goal=Decimal("100.00"))
+    pledges = [factories.PledgeFactory(campaign=campaign, amount="10.00") for _ in range(BACKERS)]
+    factories.closed(campaign)
     campaign.refresh_from_db()
     return campaign, sorted(p.pk for p in pledges)
 
@@ -113,7 +110,7 @@ def test_an_attempt_stuck_processing_is_resent_once_then_only_when_that_message_
     assert collect_campaign(campaign.pk) == BACKERS
     purge_queues()
     stuck = pledge_ids[0]
-    with http_server(_error_handler(429)) as busy:  # the provider did not answer: the attempt stays in flight
+    with http_server(error_handler(429)) as busy:  # the provider did not answer: the attempt stays in flight
         localstripe, settings.STRIPE_API_BASE = settings.STRIPE_API_BASE, busy
         with pytest.raises(RateLimited):
             collection.pledge_collect(pledge_id=stuck)
@@ -135,9 +132,9 @@ def test_an_attempt_stuck_processing_is_resent_once_then_only_when_that_message_
 
 
 def test_a_due_retry_of_an_errored_pledge_is_sent_once(django_capture_on_commit_callbacks, settings):
-    campaign = factories.live_campaign(goal=Decimal("10.00"))
-    pledge = back(campaign, "10.00", card=factories.CARD_DECLINES_ON_CHARGE)
-    end(campaign)
+    campaign = factories.LiveCampaignFactory(goal=Decimal("10.00"))
+    pledge = factories.PledgeFactory(campaign=campaign, amount="10.00", card=factories.CARD_DECLINES_ON_CHARGE)
+    factories.ended(campaign)
     with django_capture_on_commit_callbacks(execute=False):
         campaign_close(campaign_id=campaign.pk)
         collection.pledge_collect(pledge_id=pledge.pk)
@@ -160,9 +157,9 @@ def test_a_due_retry_of_an_errored_pledge_is_sent_once(django_capture_on_commit_
 
 @pytest.mark.django_db(transaction=True)
 def test_a_second_fan_out_at_the_same_time_skips_the_pledges_the_first_holds(settings):
-    campaign = factories.live_campaign(goal=Decimal("100.00"))
-    pledge_ids = sorted(back(campaign, "10.00").pk for _ in range(BACKERS))
-    end(campaign)
+    campaign = factories.LiveCampaignFactory(goal=Decimal("100.00"))
+    pledge_ids = sorted(factories.PledgeFactory(campaign=campaign, amount="10.00").pk for _ in range(BACKERS))
+    factories.ended(campaign)
     campaign_close(campaign_id=campaign.pk)
     purge_queues()  # campaign_close committed: its collect_campaign went out; this test runs the steps
     held, free = pledge_ids[:3], pledge_ids[3:]

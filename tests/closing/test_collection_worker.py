@@ -11,7 +11,6 @@ from pledges.payments import get_gateway
 from reports.reconcile import reconcile
 from tests import factories
 from tests.conftest import wait_until
-from tests.pledges.helpers import back, end
 from tests.support.payments import flush_localstripe, payment_intents_of, succeeded_payment_intents_by_pledge
 
 pytestmark = pytest.mark.celery
@@ -32,12 +31,12 @@ def _assert_each_pledge_charged_exactly_once(campaign, pledges):
 
 
 def test_the_sweep_closes_a_funded_campaign_and_the_worker_collects_every_pledge_once(celery_worker):
-    campaign = factories.live_campaign(goal=Decimal("60.00"))
-    pledges = [back(campaign, f"{20 + i}.50") for i in range(6)]
-    failed = factories.live_campaign(goal=Decimal("1000000.00"))
-    failed_pledges = [back(failed, "30.00") for _ in range(2)]
-    end(campaign)
-    end(failed)
+    campaign = factories.LiveCampaignFactory(goal=Decimal("60.00"))
+    pledges = [factories.PledgeFactory(campaign=campaign, amount=f"{20 + i}.50") for i in range(6)]
+    failed = factories.LiveCampaignFactory(goal=Decimal("1000000.00"))
+    failed_pledges = [factories.PledgeFactory(campaign=failed, amount="30.00") for _ in range(2)]
+    factories.ended(campaign)
+    factories.ended(failed)
 
     close_due_campaigns.delay()  # what beat sends every CLOSE_SWEEP_INTERVAL
     close_due_campaigns.delay()  # and a second sweep racing it changes nothing
@@ -57,9 +56,9 @@ PLEDGES_TO_KILL = 240
 
 def test_killing_the_worker_mid_collection_still_charges_every_pledge_exactly_once(celery_worker):
     flush_localstripe(get_gateway())  # a store grown by the rest of the suite makes every call slow
-    campaign = factories.live_campaign(goal=Decimal("100.00"))
-    pledges = [back(campaign, "10.00") for _ in range(PLEDGES_TO_KILL)]
-    end(campaign)
+    campaign = factories.LiveCampaignFactory(goal=Decimal("100.00"))
+    pledges = [factories.PledgeFactory(campaign=campaign, amount="10.00") for _ in range(PLEDGES_TO_KILL)]
+    factories.ended(campaign)
     celery_worker.stop()
     celery_worker.start(concurrency=4)
 

@@ -15,19 +15,16 @@ from pledges.models import Charge, Pledge
 from pledges.payments import get_gateway
 from tests import factories
 from tests.conftest import client_for
-from tests.pledges.helpers import back, end
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def refused_pledge(django_capture_on_commit_callbacks) -> Pledge:
+def refused_pledge() -> Pledge:
     """A pledge whose Customer no longer exists at the provider (deleted in its dashboard)."""
-    campaign = factories.live_campaign(goal=Decimal("10.00"))
-    pledge = back(campaign, "25.00")
-    end(campaign)
-    with django_capture_on_commit_callbacks(execute=False):
-        campaign_close(campaign_id=campaign.pk)
+    campaign = factories.LiveCampaignFactory(goal=Decimal("10.00"))
+    pledge = factories.PledgeFactory(campaign=campaign, amount="25.00")
+    factories.closed(campaign)
     Pledge.objects.filter(pk=pledge.pk).update(stripe_customer_id="cus_deleted_in_dashboard")
     return pledge
 
@@ -77,9 +74,9 @@ def test_replacing_the_card_of_such_a_pledge_answers_402_with_the_reason(
 def test_a_charge_refused_right_after_a_new_card_is_saved_is_a_402_not_a_500(
     django_capture_on_commit_callbacks, monkeypatch
 ):
-    campaign = factories.live_campaign(goal=Decimal("10.00"))
-    pledge = back(campaign, "25.00", card=factories.CARD_DECLINES_ON_CHARGE)
-    end(campaign)
+    campaign = factories.LiveCampaignFactory(goal=Decimal("10.00"))
+    pledge = factories.PledgeFactory(campaign=campaign, amount="25.00", card=factories.CARD_DECLINES_ON_CHARGE)
+    factories.ended(campaign)
     with django_capture_on_commit_callbacks(execute=False):
         campaign_close(campaign_id=campaign.pk)
         pledge_collect(pledge_id=pledge.pk)

@@ -7,27 +7,24 @@ from decimal import Decimal
 
 import pytest
 
-from closing.services import campaign_close, collection
+from closing.services import collection
 from pledges.models import Charge, Pledge
 from pledges.payments import RateLimited, get_gateway
 from pledges.payments.ratelimit import acquire_stripe_slot
 from tests import factories
-from tests.pledges.helpers import back, end
-from tests.pledges.test_gateway import _error_handler, http_server
+from tests.support.http import error_handler, http_server
 from tests.support.payments import flush_localstripe, succeeded_payment_intents
 
 
 @pytest.mark.django_db
-def test_a_429_leaves_the_attempt_in_flight_and_the_retry_charges_once(settings, django_capture_on_commit_callbacks):
+def test_a_429_leaves_the_attempt_in_flight_and_the_retry_charges_once(settings):
     flush_localstripe(get_gateway())  # the retry lists every PaymentIntent: keep localstripe's store small
-    campaign = factories.live_campaign(goal=Decimal("10"))
-    pledge = back(campaign, "10")
-    end(campaign)
-    with django_capture_on_commit_callbacks(execute=False):
-        campaign_close(campaign_id=campaign.pk)
+    campaign = factories.LiveCampaignFactory(goal=Decimal("10"))
+    pledge = factories.PledgeFactory(campaign=campaign, amount="10")
+    factories.closed(campaign)
     localstripe = settings.STRIPE_API_BASE
 
-    with http_server(_error_handler(429)) as busy:
+    with http_server(error_handler(429)) as busy:
         settings.STRIPE_API_BASE = busy
         with pytest.raises(RateLimited):
             collection.pledge_collect(pledge_id=pledge.pk)

@@ -15,9 +15,7 @@ from closing.services import campaign_close, collection
 from core.queue import queued
 from pledges.models import Charge, Pledge, WebhookEvent
 from pledges.payments import get_gateway
-from pledges.services import pledge_create
 from tests import factories
-from tests.pledges.helpers import back, end
 from tests.support.payments import complete_test_3ds_setup
 
 pytestmark = pytest.mark.django_db
@@ -60,9 +58,9 @@ def intent(charge: Charge, status: str) -> dict:
 def _charged_at_provider(card: str) -> Charge:
     """A charge whose worker died after the provider answered: the provider has a PaymentIntent
     (succeeded, or declined for card 0341), our row is still processing."""
-    campaign = factories.live_campaign(goal=Decimal("10.00"))
-    pledge = back(campaign, "25.00", card=card)
-    end(campaign)
+    campaign = factories.LiveCampaignFactory(goal=Decimal("10.00"))
+    pledge = factories.PledgeFactory(campaign=campaign, amount="25.00", card=card)
+    factories.ended(campaign)
     campaign_close(campaign_id=campaign.pk)
     key = f"pledge:{pledge.pk}:charge:1"
     result = get_gateway().charge_off_session(
@@ -73,14 +71,8 @@ def _charged_at_provider(card: str) -> Charge:
         idempotency_key=key,
         metadata={"pledge_id": str(pledge.pk)},
     )
-    return Charge.objects.create(
-        pledge=pledge,
-        attempt=1,
-        idempotency_key=key,
-        amount=pledge.amount,
-        currency="USD",
-        payment_intent_id=result.payment_intent_id,
-        submitted_at=timezone.now(),
+    return factories.ChargeRowFactory(
+        pledge=pledge, idempotency_key=key, payment_intent_id=result.payment_intent_id, submitted_at=timezone.now()
     )
 
 
@@ -88,7 +80,7 @@ def _charged_at_provider(card: str) -> Charge:
 def processing_charge(django_capture_on_commit_callbacks):
     """Succeeded at the provider, processing here: only the webhook can tell us."""
     with django_capture_on_commit_callbacks(execute=False):
-        return _charged_at_provider(factories.CARD_OK)
+        return _charged_at_provider(factories.CARD_SUCCEEDS)
 
 
 @pytest.fixture
@@ -217,8 +209,8 @@ def test_a_payment_event_pointing_a_charge_at_another_payment_is_refused(client,
 
 
 def test_a_signed_setup_success_the_provider_denies_activates_nothing(client):
-    campaign = factories.live_campaign(goal=Decimal("100.00"))
-    pledge = pledge_create(backer=factories.UserFactory(), campaign_id=campaign.pk, amount=Decimal("20"))
+    campaign = factories.LiveCampaignFactory(goal=Decimal("100.00"))
+    pledge = factories.PledgeFactory(campaign=campaign, amount=Decimal("20"), card=None)
     claim = {"id": pledge.setup_intent_id, "object": "setup_intent", "status": "succeeded", "payment_method": "pm_x"}
 
     response = deliver(client, event("evt_setup_lie", "setup_intent.succeeded", claim))
@@ -305,10 +297,10 @@ def test_a_dispute_is_recorded_on_the_charge(client, processing_charge):
 
 
 def test_setup_intent_succeeded_activates_a_pending_pledge(client):
-    campaign = factories.live_campaign(goal=Decimal("100.00"))
-    pledge = pledge_create(backer=factories.UserFactory(), campaign_id=campaign.pk, amount=Decimal("20"))
+    campaign = factories.LiveCampaignFactory(goal=Decimal("100.00"))
+    pledge = factories.PledgeFactory(campaign=campaign, amount=Decimal("20"), card=None)
     assert pledge.state == Pledge.State.PENDING
-    card = factories.payment_method(factories.CARD_OK)
+    card = factories.payment_method(factories.CARD_SUCCEEDS)
     complete_test_3ds_setup(get_gateway(), pledge.setup_intent_id, payment_method_id=card)  # what Stripe.js does
     setup = {"id": pledge.setup_intent_id, "object": "setup_intent", "status": "succeeded", "payment_method": "pm_x"}
 
@@ -339,8 +331,8 @@ def test_localstripe_delivers_payment_intent_succeeded_to_our_endpoint(live_serv
         url=f"{live_server.url}{URL}", secret=settings.STRIPE_WEBHOOK_SECRET, endpoint_id="pytest-live"
     )
     try:
-        campaign = factories.live_campaign(goal=Decimal("10.00"))
-        pledge = back(campaign, "10.00")
+        campaign = factories.LiveCampaignFactory(goal=Decimal("10.00"))
+        pledge = factories.PledgeFactory(campaign=campaign, amount="10.00")
         # Closed by hand: campaign_close would enqueue collection for a worker other tests may run.
         Campaign.objects.filter(pk=campaign.pk).update(state=Campaign.State.SUCCESSFUL, closed_at=timezone.now())
         charge = collection.pledge_collect(pledge_id=pledge.pk)
@@ -365,10 +357,10 @@ def test_localstripe_delivers_payment_intent_succeeded_to_our_endpoint(live_serv
 
 
 def test_setup_succeeded_after_the_deadline_is_acknowledged_and_changes_nothing(client):
-    campaign = factories.live_campaign(goal=Decimal("100.00"))
-    pledge = pledge_create(backer=factories.UserFactory(), campaign_id=campaign.pk, amount=Decimal("20"))
+    campaign = factories.LiveCampaignFactory(goal=Decimal("100.00"))
+    pledge = factories.PledgeFactory(campaign=campaign, amount=Decimal("20"), card=None)
     complete_test_3ds_setup(get_gateway(), pledge.setup_intent_id, payment_method_id=factories.payment_method())
-    end(campaign)  # the card was confirmed too late: the campaign takes no more pledges
+    factories.ended(campaign)  # the card was confirmed too late: the campaign takes no more pledges
     setup = {"id": pledge.setup_intent_id, "object": "setup_intent", "status": "succeeded"}
 
     response = deliver(client, event("evt_late_setup", "setup_intent.succeeded", setup))
@@ -380,3 +372,51 @@ def test_setup_succeeded_after_the_deadline_is_acknowledged_and_changes_nothing(
     assert Pledge.objects.get(pk=pledge.pk).state == Pledge.State.PENDING
     campaign.refresh_from_db()
     assert (campaign.pledged, campaign.backers_count) == (Decimal("0.00"), 0)
+
+
+# --- correctly signed, malformed --------------------------------------------------------------
+
+
+def _signed(client, payload: bytes):
+    return client.post(URL, payload, content_type="application/json", HTTP_STRIPE_SIGNATURE=sign(payload))
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        b'{"id": "evt_nul", "type": "charge.refunded", "data": {"object": {"id": "ch_\\u0000"}}}',
+        json.dumps({"id": "evt_" + "x" * 300, "type": "charge.refunded", "data": {"object": {}}}).encode(),
+        b'{"id": "evt_big", "type": "payment_intent.succeeded", "data": {"object": {"id": "pi_1", "amount": 1e999}}}',
+        b'{"id": "evt_nan", "type": "payment_intent.succeeded", "data": {"object": {"id": "pi_1", "amount": NaN}}}',
+        b'{"id": 7, "type": "payment_intent.succeeded"}',
+        b"[" * 5000 + b"]" * 5000,
+    ],
+)
+def test_correctly_signed_but_malformed_events_are_a_400_and_not_stored(client, payload):
+    response = _signed(client, payload)
+
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid_signature"
+    assert not WebhookEvent.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"id": "evt_nodata", "type": "payment_intent.succeeded"},
+        {"id": "evt_strdata", "type": "setup_intent.succeeded", "data": "x"},
+        {"id": "evt_noid", "type": "charge.refunded", "data": {"object": {"payment_intent": 5}}},
+    ],
+)
+def test_well_formed_events_without_a_usable_object_are_stored_and_ignored(client, body):
+    response = _signed(client, json.dumps(body).encode())
+
+    assert response.status_code == 200
+    assert WebhookEvent.objects.get().status == WebhookEvent.Status.IGNORED
+
+
+@pytest.mark.parametrize("method", ["options", "get", "put", "delete"])
+def test_other_methods_on_the_webhook_are_answered_without_a_500(client, method):
+    response = getattr(client, method)(URL)
+
+    assert response.status_code == (200 if method == "options" else 405)

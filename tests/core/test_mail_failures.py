@@ -14,7 +14,6 @@ from notifications.models import Notification
 from notifications.services import CAMPAIGN_FUNDED, notifications_send, notify
 from notifications.tasks import mail_sweep
 from tests import factories
-from tests.notifications.helpers import bulk_backers
 from updates.models import CampaignUpdate, UpdateDelivery
 from updates.selectors import updates_with_unsent_deliveries
 from updates.services import update_deliveries_create, update_deliveries_send, update_publish
@@ -60,7 +59,7 @@ def _campaign_funded_for(users, campaign) -> list[Notification]:
 @pytest.mark.django_db
 def test_a_refused_message_does_not_stop_the_ones_behind_it_and_fails_after_the_last_attempt():
     with time_machine.travel(START, tick=False) as clock:
-        campaign = factories.live_campaign()
+        campaign = factories.LiveCampaignFactory()
         poisoned = factories.UserFactory(username="poisoned", email=POISONED)
         others = [factories.UserFactory(username=f"fine{i}") for i in range(3)]
         poisoned_row, *other_rows = _campaign_funded_for([poisoned, *others], campaign)
@@ -105,8 +104,8 @@ def test_a_refused_message_does_not_stop_the_ones_behind_it_and_fails_after_the_
 @pytest.mark.django_db
 def test_a_refused_update_delivery_is_failed_and_the_sweep_leaves_it_alone():
     with time_machine.travel(START, tick=False) as clock:
-        campaign = factories.live_campaign()
-        backers = bulk_backers(campaign, 4, prefix="upd")
+        campaign = factories.LiveCampaignFactory()
+        backers = factories.bulk_backers(campaign, 4, prefix="upd")
         poisoned = backers[0]
         poisoned.email = POISONED
         poisoned.save(update_fields=["email"])
@@ -132,7 +131,7 @@ def test_a_refused_update_delivery_is_failed_and_the_sweep_leaves_it_alone():
 
 @pytest.mark.django_db(transaction=True)
 def test_no_database_transaction_is_open_while_the_backend_sends():
-    campaign = factories.live_campaign()
+    campaign = factories.LiveCampaignFactory()
     users = [factories.UserFactory(username=f"plain{i}") for i in range(2)]
     _campaign_funded_for(users, campaign)
 
@@ -149,7 +148,7 @@ class UnreachableBackend(LocmemBackend):
 
 @pytest.mark.django_db
 def test_an_unreachable_mail_server_charges_no_message_an_attempt(settings):
-    campaign = factories.live_campaign()
+    campaign = factories.LiveCampaignFactory()
     _campaign_funded_for([factories.UserFactory(username="waiting")], campaign)
     settings.EMAIL_BACKEND = f"{__name__}.UnreachableBackend"
 
@@ -172,7 +171,7 @@ class DroppingBackend(RefusingBackend):
 @pytest.mark.django_db
 def test_a_server_lost_mid_pass_stops_the_pass_without_charging_the_next_message(settings):
     settings.EMAIL_BACKEND = f"{__name__}.DroppingBackend"
-    campaign = factories.live_campaign()
+    campaign = factories.LiveCampaignFactory()
     poisoned = factories.UserFactory(username="poisoned", email=POISONED)
     poisoned_row, next_row = _campaign_funded_for([poisoned, factories.UserFactory(username="next")], campaign)
 
@@ -192,7 +191,7 @@ def test_a_server_lost_mid_pass_stops_the_pass_without_charging_the_next_message
 @pytest.mark.django_db
 def test_staff_find_the_failed_messages_with_their_reason_in_the_admin(settings, admin_client):
     settings.MAIL_MAX_ATTEMPTS = 1
-    campaign = factories.live_campaign()
+    campaign = factories.LiveCampaignFactory()
     poisoned = factories.UserFactory(username="poisoned", email=POISONED)
     poisoned_row, _ = _campaign_funded_for([poisoned, factories.UserFactory(username="fine")], campaign)
     notifications_send()

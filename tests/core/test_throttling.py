@@ -15,7 +15,7 @@ def test_pledging_is_throttled_per_user_with_a_clear_json_429(settings):
         **settings.REST_FRAMEWORK,
         "DEFAULT_THROTTLE_RATES": {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "pledge": "3/minute"},
     }
-    campaign = factories.live_campaign(goal=Decimal("100"))
+    campaign = factories.LiveCampaignFactory(goal=Decimal("100"))
     client = client_for(factories.UserFactory())
 
     statuses = [

@@ -5,12 +5,9 @@ what else is in localstripe's store.
 """
 
 import json
-import threading
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
 import stripe
@@ -25,6 +22,7 @@ from pledges.payments import (
     StripeGateway,
     get_gateway,
 )
+from tests.support.http import error_handler, http_server
 from tests.support.payments import (
     CARD_DECLINES_AT_SETUP,
     CARD_DECLINES_ON_CHARGE,
@@ -259,18 +257,6 @@ class _Receiver(BaseHTTPRequestHandler):
         pass
 
 
-@contextmanager
-def http_server(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
 def test_localstripe_sends_signed_webhooks_that_parse_webhook_accepts(gateway, customer):
     received: list[tuple[str, bytes]] = []
     handler = type("Receiver", (_Receiver,), {"received": received})
@@ -336,25 +322,6 @@ def test_parse_webhook_rejects(gateway, payload, header):
 # --- provider trouble ------------------------------------------------------------------
 
 
-def _error_handler(status: int, delay: float = 0.0) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        def _answer(self):
-            time.sleep(delay)
-            body = json.dumps({"error": {"type": "api_error", "message": "trouble"}}).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        do_GET = do_POST = _answer
-
-        def log_message(self, *args):
-            pass
-
-    return Handler
-
-
 def _gateway_at(url: str, timeout: float = 5.0) -> StripeGateway:
     return StripeGateway(secret_key="sk_test_trouble", webhook_secret="whsec_x", api_base=url, timeout=timeout)
 
@@ -372,7 +339,7 @@ def test_unreachable_provider_is_provider_unavailable():
     ("status", "error"), [(429, RateLimited), (500, ProviderUnavailable), (503, ProviderUnavailable)]
 )
 def test_http_errors_are_typed(status, error):
-    with http_server(_error_handler(status)) as url:
+    with http_server(error_handler(status)) as url:
         gateway = _gateway_at(url)
         with pytest.raises(error):
             gateway.find_charge(customer_id="cus_x", idempotency_key="k")
@@ -381,7 +348,7 @@ def test_http_errors_are_typed(status, error):
 
 
 def test_slow_provider_times_out():
-    with http_server(_error_handler(200, delay=2.0)) as url:
+    with http_server(error_handler(200, delay=2.0)) as url:
         started = time.monotonic()
         with pytest.raises(ProviderUnavailable):
             _gateway_at(url, timeout=0.5).retrieve_charge("pi_x")

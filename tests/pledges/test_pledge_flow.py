@@ -20,7 +20,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def campaign(creator):
-    return factories.live_campaign(
+    return factories.LiveCampaignFactory(
         creator=creator,
         goal=Decimal("100.00"),
         rewards=[{"title": "Signed vinyl", "minimum": Decimal("25.00"), "limit": 2}],
@@ -59,7 +59,7 @@ def test_pledge_with_a_good_card_is_active_and_counts_in_the_totals(campaign, us
 
 
 def test_a_backer_has_one_customer_for_all_their_pledges(creator, user):
-    first, second = factories.live_campaign(creator=creator), factories.live_campaign(creator=creator)
+    first, second = factories.LiveCampaignFactory(creator=creator), factories.LiveCampaignFactory(creator=creator)
 
     _pledge(client_for(user), first, payment_method=factories.payment_method())
     _pledge(client_for(user), second, payment_method=factories.payment_method())
@@ -93,7 +93,7 @@ def test_pledge_without_a_card_is_pending_with_a_client_secret_then_confirmed(ca
 
 def test_confirm_before_the_browser_finished_3ds_is_a_conflict(campaign, user):
     client = client_for(user)
-    response = _pledge(client, campaign, "30.00", payment_method=factories.payment_method(factories.CARD_3DS))
+    response = _pledge(client, campaign, "30.00", payment_method=factories.payment_method(factories.CARD_REQUIRES_3DS))
     assert response.status_code == 201
     assert response.json()["state"] == "pending"
     assert response.json()["client_secret"]
@@ -114,7 +114,7 @@ def test_card_declined_at_setup_is_402_and_leaves_nothing_behind(campaign, user)
     reward = campaign.rewards.get()
 
     response = _pledge(
-        client_for(user), campaign, "30.00", reward.pk, factories.payment_method(factories.CARD_DECLINED_AT_SETUP)
+        client_for(user), campaign, "30.00", reward.pk, factories.payment_method(factories.CARD_DECLINES_AT_SETUP)
     )
 
     assert response.status_code == 402
@@ -218,7 +218,7 @@ def test_pending_pledge_holds_its_reward_until_it_expires(campaign, settings):
 
 
 def test_goal_reached_sets_funded_at_once(creator):
-    campaign = factories.live_campaign(creator=creator, goal=Decimal("50.00"))
+    campaign = factories.LiveCampaignFactory(creator=creator, goal=Decimal("50.00"))
     for amount in ("30", "30", "30"):
         _pledge(client_for(factories.UserFactory()), campaign, amount, None, factories.payment_method())
 

@@ -18,10 +18,9 @@ from notifications.services import notifications_send
 from reports import backers, services, writers
 from reports.models import ExportJob
 from tests import factories
-from tests.api.helpers import assert_error
 from tests.conftest import client_for, wait_until
-from tests.notifications.helpers import messages_in
-from tests.pledges.helpers import back
+from tests.support.api import assert_error
+from tests.support.mail import messages_in
 
 
 @pytest.fixture
@@ -33,7 +32,7 @@ def media(settings, tmp_path):
 @pytest.fixture
 def campaign(live_campaign):
     for amount in ("10.00", "20.00", "30.00"):
-        back(live_campaign, amount)
+        factories.PledgeFactory(campaign=live_campaign, amount=amount)
     return live_campaign
 
 
@@ -107,7 +106,7 @@ def test_the_requester_is_emailed_a_link(campaign, media):
 @pytest.mark.django_db
 def test_progress_is_written_as_rows_go_out(live_campaign, media, monkeypatch):
     for _ in range(5):
-        back(live_campaign, "10.00")
+        factories.PledgeFactory(campaign=live_campaign, amount="10.00")
     job = _ask(live_campaign.creator, live_campaign)
     monkeypatch.setattr(services, "PROGRESS_INTERVAL", 0)
     monkeypatch.setattr(writers, "CHUNK_ROWS", 2)
@@ -206,9 +205,9 @@ def test_the_sweep_finds_jobs_a_lost_message_left_behind(campaign):
 @pytest.mark.celery
 def test_a_worker_builds_the_export_and_emails_the_link(celery_worker, worker_mail_dir, settings):
     creator = factories.UserFactory()
-    campaign = factories.live_campaign(creator=creator)
+    campaign = factories.LiveCampaignFactory(creator=creator)
     for amount in ("10.00", "20.00", "30.00", "40.00"):
-        back(campaign, amount)
+        factories.PledgeFactory(campaign=campaign, amount=amount)
     expected = _sync_csv(creator, campaign)
 
     job = _ask(creator, campaign)

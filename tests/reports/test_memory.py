@@ -15,7 +15,6 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from pledges.models import Pledge
-from rewards.services import reward_create
 from tests import factories
 from tests.conftest import client_for
 
@@ -27,7 +26,7 @@ def bulk_pledges(campaign, users, tier) -> None:
     states = (Pledge.State.COLLECTED, Pledge.State.COLLECTED, Pledge.State.ERRORED, Pledge.State.REFUNDED)
     Pledge.objects.bulk_create(
         (
-            Pledge(
+            factories.PledgeRowFactory.build(
                 backer=user,
                 campaign=campaign,
                 reward=tier if i % 2 else None,
@@ -64,10 +63,10 @@ def stream(client, campaign) -> tuple[int, int, float]:
 def test_a_report_of_100000_pledges_streams_in_bounded_memory():
     User = get_user_model()
     creator = factories.UserFactory()
-    small = factories.live_campaign(creator=creator, title="Ten thousand")
-    big = factories.live_campaign(creator=creator, title="A hundred thousand")
-    tier = reward_create(campaign=big, title="=Signed vinyl", minimum=Decimal("25.00"))
-    small_tier = reward_create(campaign=small, title="Poster", minimum=Decimal("25.00"))
+    small = factories.LiveCampaignFactory(creator=creator, title="Ten thousand")
+    big = factories.LiveCampaignFactory(creator=creator, title="A hundred thousand")
+    tier = factories.RewardTierFactory(campaign=big, title="=Signed vinyl", minimum=Decimal("25.00"))
+    small_tier = factories.RewardTierFactory(campaign=small, title="Poster", minimum=Decimal("25.00"))
     users = User.objects.bulk_create(
         (User(username=f"mem{i}", email=f"mem{i}@example.com", password="!") for i in range(100_000)),
         batch_size=5000,

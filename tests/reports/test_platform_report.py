@@ -7,9 +7,9 @@ from openpyxl import load_workbook
 
 from pledges.models import Pledge
 from reports.platform import CAMPAIGN_HEADER, SUMMARY_HEADER, SUMMARY_TITLE, platform_fee
-from tests.api.helpers import assert_error
 from tests.conftest import client_for
-from tests.reports.helpers import build_books, parse_csv, split_sections, streamed
+from tests.support.api import assert_error
+from tests.support.books import build_books, parse_csv, split_sections, streamed
 
 pytestmark = pytest.mark.django_db
 
@@ -17,8 +17,8 @@ MONEY_COLUMNS = ("Goal", "Pledged", "Collected", "Refunded", "Net Collected", "P
 
 
 @pytest.fixture
-def books(staff, django_capture_on_commit_callbacks):
-    return build_books(staff=staff, capture=django_capture_on_commit_callbacks)
+def books(staff):
+    return build_books(staff=staff)
 
 
 def _csv_report(user, **params):
@@ -167,7 +167,7 @@ def test_xlsx_has_the_same_rows_as_the_csv(books, url):
 def test_xlsx_text_cannot_become_a_formula(staff):
     from tests import factories
 
-    campaign = factories.draft_campaign(title="=1+2")
+    campaign = factories.DraftCampaignFactory(title="=1+2")
 
     response = client_for(staff).get("/api/reports/campaigns.xlsx")
 

@@ -18,7 +18,7 @@ from drf_spectacular.validation import validate_schema
 from jsonschema import Draft202012Validator
 
 from tests import factories
-from tests.api.helpers import back, client_as
+from tests.support.api import client_as
 
 SCHEMA_MEDIA_TYPE = "application/vnd.oai.openapi+json"
 HTTP_METHODS = ("get", "post", "put", "patch", "delete")
@@ -34,7 +34,7 @@ def schema(django_db_blocker) -> dict:
 
 @pytest.fixture
 def world(creator, staff):
-    campaign = factories.live_campaign(
+    campaign = factories.LiveCampaignFactory(
         creator=creator,
         rewards=[
             {"title": "Signed vinyl", "minimum": Decimal("25.00"), "limit": 100},
@@ -42,7 +42,7 @@ def world(creator, staff):
         ],
     )
     vinyl = campaign.rewards.get(title="Signed vinyl")
-    pledge = back(campaign, amount="30.00", reward=vinyl, card=factories.CARD_OK)
+    pledge = factories.PledgeFactory(campaign=campaign, amount="30.00", reward=vinyl)
     return {
         "campaign": campaign,
         "reward": vinyl,
@@ -372,7 +372,7 @@ def test_the_webhook_documents_its_signature_header(schema):
 
 @pytest.mark.django_db
 def test_removing_a_reminder_answers_what_is_documented(schema, user):
-    campaign = factories.live_campaign()
+    campaign = factories.LiveCampaignFactory()
     documented = set(schema["paths"]["/api/campaigns/{campaign_id}/remind/"]["delete"]["responses"])
 
     response = client_as(user).delete(f"/api/campaigns/{campaign.pk}/remind/")

@@ -13,7 +13,6 @@ from devstack.__main__ import WORKER_QUEUES
 from notifications.models import Notification
 from tests import factories
 from tests.conftest import WorkerProcess, broker_messages, purge_queues, wait_until
-from tests.pledges.helpers import back, end
 
 pytestmark = pytest.mark.celery
 
@@ -41,12 +40,12 @@ def demo_workers(worker_env, transactional_db, tmp_path):
 
 def test_a_deep_collection_backlog_does_not_delay_closing_another_campaign_or_its_mail(demo_workers):
     # Collection work for a campaign still live: each message is a cheap no-op for the worker.
-    waiting = back(factories.live_campaign(goal=Decimal("100.00")), "10.00")
+    waiting = factories.PledgeFactory(campaign=factories.LiveCampaignFactory(goal=Decimal("100.00")), amount="10.00")
     with current_app.producer_or_acquire() as producer:
         for _ in range(BACKLOG):
             collect_pledge.apply_async((waiting.pk,), producer=producer)
-    due = factories.live_campaign(goal=Decimal("100.00"))  # nobody backed it: it fails at its deadline
-    end(due)
+    due = factories.LiveCampaignFactory(goal=Decimal("100.00"))  # nobody backed it: it fails at its deadline
+    factories.ended(due)
 
     sent = time.monotonic()
     close_due_campaigns.delay()

@@ -1,14 +1,10 @@
 """Small helpers shared by the API tests: error-body checks and before/after snapshots."""
 
-from decimal import Decimal
-
 from rest_framework.test import APIClient
 
 from campaigns.models import Campaign
 from pledges.models import Pledge
-from pledges.services import pledge_create
 from rewards.models import RewardTier
-from tests import factories
 from tests.conftest import client_for
 
 
@@ -61,14 +57,3 @@ def money_snapshot(*campaigns: Campaign) -> dict:
         ),
         "tiers": sorted(tiers.values_list("id", "claimed", "limit", "minimum")),
     }
-
-
-def back(campaign: Campaign, backer=None, *, amount: str = "30.00", reward=None, card: str | None = None) -> Pledge:
-    """A pledge made through the real service: ``active`` with a card, ``pending`` without."""
-    return pledge_create(
-        backer=backer or factories.UserFactory(),
-        campaign_id=campaign.pk,
-        amount=Decimal(amount),
-        reward_id=getattr(reward, "pk", reward),
-        payment_method_id=factories.payment_method(card) if card else None,
-    )

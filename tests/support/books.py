@@ -6,11 +6,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from campaigns.models import Campaign
-from closing.services import campaign_cancel, campaign_close, collection
+from closing.services import campaign_cancel, collection
 from pledges.models import Pledge
-from pledges.services import pledge_cancel, pledge_create, pledge_refund
+from pledges.services import pledge_cancel, pledge_refund
 from tests import factories
-from tests.pledges.helpers import back, end
 
 
 def parse_csv(content: bytes | str) -> list[list[str]]:
@@ -35,15 +34,6 @@ def split_sections(rows: list[list[str]]) -> list[list[list[str]]]:
     return sections
 
 
-def close(campaign: Campaign, capture) -> Campaign:
-    """Deadline passed and the campaign closed; collection is run by the caller, not the queue."""
-    end(campaign)
-    with capture(execute=False):
-        campaign_close(campaign_id=campaign.pk)
-    campaign.refresh_from_db()
-    return campaign
-
-
 @dataclass
 class Books:
     staff: object
@@ -55,52 +45,52 @@ class Books:
         return list(self.by_state.values())
 
 
-def build_books(*, staff, capture) -> Books:
+def build_books(*, staff) -> Books:
     """One campaign per state (and a flexible one), with pledges in most pledge states."""
     books = Books(staff=staff)
-    books.by_state["draft"] = factories.draft_campaign(title="A draft", goal=Decimal("500.00"))
+    books.by_state["draft"] = factories.DraftCampaignFactory(title="A draft", goal=Decimal("500.00"))
 
-    live = factories.live_campaign(
+    live = factories.LiveCampaignFactory(
         title="Live one", goal=Decimal("100.00"), rewards=[{"title": "Poster", "minimum": Decimal("20.00")}]
     )
-    books.pledges["active"] = back(live, "25.00", reward=live.rewards.get().pk)
-    books.pledges["pending"] = pledge_create(
-        backer=factories.UserFactory(), campaign_id=live.pk, amount=Decimal("15.00")
-    )
+    books.pledges["active"] = factories.PledgeFactory(campaign=live, amount="25.00", reward=live.rewards.get())
+    books.pledges["pending"] = factories.PledgeFactory(campaign=live, amount=Decimal("15.00"), card=None)
     books.by_state["live"] = live
 
-    successful = factories.live_campaign(
+    successful = factories.LiveCampaignFactory(
         title="Funded one",
         goal=Decimal("50.00"),
         rewards=[{"title": "Vinyl", "minimum": Decimal("30.00"), "limit": 10, "shipping": Decimal("7.50")}],
     )
     vinyl = successful.rewards.get().pk
-    books.pledges["collected"] = back(successful, "40.00", reward=vinyl)
-    books.pledges["refunded"] = back(successful, "37.55", reward=vinyl)
-    books.pledges["errored"] = back(successful, "12.00", card=factories.CARD_DECLINES_ON_CHARGE)
-    canceled_pledge = back(successful, "99.00")
+    books.pledges["collected"] = factories.PledgeFactory(campaign=successful, amount="40.00", reward=vinyl)
+    books.pledges["refunded"] = factories.PledgeFactory(campaign=successful, amount="37.55", reward=vinyl)
+    books.pledges["errored"] = factories.PledgeFactory(
+        campaign=successful, amount="12.00", card=factories.CARD_DECLINES_ON_CHARGE
+    )
+    canceled_pledge = factories.PledgeFactory(campaign=successful, amount="99.00")
     books.pledges["canceled"] = pledge_cancel(pledge=canceled_pledge)
-    close(successful, capture)
+    factories.closed(successful)
     for pledge in successful.pledges.filter(state=Pledge.State.ACTIVE):
         collection.pledge_collect(pledge_id=pledge.pk)
     pledge_refund(pledge=books.pledges["refunded"], by=staff)
     books.by_state["successful"] = successful
 
-    failed = factories.live_campaign(title="Missed one", goal=Decimal("10000.00"))
-    books.pledges["released"] = back(failed, "20.00")
-    close(failed, capture)
+    failed = factories.LiveCampaignFactory(title="Missed one", goal=Decimal("10000.00"))
+    books.pledges["released"] = factories.PledgeFactory(campaign=failed, amount="20.00")
+    factories.closed(failed)
     books.by_state["failed"] = failed
 
-    canceled = factories.live_campaign(title="Stopped one", goal=Decimal("300.00"))
-    back(canceled, "50.00")
+    canceled = factories.LiveCampaignFactory(title="Stopped one", goal=Decimal("300.00"))
+    factories.PledgeFactory(campaign=canceled, amount="50.00")
     campaign_cancel(campaign=canceled)
     books.by_state["canceled"] = canceled
 
-    flexible = factories.live_campaign(
+    flexible = factories.LiveCampaignFactory(
         title="Flexible one", goal=Decimal("100000"), currency="JPY", funding_model="flexible"
     )
-    back(flexible, "3000")
-    close(flexible, capture)
+    factories.PledgeFactory(campaign=flexible, amount="3000")
+    factories.closed(flexible)
     for pledge in flexible.pledges.filter(state=Pledge.State.ACTIVE):
         collection.pledge_collect(pledge_id=pledge.pk)
     books.by_state["flexible"] = flexible

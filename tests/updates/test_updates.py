@@ -8,7 +8,6 @@ from django.core import mail
 from core.unsubscribe import unsubscribe_token
 from tests import factories
 from tests.conftest import client_for
-from tests.pledges.helpers import back
 from updates.models import CampaignUpdate, UpdateDelivery
 from updates.services import update_deliveries_create, update_deliveries_send
 
@@ -17,7 +16,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def campaign(creator):
-    return factories.live_campaign(
+    return factories.LiveCampaignFactory(
         creator=creator,
         rewards=[
             {"title": "Digital album", "minimum": Decimal("5")},
@@ -30,8 +29,8 @@ def campaign(creator):
 def people(campaign):
     digital, vinyl = campaign.rewards.order_by("minimum")
     return {
-        "digital": back(campaign, "5", reward=digital.pk).backer,
-        "vinyl": back(campaign, "30", reward=vinyl.pk).backer,
+        "digital": factories.PledgeFactory(campaign=campaign, amount="5", reward=digital).backer,
+        "vinyl": factories.PledgeFactory(campaign=campaign, amount="30", reward=vinyl).backer,
         "stranger": factories.UserFactory(),
     }
 
@@ -86,7 +85,7 @@ def test_tier_updates_reach_only_the_backers_of_those_tiers(campaign, people):
 
 
 def test_update_input_is_checked(campaign, people):
-    other_tier = factories.live_campaign(rewards=[{"title": "x", "minimum": Decimal("1")}]).rewards.get()
+    other_tier = factories.LiveCampaignFactory(rewards=[{"title": "x", "minimum": Decimal("1")}]).rewards.get()
 
     assert _post(campaign, "tiers", tiers=[other_tier.pk]).status_code == 400
     assert _post(campaign, "tiers", tiers=[]).status_code == 400
@@ -95,7 +94,7 @@ def test_update_input_is_checked(campaign, people):
         f"/api/campaigns/{campaign.pk}/updates/", {"title": "x", "body": "y"}, format="json"
     )
     assert stranger.status_code == 403
-    draft = factories.draft_campaign(creator=campaign.creator)
+    draft = factories.DraftCampaignFactory(creator=campaign.creator)
     assert _post(draft).status_code == 409
     assert not CampaignUpdate.objects.filter(campaign=draft).exists()
 

@@ -6,7 +6,7 @@ import pytest
 
 from tests import factories
 from tests.conftest import wait_until
-from tests.notifications.helpers import bulk_backers, messages_in
+from tests.support.mail import messages_in
 from updates.models import CampaignUpdate, UpdateDelivery
 from updates.services import update_publish
 from updates.tasks import fan_out_update, send_update, update_mail_sweep
@@ -24,8 +24,8 @@ def _finished(update):
 
 
 def test_an_update_to_n_backers_is_n_messages_even_when_its_tasks_run_twice(celery_worker, worker_mail_dir):
-    campaign = factories.live_campaign()
-    backers = bulk_backers(campaign, 40, prefix="twice")
+    campaign = factories.LiveCampaignFactory()
+    backers = factories.bulk_backers(campaign, 40, prefix="twice")
     stranger = factories.UserFactory(username="twice-stranger")
 
     update = update_publish(
@@ -48,8 +48,8 @@ def test_an_update_to_n_backers_is_n_messages_even_when_its_tasks_run_twice(cele
 
 
 def test_a_worker_killed_half_way_leaves_every_backer_with_the_update_once(celery_worker, worker_mail_dir):
-    campaign = factories.live_campaign()
-    backers = bulk_backers(campaign, 400, prefix="killed")
+    campaign = factories.LiveCampaignFactory()
+    backers = factories.bulk_backers(campaign, 400, prefix="killed")
     update = update_publish(campaign=campaign, author=campaign.creator, title="Tour dates", body="Berlin first")
 
     wait_until(

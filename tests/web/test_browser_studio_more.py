@@ -12,7 +12,6 @@ from PIL import Image
 from campaigns.models import Campaign
 from closing.services import campaign_close
 from closing.services.collection import pledge_collect, pledges_drop_errored
-from pledges.services import pledge_create
 from tests import factories
 from tests.conftest import purge_queues
 from tests.web.conftest import PASSWORD, check_page
@@ -27,22 +26,13 @@ def _log_in(page, base: str, next_path: str) -> None:
     page.get_by_role("button", name="Log in").click()
 
 
-def _back(campaign, amount: str, card: str = factories.CARD_OK):
-    return pledge_create(
-        backer=factories.UserFactory(),
-        campaign_id=campaign.pk,
-        amount=Decimal(amount),
-        payment_method_id=factories.payment_method(card),
-    )
-
-
 def test_a_creator_adds_a_picture_previews_the_story_and_reads_the_chart(browser_page, live_server, settings, tmp_path):
     settings.MEDIA_ROOT = str(tmp_path / "media")
     page, base = browser_page, live_server.url
     maya = factories.UserFactory(username="maya", email="maya@example.com", password=PASSWORD)
-    campaign = factories.live_campaign(creator=maya, title="Field Notebook", goal=Decimal("100.00"))
-    _back(campaign, "40.00")
-    _back(campaign, "12.50")
+    campaign = factories.LiveCampaignFactory(creator=maya, title="Field Notebook", goal=Decimal("100.00"))
+    factories.PledgeFactory(campaign=campaign, amount="40.00")
+    factories.PledgeFactory(campaign=campaign, amount="12.50")
     picture = tmp_path / "cover.png"
     Image.new("RGB", (320, 180), (30, 120, 200)).save(picture)
 
@@ -89,11 +79,11 @@ def test_the_collection_progress_updates_by_itself_until_it_is_done(browser_page
     monkeypatch.setattr(views_studio, "COLLECTION_POLL_SECONDS", 1)
     page, base = browser_page, live_server.url
     maya = factories.UserFactory(username="maya", email="maya@example.com", password=PASSWORD)
-    campaign = factories.live_campaign(creator=maya, title="Field Notebook", goal=Decimal("50.00"))
+    campaign = factories.LiveCampaignFactory(creator=maya, title="Field Notebook", goal=Decimal("50.00"))
     pledges = [
-        _back(campaign, "30.00"),
-        _back(campaign, "25.00"),
-        _back(campaign, "20.00", factories.CARD_DECLINES_ON_CHARGE),
+        factories.PledgeFactory(campaign=campaign, amount="30.00"),
+        factories.PledgeFactory(campaign=campaign, amount="25.00"),
+        factories.PledgeFactory(campaign=campaign, amount="20.00", card=factories.CARD_DECLINES_ON_CHARGE),
     ]
     Campaign.objects.filter(pk=campaign.pk).update(deadline=timezone.now() - timedelta(seconds=1))
     try:

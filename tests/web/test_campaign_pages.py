@@ -3,15 +3,14 @@ from decimal import Decimal
 import pytest
 
 from tests import factories
-from tests.pledges.helpers import back
 from updates.services import update_publish
 
 pytestmark = pytest.mark.django_db
 
 
 def test_the_home_page_lists_public_campaigns_but_not_drafts(client):
-    live = factories.live_campaign(title="Live one")
-    factories.draft_campaign(title="Secret draft")
+    live = factories.LiveCampaignFactory(title="Live one")
+    factories.DraftCampaignFactory(title="Secret draft")
 
     page = client.get("/")
 
@@ -21,10 +20,10 @@ def test_the_home_page_lists_public_campaigns_but_not_drafts(client):
 
 
 def test_the_campaign_page_shows_progress_rewards_and_only_public_updates(client):
-    campaign = factories.live_campaign(
+    campaign = factories.LiveCampaignFactory(
         goal=Decimal("100"), rewards=[{"title": "Art book", "minimum": Decimal("50"), "limit": 3}]
     )
-    back(campaign, "60", reward=campaign.rewards.get().pk)
+    factories.PledgeFactory(campaign=campaign, amount="60", reward=campaign.rewards.get())
     update_publish(campaign=campaign, author=campaign.creator, title="Hello world", body="**Public** news")
     update_publish(campaign=campaign, author=campaign.creator, title="Hush", body="secret", audience="backers")
 
@@ -36,17 +35,19 @@ def test_the_campaign_page_shows_progress_rewards_and_only_public_updates(client
     assert "2 left of 3" in page.text
     assert "<strong>Public</strong>" in page.text
     assert "Hush" not in page.text
-    assert client.get(f"/campaigns/{factories.draft_campaign().slug}/").status_code == 404
+    assert client.get(f"/campaigns/{factories.DraftCampaignFactory().slug}/").status_code == 404
 
 
 @pytest.fixture
 def yen_campaign():
-    campaign = factories.live_campaign(
+    campaign = factories.LiveCampaignFactory(
         goal=Decimal("100000"),
         currency="JPY",
         rewards=[{"title": "Signed LP", "minimum": Decimal("3000"), "shipping": Decimal("1500")}],
     )
-    back(campaign, "4500", reward=campaign.rewards.get().pk)  # the tier's minimum plus its shipping
+    factories.PledgeFactory(
+        campaign=campaign, amount="4500", reward=campaign.rewards.get().pk
+    )  # the tier's minimum plus its shipping
     return campaign
 
 
