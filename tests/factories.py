@@ -94,6 +94,9 @@ class UserFactory(factory.django.DjangoModelFactory):
 class StaffFactory(UserFactory):
     """A staff member holding ``permissions`` (the support staff's by default; ``()`` for none)."""
 
+    class Meta:
+        skip_postgeneration_save = True  # permissions are rows of their own: the user is not saved again
+
     is_staff = True
 
     @factory.post_generation

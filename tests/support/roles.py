@@ -44,7 +44,7 @@ def draft(creator):
 def client_of(people, role, campaign=None):
     """The role's client; the backer first backs the campaign (a pending pledge, no card)."""
     if role == "backer" and campaign is not None and campaign.state == Campaign.State.LIVE:
-        factories.pledge(campaign, backer=people["backer"], card=None)
+        factories.PledgeFactory(campaign=campaign, backer=people["backer"], card=None)
     return client_as(people[role])
 
 
