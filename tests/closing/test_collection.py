@@ -10,7 +10,6 @@ from django.utils import timezone
 from campaigns.models import Campaign
 from closing.selectors import pledges_due_for_retry
 from closing.services import collection
-from core.money import to_minor_units
 from core.queue import queued
 from notifications.models import Notification
 from notifications.services import notifications_send
@@ -18,6 +17,7 @@ from pledges.models import Charge, Pledge
 from pledges.payments import get_gateway
 from tests import factories
 from tests.conftest import client_for
+from tests.support.http import canned_stripe
 from tests.support.payments import succeeded_payment_intents
 
 pytestmark = pytest.mark.django_db
@@ -41,12 +41,12 @@ def test_collecting_charges_once_and_the_totals_follow():
 
     campaign.refresh_from_db()
     assert (campaign.collected, campaign.collected_count) == (Decimal("55.50"), 2)
-    for pledge in pledges:
+    for pledge, cents in zip(pledges, (3000, 2550), strict=True):
         pledge.refresh_from_db()
         assert pledge.state == Pledge.State.COLLECTED
         assert pledge.charges.count() == 1
         [intent] = succeeded_payment_intents(get_gateway(), pledge.stripe_customer_id, pledge.pk)
-        assert intent["amount"] == to_minor_units(pledge.amount, "USD")
+        assert (intent["amount"], intent["currency"]) == (cents, "usd")
 
 
 def test_an_attempt_that_crashed_after_calling_stripe_is_found_not_repeated():
@@ -123,6 +123,32 @@ def test_a_card_needing_authentication_off_session_errors_the_pledge(django_capt
     assert charge.state == Charge.State.REQUIRES_ACTION
     assert charge.failure_code == "authentication_required"
     assert Pledge.objects.get(pk=pledge.pk).state == Pledge.State.ERRORED
+
+
+@pytest.mark.parametrize(
+    ("payload", "state", "code"),
+    [
+        ("off_session_declined_402", Charge.State.FAILED, "card_declined"),
+        ("off_session_authentication_required_402", Charge.State.REQUIRES_ACTION, "authentication_required"),
+    ],
+)
+def test_real_stripe_s_402_with_its_payment_intent_errors_the_pledge(settings, payload, state, code):
+    """Real Stripe's answer to a declined off-session charge (HTTP 402, the PaymentIntent in the
+    body; see tests/pledges/test_gateway.py for the payloads), at STRIPE_API_BASE for the charge."""
+    campaign = factories.LiveCampaignFactory(goal=Decimal("10.00"))
+    pledge = factories.PledgeFactory(campaign=campaign, amount="12.00")
+    factories.closed(campaign)
+
+    with canned_stripe(payload) as provider:
+        settings.STRIPE_API_BASE = provider.url
+        charge = collection.pledge_collect(pledge_id=pledge.pk)
+
+    charge.refresh_from_db()
+    assert (charge.state, charge.failure_code, charge.payment_intent_id) == (state, code, "pi_3QxV2nLkdIwHu7ix0c9Hh2Zt")
+    assert Pledge.objects.get(pk=pledge.pk).state == Pledge.State.ERRORED
+    [(method, path, sent)] = provider.requests
+    assert (method, path, sent["amount"], sent["currency"]) == ("POST", "/v1/payment_intents", "1200", "usd")
+    assert sent["metadata[idempotency_key]"] == f"pledge:{pledge.pk}:charge:1"
 
 
 def test_the_backer_replaces_the_card_and_it_is_charged_at_once(django_capture_on_commit_callbacks):

@@ -41,13 +41,15 @@ def event(event_id: str, kind: str, obj: dict) -> dict:
 
 
 def intent(charge: Charge, status: str) -> dict:
-    """The event's object as the body claims it: only a hint, whatever status it says."""
+    """The event's object as the body claims it: only a hint, whatever status it says. Its amount
+    and currency are the provider's PaymentIntent's (minor units of its currency, as Stripe sends)."""
+    at_provider = get_gateway().retrieve_charge(charge.payment_intent_id)
     return {
         "id": charge.payment_intent_id,
         "object": "payment_intent",
         "status": status,
-        "amount": int(charge.amount * 100),
-        "currency": "usd",
+        "amount": at_provider.amount_minor,
+        "currency": at_provider.currency,
         "metadata": {"idempotency_key": charge.idempotency_key, "pledge_id": str(charge.pledge_id)},
         "last_payment_error": {"code": "card_declined", "message": "Your card was declined."}
         if status != "succeeded"
