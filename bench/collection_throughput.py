@@ -37,8 +37,8 @@ from config.celery_app import app  # noqa: E402
 from devstack.processes import celery_worker_command  # noqa: E402
 from pledges.models import Pledge  # noqa: E402
 from pledges.payments import get_gateway  # noqa: E402
-from pledges.payments.testing import create_test_payment_method, flush_localstripe  # noqa: E402
 from pledges.services import pledge_create  # noqa: E402
+from tests.support.payments import card_payment_method, flush_localstripe  # noqa: E402
 
 
 def main() -> None:
@@ -69,7 +69,7 @@ def main() -> None:
             backer=user,
             campaign_id=campaign.pk,
             amount=Decimal("25.00"),
-            payment_method_id=create_test_payment_method(gateway, "4242424242424242"),
+            payment_method_id=card_payment_method(gateway, "4242424242424242"),
         )
     print(f"built {args.pledges} active pledges in {time.monotonic() - started:.1f}s")
 

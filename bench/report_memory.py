@@ -123,7 +123,7 @@ def peak_rss_mb() -> float:
 def export_file(campaign_id: int, media: str) -> dict:
     """The background export into the exports storage (``media``: unused, kept for the command
     line; exports live in object storage), deleted again after."""
-    from reports.exports import export_build, export_files_remove
+    from reports.services import export_build, export_files_remove
 
     campaign = Campaign.objects.get(pk=campaign_id)
     job = ExportJob.objects.create(requested_by=campaign.creator, kind="backers", campaign=campaign)

@@ -640,8 +640,8 @@ def stored_export_child(campaign_id: int) -> None:
     from django.test import Client
 
     from campaigns.models import Campaign
-    from reports.exports import export_build, export_create, export_files_remove
     from reports.models import ExportJob
+    from reports.services import export_build, export_create, export_files_remove
 
     campaign = Campaign.objects.get(pk=campaign_id)
     job = export_create(requested_by=campaign.creator, kind=ExportJob.Kind.BACKERS, campaign=campaign)

@@ -3,7 +3,7 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from closing.webhooks import webhook_receive
+from closing.services.webhooks import webhook_receive
 from pledges.payments import InvalidWebhook, ProviderUnavailable, get_gateway
 
 

@@ -12,14 +12,13 @@ from celery import current_app, shared_task
 from django.conf import settings
 from django.utils import timezone
 
-from closing import collection
 from closing.selectors import (
     campaigns_due_for_close,
     campaigns_with_collection_stalled,
     pledges_due_for_retry,
     pledges_left_uncollected,
 )
-from closing.services import campaign_close, pledges_claim_for_collection, pledges_mark_collection_enqueued
+from closing.services import campaign_close, collection, pledges_claim_for_collection, pledges_mark_collection_enqueued
 from pledges.payments import ProviderUnavailable
 
 

@@ -14,7 +14,7 @@ EXPORT = 2
 REFUND = 3
 CUSTOMER = 4
 DEMO = 5
-COLLECTION = 6  # a pledge's collection (closing.collection.pledge_collect), keyed by the pledge
+COLLECTION = 6  # a pledge's collection (closing.services.collection.pledge_collect), keyed by the pledge
 ACCOUNT_EMAIL = 7  # an e-mail address being claimed by an account, keyed by the address's hash
 
 

@@ -6,8 +6,6 @@ from functools import cache
 
 import redis
 from django.conf import settings
-from django.core.signals import setting_changed
-from django.dispatch import receiver
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
@@ -29,6 +27,7 @@ def _client(url: str) -> redis.Redis:
 
 
 def redis_client() -> redis.Redis:
+    """The client for REDIS_URL as it is now (read at each call: one client per URL)."""
     return _client(settings.REDIS_URL)
 
 
@@ -49,10 +48,3 @@ def quick_redis_client() -> redis.Redis:
     """For what has a way round a Redis that does not answer (the hot reads go to DRF, a metric
     count is dropped): one quick try, never seconds of retries."""
     return _quick(settings.REDIS_URL)
-
-
-@receiver(setting_changed)
-def _forget_client(*, setting: str, **kwargs) -> None:
-    if setting == "REDIS_URL":
-        _client.cache_clear()
-        _quick.cache_clear()

@@ -7,7 +7,7 @@ from rest_framework.generics import GenericAPIView, ListAPIView
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
-from closing.collection import pledge_replace_payment_method
+from closing.services.collection import pledge_replace_payment_method
 from core.permissions import IsBackerOrStaffReadOnly
 from core.throttling import PledgeRateThrottle
 from pledges.idempotency import idempotent, request_fingerprint

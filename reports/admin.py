@@ -8,9 +8,9 @@ from django.utils.translation import gettext_lazy as _
 from campaigns.models import Campaign
 from core.admin_tools import ViewOnlyAdmin, titled
 from core.permissions import staff_may
-from reports.exports import export_files_remove
 from reports.models import ExportJob
 from reports.selectors import platform_totals
+from reports.services import export_files_remove
 
 
 @admin.register(ExportJob)

@@ -25,11 +25,11 @@ from core.permissions import IsCreatorOrStaffWhoExportsBackerEmails, IsStaffWhoE
 from core.text import in_sentence
 from pledges.models import Pledge
 from reports.backers import BackerFilters, backer_count, backer_report
-from reports.exports import export_create, export_file_name, export_goes_async, export_open
 from reports.models import ExportJob
 from reports.platform import campaigns_for_report, parse_states, platform_report
 from reports.responses import report_response
 from reports.selectors import export_jobs_downloadable_by, export_jobs_visible_to
+from reports.services import export_create, export_file_name, export_goes_async, export_open
 from reports.stats import campaign_stats
 from reports.writers import CONTENT_TYPES
 

@@ -3,7 +3,7 @@
 from django.dispatch import receiver
 
 from accounts.signals import account_erasing
-from reports.exports import exports_erase
+from reports.services import exports_erase
 
 
 @receiver(account_erasing, dispatch_uid="reports_erase_exports")

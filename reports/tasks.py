@@ -1,10 +1,10 @@
-"""Thin Celery tasks for reports: ids in, reports.exports does the work."""
+"""Thin Celery tasks for reports: ids in, reports.services does the work."""
 
 import logging
 
 from celery import shared_task
 
-from reports import exports
+from reports import services
 
 log = logging.getLogger(__name__)
 
@@ -15,7 +15,7 @@ EXPORT_SOFT_TIME_LIMIT = 1800
 @shared_task(acks_late=True, soft_time_limit=EXPORT_SOFT_TIME_LIMIT, time_limit=EXPORT_SOFT_TIME_LIMIT + 60)
 def build_export(job_id: int) -> str | None:
     """Write the export's file; the requester is e-mailed once it is done. A repeat finds it done."""
-    job = exports.export_build(job_id=job_id)
+    job = services.export_build(job_id=job_id)
     if job is not None:
         log.info("export %s built: %s, %s rows", job_id, job.state, job.rows_done)
     return job.state if job else None  # None: another worker is building it
@@ -24,7 +24,7 @@ def build_export(job_id: int) -> str | None:
 @shared_task(acks_late=True)
 def export_sweep() -> int:
     """Beat: enqueue again the exports a lost message or a dead worker left unfinished."""
-    left = exports.exports_left_behind()
+    left = services.exports_left_behind()
     for job_id in left:
         build_export.delay(job_id)
     return len(left)
@@ -33,4 +33,4 @@ def export_sweep() -> int:
 @shared_task(acks_late=True)
 def forget_old_exports() -> int:
     """Beat, hourly: exports past their retention are deleted, files and jobs."""
-    return exports.exports_forget_old()
+    return services.exports_forget_old()

@@ -145,7 +145,7 @@ def creator(db):
 
 @pytest.fixture
 def staff(db):
-    return factories.staff_user(username="staff")
+    return factories.StaffFactory(username="staff")
 
 
 def client_for(user) -> APIClient:
@@ -156,7 +156,7 @@ def client_for(user) -> APIClient:
 
 @pytest.fixture
 def live_campaign(creator):
-    return factories.live_campaign(creator=creator, goal=Decimal("1000.00"))
+    return factories.LiveCampaignFactory(creator=creator, goal=Decimal("1000.00"))
 
 
 @pytest.fixture
@@ -169,7 +169,7 @@ def gateway():
 @pytest.fixture
 def card(gateway):
     """A fresh PaymentMethod for a card that saves and charges fine (4242…)."""
-    return factories.payment_method(factories.CARD_OK)
+    return factories.payment_method(factories.CARD_SUCCEEDS)
 
 
 def soon(**kwargs) -> timezone.datetime:

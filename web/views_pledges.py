@@ -28,7 +28,7 @@ from accounts.selectors import supported_language
 from accounts.services import resubscribe, unsubscribe, user_set_language
 from campaigns.models import Campaign
 from campaigns.selectors import campaigns_visible_to
-from closing.collection import pledge_payment_method_setup, pledge_replace_payment_method
+from closing.services.collection import pledge_payment_method_setup, pledge_replace_payment_method
 from core.errors import DomainError, PaymentFailed
 from core.money import currency_decimal_places, format_money
 from notifications.models import Reminder

@@ -2,18 +2,16 @@
 
 ``get_gateway()`` builds the process-wide gateway from settings
 (``STRIPE_SECRET_KEY``, ``STRIPE_WEBHOOK_SECRET``, ``STRIPE_API_BASE``: empty
-means api.stripe.com, localstripe's URL in development and tests). It is cached,
-and the cache is dropped when a test overrides a ``STRIPE_*`` setting.
+means api.stripe.com, localstripe's URL in development and tests). The settings are
+read at each call and one gateway is kept per configuration, so a process reuses its
+gateway (and its HTTP connections) and a changed setting takes effect at once.
 """
 
 from __future__ import annotations
 
 import functools
-from typing import Any
 
 from django.conf import settings
-from django.core.signals import setting_changed
-from django.dispatch import receiver
 
 from .base import (
     CardDeclined,
@@ -47,9 +45,8 @@ __all__ = [
 ]
 
 
-@functools.cache
 def get_gateway() -> PaymentGateway:
-    return StripeGateway(
+    return _gateway(
         secret_key=settings.STRIPE_SECRET_KEY,
         webhook_secret=settings.STRIPE_WEBHOOK_SECRET,
         api_base=getattr(settings, "STRIPE_API_BASE", "") or "",
@@ -57,7 +54,6 @@ def get_gateway() -> PaymentGateway:
     )
 
 
-@receiver(setting_changed)
-def _forget_gateway(*, setting: str, **kwargs: Any) -> None:
-    if setting.startswith("STRIPE_"):
-        get_gateway.cache_clear()
+@functools.lru_cache(maxsize=8)
+def _gateway(*, secret_key: str, webhook_secret: str, api_base: str, timeout: float) -> StripeGateway:
+    return StripeGateway(secret_key=secret_key, webhook_secret=webhook_secret, api_base=api_base, timeout=timeout)

@@ -7,7 +7,7 @@ call below was checked against it. What localstripe does, measured:
 
 * Payment methods: ``POST /v1/payment_methods`` with ``type=card`` and
   ``card[number|exp_month|exp_year|cvc]`` (all four, 16 digits, 3-digit cvc,
-  2019 <= year < 2100) -- see ``testing.create_test_payment_method``. The
+  2019 <= year < 2100) -- see ``demo.cards.card_payment_method``. The
   aliases ``pm_card_visa`` (4242), ``pm_card_visa_chargeDeclined`` (0002) and
   ``pm_card_chargeCustomerFail`` (0341) also work; each use mints a new ``pm_``.
   Real Stripe refuses raw card numbers by default: use those aliases there.
@@ -19,7 +19,7 @@ call below was checked against it. What localstripe does, measured:
   ``invalid_request_error``, no ``decline_code``/``setup_intent`` in the body) and
   the SetupIntent is left ``canceled``; 4000002500003155 / 4000002760003184 ->
   ``requires_action`` with ``next_action.type == "use_stripe_sdk"``. The browser
-  (or ``testing.complete_test_3ds_setup``) finishes it by confirming again
+  (or tests/support/payments.py's ``complete_test_3ds_setup``) finishes it by confirming again
   without a payment method (-> ``succeeded``) or cancelling. Confirming does not
   attach the payment method to the customer (real Stripe does).
 * Off-session PaymentIntents (``off_session=true, confirm=true``): 4242 ->

@@ -18,8 +18,7 @@ from accounts.services import unsubscribe, user_delete, user_deletion_blockers
 from accounts.signals import account_deletion_blockers
 from accounts.tokens import token_issue
 from campaigns.models import Campaign
-from closing import collection
-from closing.services import campaign_close_now
+from closing.services import campaign_close_now, collection
 from core.errors import Conflict, InvalidInput
 from notifications.models import Notification, Reminder
 from notifications.services import reminder_set
@@ -30,7 +29,7 @@ from reports.writers import write_xlsx
 from tests import factories
 from tests.accounts.conftest import PASSWORD, link_in
 from tests.conftest import client_for
-from tests.reports.helpers import parse_csv, streamed
+from tests.support.books import parse_csv, streamed
 
 pytestmark = pytest.mark.django_db
 
@@ -49,13 +48,13 @@ def _logged_in(user) -> Client:
 
 
 def _collected_pledge(backer, *, title="Pocket Atlas", amount="25.00") -> Pledge:
-    campaign = factories.live_campaign(title=title, goal=Decimal("10.00"))
+    campaign = factories.LiveCampaignFactory(title=title, goal=Decimal("10.00"))
     pledge = pledge_create(
         backer=backer,
         campaign_id=campaign.pk,
         amount=Decimal(amount),
         reward_id=None,
-        payment_method_id=factories.payment_method(factories.CARD_OK),
+        payment_method_id=factories.payment_method(factories.CARD_SUCCEEDS),
     )
     campaign_close_now(campaign_id=campaign.pk)
     collection.pledge_collect(pledge_id=pledge.pk)
@@ -72,7 +71,7 @@ def test_the_download_holds_everything_about_the_person_and_nothing_secret(river
     charge = Charge.objects.get(pledge=pledge)
     unsubscribe(user_id=river.pk, campaign_id=pledge.campaign_id)
     raw_token = token_issue(user=river)
-    own = factories.draft_campaign(creator=river, title="Night Sky Zine")
+    own = factories.DraftCampaignFactory(creator=river, title="Night Sky Zine")
     Notification.objects.create(recipient=river, kind="pledge_confirmed", key="k-1", params={"pledge_id": pledge.pk})
     someone_else = _collected_pledge(factories.UserFactory(), title="Another")
 
@@ -119,9 +118,9 @@ def test_deleting_erases_the_person_keeps_the_money_records_and_frees_the_name(
     charge = Charge.objects.get(pledge=pledge)
     token = token_issue(user=river)
     unsubscribe(user_id=river.pk, campaign_id=None)
-    reminder_set(user=river, campaign=factories.live_campaign(title="Soon"))
+    reminder_set(user=river, campaign=factories.LiveCampaignFactory(title="Soon"))
     Profile.objects.filter(user=river).update(display_name="River Song", language="de")
-    draft = factories.draft_campaign(creator=river, title="Night Sky Zine")
+    draft = factories.DraftCampaignFactory(creator=river, title="Night Sky Zine")
     browser, other_browser = _logged_in(river), _logged_in(river)
 
     wrong = browser.post("/me/account/delete/", {"password": "not it"})
@@ -193,7 +192,7 @@ def test_the_backer_report_of_a_deleted_backer_says_deleted_user_in_every_format
 
 
 def test_a_creator_with_a_live_campaign_cannot_delete_until_it_is_settled(river):
-    campaign = factories.live_campaign(creator=river, title="Pocket Atlas")
+    campaign = factories.LiveCampaignFactory(creator=river, title="Pocket Atlas")
     client = _logged_in(river)
 
     page = client.get("/me/account/delete/")
@@ -214,13 +213,13 @@ def test_a_creator_with_a_live_campaign_cannot_delete_until_it_is_settled(river)
 
 
 def test_a_backer_with_an_open_pledge_cannot_delete_until_it_is_canceled(river):
-    campaign = factories.live_campaign(title="Pocket Atlas")
+    campaign = factories.LiveCampaignFactory(title="Pocket Atlas")
     pledge = pledge_create(
         backer=river,
         campaign_id=campaign.pk,
         amount=Decimal("5.00"),
         reward_id=None,
-        payment_method_id=factories.payment_method(factories.CARD_OK),
+        payment_method_id=factories.payment_method(factories.CARD_SUCCEEDS),
     )
 
     (reason,) = user_deletion_blockers(user=river)

@@ -35,7 +35,7 @@ def _logged_in(user) -> Client:
 
 
 def test_a_display_name_names_the_creator_on_the_campaign_pages(river):
-    campaign = factories.live_campaign(creator=river, title="Pocket Atlas")
+    campaign = factories.LiveCampaignFactory(creator=river, title="Pocket Atlas")
     client = _logged_in(river)
 
     saved = client.post("/me/account/profile/", {"display_name": "  River   Song "})

@@ -2,17 +2,17 @@ import pytest
 
 from accounts.services import signup_request
 from accounts.tokens import token_issue
-from closing.webhooks import webhook_receive
+from closing.services.webhooks import webhook_receive
 from reports.models import ExportJob
-from tests.reports.helpers import build_books
+from tests.support.books import build_books
 from updates.services import update_publish
 
 
 @pytest.fixture
-def books(admin_user, django_capture_on_commit_callbacks):
+def books(admin_user):
     """A campaign in every state with pledges in most states, and at least two rows of every model
     the admin lists (one row would hide a query made per row)."""
-    books = build_books(staff=admin_user, capture=django_capture_on_commit_callbacks)
+    books = build_books(staff=admin_user)
     successful, live = books.by_state["successful"], books.by_state["live"]
     update_publish(campaign=successful, author=successful.creator, title="Pressing the vinyl", body="Soon.")
     update_publish(campaign=live, author=live.creator, title="Halfway there", body="Thank you.")

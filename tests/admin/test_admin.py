@@ -18,7 +18,7 @@ from reports.models import ExportJob
 from reports.platform import CAMPAIGN_HEADER
 from rewards.models import RewardTier
 from tests import factories
-from tests.reports.helpers import parse_csv, split_sections
+from tests.support.books import parse_csv, split_sections
 from updates.models import CampaignUpdate
 
 pytestmark = pytest.mark.django_db
@@ -63,23 +63,55 @@ def test_changelists_and_change_pages_render_for_staff(books, admin_client, path
     assert changelist.context["cl"].result_count == model.objects.count()
 
 
-@pytest.mark.parametrize(
-    ("path", "query"),
-    [
-        ("campaigns/campaign", "state__exact=live&funding_model__exact=all_or_nothing"),
-        ("campaigns/campaign", "deadline__gte=2000-01-01+00%3A00%3A00%2B00%3A00&q=Funded"),
-        ("pledges/pledge", "state__exact=collected&campaign__state__exact=successful"),
-        ("pledges/pledge", "created_at__gte=2000-01-01+00%3A00%3A00%2B00%3A00"),
-        ("pledges/charge", "state__exact=failed"),
-        ("pledges/webhookevent", "status__exact=ignored"),
-        ("reports/exportjob", "state__exact=queued&kind__exact=backers"),
-    ],
-)
-def test_list_filters_work(books, admin_client, path, query):
+def _all_pledges(books) -> set[int]:
+    """The nine pledges of the books: live (active, pending), successful (collected, refunded,
+    errored, canceled), failed (released), canceled (released) and flexible (collected)."""
+    pledges = {pledge.pk for campaign in books.campaigns for pledge in campaign.pledges.all()}
+    assert len(pledges) == 9
+    return pledges
+
+
+LIST_FILTERS = [
+    (
+        "campaigns/campaign",
+        "state__exact=live&funding_model__exact=all_or_nothing",
+        lambda books: {books.by_state["live"].pk},
+    ),
+    (
+        "campaigns/campaign",
+        "deadline__gte=2000-01-01+00%3A00%3A00%2B00%3A00&q=Funded",
+        lambda books: {books.by_state["successful"].pk},
+    ),
+    (
+        "pledges/pledge",
+        "state__exact=collected&campaign__state__exact=successful",
+        lambda books: {books.pledges["collected"].pk, books.by_state["flexible"].pledges.get().pk},
+    ),
+    ("pledges/pledge", "created_at__gte=2000-01-01+00%3A00%3A00%2B00%3A00", _all_pledges),
+    ("pledges/charge", "state__exact=failed", lambda books: {books.pledges["errored"].charges.get().pk}),
+    (
+        "pledges/webhookevent",
+        "status__exact=ignored",
+        lambda books: set(
+            WebhookEvent.objects.filter(event_id__in=["evt_admin_1", "evt_admin_2"]).values_list("pk", flat=True)
+        ),
+    ),
+    (
+        "reports/exportjob",
+        "state__exact=queued&kind__exact=backers",
+        lambda books: {ExportJob.objects.get(kind="backers").pk},
+    ),
+]
+
+
+@pytest.mark.parametrize(("path", "query", "expected"), LIST_FILTERS, ids=[f"{p}-{q}" for p, q, _ in LIST_FILTERS])
+def test_list_filters_work(books, admin_client, path, query, expected):
     response = admin_client.get(f"/admin/{path}/?{query}")
 
     assert response.status_code == 200
-    assert response.context["cl"].result_count >= 1
+    changelist = response.context["cl"]
+    assert {row.pk for row in changelist.result_list} == expected(books)
+    assert changelist.result_count == len(expected(books))
 
 
 def test_search_finds_campaigns_by_title_and_pledges_by_backer_email(books, admin_client):
@@ -246,7 +278,7 @@ def test_staff_without_permissions_see_nothing_and_viewers_cannot_move_money(boo
 
 def test_money_in_the_admin_follows_the_currency_and_the_staff_member_s_language(admin_client, settings):
     settings.LANGUAGES = [("en", "English"), ("de", "Deutsch")]  # offered once its catalogue ships (issue 12)
-    factories.live_campaign(title="Yen campaign", goal=Decimal("100000"), currency="JPY")
+    factories.LiveCampaignFactory(title="Yen campaign", goal=Decimal("100000"), currency="JPY")
 
     english = admin_client.get("/admin/campaigns/campaign/", {"q": "Yen campaign"}).text
     german = admin_client.get("/admin/campaigns/campaign/", {"q": "Yen campaign"}, headers={"accept-language": "de"})

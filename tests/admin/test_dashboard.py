@@ -79,8 +79,8 @@ def test_the_dashboard_shows_the_totals_per_currency_and_is_linked_from_the_inde
 
 def test_the_dashboard_is_for_staff_who_may_view_campaigns(books):
     viewer, bare = Client(), Client()
-    viewer.force_login(factories.staff_user(permissions=("campaigns.view_campaign",)))
-    bare.force_login(factories.staff_user(permissions=("pledges.view_pledge",)))
+    viewer.force_login(factories.StaffFactory(permissions=("campaigns.view_campaign",)))
+    bare.force_login(factories.StaffFactory(permissions=("pledges.view_pledge",)))
 
     assert viewer.get("/admin/dashboard/").status_code == 200
     assert 'href="/admin/dashboard/"' in viewer.get("/admin/").text

@@ -11,13 +11,11 @@ from django.utils import translation
 from django.utils.functional import Promise
 
 from accounts.models import ApiToken, PaymentCustomer
-from closing.collection import pledge_collect
+from closing.services.collection import pledge_collect
 from notifications.models import Notification
 from pledges.models import Pledge
-from pledges.services import pledge_create
 from reports.models import ExportJob
 from tests import factories
-from tests.reports.helpers import close
 from updates.services import update_publish
 
 pytestmark = pytest.mark.django_db
@@ -31,22 +29,18 @@ OUR_ADMINS = sorted(
 
 
 @pytest.fixture
-def ann_s_pledge(django_capture_on_commit_callbacks):
+def ann_s_pledge():
     """Ann Lee's $25 pledge to the reference campaign, collected."""
     ann = factories.UserFactory(username="ann", first_name="Ann", last_name="Lee", email="ann@example.com")
-    campaign = factories.live_campaign(
+    campaign = factories.LiveCampaignFactory(
         title="The new RECORD, ART BOOK, and TOUR",
         goal=Decimal("10.00"),
         rewards=[{"title": "CD", "minimum": Decimal("25.00")}],
     )
-    pledge = pledge_create(
-        backer=ann,
-        campaign_id=campaign.pk,
-        amount=Decimal("25.00"),
-        reward_id=campaign.rewards.get().pk,
-        payment_method_id=factories.payment_method(),
+    pledge = factories.PledgeFactory(
+        campaign=campaign, backer=ann, amount=Decimal("25.00"), reward=campaign.rewards.get()
     )
-    close(campaign, django_capture_on_commit_callbacks)
+    factories.closed(campaign)
     pledge_collect(pledge_id=pledge.pk)
     return Pledge.objects.get(pk=pledge.pk)
 
@@ -79,12 +73,10 @@ def test_the_other_rows_staff_look_at_are_named_too(ann_s_pledge, admin_user):
     assert str(PaymentCustomer(user=factories.UserFactory(username="bo"), stripe_customer_id="cus_x")) == "bo · cus_x"
 
 
-def test_a_pledge_in_yen_is_named_in_yen(django_capture_on_commit_callbacks):
-    campaign = factories.live_campaign(title="Yen", goal=Decimal("1000"), currency="JPY")
+def test_a_pledge_in_yen_is_named_in_yen():
+    campaign = factories.LiveCampaignFactory(title="Yen", goal=Decimal("1000"), currency="JPY")
     backer = factories.UserFactory(username="kei", email="kei@example.com")
-    pledge = pledge_create(
-        backer=backer, campaign_id=campaign.pk, amount=Decimal("3000"), payment_method_id=factories.payment_method()
-    )
+    pledge = factories.PledgeFactory(campaign=campaign, backer=backer, amount=Decimal("3000"))
 
     assert str(pledge) == "kei (kei@example.com) → Yen · ¥3,000"
 

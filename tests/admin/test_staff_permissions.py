@@ -57,7 +57,7 @@ def _refunds_at_stripe(gateway, charge: Charge) -> list[dict]:
 def test_a_view_only_staff_member_lists_and_reads_but_moves_no_money(
     books, gateway, django_capture_on_commit_callbacks
 ):
-    factories.staff_user(username="viewer", password=PASSWORD, permissions=VIEW_ONLY)
+    factories.StaffFactory(username="viewer", password=PASSWORD, permissions=VIEW_ONLY)
     client = _login("viewer")
     collected, errored = books.pledges["collected"], books.pledges["errored"]
     charge = collected.charges.get(state=Charge.State.SUCCEEDED)
@@ -98,7 +98,7 @@ def test_a_view_only_staff_member_lists_and_reads_but_moves_no_money(
 
 
 def test_an_allowed_refund_reaches_stripe_through_the_same_form(books, gateway):
-    factories.staff_user(
+    factories.StaffFactory(
         username="refunder", password=PASSWORD, permissions=("pledges.view_pledge", "pledges.refund_pledge")
     )
     client = _login("refunder")
@@ -132,7 +132,7 @@ def test_an_allowed_refund_reaches_stripe_through_the_same_form(books, gateway):
 )
 def test_each_action_is_offered_only_with_its_permission(books, permissions, path, actions):
     client = Client()
-    client.force_login(factories.staff_user(permissions=permissions))
+    client.force_login(factories.StaffFactory(permissions=permissions))
 
     form = client.get(f"/admin/{path}/").context["action_form"]
 
@@ -142,7 +142,7 @@ def test_each_action_is_offered_only_with_its_permission(books, permissions, pat
 
 def test_a_viewer_posting_an_action_beside_the_one_allowed_changes_nothing(books, gateway):
     exporter = Client()
-    exporter.force_login(factories.staff_user(permissions=("pledges.view_pledge", "reports.export_backer_emails")))
+    exporter.force_login(factories.StaffFactory(permissions=("pledges.view_pledge", "reports.export_backer_emails")))
     collected = books.pledges["collected"]
     charge = collected.charges.get(state=Charge.State.SUCCEEDED)
 
@@ -158,8 +158,10 @@ def test_a_viewer_posting_an_action_beside_the_one_allowed_changes_nothing(books
 
 def test_the_backer_report_is_linked_only_for_staff_allowed_to_export_it(books):
     readers, exporters = Client(), Client()
-    readers.force_login(factories.staff_user(permissions=("campaigns.view_campaign",)))
-    exporters.force_login(factories.staff_user(permissions=("campaigns.view_campaign", "reports.export_backer_emails")))
+    readers.force_login(factories.StaffFactory(permissions=("campaigns.view_campaign",)))
+    exporters.force_login(
+        factories.StaffFactory(permissions=("campaigns.view_campaign", "reports.export_backer_emails"))
+    )
     campaign = books.by_state["successful"]
     url = f"/admin/campaigns/campaign/{campaign.pk}/change/"
     link = f'href="/api/campaigns/{campaign.pk}/backers.csv"'
@@ -172,8 +174,10 @@ def test_the_backer_report_is_linked_only_for_staff_allowed_to_export_it(books):
 def test_someone_else_s_backer_export_is_for_staff_allowed_to_export_backer_emails(books):
     job = ExportJob.objects.get(kind=ExportJob.Kind.BACKERS)  # asked for by the creator, still queued
     viewers, exporters = Client(), Client()
-    viewers.force_login(factories.staff_user(permissions=("reports.view_exportjob",)))
-    exporters.force_login(factories.staff_user(permissions=("reports.view_exportjob", "reports.export_backer_emails")))
+    viewers.force_login(factories.StaffFactory(permissions=("reports.view_exportjob",)))
+    exporters.force_login(
+        factories.StaffFactory(permissions=("reports.view_exportjob", "reports.export_backer_emails"))
+    )
 
     seen = viewers.get(f"/api/exports/{job.pk}/")
     refused = viewers.get(f"/api/exports/{job.pk}/download/")

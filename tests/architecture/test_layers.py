@@ -64,7 +64,7 @@ def test_the_checker_keeps_siblings_apart_and_core_a_leaf(tree):
 def test_the_checker_lets_interfaces_use_any_app_but_web(tree):
     root = tree(
         {
-            "pledges/api.py": "from closing.collection import pledge_replace_payment_method\n",
+            "pledges/api.py": "from closing.services.collection import pledge_replace_payment_method\n",
             "campaigns/admin.py": "from web.views import campaign_list\n",
         }
     )

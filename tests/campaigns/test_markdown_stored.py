@@ -15,9 +15,8 @@ from campaigns.models import Campaign
 from campaigns.services import campaign_create, campaign_update
 from core.errors import InvalidInput
 from tests import factories
-from tests.api.helpers import assert_error, client_as
 from tests.core.markdown_bombs import bombs
-from tests.pledges.helpers import back
+from tests.support.api import assert_error, client_as
 from updates.models import CampaignUpdate
 from updates.services import update_deliveries_create, update_deliveries_send, update_edit, update_publish
 
@@ -49,9 +48,9 @@ def _browser(user=None) -> Client:
 
 def _published(*, story: str, update: str):
     creator = factories.UserFactory()
-    campaign = factories.live_campaign(creator=creator, description=story)
+    campaign = factories.LiveCampaignFactory(creator=creator, description=story)
     news = update_publish(campaign=campaign, author=creator, title="News", body=update)
-    backer = back(campaign, "10.00").backer
+    backer = factories.PledgeFactory(campaign=campaign, amount="10.00").backer
     update_deliveries_create(update_id=news.pk)
     return campaign, news, backer
 
@@ -119,7 +118,7 @@ def test_with_a_pathological_story_and_update_saved_every_page_read_and_email_an
 @pytest.mark.parametrize("name", ["10,000+ [", "nested blockquotes >>>", "wide table", "NUL and control characters"])
 def test_the_studio_previews_a_pathological_story_of_the_largest_size_once(name, renders):
     creator = factories.UserFactory()
-    campaign = factories.draft_campaign(creator=creator)
+    campaign = factories.DraftCampaignFactory(creator=creator)
     renders.reset_mock()
 
     preview = _browser(creator).post(
@@ -133,7 +132,7 @@ def test_the_studio_previews_a_pathological_story_of_the_largest_size_once(name,
 
 def test_the_studio_previews_no_more_than_a_save_would_store(renders):
     creator = factories.UserFactory()
-    campaign = factories.draft_campaign(creator=creator)
+    campaign = factories.DraftCampaignFactory(creator=creator)
     renders.reset_mock()
 
     preview = _browser(creator).post(
@@ -150,7 +149,7 @@ def test_the_studio_previews_no_more_than_a_save_would_store(renders):
 
 
 def test_the_api_refuses_an_over_long_story_and_keeps_the_old_one(creator):
-    campaign = factories.draft_campaign(creator=creator, description="Before.")
+    campaign = factories.DraftCampaignFactory(creator=creator, description="Before.")
     body = {"title": "Atlas", "goal": "100.00", "currency": "EUR", "description": "a" * (STORY_LIMIT + 1)}
 
     created = client_as(creator).post("/api/campaigns/", body, format="json")
@@ -207,7 +206,7 @@ def _form_error(page, field: str, form: str = "form") -> str:
 
 def test_the_studio_refuses_an_over_long_story_with_a_form_error():
     creator = factories.UserFactory()
-    campaign = factories.draft_campaign(creator=creator, description="Before.")
+    campaign = factories.DraftCampaignFactory(creator=creator, description="Before.")
     form = {"title": "Atlas", "goal": "100.00", "currency": "USD", "funding_model": "all_or_nothing"}
     too_long = "a" * (STORY_LIMIT + 1)
 
@@ -239,7 +238,7 @@ def test_the_studio_refuses_an_over_long_update_with_a_form_error():
 
 
 def test_the_admin_refuses_an_over_long_story_with_a_form_error(admin_client):
-    campaign = factories.live_campaign(description="Before.")
+    campaign = factories.LiveCampaignFactory(description="Before.")
 
     response = admin_client.post(
         f"/admin/campaigns/campaign/{campaign.pk}/change/",
@@ -262,7 +261,7 @@ def test_the_admin_refuses_an_over_long_story_with_a_form_error(admin_client):
 
 
 def test_the_admin_stores_a_changed_story_rendered(admin_client):
-    campaign = factories.live_campaign(description="Before.")
+    campaign = factories.LiveCampaignFactory(description="Before.")
 
     response = admin_client.post(
         f"/admin/campaigns/campaign/{campaign.pk}/change/",
@@ -283,7 +282,7 @@ def test_the_admin_stores_a_changed_story_rendered(admin_client):
 
 @pytest.mark.parametrize("text", ["a" * (STORY_LIMIT + 1), "a\x00b"])
 def test_the_campaign_services_refuse_what_no_path_may_store(creator, text):
-    campaign = factories.draft_campaign(creator=creator, description="Before.")
+    campaign = factories.DraftCampaignFactory(creator=creator, description="Before.")
 
     with pytest.raises(InvalidInput) as created:
         campaign_create(creator=creator, title="Atlas", goal=Decimal("100.00"), currency="USD", description=text)

@@ -19,7 +19,6 @@ from pledges.payments import RateLimited, StripeGateway, get_gateway
 from pledges.payments.stripe_gateway import provider_operation
 from tests import factories
 from tests.conftest import purge_queues
-from tests.pledges.helpers import back
 from tests.pledges.test_gateway import http_server
 
 pytestmark = pytest.mark.django_db
@@ -61,7 +60,7 @@ def test_no_token_configured_is_no_page_and_a_wrong_token_is_refused(settings):
 
 
 def test_request_latency_is_counted_by_route_name_not_by_path(scraper):
-    first, second = factories.live_campaign(), factories.live_campaign()
+    first, second = factories.LiveCampaignFactory(), factories.LiveCampaignFactory()
     before = scrape(scraper)
     for campaign in (first, second, first):
         assert Client().get(f"/api/campaigns/{campaign.pk}/").status_code == 200
@@ -93,11 +92,11 @@ def test_queue_depth_is_what_waits_in_each_broker_queue(scraper):
 
 
 def test_collection_progress_of_a_campaign_being_collected(scraper, django_capture_on_commit_callbacks):
-    campaign = factories.live_campaign(goal=Decimal("10.00"))
-    pledges = [back(campaign, "20.00") for _ in range(3)]
+    campaign = factories.LiveCampaignFactory(goal=Decimal("10.00"))
+    pledges = [factories.PledgeFactory(campaign=campaign, amount="20.00") for _ in range(3)]
     with django_capture_on_commit_callbacks(execute=False):  # no collection message goes out
         campaign_close_now(campaign_id=campaign.pk)
-    from closing.collection import pledge_collect
+    from closing.services.collection import pledge_collect
 
     pledge_collect(pledge_id=pledges[0].pk)
 
@@ -145,12 +144,12 @@ def test_provider_calls_are_counted_by_operation_and_outcome(scraper):
 
     customer = gateway.create_customer(email="ann@example.com", name="Ann", metadata={})
     gateway.create_setup_intent(
-        customer_id=customer, payment_method_id=factories.payment_method(factories.CARD_OK), metadata={}
+        customer_id=customer, payment_method_id=factories.payment_method(factories.CARD_SUCCEEDS), metadata={}
     )
     with pytest.raises(Exception):  # noqa: B017 - declined at setup: a 402, then the clean-up
         gateway.create_setup_intent(
             customer_id=customer,
-            payment_method_id=factories.payment_method(factories.CARD_DECLINED_AT_SETUP),
+            payment_method_id=factories.payment_method(factories.CARD_DECLINES_AT_SETUP),
             metadata={},
         )
 

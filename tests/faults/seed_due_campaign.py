@@ -14,10 +14,9 @@ from django.utils import timezone  # noqa: E402
 
 from campaigns.models import Campaign  # noqa: E402
 from tests import factories  # noqa: E402
-from tests.pledges.helpers import back  # noqa: E402
 
-campaign = factories.live_campaign(goal=Decimal("10.00"))
+campaign = factories.LiveCampaignFactory(goal=Decimal("10.00"))
 for _ in range(int(sys.argv[1])):
-    back(campaign, "12.00")
+    factories.PledgeFactory(campaign=campaign, amount="12.00")
 Campaign.objects.filter(pk=campaign.pk).update(deadline=timezone.now() - timedelta(seconds=1))
 print(campaign.pk)

@@ -87,7 +87,7 @@ def web(worker_env, own_broker, tmp_path):
 @pytest.mark.django_db(transaction=True)
 def test_pledges_made_while_the_broker_is_down_are_kept_and_followed_up(web, own_broker, worker_mail_dir, tmp_path):
     url, env = web
-    campaign = factories.live_campaign(goal=Decimal("1000.00"))
+    campaign = factories.LiveCampaignFactory(goal=Decimal("1000.00"))
     backers = [factories.UserFactory() for _ in range(BACKERS)]
     tokens = [token_issue(user=backer) for backer in backers]
     cards = [factories.payment_method() for _ in backers]

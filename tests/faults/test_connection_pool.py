@@ -17,7 +17,6 @@ from accounts.tokens import token_issue
 from devstack.process import free_port, wait_for_port
 from tests import factories
 from tests.conftest import ROOT
-from tests.pledges.helpers import back
 
 PROCESSES, THREADS, POOL = 2, 16, 3
 CLIENTS, REQUESTS = 64, 384
@@ -81,8 +80,9 @@ def _peak_connections(worker_env, tmp_path, *, pool_size: int, application: str,
 @pytest.mark.django_db(transaction=True)
 def test_a_burst_never_takes_more_connections_than_the_pools_hold(worker_env, tmp_path):
     backer = factories.UserFactory()
-    campaign = factories.live_campaign()
-    back(campaign, "15.00")  # a pledge of someone else: the list reads the database each time
+    campaign = factories.LiveCampaignFactory()
+    # A pledge of someone else: the list reads the database each time.
+    factories.PledgeFactory(campaign=campaign, amount="15.00")
     token = token_issue(user=backer)
 
     pooled, pooled_statuses = _peak_connections(

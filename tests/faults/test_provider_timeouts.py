@@ -10,14 +10,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 import requests
 
-from closing import collection
-from closing.services import campaign_close
+from closing.services import collection
 from pledges.models import Charge, Pledge
 from pledges.payments import ProviderUnavailable, get_gateway
-from pledges.payments.testing import succeeded_payment_intents
 from reports.reconcile import reconcile
 from tests import factories
-from tests.pledges.helpers import back, end
+from tests.support.payments import succeeded_payment_intents
 
 
 def _slow_charges_proxy(upstream: str, delay: float) -> type[BaseHTTPRequestHandler]:
@@ -46,12 +44,10 @@ def _slow_charges_proxy(upstream: str, delay: float) -> type[BaseHTTPRequestHand
 
 
 @pytest.mark.django_db
-def test_a_charge_whose_answer_times_out_is_found_and_never_repeated(settings, django_capture_on_commit_callbacks):
-    campaign = factories.live_campaign(goal=Decimal("10"))
-    pledge = back(campaign, "10.00")
-    end(campaign)
-    with django_capture_on_commit_callbacks(execute=False):
-        campaign_close(campaign_id=campaign.pk)
+def test_a_charge_whose_answer_times_out_is_found_and_never_repeated(settings):
+    campaign = factories.LiveCampaignFactory(goal=Decimal("10"))
+    pledge = factories.PledgeFactory(campaign=campaign, amount="10.00")
+    factories.closed(campaign)
     localstripe = settings.STRIPE_API_BASE
     server = ThreadingHTTPServer(("127.0.0.1", 0), _slow_charges_proxy(localstripe, delay=3))
     threading.Thread(target=server.serve_forever, daemon=True).start()

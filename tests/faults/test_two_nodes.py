@@ -37,7 +37,6 @@ from pledges.models import Charge, Pledge
 from reports.reconcile import reconcile
 from tests import factories
 from tests.conftest import ROOT, all_queues, wait_until
-from tests.pledges.helpers import back
 
 PASSWORD = "correct horse battery staple"
 METRICS_TOKEN = "two-nodes-" + "m" * 24
@@ -217,8 +216,8 @@ def test_two_nodes_share_sessions_pictures_exports_and_close_a_campaign_once(nod
     assert Image.open(io.BytesIO(from_b.content)).size == (80, 60)
 
     # An export asked for through A is built by B's worker and downloaded through B.
-    campaign = factories.live_campaign(creator=maya, goal=Decimal("30.00"))
-    pledges = [back(campaign, amount) for amount in ("10.00", "20.00", "30.00")]
+    campaign = factories.LiveCampaignFactory(creator=maya, goal=Decimal("30.00"))
+    pledges = [factories.PledgeFactory(campaign=campaign, amount=amount) for amount in ("10.00", "20.00", "30.00")]
     token = token_issue(user=maya)
     api = {"Authorization": f"Token {token}"}
     asked = requests.get(

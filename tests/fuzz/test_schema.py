@@ -19,7 +19,6 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from accounts.tokens import token_issue
 from tests import factories
-from tests.pledges.helpers import back
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "3"))
 
@@ -51,11 +50,11 @@ def fuzz(schema, *, headers: dict[str, str] | None = None) -> list[str]:
 @pytest.fixture
 def callers():
     creator = factories.UserFactory()
-    campaign = factories.live_campaign(
+    campaign = factories.LiveCampaignFactory(
         creator=creator, goal=Decimal("100.00"), rewards=[{"title": "LP", "minimum": Decimal("20.00"), "limit": 5}]
     )
-    pledge = back(campaign, "25.00")
-    staff = factories.staff_user()
+    pledge = factories.PledgeFactory(campaign=campaign, amount="25.00")
+    staff = factories.StaffFactory()
     return {
         "anonymous": None,
         "backer": token_issue(user=pledge.backer),

@@ -21,7 +21,7 @@ def german_admin(client):
 
 
 def test_the_admin_names_our_models_and_fields_in_german(german_admin):
-    campaign = factories.live_campaign(
+    campaign = factories.LiveCampaignFactory(
         title="Das neue Album",
         goal=Decimal("100000.00"),
     )

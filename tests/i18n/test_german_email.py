@@ -16,7 +16,6 @@ from accounts.models import Profile
 from campaigns.models import Campaign
 from core.unsubscribe import unsubscribe_url
 from notifications.services import creator_digests, notifications_send
-from pledges.services import pledge_create
 from tests import factories
 from tests.i18n.catalog import VisibleText, english_left, english_patterns
 from updates.services import update_deliveries_create, update_deliveries_send, update_publish
@@ -36,7 +35,7 @@ def patterns():
 
 @pytest.fixture
 def campaign():
-    campaign = factories.live_campaign(
+    campaign = factories.LiveCampaignFactory(
         title=TITLE,
         goal=Decimal("100000.00"),
         rewards=[{"title": "Signierte Schallplatte", "minimum": Decimal("250.00")}],
@@ -67,13 +66,7 @@ def test_a_pledge_is_confirmed_to_each_backer_in_their_own_language(campaign, pa
     lena, river = user_reading("de", "lena"), user_reading(None, "river")
     reward = campaign.rewards.get()
     for backer, amount in ((lena, "1250.00"), (river, "300.00")):
-        pledge_create(
-            backer=backer,
-            campaign_id=campaign.pk,
-            amount=Decimal(amount),
-            reward_id=reward.pk,
-            payment_method_id=factories.payment_method(),
-        )
+        factories.PledgeFactory(campaign=campaign, backer=backer, amount=Decimal(amount), reward=reward)
     mail.outbox.clear()
 
     with translation.override("en"):  # the worker's thread last served an English page
@@ -96,9 +89,7 @@ def test_a_pledge_is_confirmed_to_each_backer_in_their_own_language(campaign, pa
 
 def test_a_creator_s_update_reaches_a_german_backer_in_german(campaign, patterns):
     lena = user_reading("de", "lena")
-    pledge_create(
-        backer=lena, campaign_id=campaign.pk, amount=Decimal("5.00"), payment_method_id=factories.payment_method()
-    )
+    factories.PledgeFactory(campaign=campaign, backer=lena, amount=Decimal("5.00"))
     update = update_publish(campaign=campaign, author=campaign.creator, title="Die Platten sind da", body="Hallo!")
     update_deliveries_create(update_id=update.pk)
     mail.outbox.clear()
@@ -115,9 +106,7 @@ def _update_to(campaign, backers: int) -> int:
     """An update's fan-out to `backers` German backers: the update's id, its deliveries written."""
     for n in range(backers):
         backer = user_reading("de", f"leser{campaign.pk}x{n}")
-        pledge_create(
-            backer=backer, campaign_id=campaign.pk, amount=Decimal("5.00"), payment_method_id=factories.payment_method()
-        )
+        factories.PledgeFactory(campaign=campaign, backer=backer, amount=Decimal("5.00"))
     update = update_publish(campaign=campaign, author=campaign.creator, title="Neuigkeiten", body="Hallo!")
     update_deliveries_create(update_id=update.pk)
     mail.outbox.clear()
@@ -126,7 +115,7 @@ def _update_to(campaign, backers: int) -> int:
 
 def test_an_update_s_language_per_recipient_costs_no_query_of_its_own():
     """The recipients' profiles come with the deliveries (one join), not one query each."""
-    campaign = factories.live_campaign()
+    campaign = factories.LiveCampaignFactory()
     update_id = _update_to(campaign, 3)
 
     with CaptureQueriesContext(connection) as queries:
@@ -180,12 +169,7 @@ def test_the_unsubscribe_page_of_a_german_recipient_s_link_is_german(patterns):
 def test_a_german_creator_s_digest_writes_numbers_and_amounts_the_german_way(campaign, patterns):
     Profile.objects.filter(user=campaign.creator).update(language="de")
     Campaign.objects.filter(pk=campaign.pk).update(pledged=Decimal("1191543.00"), backers_count=24882)
-    pledge_create(
-        backer=user_reading(None, "river"),
-        campaign_id=campaign.pk,
-        amount=Decimal("1250.00"),
-        payment_method_id=factories.payment_method(),
-    )
+    factories.PledgeFactory(campaign=campaign, backer=user_reading(None, "river"), amount=Decimal("1250.00"))
     creator_digests()
     mail.outbox.clear()
 

@@ -11,7 +11,6 @@ from django.test import Client
 
 from accounts.models import Profile
 from campaigns.models import Campaign
-from pledges.services import pledge_create
 from tests import factories
 from tests.i18n.catalog import VisibleText, english_left, english_patterns
 
@@ -42,7 +41,7 @@ def german():
 @pytest.fixture
 def campaign():
     # Titles and tiers are the creator's words, in German here: only the site's own text is checked.
-    campaign = factories.live_campaign(
+    campaign = factories.LiveCampaignFactory(
         title="Das neue Album, Kunstbuch und Tournee",
         goal=Decimal("100000.00"),
         rewards=[
@@ -120,13 +119,7 @@ def test_form_errors_are_german(patterns):
 
 def test_a_signed_in_german_user_reads_every_backer_page_in_german(campaign, german, patterns):
     reward = campaign.rewards.get(title="Signierte Schallplatte")
-    pledge = pledge_create(
-        backer=german,
-        campaign_id=campaign.pk,
-        amount=Decimal("250.00"),
-        reward_id=reward.pk,
-        payment_method_id=factories.payment_method(),
-    )
+    pledge = factories.PledgeFactory(campaign=campaign, backer=german, amount=Decimal("250.00"), reward=reward)
     client = login(german)  # the browser asks for English; the profile says German
 
     page = assert_german(client.get(f"/campaigns/{campaign.slug}/"), patterns)
@@ -152,13 +145,13 @@ def test_checkout_in_german(campaign, german, patterns):
 
 
 def test_the_creator_studio_in_german(german, patterns):
-    own = factories.live_campaign(
+    own = factories.LiveCampaignFactory(
         creator=german,
         title="Mein Hörbuch",
         goal=Decimal("5000.00"),
         rewards=[{"title": "Download", "minimum": Decimal("10.00")}],
     )
-    factories.draft_campaign(creator=german, title="Mein Entwurf")
+    factories.DraftCampaignFactory(creator=german, title="Mein Entwurf")
     client = login(german)
 
     home = assert_german(client.get("/studio/"), patterns)

@@ -14,10 +14,9 @@ from core.unsubscribe import unsubscribe_token
 from notifications.models import Notification, Reminder
 from notifications.selectors import campaigns_ending_soon
 from notifications.services import campaign_notification_fan_out, creator_digests, notifications_send
-from pledges.services import pledge_cancel, pledge_create, pledge_update
+from pledges.services import pledge_cancel, pledge_update
 from tests import factories
 from tests.conftest import client_for
-from tests.pledges.helpers import back, end
 
 pytestmark = pytest.mark.django_db
 
@@ -27,8 +26,8 @@ def kinds(user) -> list[str]:
 
 
 def test_pledge_confirmed_changed_and_canceled_each_notify_once():
-    campaign = factories.live_campaign(goal=Decimal("500"))
-    pledge = back(campaign, "20")
+    campaign = factories.LiveCampaignFactory(goal=Decimal("500"))
+    pledge = factories.PledgeFactory(campaign=campaign, amount="20")
     assert kinds(pledge.backer) == ["pledge_confirmed"]
 
     pledge_update(pledge=pledge, amount=Decimal("25"))
@@ -51,9 +50,9 @@ def test_pledge_confirmed_changed_and_canceled_each_notify_once():
 
 
 def test_e_mails_show_amounts_in_the_campaign_s_currency():
-    yen = factories.live_campaign(goal=Decimal("100000"), currency="JPY")
-    pledge = back(yen, "3000")
-    back(yen, "1500")
+    yen = factories.LiveCampaignFactory(goal=Decimal("100000"), currency="JPY")
+    pledge = factories.PledgeFactory(campaign=yen, amount="3000")
+    factories.PledgeFactory(campaign=yen, amount="1500")
     creator_digests()
     mail.outbox.clear()
 
@@ -70,19 +69,19 @@ def test_e_mails_show_amounts_in_the_campaign_s_currency():
 
 
 def test_a_pending_pledge_is_confirmed_by_e_mail_only_once_its_card_is_saved():
-    campaign = factories.live_campaign()
-    pending = pledge_create(backer=factories.UserFactory(), campaign_id=campaign.pk, amount=Decimal("9"))
+    campaign = factories.LiveCampaignFactory()
+    pending = factories.PledgeFactory(campaign=campaign, amount=Decimal("9"), card=None)
 
     assert kinds(pending.backer) == []
 
 
 def test_funded_is_announced_once_to_the_creator_and_the_backers(django_capture_on_commit_callbacks):
-    campaign = factories.live_campaign(goal=Decimal("50"))
-    first = back(campaign, "30")
+    campaign = factories.LiveCampaignFactory(goal=Decimal("50"))
+    first = factories.PledgeFactory(campaign=campaign, amount="30")
     with django_capture_on_commit_callbacks(execute=False) as crossing:
-        second = back(campaign, "30")
+        second = factories.PledgeFactory(campaign=campaign, amount="30")
     with django_capture_on_commit_callbacks(execute=False) as after:
-        third = back(campaign, "30")
+        third = factories.PledgeFactory(campaign=campaign, amount="30")
 
     funded = ("notifications.tasks.fan_out_campaign_notification", (campaign.pk, "campaign_funded"))
     assert funded in queued(crossing)
@@ -101,9 +100,9 @@ def test_funded_is_announced_once_to_the_creator_and_the_backers(django_capture_
     ("goal", "kind", "state"), [("10", "campaign_successful", "active"), ("1000", "campaign_failed", "released")]
 )
 def test_the_end_of_a_campaign_is_announced(goal, kind, state, django_capture_on_commit_callbacks):
-    campaign = factories.live_campaign(goal=Decimal(goal))
-    pledge = back(campaign, "20")
-    end(campaign)
+    campaign = factories.LiveCampaignFactory(goal=Decimal(goal))
+    pledge = factories.PledgeFactory(campaign=campaign, amount="20")
+    factories.ended(campaign)
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         campaign_close(campaign_id=campaign.pk)
 
@@ -114,8 +113,8 @@ def test_the_end_of_a_campaign_is_announced(goal, kind, state, django_capture_on
 
 
 def test_ending_soon_reaches_backers_and_people_who_asked_to_be_reminded():
-    campaign = factories.live_campaign(days=3)
-    backer = back(campaign, "10").backer
+    campaign = factories.LiveCampaignFactory(days=3)
+    backer = factories.PledgeFactory(campaign=campaign, amount="10").backer
     watcher = factories.UserFactory()
     response = client_for(watcher).post(f"/api/campaigns/{campaign.pk}/remind/")
     assert response.status_code == 200
@@ -135,23 +134,23 @@ def test_ending_soon_reaches_backers_and_people_who_asked_to_be_reminded():
 
 
 def test_reminders_can_be_cancelled_and_need_a_live_campaign():
-    campaign = factories.live_campaign()
+    campaign = factories.LiveCampaignFactory()
     watcher = factories.UserFactory()
     client = client_for(watcher)
     client.post(f"/api/campaigns/{campaign.pk}/remind/")
 
     assert client.delete(f"/api/campaigns/{campaign.pk}/remind/").json()["reminded"] is False
     assert not Reminder.objects.exists()
-    draft = factories.draft_campaign(creator=watcher)
+    draft = factories.DraftCampaignFactory(creator=watcher)
     assert client.post(f"/api/campaigns/{draft.pk}/remind/").status_code == 409
     assert client_for(factories.UserFactory()).post(f"/api/campaigns/{draft.pk}/remind/").status_code == 404
 
 
 def test_creators_get_one_daily_digest_of_new_pledges():
-    campaign = factories.live_campaign()
-    back(campaign, "10")
-    back(campaign, "15.50")
-    quiet = factories.live_campaign()
+    campaign = factories.LiveCampaignFactory()
+    factories.PledgeFactory(campaign=campaign, amount="10")
+    factories.PledgeFactory(campaign=campaign, amount="15.50")
+    quiet = factories.LiveCampaignFactory()
 
     assert creator_digests() == 1
     creator_digests()  # a second run the same day adds nothing
@@ -167,8 +166,8 @@ def test_creators_get_one_daily_digest_of_new_pledges():
 
 
 def test_unsubscribing_from_platform_notifications_stops_them(client):
-    campaign = factories.live_campaign(goal=Decimal("500"))
-    pledge = back(campaign, "20")
+    campaign = factories.LiveCampaignFactory(goal=Decimal("500"))
+    pledge = factories.PledgeFactory(campaign=campaign, amount="20")
     token = unsubscribe_token(user_id=pledge.backer_id, campaign_id=None)
 
     page = client.get(f"/unsubscribe/{token}/")
@@ -195,11 +194,11 @@ def test_unsubscribe_links_cannot_be_forged_or_retargeted(client):
 
 
 def test_payment_failed_is_sent_again_for_each_failed_retry(django_capture_on_commit_callbacks):
-    from closing import collection
+    from closing.services import collection
 
-    campaign = factories.live_campaign(goal=Decimal("10"))
-    pledge = back(campaign, "10", card=factories.CARD_DECLINES_ON_CHARGE)
-    end(campaign)
+    campaign = factories.LiveCampaignFactory(goal=Decimal("10"))
+    pledge = factories.PledgeFactory(campaign=campaign, amount="10", card=factories.CARD_DECLINES_ON_CHARGE)
+    factories.ended(campaign)
     with django_capture_on_commit_callbacks(execute=False):
         campaign_close(campaign_id=campaign.pk)
         collection.pledge_collect(pledge_id=pledge.pk)

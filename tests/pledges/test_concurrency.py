@@ -18,7 +18,7 @@ LIMIT = 7
 
 @pytest.mark.django_db(transaction=True)
 def test_a_burst_on_a_limited_tier_has_exactly_limit_winners_and_exact_totals():
-    campaign = factories.live_campaign(
+    campaign = factories.LiveCampaignFactory(
         goal=Decimal("1000"), rewards=[{"title": "Art book", "minimum": Decimal("125.00"), "limit": LIMIT}]
     )
     reward = campaign.rewards.get()
@@ -57,7 +57,7 @@ def test_a_burst_on_a_limited_tier_has_exactly_limit_winners_and_exact_totals():
 
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_changes_and_cancels_keep_the_totals_exact():
-    campaign = factories.live_campaign(goal=Decimal("500"))
+    campaign = factories.LiveCampaignFactory(goal=Decimal("500"))
     backers = [factories.UserFactory() for _ in range(12)]
     pledges = [
         client_for(backer)

@@ -5,14 +5,13 @@ from decimal import Decimal
 
 import pytest
 
-from closing.collection import pledge_collect
 from closing.services import campaign_close
+from closing.services.collection import pledge_collect
 from pledges.models import Charge, IdempotencyKey, Pledge
 from pledges.payments import ProviderUnavailable, get_gateway
 from pledges.services import customer_for
 from tests import factories
 from tests.conftest import at_once, client_for
-from tests.pledges.helpers import end
 
 CLICKS = 4
 
@@ -21,7 +20,7 @@ def _saved_card_of(backer) -> tuple[str, str]:
     """A card attached to the backer's Customer, as Stripe attaches it when a SetupIntent succeeds
     (localstripe does not)."""
     customer = customer_for(backer)
-    card = factories.payment_method(factories.CARD_OK)
+    card = factories.payment_method(factories.CARD_SUCCEEDS)
     get_gateway().client.v1.payment_methods.attach(card, params={"customer": customer})
     return customer, card
 
@@ -33,7 +32,7 @@ def _card_owner(card: str) -> str | None:
 
 @pytest.mark.django_db(transaction=True)
 def test_a_double_click_pledges_once_and_the_pledge_keeps_its_card():
-    campaign = factories.live_campaign(goal=Decimal("10.00"))
+    campaign = factories.LiveCampaignFactory(goal=Decimal("10.00"))
     backer = factories.UserFactory()
     customer, card = _saved_card_of(backer)
     body = {"campaign": campaign.pk, "amount": "25.00", "payment_method": card}
@@ -44,7 +43,7 @@ def test_a_double_click_pledges_once_and_the_pledge_keeps_its_card():
     pledge = Pledge.objects.get(campaign=campaign, backer=backer)
     assert (pledge.state, pledge.payment_method_id) == (Pledge.State.ACTIVE, card)
     assert _card_owner(card) == customer  # the losers' clean-up left the shared card alone
-    end(campaign)
+    factories.ended(campaign)
     campaign_close(campaign_id=campaign.pk)
     charge = pledge_collect(pledge_id=pledge.pk)
     assert charge.state == Charge.State.SUCCEEDED
@@ -52,7 +51,7 @@ def test_a_double_click_pledges_once_and_the_pledge_keeps_its_card():
 
 @pytest.mark.django_db(transaction=True)
 def test_the_same_idempotency_key_at_once_gets_one_pledge_and_the_same_answer():
-    campaign = factories.live_campaign(goal=Decimal("10.00"))
+    campaign = factories.LiveCampaignFactory(goal=Decimal("10.00"))
     backer = factories.UserFactory()
     _, card = _saved_card_of(backer)
     body = {"campaign": campaign.pk, "amount": "25.00", "payment_method": card}
@@ -72,7 +71,7 @@ def test_the_same_idempotency_key_at_once_gets_one_pledge_and_the_same_answer():
 
 @pytest.mark.django_db
 def test_a_retry_with_the_key_gets_the_first_answer_and_another_body_is_refused():
-    campaign = factories.live_campaign(goal=Decimal("10.00"))
+    campaign = factories.LiveCampaignFactory(goal=Decimal("10.00"))
     backer = factories.UserFactory()
     client = client_for(backer)
     body = {"campaign": campaign.pk, "amount": "25.00", "payment_method": factories.payment_method()}
@@ -89,7 +88,7 @@ def test_a_retry_with_the_key_gets_the_first_answer_and_another_body_is_refused(
 
 @pytest.mark.django_db
 def test_a_declined_card_stays_declined_for_the_same_key_without_asking_the_provider_again(monkeypatch):
-    campaign = factories.live_campaign(goal=Decimal("10.00"))
+    campaign = factories.LiveCampaignFactory(goal=Decimal("10.00"))
     client = client_for(factories.UserFactory())
     body = {"campaign": campaign.pk, "amount": "25.00", "payment_method": factories.payment_method("4000000000000002")}
 
@@ -103,7 +102,7 @@ def test_a_declined_card_stays_declined_for_the_same_key_without_asking_the_prov
 
 @pytest.mark.django_db
 def test_an_answer_that_says_try_again_is_not_kept(monkeypatch):
-    campaign = factories.live_campaign(goal=Decimal("10.00"))
+    campaign = factories.LiveCampaignFactory(goal=Decimal("10.00"))
     backer = factories.UserFactory()
     client = client_for(backer)
     body = {"campaign": campaign.pk, "amount": "25.00", "payment_method": factories.payment_method()}

@@ -5,12 +5,9 @@ what else is in localstripe's store.
 """
 
 import json
-import threading
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
 import stripe
@@ -18,6 +15,7 @@ from django.conf import settings
 
 from pledges.payments import (
     CardDeclined,
+    ChargeResult,
     InvalidWebhook,
     PaymentError,
     ProviderUnavailable,
@@ -25,13 +23,14 @@ from pledges.payments import (
     StripeGateway,
     get_gateway,
 )
-from pledges.payments.testing import (
+from tests.support.http import canned_stripe, error_handler, http_server, recording_proxy
+from tests.support.payments import (
     CARD_DECLINES_AT_SETUP,
     CARD_DECLINES_ON_CHARGE,
     CARD_REQUIRES_3DS,
     CARD_SUCCEEDS,
+    card_payment_method,
     complete_test_3ds_setup,
-    create_test_payment_method,
 )
 
 
@@ -47,7 +46,7 @@ def customer(gateway) -> str:
 
 def saved_card(gateway, customer: str, number: str) -> str:
     """The id of a card saved through a succeeded SetupIntent."""
-    payment_method = create_test_payment_method(gateway, number)
+    payment_method = card_payment_method(gateway, number)
     setup = gateway.create_setup_intent(customer_id=customer, payment_method_id=payment_method, metadata={})
     if setup.requires_action:
         setup = complete_test_3ds_setup(gateway, setup.id)
@@ -89,7 +88,7 @@ def test_ping(gateway):
 
 
 def test_setup_with_a_good_card_succeeds(gateway, customer):
-    payment_method = create_test_payment_method(gateway, CARD_SUCCEEDS)
+    payment_method = card_payment_method(gateway, CARD_SUCCEEDS)
     setup = gateway.create_setup_intent(
         customer_id=customer, payment_method_id=payment_method, metadata={"pledge": "7"}
     )
@@ -100,7 +99,7 @@ def test_setup_with_a_good_card_succeeds(gateway, customer):
 
 
 def test_setup_of_a_card_that_fails_later_succeeds_now(gateway, customer):
-    payment_method = create_test_payment_method(gateway, CARD_DECLINES_ON_CHARGE)
+    payment_method = card_payment_method(gateway, CARD_DECLINES_ON_CHARGE)
     setup = gateway.create_setup_intent(customer_id=customer, payment_method_id=payment_method, metadata={})
     assert setup.succeeded
 
@@ -112,7 +111,7 @@ def test_setup_without_a_payment_method_waits_for_the_browser(gateway, customer)
 
 
 def test_setup_with_a_declined_card_raises_card_declined(gateway, customer):
-    payment_method = create_test_payment_method(gateway, CARD_DECLINES_AT_SETUP)
+    payment_method = card_payment_method(gateway, CARD_DECLINES_AT_SETUP)
     with pytest.raises(CardDeclined) as declined:
         gateway.create_setup_intent(customer_id=customer, payment_method_id=payment_method, metadata={})
     assert declined.value.message == "Your card was declined."
@@ -120,7 +119,7 @@ def test_setup_with_a_declined_card_raises_card_declined(gateway, customer):
 
 
 def test_setup_with_3d_secure_requires_action_until_the_backer_authenticates(gateway, customer):
-    payment_method = create_test_payment_method(gateway, CARD_REQUIRES_3DS)
+    payment_method = card_payment_method(gateway, CARD_REQUIRES_3DS)
     setup = gateway.create_setup_intent(customer_id=customer, payment_method_id=payment_method, metadata={})
     assert setup.status == "requires_action" and setup.requires_action and not setup.succeeded
     assert setup.client_secret and setup.payment_method_id == payment_method
@@ -131,7 +130,7 @@ def test_setup_with_3d_secure_requires_action_until_the_backer_authenticates(gat
 
 
 def test_setup_with_failed_3d_secure_is_canceled(gateway, customer):
-    payment_method = create_test_payment_method(gateway, CARD_REQUIRES_3DS)
+    payment_method = card_payment_method(gateway, CARD_REQUIRES_3DS)
     setup = gateway.create_setup_intent(customer_id=customer, payment_method_id=payment_method, metadata={})
     assert complete_test_3ds_setup(gateway, setup.id, succeed=False).status == "canceled"
 
@@ -141,15 +140,37 @@ def test_cancel_setup_intent(gateway, customer):
     gateway.cancel_setup_intent(pending.id)
     assert gateway.retrieve_setup_intent(pending.id).status == "canceled"
 
-    saved = gateway.create_setup_intent(
-        customer_id=customer, payment_method_id=create_test_payment_method(gateway, CARD_SUCCEEDS), metadata={}
-    )
-    gateway.cancel_setup_intent(saved.id)  # a succeeded one can't be canceled: its card is detached
+
+def _through_a_recording_proxy(gateway, action):
+    """What ``action(gateway)`` asks the provider, with the real SDK and localstripe in between."""
+    with recording_proxy(gateway.api_base) as provider:
+        action(StripeGateway(secret_key=settings.STRIPE_SECRET_KEY, webhook_secret="whsec_x", api_base=provider.url))
+    return [(method, path) for method, path, _ in provider.requests]
 
 
-def test_cleanup_is_best_effort(gateway):
-    gateway.cancel_setup_intent("seti_doesnotexist")
-    gateway.detach_payment_method("pm_doesnotexist")
+def test_canceling_a_succeeded_setup_intent_detaches_its_card_unless_the_card_is_kept(gateway, customer):
+    """A succeeded SetupIntent cannot be canceled: its card is detached instead (localstripe keeps
+    a detached card usable, so what the gateway asks the provider is the evidence)."""
+    card = card_payment_method(gateway, CARD_SUCCEEDS)
+    saved = gateway.create_setup_intent(customer_id=customer, payment_method_id=card, metadata={})
+
+    kept = _through_a_recording_proxy(gateway, lambda g: g.cancel_setup_intent(saved.id, keep_card=True))
+    dropped = _through_a_recording_proxy(gateway, lambda g: g.cancel_setup_intent(saved.id))
+
+    assert kept == [("GET", f"/v1/setup_intents/{saved.id}")]
+    assert dropped == [("GET", f"/v1/setup_intents/{saved.id}"), ("POST", f"/v1/payment_methods/{card}/detach")]
+    assert gateway.retrieve_setup_intent(saved.id).status == "succeeded"
+
+
+def test_cleanup_is_best_effort_it_logs_what_it_could_not_clean_and_raises_nothing(gateway, caplog):
+    with caplog.at_level("WARNING", logger="pledges.payments.stripe_gateway"):
+        assert gateway.cancel_setup_intent("seti_doesnotexist") is None
+        assert gateway.detach_payment_method("pm_doesnotexist") is None
+
+    messages = [record.getMessage() for record in caplog.records]
+    assert len(messages) == 2, messages
+    assert messages[0].startswith("could not clean up SetupIntent seti_doesnotexist: ")
+    assert messages[1].startswith("could not detach PaymentMethod pm_doesnotexist: ")
 
 
 # --- charging a saved card -------------------------------------------------------------
@@ -184,6 +205,61 @@ def test_charge_needing_3d_secure_requires_action(gateway, customer):
     assert result.failure_code == "authentication_required"
     assert result.failure_message
     assert gateway.retrieve_charge(result.payment_intent_id) == result
+
+
+# Real Stripe answers an off-session charge it declines with HTTP 402 and the PaymentIntent in the
+# error body; localstripe names only the charge (test above), so this branch is served the body of
+# real Stripe: tests/support/stripe/*.json. Their shape is that of Stripe's test-mode answers
+# (Stripe's API reference, "Errors": an error of a request on a PaymentIntent carries it as
+# `payment_intent`, here in its form since API version 2022-11-15: `latest_charge`, no `charges`
+# list), as public captures of such 402s show them, e.g. activemerchant's
+# test/unit/gateways/stripe_payment_intents_test.rb (`failed_capture_response`, card_declined /
+# generic_decline, the intent left `requires_payment_method`). The ids are made up; the amount,
+# currency, customer and metadata are the request's, as Stripe echoes them.
+REAL_STRIPE_INTENT = "pi_3QxV2nLkdIwHu7ix0c9Hh2Zt"
+
+
+@pytest.mark.parametrize(
+    ("payload", "status", "code", "message"),
+    [
+        ("off_session_declined_402", "failed", "card_declined", "Your card was declined."),
+        (
+            "off_session_authentication_required_402",
+            "requires_action",
+            "authentication_required",
+            "Your card was declined. This transaction requires authentication.",
+        ),
+    ],
+)
+def test_a_real_stripe_decline_is_read_from_the_payment_intent_in_its_402_body(
+    settings, payload, status, code, message
+):
+    key = new_key()
+
+    with canned_stripe(payload) as provider:
+        settings.STRIPE_API_BASE = provider.url
+        result = get_gateway().charge_off_session(
+            customer_id="cus_RZ3hYvQkT0e8Lm",
+            payment_method_id="pm_1QxV2mLkdIwHu7ixK4oZ3b1T",
+            amount_minor=2500,
+            currency="USD",
+            idempotency_key=key,
+            metadata={"pledge_id": "7"},
+        )
+
+    assert result == ChargeResult(
+        payment_intent_id=REAL_STRIPE_INTENT,
+        status=status,
+        amount_minor=2500,
+        currency="usd",
+        failure_code=code,
+        failure_message=message,
+        idempotency_key=key,
+    )
+    # The answer is complete: no look-up of the charge or of earlier intents follows it.
+    [(method, path, sent)] = provider.requests
+    assert (method, path) == ("POST", "/v1/payment_intents")
+    assert (sent["off_session"], sent["confirm"], sent["amount"]) == ("true", "true", "2500")
 
 
 @pytest.mark.parametrize("amount", [0, -5, 10.0, True])
@@ -259,18 +335,6 @@ class _Receiver(BaseHTTPRequestHandler):
         pass
 
 
-@contextmanager
-def http_server(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
 def test_localstripe_sends_signed_webhooks_that_parse_webhook_accepts(gateway, customer):
     received: list[tuple[str, bytes]] = []
     handler = type("Receiver", (_Receiver,), {"received": received})
@@ -336,25 +400,6 @@ def test_parse_webhook_rejects(gateway, payload, header):
 # --- provider trouble ------------------------------------------------------------------
 
 
-def _error_handler(status: int, delay: float = 0.0) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        def _answer(self):
-            time.sleep(delay)
-            body = json.dumps({"error": {"type": "api_error", "message": "trouble"}}).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        do_GET = do_POST = _answer
-
-        def log_message(self, *args):
-            pass
-
-    return Handler
-
-
 def _gateway_at(url: str, timeout: float = 5.0) -> StripeGateway:
     return StripeGateway(secret_key="sk_test_trouble", webhook_secret="whsec_x", api_base=url, timeout=timeout)
 
@@ -372,7 +417,7 @@ def test_unreachable_provider_is_provider_unavailable():
     ("status", "error"), [(429, RateLimited), (500, ProviderUnavailable), (503, ProviderUnavailable)]
 )
 def test_http_errors_are_typed(status, error):
-    with http_server(_error_handler(status)) as url:
+    with http_server(error_handler(status)) as url:
         gateway = _gateway_at(url)
         with pytest.raises(error):
             gateway.find_charge(customer_id="cus_x", idempotency_key="k")
@@ -381,7 +426,7 @@ def test_http_errors_are_typed(status, error):
 
 
 def test_slow_provider_times_out():
-    with http_server(_error_handler(200, delay=2.0)) as url:
+    with http_server(error_handler(200, delay=2.0)) as url:
         started = time.monotonic()
         with pytest.raises(ProviderUnavailable):
             _gateway_at(url, timeout=0.5).retrieve_charge("pi_x")

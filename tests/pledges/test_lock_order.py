@@ -16,14 +16,14 @@ from django.test import Client
 from django.utils import timezone
 
 from campaigns.models import Campaign
-from closing.collection import pledge_collect
 from closing.services import campaign_close
+from closing.services.collection import pledge_collect
 from pledges.models import Charge, Pledge
 from reports.reconcile import reconcile
 from rewards.models import RewardTier
 from tests import factories
+from tests.closing.test_webhooks import sign
 from tests.conftest import client_for
-from tests.pledges.test_webhooks import sign
 
 LIMIT = 5
 EARLY_BACKERS = 8
@@ -46,13 +46,13 @@ def _thread(target, errors: list, *args):
 @pytest.mark.django_db(transaction=True)
 def test_money_moves_racing_each_other_never_deadlock_and_keep_exact_totals():
     random.seed(7)
-    campaign = factories.live_campaign(
+    campaign = factories.LiveCampaignFactory(
         goal=Decimal("100.00"), rewards=[{"title": "Signed LP", "minimum": Decimal("30.00"), "limit": LIMIT}]
     )
     tier = campaign.rewards.get()
     early = _early_backers(campaign, tier)
     late = [(factories.UserFactory(), factories.payment_method()) for _ in range(LATE_BACKERS)]
-    staff = factories.staff_user()
+    staff = factories.StaffFactory()
     Campaign.objects.filter(pk=campaign.pk).update(deadline=timezone.now() + timedelta(seconds=OPEN_FOR))
     statuses: list[int] = []
     errors: list[str] = []

@@ -10,14 +10,13 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from closing.collection import pledge_collect
 from closing.services import campaign_cancel, campaign_close
+from closing.services.collection import pledge_collect
 from pledges.models import Pledge
 from pledges.payments import get_gateway
-from pledges.payments.testing import complete_test_3ds_setup
 from pledges.services import pledge_activate_from_setup, pledge_cancel, pledge_create, pledge_refund, pledge_update
 from tests import factories
-from tests.pledges.helpers import back, end
+from tests.support.payments import complete_test_3ds_setup
 
 pytestmark = pytest.mark.django_db
 ORDER = ["campaigns_campaign", "pledges_pledge", "rewards_rewardtier", "pledges_charge"]
@@ -53,7 +52,7 @@ def assert_in_order(tables: list[str], expected: list[str]) -> None:
 
 @pytest.fixture
 def campaign():
-    return factories.live_campaign(
+    return factories.LiveCampaignFactory(
         goal=Decimal("50.00"),
         rewards=[
             {"title": "LP", "minimum": Decimal("10.00"), "limit": 5},
@@ -80,7 +79,7 @@ def test_pledge_create_locks_the_campaign_then_the_tier(campaign):
 def test_pledge_update_locks_campaign_pledge_then_tiers(campaign, direction):
     low, high = campaign.rewards.order_by("pk")
     start, target = (low, high) if direction == "to the higher id" else (high, low)
-    pledge = back(campaign, "20.00", reward=start.pk)
+    pledge = factories.PledgeFactory(campaign=campaign, amount="20.00", reward=start)
 
     tables = locked_tables(lambda: pledge_update(pledge=pledge, amount=Decimal("25.00"), reward_id=target.pk))
 
@@ -88,7 +87,7 @@ def test_pledge_update_locks_campaign_pledge_then_tiers(campaign, direction):
 
 
 def test_pledge_cancel_locks_campaign_pledge_then_tier(campaign):
-    pledge = back(campaign, "20.00", reward=campaign.rewards.first().pk)
+    pledge = factories.PledgeFactory(campaign=campaign, amount="20.00", reward=campaign.rewards.first())
 
     tables = locked_tables(lambda: pledge_cancel(pledge=pledge))
 
@@ -105,10 +104,10 @@ def test_activation_locks_the_campaign_then_the_pledge(campaign):
 
 
 def test_close_and_cancel_lock_the_campaign_then_its_pledges(campaign, django_capture_on_commit_callbacks):
-    back(campaign, "60.00")
-    pending = factories.live_campaign(goal=Decimal("50.00"))
+    factories.PledgeFactory(campaign=campaign, amount="60.00")
+    pending = factories.LiveCampaignFactory(goal=Decimal("50.00"))
     pledge_create(backer=factories.UserFactory(), campaign_id=pending.pk, amount=Decimal("20"))
-    end(campaign)
+    factories.ended(campaign)
 
     with django_capture_on_commit_callbacks(execute=False):
         closing = locked_tables(lambda: campaign_close(campaign_id=campaign.pk))
@@ -118,12 +117,10 @@ def test_close_and_cancel_lock_the_campaign_then_its_pledges(campaign, django_ca
     assert_in_order(canceling, ["campaigns_campaign", "pledges_pledge"])
 
 
-def test_collection_and_refunds_lock_campaign_pledge_then_charge(campaign, django_capture_on_commit_callbacks):
-    pledge = back(campaign, "60.00")
-    end(campaign)
-    with django_capture_on_commit_callbacks(execute=False):
-        campaign_close(campaign_id=campaign.pk)
-    staff = factories.staff_user()
+def test_collection_and_refunds_lock_campaign_pledge_then_charge(campaign):
+    pledge = factories.PledgeFactory(campaign=campaign, amount="60.00")
+    factories.closed(campaign)
+    staff = factories.StaffFactory()
 
     collecting = locked_tables(lambda: pledge_collect(pledge_id=pledge.pk))
     refunding = locked_tables(lambda: pledge_refund(pledge=Pledge.objects.get(pk=pledge.pk), by=staff))

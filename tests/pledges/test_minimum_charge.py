@@ -14,7 +14,7 @@ pytestmark = pytest.mark.django_db
 
 
 def _pledge(currency: str, amount: str):
-    campaign = factories.live_campaign(goal=Decimal("1000"), currency=currency)
+    campaign = factories.LiveCampaignFactory(goal=Decimal("1000"), currency=currency)
     body = {"campaign": campaign.pk, "amount": amount, "payment_method": factories.payment_method()}
     return client_for(factories.UserFactory()).post("/api/pledges/", body, format="json")
 
@@ -39,7 +39,7 @@ def test_a_pledge_below_the_minimum_charge_is_a_clear_400(currency, too_small, s
 
 
 def test_changing_a_pledge_below_the_minimum_is_refused_too():
-    campaign = factories.live_campaign(goal=Decimal("1000"))
+    campaign = factories.LiveCampaignFactory(goal=Decimal("1000"))
     client = client_for(factories.UserFactory())
     pledge = client.post(
         "/api/pledges/", {"campaign": campaign.pk, "amount": "5.00", "payment_method": factories.payment_method()}

@@ -20,7 +20,7 @@ LATER = settings.PENDING_PLEDGE_TTL + timezone.timedelta(seconds=1)
 
 @pytest.fixture
 def two_left():
-    campaign = factories.live_campaign(
+    campaign = factories.LiveCampaignFactory(
         goal=Decimal("500.00"), rewards=[{"title": "House party", "minimum": Decimal("50.00"), "limit": 2}]
     )
     return campaign, campaign.rewards.get()

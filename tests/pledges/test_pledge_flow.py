@@ -6,21 +6,20 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from campaigns.models import Campaign
 from pledges.models import Pledge
 from pledges.payments import get_gateway
-from pledges.payments.testing import complete_test_3ds_setup
 from pledges.services import pledges_expire_pending
 from rewards.models import RewardTier
 from tests import factories
 from tests.conftest import client_for
+from tests.support.payments import complete_test_3ds_setup
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def campaign(creator):
-    return factories.live_campaign(
+    return factories.LiveCampaignFactory(
         creator=creator,
         goal=Decimal("100.00"),
         rewards=[{"title": "Signed vinyl", "minimum": Decimal("25.00"), "limit": 2}],
@@ -59,14 +58,21 @@ def test_pledge_with_a_good_card_is_active_and_counts_in_the_totals(campaign, us
 
 
 def test_a_backer_has_one_customer_for_all_their_pledges(creator, user):
-    first, second = factories.live_campaign(creator=creator), factories.live_campaign(creator=creator)
+    first, second = factories.LiveCampaignFactory(creator=creator), factories.LiveCampaignFactory(creator=creator)
 
-    _pledge(client_for(user), first, payment_method=factories.payment_method())
-    _pledge(client_for(user), second, payment_method=factories.payment_method())
+    responses = [
+        _pledge(client_for(user), campaign, payment_method=factories.payment_method()) for campaign in (first, second)
+    ]
 
-    assert set(Pledge.objects.values_list("stripe_customer_id", flat=True)) == {
-        user.payment_customer.stripe_customer_id
-    }
+    assert [(r.status_code, r.json()["state"]) for r in responses] == [(201, "active"), (201, "active")]
+    customer = user.payment_customer.stripe_customer_id
+    pledges = Pledge.objects.filter(backer=user).order_by("campaign_id")
+    assert list(pledges.values_list("campaign_id", "stripe_customer_id")) == [
+        (first.pk, customer),
+        (second.pk, customer),
+    ]
+    setups = [get_gateway().retrieve_setup_intent(pledge.setup_intent_id) for pledge in pledges]
+    assert [setup.customer_id for setup in setups] == [customer, customer]
 
 
 def test_pledge_without_a_card_is_pending_with_a_client_secret_then_confirmed(campaign, user):
@@ -93,7 +99,7 @@ def test_pledge_without_a_card_is_pending_with_a_client_secret_then_confirmed(ca
 
 def test_confirm_before_the_browser_finished_3ds_is_a_conflict(campaign, user):
     client = client_for(user)
-    response = _pledge(client, campaign, "30.00", payment_method=factories.payment_method(factories.CARD_3DS))
+    response = _pledge(client, campaign, "30.00", payment_method=factories.payment_method(factories.CARD_REQUIRES_3DS))
     assert response.status_code == 201
     assert response.json()["state"] == "pending"
     assert response.json()["client_secret"]
@@ -114,7 +120,7 @@ def test_card_declined_at_setup_is_402_and_leaves_nothing_behind(campaign, user)
     reward = campaign.rewards.get()
 
     response = _pledge(
-        client_for(user), campaign, "30.00", reward.pk, factories.payment_method(factories.CARD_DECLINED_AT_SETUP)
+        client_for(user), campaign, "30.00", reward.pk, factories.payment_method(factories.CARD_DECLINES_AT_SETUP)
     )
 
     assert response.status_code == 402
@@ -218,13 +224,21 @@ def test_pending_pledge_holds_its_reward_until_it_expires(campaign, settings):
 
 
 def test_goal_reached_sets_funded_at_once(creator):
-    campaign = factories.live_campaign(creator=creator, goal=Decimal("50.00"))
-    for amount in ("30", "30", "30"):
-        _pledge(client_for(factories.UserFactory()), campaign, amount, None, factories.payment_method())
+    """funded_at is the moment a pledge first took the total to the goal; later pledges keep it."""
+    campaign = factories.LiveCampaignFactory(creator=creator, goal=Decimal("50.00"))
+    start = timezone.now()
 
-    campaign.refresh_from_db()
-    assert campaign.pledged == Decimal("90.00")
-    assert campaign.percent_funded == 180
-    first_funded_at = campaign.funded_at
-    assert first_funded_at is not None
-    assert Campaign.objects.get(pk=campaign.pk).funded_at == first_funded_at
+    def pledge_at(moment):
+        with time_machine.travel(moment, tick=False):
+            response = _pledge(client_for(factories.UserFactory()), campaign, "30", None, factories.payment_method())
+        assert response.status_code == 201, response.json()
+        campaign.refresh_from_db()
+        return campaign.funded_at
+
+    below = pledge_at(start + timezone.timedelta(minutes=1))
+    reached = pledge_at(start + timezone.timedelta(minutes=2))
+    beyond = pledge_at(start + timezone.timedelta(minutes=3))
+
+    assert below is None
+    assert reached == beyond == start + timezone.timedelta(minutes=2)
+    assert (campaign.pledged, campaign.percent_funded) == (Decimal("90.00"), 180)

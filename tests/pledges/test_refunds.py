@@ -5,27 +5,18 @@ import pytest
 import time_machine
 
 from campaigns.models import Campaign
-from closing import collection
-from closing.services import campaign_close
+from closing.services import campaign_close, collection
 from pledges.models import Pledge
 from pledges.payments import get_gateway
 from tests import factories
 from tests.conftest import at_once, client_for
-from tests.pledges.helpers import back, end
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def collected_pledge(django_capture_on_commit_callbacks):
-    campaign = factories.live_campaign(goal=Decimal("10.00"))
-    pledge = back(campaign, "40.00")
-    end(campaign)
-    with django_capture_on_commit_callbacks(execute=False):
-        campaign_close(campaign_id=campaign.pk)
-    collection.pledge_collect(pledge_id=pledge.pk)
-    pledge.refresh_from_db()
-    return pledge
+def collected_pledge():
+    return factories.CollectedPledgeFactory()
 
 
 def _refunds_at_provider(pledge):
@@ -69,7 +60,7 @@ def test_backers_and_strangers_cannot_refund(collected_pledge):
 
 
 def test_an_uncollected_pledge_cannot_be_refunded(staff):
-    pledge = back(factories.live_campaign(), "10.00")
+    pledge = factories.PledgeFactory(campaign=factories.LiveCampaignFactory(), amount="10.00")
 
     response = client_for(staff).post(f"/api/pledges/{pledge.pk}/refund/")
 
@@ -93,12 +84,12 @@ def test_after_a_partial_refund_in_the_dashboard_staff_refund_the_rest_exactly(c
 
 @pytest.mark.django_db(transaction=True)
 def test_two_refund_requests_at_once_refund_once():
-    campaign = factories.live_campaign(goal=Decimal("10.00"))
-    pledge = back(campaign, "40.00")
-    end(campaign)
+    campaign = factories.LiveCampaignFactory(goal=Decimal("10.00"))
+    pledge = factories.PledgeFactory(campaign=campaign, amount="40.00")
+    factories.ended(campaign)
     campaign_close(campaign_id=campaign.pk)
     collection.pledge_collect(pledge_id=pledge.pk)
-    staff = factories.staff_user()
+    staff = factories.StaffFactory()
     statuses = at_once(3, lambda _: client_for(staff).post(f"/api/pledges/{pledge.pk}/refund/").status_code)
 
     assert sorted(statuses)[0] == 200 and set(statuses) <= {200, 409}
@@ -110,7 +101,7 @@ def test_two_refund_requests_at_once_refund_once():
 
 def test_the_backer_report_shows_a_partial_refund_exactly(collected_pledge):
     from pledges.services import charge_record_refunds
-    from tests.reports.helpers import parse_csv, streamed
+    from tests.support.books import parse_csv, streamed
 
     charge = collected_pledge.charges.get(state="succeeded")
     gateway = get_gateway()

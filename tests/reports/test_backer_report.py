@@ -9,17 +9,16 @@ from reports.models import ExportJob
 from reports.writers import safe_text
 from rewards.models import RewardTier
 from tests import factories
-from tests.api.helpers import assert_error
 from tests.conftest import client_for
-from tests.pledges.helpers import back
-from tests.reports.helpers import build_books, parse_csv, streamed
+from tests.support.api import assert_error
+from tests.support.books import build_books, parse_csv, streamed
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def books(staff, django_capture_on_commit_callbacks):
-    return build_books(staff=staff, capture=django_capture_on_commit_callbacks)
+def books(staff):
+    return build_books(staff=staff)
 
 
 def _report(user, campaign, **params):
@@ -161,11 +160,11 @@ def test_a_creator_sees_only_their_own_campaign_s_backers(books):
     ['=HYPERLINK("http://evil.example","x")', "+1+1", "-2+3", "@SUM(A1:A2)", "\t=1", "\r=1"],
 )
 def test_cells_a_spreadsheet_would_run_are_neutralised(dangerous):
-    campaign = factories.live_campaign(rewards=[{"title": "Vinyl", "minimum": Decimal("5.00")}])
+    campaign = factories.LiveCampaignFactory(rewards=[{"title": "Vinyl", "minimum": Decimal("5.00")}])
     # Titles with control characters are refused today; rows written before that still reach reports.
     RewardTier.objects.filter(campaign=campaign).update(title=dangerous)
     backer = factories.UserFactory(first_name=dangerous, last_name="")
-    back_as(campaign, backer, reward=campaign.rewards.get().pk)
+    factories.PledgeFactory(campaign=campaign, backer=backer, reward=campaign.rewards.get().pk, amount="10.00")
 
     rows = _report(campaign.creator, campaign)
 
@@ -180,21 +179,9 @@ def test_harmless_text_is_left_as_it_is():
     assert safe_text("-") == "'-"
 
 
-def back_as(campaign, backer, **kwargs):
-    from pledges.services import pledge_create
-
-    return pledge_create(
-        backer=backer,
-        campaign_id=campaign.pk,
-        amount=Decimal("10.00"),
-        reward_id=kwargs.get("reward"),
-        payment_method_id=factories.payment_method(),
-    )
-
-
 def test_full_names_are_used_when_set(live_campaign):
     backer = factories.UserFactory(first_name="Amanda", last_name="Palmer")
-    back_as(live_campaign, backer)
+    factories.PledgeFactory(campaign=live_campaign, backer=backer, amount="10.00")
 
     rows = _report(live_campaign.creator, live_campaign)
 
@@ -203,8 +190,8 @@ def test_full_names_are_used_when_set(live_campaign):
 
 def test_a_big_report_goes_to_the_background(live_campaign, settings, django_capture_on_commit_callbacks):
     settings.EXPORT_ASYNC_THRESHOLD = 1
-    back(live_campaign, "10.00")
-    back(live_campaign, "11.00")
+    factories.PledgeFactory(campaign=live_campaign, amount="10.00")
+    factories.PledgeFactory(campaign=live_campaign, amount="11.00")
 
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         response = client_for(live_campaign.creator).get(f"/api/campaigns/{live_campaign.pk}/backers.csv")
@@ -228,7 +215,7 @@ def test_a_big_report_goes_to_the_background(live_campaign, settings, django_cap
 
 def test_async_0_streams_whatever_the_size(live_campaign, settings):
     settings.EXPORT_ASYNC_THRESHOLD = 0
-    back(live_campaign, "10.00")
+    factories.PledgeFactory(campaign=live_campaign, amount="10.00")
 
     rows = _report(live_campaign.creator, live_campaign, **{"async": "0"})
 
@@ -264,7 +251,7 @@ def test_the_csv_postgresql_writes_has_the_cells_the_python_rows_have(books, par
         backer = factories.UserFactory(first_name="  Zoë ", last_name='O\'Neil, "Jr"')
         RewardTier.objects.filter(campaign=campaign).update(title='=1+1, "quoted"\nline')
         if campaign.state == "live":
-            back_as(campaign, backer)
+            factories.PledgeFactory(campaign=campaign, backer=backer, amount="10.00")
         filters = BackerFilters.parse(campaign=campaign, reward=params.get("reward"), state=params.get("state"))
         expected = [[csv_cell(value) for value in row] for row in _backer_rows(campaign, filters)]
 

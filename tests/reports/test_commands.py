@@ -8,17 +8,16 @@ from openpyxl import load_workbook
 from reports.backers import BACKER_HEADER
 from reports.platform import CAMPAIGN_HEADER, SUMMARY_TITLE
 from tests import factories
-from tests.pledges.helpers import back
-from tests.reports.helpers import parse_csv, split_sections
+from tests.support.books import parse_csv, split_sections
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def campaign():
-    campaign = factories.live_campaign(rewards=[{"title": "Poster", "minimum": Decimal("20.00")}])
-    back(campaign, "25.00", reward=campaign.rewards.get().pk)
-    back(campaign, "5.00")
+    campaign = factories.LiveCampaignFactory(rewards=[{"title": "Poster", "minimum": Decimal("20.00")}])
+    factories.PledgeFactory(campaign=campaign, amount="25.00", reward=campaign.rewards.get())
+    factories.PledgeFactory(campaign=campaign, amount="5.00")
     return campaign
 
 

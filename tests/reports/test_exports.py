@@ -17,13 +17,12 @@ from rest_framework.test import APIClient
 from core import locks
 from core.storage import exports_storage
 from notifications.services import notifications_send
-from reports import backers, exports, writers
+from reports import backers, services, writers
 from reports.models import ExportJob
 from tests import factories
-from tests.api.helpers import assert_error
 from tests.conftest import client_for, wait_until
-from tests.notifications.helpers import messages_in
-from tests.pledges.helpers import back
+from tests.support.api import assert_error
+from tests.support.mail import messages_in
 
 
 @pytest.fixture
@@ -34,7 +33,7 @@ def media(stored_exports):
 @pytest.fixture
 def campaign(live_campaign):
     for amount in ("10.00", "20.00", "30.00"):
-        back(live_campaign, amount)
+        factories.PledgeFactory(campaign=live_campaign, amount=amount)
     return live_campaign
 
 
@@ -61,7 +60,7 @@ def test_a_background_export_is_followed_then_downloaded(campaign, media, staff)
     assert queued.json()["filters"] == {"reward": None, "states": ["active"]}
     assert_error(client_for(creator).get(f"{detail}download/"), 409, code="export_not_ready")
 
-    exports.export_build(job_id=job.pk)
+    services.export_build(job_id=job.pk)
 
     done = client_for(creator).get(detail).json()
     assert (done["state"], done["rows_total"], done["rows_done"], done["progress"]) == ("done", 3, 3, 100)
@@ -80,7 +79,7 @@ def test_a_background_export_is_followed_then_downloaded(campaign, media, staff)
 @pytest.mark.django_db
 def test_only_the_requester_and_staff_see_an_export(campaign, media, staff):
     job = _ask(campaign.creator, campaign)
-    exports.export_build(job_id=job.pk)
+    services.export_build(job_id=job.pk)
     stranger = factories.UserFactory()
 
     assert_error(client_for(stranger).get(f"/api/exports/{job.pk}/"), 404)
@@ -94,8 +93,8 @@ def test_only_the_requester_and_staff_see_an_export(campaign, media, staff):
 @pytest.mark.django_db
 def test_the_requester_is_emailed_a_link(campaign, media):
     job = _ask(campaign.creator, campaign)
-    exports.export_build(job_id=job.pk)
-    exports.export_build(job_id=job.pk)  # a repeat finds it done and tells nobody again
+    services.export_build(job_id=job.pk)
+    services.export_build(job_id=job.pk)  # a repeat finds it done and tells nobody again
     notifications_send()  # also the backers' pledge confirmations, to them
 
     [message] = [m for m in mail.outbox if m.to == [campaign.creator.email]]
@@ -108,14 +107,14 @@ def test_the_requester_is_emailed_a_link(campaign, media):
 @pytest.mark.django_db
 def test_progress_is_written_as_rows_go_out(live_campaign, media, monkeypatch):
     for _ in range(5):
-        back(live_campaign, "10.00")
+        factories.PledgeFactory(campaign=live_campaign, amount="10.00")
     job = _ask(live_campaign.creator, live_campaign)
-    monkeypatch.setattr(exports, "PROGRESS_INTERVAL", 0)
+    monkeypatch.setattr(services, "PROGRESS_INTERVAL", 0)
     monkeypatch.setattr(writers, "CHUNK_ROWS", 2)
     monkeypatch.setattr(backers, "PROGRESS_BATCH_ROWS", 2)  # the backer CSV is copied by PostgreSQL in batches
 
     with CaptureQueriesContext(connection) as queries:
-        exports.export_build(job_id=job.pk)
+        services.export_build(job_id=job.pk)
 
     written = [
         int(m.group(1))
@@ -130,11 +129,11 @@ def test_progress_is_written_as_rows_go_out(live_campaign, media, monkeypatch):
 @pytest.mark.django_db
 def test_building_twice_changes_nothing_and_a_dead_worker_s_job_is_built_again(campaign, media):
     job = _ask(campaign.creator, campaign)
-    exports.export_build(job_id=job.pk)
+    services.export_build(job_id=job.pk)
     job.refresh_from_db()
     first = job.file
 
-    again = exports.export_build(job_id=job.pk)
+    again = services.export_build(job_id=job.pk)
 
     assert again.state == "done" and again.file == first  # a rebuild would store it under a new name
     assert media.names() == [first]
@@ -142,7 +141,7 @@ def test_building_twice_changes_nothing_and_a_dead_worker_s_job_is_built_again(c
     ExportJob.objects.filter(pk=job.pk).update(state="running", rows_done=1)
     media.storage.delete(first)
     media.storage.save(first, ContentFile(b"half"))
-    rebuilt = exports.export_build(job_id=job.pk)
+    rebuilt = services.export_build(job_id=job.pk)
     assert rebuilt.state == "done" and rebuilt.rows_done == 3 and rebuilt.file != first
     assert media.read(rebuilt.file) == _sync_csv(campaign.creator, campaign)
     assert media.names() == [rebuilt.file]  # what the dead worker stored is gone
@@ -155,22 +154,22 @@ def test_a_failed_build_says_why(campaign, media, monkeypatch):
     def broken(*args, **kwargs):
         raise OSError("disk full")
 
-    monkeypatch.setattr(exports, "write_csv", broken)
+    monkeypatch.setattr(services, "write_csv", broken)
     with pytest.raises(OSError):
-        exports.export_build(job_id=job.pk)
+        services.export_build(job_id=job.pk)
 
     job.refresh_from_db()
     assert (job.state, job.error) == ("failed", "OSError: disk full")
     assert job.finished_at is not None
     assert media.names() == []
-    assert exports.export_build(job_id=job.pk).state == "failed"  # not retried blindly
+    assert services.export_build(job_id=job.pk).state == "failed"  # not retried blindly
 
 
 @pytest.mark.django_db
 def test_a_file_gone_from_storage_is_a_clear_error(campaign, media):
     job = _ask(campaign.creator, campaign)
-    exports.export_build(job_id=job.pk)
-    exports.export_files_remove(job)
+    services.export_build(job_id=job.pk)
+    services.export_files_remove(job)
 
     assert_error(client_for(campaign.creator).get(f"/api/exports/{job.pk}/download/"), 409, code="export_gone")
 
@@ -182,7 +181,7 @@ def test_the_platform_report_can_be_built_in_the_background_as_xlsx(campaign, me
     job = ExportJob.objects.get(pk=response.json()["id"])
     assert (job.kind, job.format, job.campaign_id) == ("campaigns", "xlsx", None)
 
-    exports.export_build(job_id=job.pk)
+    services.export_build(job_id=job.pk)
 
     download = client_for(staff).get(f"/api/exports/{job.pk}/download/")
     workbook = load_workbook(BytesIO(b"".join(download.streaming_content)))
@@ -199,16 +198,16 @@ def test_the_sweep_finds_jobs_a_lost_message_left_behind(campaign):
     ExportJob.objects.filter(pk__in=[old.pk, done.pk]).update(created_at=long_ago)
     ExportJob.objects.filter(pk=done.pk).update(state="done")
 
-    assert exports.exports_left_behind() == [old.pk]
-    assert new.pk not in exports.exports_left_behind(now=timezone.now())
+    assert services.exports_left_behind() == [old.pk]
+    assert new.pk not in services.exports_left_behind(now=timezone.now())
 
 
 @pytest.mark.celery
 def test_a_worker_builds_the_export_and_emails_the_link(celery_worker, worker_mail_dir, settings):
     creator = factories.UserFactory()
-    campaign = factories.live_campaign(creator=creator)
+    campaign = factories.LiveCampaignFactory(creator=creator)
     for amount in ("10.00", "20.00", "30.00", "40.00"):
-        back(campaign, amount)
+        factories.PledgeFactory(campaign=campaign, amount=amount)
     expected = _sync_csv(creator, campaign)
 
     job = _ask(creator, campaign)
@@ -230,7 +229,7 @@ def test_a_worker_builds_the_export_and_emails_the_link(celery_worker, worker_ma
         [message] = wait_until(the_mail, message="the export e-mail")
         assert message["To"] == creator.email
     finally:
-        exports.export_files_remove(job)
+        services.export_files_remove(job)
 
 
 @pytest.mark.django_db
@@ -240,7 +239,7 @@ def test_a_job_another_worker_is_building_is_left_to_it(campaign, media):
     with psycopg.connect(**{k: v for k, v in params.items() if k != "cursor_factory"}, autocommit=True) as other:
         other.execute("SELECT pg_advisory_lock(%s, %s)", [locks.EXPORT, job.pk])
 
-        assert exports.export_build(job_id=job.pk) is None
+        assert services.export_build(job_id=job.pk) is None
 
     # The server drops a closed connection's locks as its backend exits, a moment later.
     def lock_gone() -> bool:
@@ -254,13 +253,13 @@ def test_a_job_another_worker_is_building_is_left_to_it(campaign, media):
     wait_until(lock_gone, timeout=5, message="the closed connection's advisory lock to go")
     job.refresh_from_db()
     assert job.state == "queued"
-    assert exports.export_build(job_id=job.pk).state == "done"  # the lock went with that connection
+    assert services.export_build(job_id=job.pk).state == "done"  # the lock went with that connection
 
 
 @pytest.mark.django_db
 def test_an_export_s_file_has_an_unguessable_private_path_and_goes_after_the_retention(campaign, media, settings):
-    first = exports.export_build(job_id=_ask(campaign.creator, campaign).pk)
-    second = exports.export_build(job_id=_ask(campaign.creator, campaign).pk)
+    first = services.export_build(job_id=_ask(campaign.creator, campaign).pk)
+    second = services.export_build(job_id=_ask(campaign.creator, campaign).pk)
 
     for job in (first, second):
         folder = PurePosixPath(job.file).parts[0]
@@ -271,7 +270,7 @@ def test_an_export_s_file_has_an_unguessable_private_path_and_goes_after_the_ret
     for path in (first.file, f"{location}/{first.file}", f"../{location}/{first.file}", f"..%2f{first.file}"):
         assert APIClient().get(f"/media/{path}").status_code == 404, path
     with time_machine.travel(timezone.now() + settings.EXPORT_RETENTION + timedelta(seconds=1)):
-        forgotten = exports.exports_forget_old()
+        forgotten = services.exports_forget_old()
 
     assert forgotten == 2
     assert not ExportJob.objects.filter(pk__in=[first.pk, second.pk]).exists()

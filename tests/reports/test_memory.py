@@ -16,7 +16,6 @@ from django.utils import timezone
 
 from core.bulk import copy_insert, reserve_ids
 from pledges.models import Pledge
-from rewards.services import reward_create
 from tests import factories
 from tests.conftest import client_for
 
@@ -80,10 +79,10 @@ def stream(client, campaign) -> tuple[int, int, float]:
 @pytest.mark.timeout(180)
 def test_a_report_of_100000_pledges_streams_in_bounded_memory():
     creator = factories.UserFactory()
-    small = factories.live_campaign(creator=creator, title="Ten thousand")
-    big = factories.live_campaign(creator=creator, title="A hundred thousand")
-    tier = reward_create(campaign=big, title="=Signed vinyl", minimum=Decimal("25.00"))
-    small_tier = reward_create(campaign=small, title="Poster", minimum=Decimal("25.00"))
+    small = factories.LiveCampaignFactory(creator=creator, title="Ten thousand")
+    big = factories.LiveCampaignFactory(creator=creator, title="A hundred thousand")
+    tier = factories.RewardTierFactory(campaign=big, title="=Signed vinyl", minimum=Decimal("25.00"))
+    small_tier = factories.RewardTierFactory(campaign=small, title="Poster", minimum=Decimal("25.00"))
     users = bulk_users(100_000)
     bulk_pledges(small, users[:10_000], small_tier)
     bulk_pledges(big, users, tier)

@@ -12,14 +12,14 @@ from pledges.models import Charge, Pledge
 from pledges.payments import get_gateway
 from reports.reconcile import reconcile
 from rewards.models import RewardTier
-from tests.reports.helpers import build_books
+from tests.support.books import build_books
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def books(staff, django_capture_on_commit_callbacks):
-    return build_books(staff=staff, capture=django_capture_on_commit_callbacks)
+def books(staff):
+    return build_books(staff=staff)
 
 
 def _ids(books) -> list[int]:

@@ -5,31 +5,21 @@ import pytest
 import time_machine
 
 from campaigns.services import campaign_launch
-from pledges.services import pledge_cancel, pledge_create
+from pledges.services import pledge_cancel
 from reports.stats import campaign_stats
 from tests import factories
-from tests.api.helpers import assert_error
 from tests.conftest import client_for
-from tests.reports.helpers import build_books
+from tests.support.api import assert_error
+from tests.support.books import build_books
 
 pytestmark = pytest.mark.django_db
 
 LAUNCH = datetime(2030, 1, 1, 12, 0, tzinfo=UTC)
 
 
-def _pledge(campaign, amount: str, at: datetime, *, card: bool = True):
-    return pledge_create(
-        backer=factories.UserFactory(),
-        campaign_id=campaign.pk,
-        amount=Decimal(amount),
-        payment_method_id=factories.payment_method() if card else None,
-        now=at,
-    )
-
-
 def _campaign(*, launch: datetime = LAUNCH, days: int = 30, goal: str = "1000.00", currency: str = "USD"):
     with time_machine.travel(launch, tick=False):
-        campaign = factories.draft_campaign(goal=Decimal(goal), days=days, currency=currency)
+        campaign = factories.DraftCampaignFactory(goal=Decimal(goal), days=days, currency=currency)
         return campaign_launch(campaign=campaign, now=launch)
 
 
@@ -42,12 +32,14 @@ def trending():
     """Ten days into a 30-day campaign: a launch bump, a quiet middle, a pledge today."""
     campaign = _campaign()
     for day, amount in [(0, "100.00"), (0, "50.00"), (1, "80.00"), (2, "10.00"), (3, "20.00"), (5, "40.00")]:
-        _pledge(campaign, amount, _day(day))
-    withdrawn = _pledge(campaign, "30.00", _day(4))
+        factories.PledgeFactory(campaign=campaign, amount=amount, now=_day(day))
+    withdrawn = factories.PledgeFactory(campaign=campaign, amount="30.00", now=_day(4))
     pledge_cancel(pledge=withdrawn, now=_day(4) + timedelta(hours=2))
-    _pledge(campaign, "999.00", _day(6), card=False)  # pending: the card was never confirmed
-    _pledge(campaign, "70.00", _day(9))
-    _pledge(campaign, "5.00", _day(10) - timedelta(minutes=30))
+    factories.PledgeFactory(
+        campaign=campaign, amount="999.00", now=_day(6), card=None
+    )  # pending: the card was never confirmed
+    factories.PledgeFactory(campaign=campaign, amount="70.00", now=_day(9))
+    factories.PledgeFactory(campaign=campaign, amount="5.00", now=_day(10) - timedelta(minutes=30))
     campaign.refresh_from_db()
     return campaign
 
@@ -92,7 +84,7 @@ def test_projection_averages_the_last_seven_complete_days_after_the_launch_bump(
 
 def test_in_the_first_days_the_projection_uses_the_average_since_launch():
     campaign = _campaign()
-    _pledge(campaign, "100.00", LAUNCH + timedelta(hours=2))
+    factories.PledgeFactory(campaign=campaign, amount="100.00", now=LAUNCH + timedelta(hours=2))
     campaign.refresh_from_db()
 
     six_hours = campaign_stats(campaign=campaign, now=LAUNCH + timedelta(hours=6)).projection
@@ -107,7 +99,7 @@ def test_in_the_first_days_the_projection_uses_the_average_since_launch():
 
 def test_the_projection_is_exact_to_the_currency_s_minor_unit():
     campaign = _campaign(goal="10000000", currency="JPY")
-    _pledge(campaign, "864000", LAUNCH + timedelta(hours=1))
+    factories.PledgeFactory(campaign=campaign, amount="864000", now=LAUNCH + timedelta(hours=1))
     campaign.refresh_from_db()
     now = LAUNCH + timedelta(hours=6, milliseconds=150)
 
@@ -146,10 +138,8 @@ def test_the_api_returns_the_series_and_the_projection(trending, api_client):
     }
 
 
-def test_finished_campaigns_project_their_final_total_and_every_series_ends_at_the_total(
-    staff, django_capture_on_commit_callbacks
-):
-    books = build_books(staff=staff, capture=django_capture_on_commit_callbacks)
+def test_finished_campaigns_project_their_final_total_and_every_series_ends_at_the_total(staff):
+    books = build_books(staff=staff)
 
     for name, campaign in books.by_state.items():
         stats = campaign_stats(campaign=campaign)
@@ -167,7 +157,7 @@ def test_finished_campaigns_project_their_final_total_and_every_series_ends_at_t
 
 
 def test_stats_are_for_whoever_can_see_the_campaign(live_campaign, api_client):
-    draft = factories.draft_campaign()
+    draft = factories.DraftCampaignFactory()
 
     assert api_client.get(f"/api/campaigns/{live_campaign.pk}/stats/").status_code == 200
     assert_error(api_client.get(f"/api/campaigns/{draft.pk}/stats/"), 404)

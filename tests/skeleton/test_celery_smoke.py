@@ -6,7 +6,6 @@ from decimal import Decimal
 from django.utils import timezone
 
 from pledges.models import Pledge
-from pledges.services import pledge_create
 from pledges.tasks import expire_pending_pledges
 from rewards.models import RewardTier
 from tests import factories
@@ -14,14 +13,10 @@ from tests.conftest import wait_until
 
 
 def test_worker_expires_a_pending_pledge_and_frees_its_reward(celery_worker):
-    campaign = factories.live_campaign(rewards=[{"title": "Vinyl", "minimum": Decimal("25"), "limit": 1}])
+    campaign = factories.LiveCampaignFactory(rewards=[{"title": "Vinyl", "minimum": Decimal("25"), "limit": 1}])
     reward = campaign.rewards.get()
-    pledge = pledge_create(
-        backer=factories.UserFactory(),
-        campaign_id=campaign.pk,
-        reward_id=reward.pk,
-        amount=Decimal("25"),
-        now=timezone.now() - timedelta(hours=2),
+    pledge = factories.PledgeFactory(
+        campaign=campaign, amount=Decimal("25"), reward=reward, card=None, now=timezone.now() - timedelta(hours=2)
     )
     assert pledge.state == Pledge.State.PENDING
     assert RewardTier.objects.get(pk=reward.pk).remaining == 0

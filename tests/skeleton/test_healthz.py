@@ -14,12 +14,7 @@ def _fresh_provider_status():
 
 @pytest.fixture
 def provider_down(settings):
-    from pledges.payments import get_gateway
-
     settings.STRIPE_API_BASE = f"http://127.0.0.1:{free_port()}"
-    get_gateway.cache_clear()
-    yield
-    get_gateway.cache_clear()
 
 
 @pytest.mark.django_db

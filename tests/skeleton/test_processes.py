@@ -40,14 +40,30 @@ def test_web_starts_after_the_release_step_has_succeeded():
     assert _compose()["web"]["depends_on"] == {"release": {"condition": "service_completed_successfully"}}
 
 
-def test_the_workers_consume_every_queue_once_and_keep_collection_apart():
-    workers = processes.workers()
-    queues = [queue for worker in workers.values() for queue in worker.queues]
+def test_every_task_is_consumed_by_one_worker_and_collection_kept_apart():
+    """Checked from the routes and beat's schedule, not from a copy of the layout: each task's
+    queue is consumed by exactly one worker, and the worker that collects runs no task beat sends
+    (closes, sweeps) and no e-mail, so a long collection delays none of them."""
+    from config.celery_app import app
 
-    assert sorted(queues) == sorted(QUEUES)
-    assert set(workers["default"].queues) == {"default", "mail"}
-    assert set(workers["collection"].queues) == {"collection", "exports"}
-    assert (workers["collection"].pool, workers["collection"].concurrency) == ("threads", 48)
+    workers = {name: set(worker.queues) for name, worker in processes.workers().items()}
+    app.loader.import_default_modules()
+    ours = [name for name in app.tasks if not name.startswith("celery.")]
+    queue_of = {name: app.amqp.router.route({}, name)["queue"].name for name in ours}
+    for task, queue in queue_of.items():
+        consumers = [name for name, queues in workers.items() if queue in queues]
+        assert len(consumers) == 1, f"{task} ({queue}) is consumed by {consumers or 'nobody'}"
+    [collector] = [queues for queues in workers.values() if queue_of["closing.tasks.collect_pledge"] in queues]
+    beat_tasks = {entry["task"] for entry in app.conf.beat_schedule.values()}
+    mail_tasks = {task for task in queue_of if task.startswith(("notifications.", "updates."))}
+    assert {task for task in beat_tasks | mail_tasks if queue_of[task] in collector} == set()
+    assert set().union(*workers.values()) == set(app.amqp.queues) == QUEUES  # no queue without a consumer
+
+
+def test_collection_runs_on_many_threads():
+    collection = processes.workers()["collection"]
+
+    assert (collection.pool, collection.concurrency) == ("threads", 48)
 
 
 def test_the_demo_runs_the_same_processes_with_its_own_interpreter():

@@ -1,3 +1,4 @@
+import subprocess
 from pathlib import Path
 
 import yaml
@@ -35,11 +36,35 @@ def test_docker_compose_keeps_files_in_minio_and_shares_no_disk_between_services
     assert "mb --ignore-existing local/pledgeboard" in services["minio-bucket"]["entrypoint"]
 
 
-def test_ci_runs_make_test_and_nothing_else():
-    lines = [line for line in (ROOT / ".ci" / "run").read_text().splitlines() if line and not line.startswith("#")]
+def _run_ci(tmp_path, make_exit: int) -> tuple[subprocess.CompletedProcess, list[str]]:
+    """.ci/run, started from elsewhere, with a `make` on PATH that writes down where and how it
+    was called (and exits ``make_exit``) instead of running the suite."""
+    bin_dir, log = tmp_path / "bin", tmp_path / "make.log"
+    bin_dir.mkdir()
+    (bin_dir / "make").write_text(f'#!/bin/sh\necho "$PWD $*" >> {log}\nexit {make_exit}\n')
+    (bin_dir / "make").chmod(0o755)
+    finished = subprocess.run(
+        [str(ROOT / ".ci" / "run")],
+        cwd=tmp_path,
+        env={"PATH": f"{bin_dir}:/usr/bin:/bin", "HOME": str(tmp_path)},
+        capture_output=True,
+        timeout=30,
+    )
+    return finished, log.read_text().splitlines() if log.exists() else []
 
-    assert lines[-1] == "make test"
-    assert all(line.startswith(("set ", "cd ")) for line in lines[:-1])
+
+def test_ci_runs_make_test_and_nothing_else(tmp_path):
+    finished, calls = _run_ci(tmp_path, make_exit=0)
+
+    assert finished.returncode == 0, finished.stderr
+    assert calls == [f"{ROOT} test"]  # once, from the checkout's root, whatever directory CI starts in
+
+
+def test_ci_fails_when_make_test_fails(tmp_path):
+    finished, calls = _run_ci(tmp_path, make_exit=3)
+
+    assert finished.returncode == 3
+    assert calls == [f"{ROOT} test"]
 
 
 def test_celery_serializes_json_only():

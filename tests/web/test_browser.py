@@ -12,17 +12,15 @@ import pytest
 from django.core import mail
 
 from campaigns.models import Campaign
-from closing import collection
-from closing.services import campaign_close_now
+from closing.services import campaign_close_now, collection
 from notifications.services import notifications_send
 from pledges.models import Pledge
-from pledges.services import pledge_create
 from tests import factories
 from tests.web.conftest import (
-    CARD_3DS,
-    CARD_DECLINED_AT_SETUP,
+    CARD_DECLINES_AT_SETUP,
     CARD_DECLINES_ON_CHARGE,
-    CARD_OK,
+    CARD_REQUIRES_3DS,
+    CARD_SUCCEEDS,
     PASSWORD,
     check_page,
     fill_card,
@@ -36,7 +34,7 @@ TITLE = "Maya's Field Notebook & Sketchbook"
 
 def _campaigns():
     creator = factories.UserFactory(username="maya")
-    notebook = factories.live_campaign(
+    notebook = factories.LiveCampaignFactory(
         creator=creator,
         title=TITLE,
         goal=Decimal("40.00"),
@@ -46,7 +44,7 @@ def _campaigns():
             {"title": "Thank-you card", "minimum": Decimal("5.00")},
         ],
     )
-    atlas = factories.live_campaign(creator=creator, title="Pocket Atlas", goal=Decimal("1000.00"))
+    atlas = factories.LiveCampaignFactory(creator=creator, title="Pocket Atlas", goal=Decimal("1000.00"))
     return notebook, atlas
 
 
@@ -102,7 +100,7 @@ def test_a_backer_signs_up_pledges_changes_and_sees_the_pledge_collected(browser
     page.get_by_role("button", name="Continue to payment").dblclick()  # a double click pledges once
     page.get_by_role("heading", name="Save your card").wait_for()
     check_page(page, "card-step")
-    fill_card(page, CARD_OK)
+    fill_card(page, CARD_SUCCEEDS)
     page.get_by_role("button", name="Confirm my pledge").dblclick()
     page.get_by_role("heading", name=f"You're a backer of {TITLE}!").wait_for()
     check_page(page, "thanks")
@@ -123,21 +121,21 @@ def test_a_backer_signs_up_pledges_changes_and_sees_the_pledge_collected(browser
     # Another campaign: a card declined while being saved.
     page.goto(f"{base}/campaigns/{atlas.slug}/pledge/")
     page.get_by_label("Pledge amount (USD)").fill("10.00")
-    _pledge_through_the_card_step(page, CARD_DECLINED_AT_SETUP)
+    _pledge_through_the_card_step(page, CARD_DECLINES_AT_SETUP)
     page.get_by_text("Your card was declined").wait_for()
     check_page(page, "card-declined")
     assert page.get_by_label("Pledge amount (USD)").input_value() == "10.00"
     assert list(Pledge.objects.filter(campaign=atlas).values_list("state", flat=True)) == [Pledge.State.CANCELED]
 
     # A card that needs 3-D Secure: the page says so, the bank's window opens; failing it is explained.
-    _pledge_through_the_card_step(page, CARD_3DS)
+    _pledge_through_the_card_step(page, CARD_REQUIRES_3DS)
     page.get_by_text("3-D Secure").wait_for()
     page.get_by_role("button", name="Fail authentication").click()
     page.get_by_text("Your bank did not confirm this card").wait_for()
     check_page(page, "card-3ds-failed")
 
     # Completing the bank's check saves the card.
-    _pledge_through_the_card_step(page, CARD_3DS)
+    _pledge_through_the_card_step(page, CARD_REQUIRES_3DS)
     page.get_by_role("button", name="Complete authentication").click()
     page.get_by_role("heading", name="You're a backer of Pocket Atlas!").wait_for()
     atlas.refresh_from_db()
@@ -188,11 +186,8 @@ def test_an_errored_pledge_is_fixed_from_the_page_the_email_links_to(browser_pag
     page = browser_page
     notebook, _atlas = _campaigns()
     backer = factories.UserFactory(username="river", email="river@example.com", password=PASSWORD)
-    pledge = pledge_create(
-        backer=backer,
-        campaign_id=notebook.pk,
-        amount=Decimal("50.00"),
-        payment_method_id=factories.payment_method(CARD_DECLINES_ON_CHARGE),
+    pledge = factories.PledgeFactory(
+        campaign=notebook, backer=backer, amount=Decimal("50.00"), card=CARD_DECLINES_ON_CHARGE
     )
     campaign_close_now(campaign_id=notebook.pk)
     collection.pledge_collect(pledge_id=pledge.pk)
@@ -225,7 +220,7 @@ def test_an_errored_pledge_is_fixed_from_the_page_the_email_links_to(browser_pag
     pledge.refresh_from_db()
     assert pledge.state == Pledge.State.ERRORED
 
-    fill_card(page, CARD_OK)
+    fill_card(page, CARD_SUCCEEDS)
     page.get_by_role("button", name="Save the card and pay").click()
     page.get_by_text("Thank you! Your new card was charged $50.00.").wait_for()
     pledge.refresh_from_db()

@@ -14,7 +14,6 @@ from django.contrib.auth.tokens import default_token_generator
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from pledges.services import pledge_create
 from tests import factories
 from tests.web.conftest import PASSWORD, assert_skip_link_works, assert_structure, check_page
 from updates.services import update_publish
@@ -46,7 +45,7 @@ def _check(page, url: str, name: str) -> None:
 def site(live_server):
     maya = factories.UserFactory(username="maya", email="maya@example.com", password=PASSWORD)
     river = factories.UserFactory(username="river", email="river@example.com", password=PASSWORD)
-    atlas = factories.live_campaign(
+    atlas = factories.LiveCampaignFactory(
         creator=maya,
         title="Pocket Atlas",
         goal=Decimal("100.00"),
@@ -57,21 +56,15 @@ def site(live_server):
         ],
     )
     framed = atlas.rewards.get(title="Framed map")
-    pledge = pledge_create(
-        backer=river,
-        campaign_id=atlas.pk,
-        amount=Decimal("1192.00"),
-        reward_id=framed.pk,
-        payment_method_id=factories.payment_method(factories.CARD_OK),
-    )
+    pledge = factories.PledgeFactory(campaign=atlas, backer=river, amount=Decimal("1192.00"), reward=framed)
     update_publish(campaign=atlas, author=maya, title="Proofs are in", body=UPDATE, audience="backers")
-    notebook = factories.live_campaign(
+    notebook = factories.LiveCampaignFactory(
         creator=maya,
         title="Field Notebook",
         goal=Decimal("40.00"),
         rewards=[{"title": "Sketchbook", "minimum": Decimal("25.00"), "limit": 1}],
     )
-    draft = factories.draft_campaign(creator=maya, title="Night Sky Zine", description=STORY)
+    draft = factories.DraftCampaignFactory(creator=maya, title="Night Sky Zine", description=STORY)
     return {"atlas": atlas, "framed": framed, "pledge": pledge, "notebook": notebook, "draft": draft, "river": river}
 
 

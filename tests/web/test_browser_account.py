@@ -16,8 +16,7 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from accounts.tokens import token_issue
-from closing import collection
-from closing.services import campaign_close_now
+from closing.services import campaign_close_now, collection
 from pledges.models import Charge, Pledge
 from pledges.services import pledge_create
 from reports.backers import backer_report
@@ -32,13 +31,13 @@ User = get_user_model()
 @pytest.fixture
 def backed(live_server):
     river = factories.UserFactory(username="river", email="river@example.com", password=PASSWORD)
-    campaign = factories.live_campaign(title="Pocket Atlas", goal=Decimal("10.00"))
+    campaign = factories.LiveCampaignFactory(title="Pocket Atlas", goal=Decimal("10.00"))
     pledge = pledge_create(
         backer=river,
         campaign_id=campaign.pk,
         amount=Decimal("25.00"),
         reward_id=None,
-        payment_method_id=factories.payment_method(factories.CARD_OK),
+        payment_method_id=factories.payment_method(factories.CARD_SUCCEEDS),
     )
     campaign_close_now(campaign_id=campaign.pk)
     collection.pledge_collect(pledge_id=pledge.pk)
@@ -118,7 +117,7 @@ def test_a_backer_exports_their_data_and_deletes_their_account(browser_page, liv
 
 def test_a_creator_with_a_live_campaign_is_told_why_the_account_cannot_go(browser_page, live_server):
     maya = factories.UserFactory(username="maya", email="maya@example.com", password=PASSWORD)
-    factories.live_campaign(creator=maya, title="Field Notebook")
+    factories.LiveCampaignFactory(creator=maya, title="Field Notebook")
     page = browser_page
     _log_in(page, live_server.url, "maya")
 

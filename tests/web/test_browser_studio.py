@@ -11,7 +11,6 @@ import pytest
 from django.utils import timezone
 
 from campaigns.models import Campaign
-from pledges.services import pledge_create
 from tests import factories
 from tests.web.conftest import PASSWORD, check_page
 
@@ -78,13 +77,7 @@ def test_a_creator_builds_launches_and_follows_a_campaign(browser_page, live_ser
     # A backer pledges for the framed map with a card that works.
     framed = campaign.rewards.get(title="Framed map")
     river = factories.UserFactory(username="river", email="river@example.com")
-    pledge_create(
-        backer=river,
-        campaign_id=campaign.pk,
-        amount=Decimal("85.00"),
-        reward_id=framed.pk,
-        payment_method_id=factories.payment_method(factories.CARD_OK),
-    )
+    factories.PledgeFactory(campaign=campaign, backer=river, amount=Decimal("85.00"), reward=framed)
 
     page.reload()
     assert page.locator("#pledged").inner_text() == "$85.00"

@@ -28,7 +28,7 @@ from django.utils import timezone
 from campaigns.models import Campaign
 from pledges.models import Pledge
 from tests.i18n.catalog import VisibleText, english_left, english_patterns
-from tests.web.conftest import CARD_OK, PASSWORD, assert_structure, check_page, fill_card, link_in
+from tests.web.conftest import CARD_SUCCEEDS, PASSWORD, assert_structure, check_page, fill_card, link_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -137,7 +137,7 @@ def test_a_creator_and_a_backer_walk_through_issue_12(new_person, live_server):
     check_page(backer, "walk-checkout")
     backer.get_by_role("button", name="Continue to payment").click()
     backer.get_by_role("heading", name="Save your card").wait_for()
-    fill_card(backer, CARD_OK)
+    fill_card(backer, CARD_SUCCEEDS)
     backer.get_by_role("button", name="Confirm my pledge").click()
     backer.get_by_role("heading", name=f"You're a backer of {TITLE}!").wait_for()
     check_page(backer, "walk-thanks")

@@ -14,8 +14,6 @@ from django.utils import timezone
 
 from campaigns.models import Campaign
 from pledges.models import Pledge
-from rewards.models import RewardTier
-from rewards.services import reward_create
 from tests import factories
 from updates.models import CampaignUpdate
 
@@ -31,8 +29,8 @@ def maya():
 
 @pytest.fixture
 def draft(maya):
-    campaign = factories.draft_campaign(creator=maya, title="Field Notebook", goal=Decimal("100.00"))
-    reward_create(campaign=campaign, title="Sketchbook", minimum=Decimal("25.00"), limit=2)
+    campaign = factories.DraftCampaignFactory(creator=maya, title="Field Notebook", goal=Decimal("100.00"))
+    factories.RewardTierFactory(campaign=campaign, title="Sketchbook", minimum=Decimal("25.00"), limit=2)
     return campaign
 
 
@@ -40,18 +38,6 @@ def logged_in(user) -> Client:
     client = Client()
     client.force_login(user)
     return client
-
-
-def _pledge(user, campaign, amount: str, reward: RewardTier | None = None) -> Pledge:
-    from pledges.services import pledge_create
-
-    return pledge_create(
-        backer=user,
-        campaign_id=campaign.pk,
-        amount=Decimal(amount),
-        reward_id=reward.pk if reward else None,
-        payment_method_id=factories.payment_method(factories.CARD_OK),
-    )
 
 
 def _local(moment) -> str:
@@ -120,7 +106,7 @@ def test_the_studio_asks_to_log_in_and_come_back(draft, method, path):
 
 
 def test_the_studio_lists_only_my_campaigns(draft, maya):
-    other = factories.draft_campaign(title="Someone else's record")
+    other = factories.DraftCampaignFactory(title="Someone else's record")
 
     page = logged_in(maya).get("/studio/")
 
@@ -228,7 +214,7 @@ def test_a_draft_is_edited_and_its_story_previewed_as_markdown(draft, maya):
 
 
 def test_a_live_campaigns_title_changes_but_its_goal_does_not(maya):
-    campaign = factories.live_campaign(creator=maya, title="Field Notebook", goal=Decimal("100.00"))
+    campaign = factories.LiveCampaignFactory(creator=maya, title="Field Notebook", goal=Decimal("100.00"))
     client = logged_in(maya)
 
     form = client.get(f"/studio/{campaign.slug}/edit/")
@@ -240,7 +226,7 @@ def test_a_live_campaigns_title_changes_but_its_goal_does_not(maya):
 
 
 def test_tiers_are_edited_and_deleted_but_not_one_that_backers_hold(maya):
-    campaign = factories.live_campaign(
+    campaign = factories.LiveCampaignFactory(
         creator=maya,
         goal=Decimal("100.00"),
         rewards=[
@@ -249,7 +235,7 @@ def test_tiers_are_edited_and_deleted_but_not_one_that_backers_hold(maya):
         ],
     )
     sketchbook, sticker = campaign.rewards.order_by("-minimum")
-    _pledge(factories.UserFactory(), campaign, "25.00", sketchbook)
+    factories.PledgeFactory(backer=factories.UserFactory(), campaign=campaign, amount="25.00", reward=sketchbook)
     client = logged_in(maya)
 
     lowered = client.post(
@@ -269,8 +255,8 @@ def test_tiers_are_edited_and_deleted_but_not_one_that_backers_hold(maya):
 
 
 def test_a_creator_cancels_a_live_campaign_and_its_pledges_are_released(maya):
-    campaign = factories.live_campaign(creator=maya, goal=Decimal("100.00"))
-    pledge = _pledge(factories.UserFactory(), campaign, "30.00")
+    campaign = factories.LiveCampaignFactory(creator=maya, goal=Decimal("100.00"))
+    pledge = factories.PledgeFactory(backer=factories.UserFactory(), campaign=campaign, amount="30.00")
     client = logged_in(maya)
 
     confirm = client.get(f"/studio/{campaign.slug}/cancel/")
@@ -290,7 +276,7 @@ def test_a_creator_cancels_a_live_campaign_and_its_pledges_are_released(maya):
 @pytest.fixture
 def funded(maya):
     """A live campaign with three pledges: two for the Sketchbook (limit 2), one without a reward."""
-    campaign = factories.live_campaign(
+    campaign = factories.LiveCampaignFactory(
         creator=maya,
         title="Field Notebook",
         goal=Decimal("100.00"),
@@ -301,9 +287,16 @@ def funded(maya):
     )
     sketchbook = campaign.rewards.get(title="Sketchbook")
     river = factories.UserFactory(username="river", email="river@example.com")
-    _pledge(river, campaign, "40.00", sketchbook)
-    _pledge(factories.UserFactory(username="sam", email="sam@example.com"), campaign, "25.00", sketchbook)
-    _pledge(factories.UserFactory(username="kim", email="kim@example.com"), campaign, "12.50")
+    factories.PledgeFactory(backer=river, campaign=campaign, amount="40.00", reward=sketchbook)
+    factories.PledgeFactory(
+        backer=factories.UserFactory(username="sam", email="sam@example.com"),
+        campaign=campaign,
+        amount="25.00",
+        reward=sketchbook,
+    )
+    factories.PledgeFactory(
+        backer=factories.UserFactory(username="kim", email="kim@example.com"), campaign=campaign, amount="12.50"
+    )
     campaign.refresh_from_db()
     return campaign
 
@@ -395,7 +388,9 @@ def test_a_draft_takes_no_updates(draft, maya):
 
 
 def test_the_campaign_page_renders_the_story_as_markdown(maya):
-    campaign = factories.live_campaign(creator=maya, description="# Why\n\nA *notebook* <img src=x onerror=alert(1)>")
+    campaign = factories.LiveCampaignFactory(
+        creator=maya, description="# Why\n\nA *notebook* <img src=x onerror=alert(1)>"
+    )
 
     page = Client().get(f"/campaigns/{campaign.slug}/")
 

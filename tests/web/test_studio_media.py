@@ -150,7 +150,7 @@ def test_a_new_picture_replaces_the_old_file_and_remove_takes_it_away(
     maya, media_root, django_capture_on_commit_callbacks
 ):
     """The old file is deleted once the change commits (the test runs those callbacks)."""
-    campaign = factories.live_campaign(creator=maya, title="Field Notebook", goal=Decimal("100.00"))
+    campaign = factories.LiveCampaignFactory(creator=maya, title="Field Notebook", goal=Decimal("100.00"))
     client = logged_in(maya)
 
     client.post(f"/studio/{campaign.slug}/edit/", {"title": "Field Notebook", "image": png(color=(0, 0, 255))})
@@ -176,7 +176,7 @@ def test_a_new_picture_replaces_the_old_file_and_remove_takes_it_away(
 
 
 def test_nobody_else_changes_the_picture(maya, media_root):
-    campaign = factories.draft_campaign(creator=maya, title="Field Notebook")
+    campaign = factories.DraftCampaignFactory(creator=maya, title="Field Notebook")
     logged_in(maya).post(f"/studio/{campaign.slug}/edit/", {**_campaign_data(title="Field Notebook"), "image": png()})
     campaign.refresh_from_db()
     before = campaign.image.name
@@ -201,7 +201,7 @@ def test_nobody_else_changes_the_picture(maya, media_root):
 
 
 def test_the_preview_button_renders_the_typed_story_and_saves_nothing(maya):
-    campaign = factories.draft_campaign(creator=maya, title="Field Notebook", description="Old story")
+    campaign = factories.DraftCampaignFactory(creator=maya, title="Field Notebook", description="Old story")
     client = logged_in(maya)
     typed = "# Plan\n\n**Bold** plan <script>alert(1)</script>"
 
@@ -230,7 +230,7 @@ def test_a_new_drafts_story_is_previewed_before_it_exists(maya):
 
 
 def test_the_draft_page_preview_is_the_creators_only(maya):
-    campaign = factories.draft_campaign(creator=maya, title="Field Notebook")
+    campaign = factories.DraftCampaignFactory(creator=maya, title="Field Notebook")
 
     mine = logged_in(maya).get(f"/campaigns/{campaign.slug}/")
 

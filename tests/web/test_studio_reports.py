@@ -14,10 +14,9 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from campaigns.models import Campaign
-from closing.collection import pledge_collect, pledges_drop_errored
 from closing.services import campaign_close
+from closing.services.collection import pledge_collect, pledges_drop_errored
 from pledges.models import Pledge
-from pledges.services import pledge_create
 from reports.backers import BACKER_HEADER
 from reports.stats import campaign_stats
 from tests import factories
@@ -31,16 +30,6 @@ def logged_in(user) -> Client:
     return client
 
 
-def _pledge(user, campaign, amount: str, reward=None, card: str = factories.CARD_OK) -> Pledge:
-    return pledge_create(
-        backer=user,
-        campaign_id=campaign.pk,
-        amount=Decimal(amount),
-        reward_id=reward.pk if reward else None,
-        payment_method_id=factories.payment_method(card),
-    )
-
-
 @pytest.fixture
 def maya():
     return factories.UserFactory(username="maya", email="maya@example.com")
@@ -48,7 +37,7 @@ def maya():
 
 @pytest.fixture
 def funded(maya):
-    campaign = factories.live_campaign(
+    campaign = factories.LiveCampaignFactory(
         creator=maya,
         title="Field Notebook",
         goal=Decimal("100.00"),
@@ -57,9 +46,18 @@ def funded(maya):
     )
     sketchbook = campaign.rewards.get()
     river = factories.UserFactory(username="river", email="river@example.com", first_name="=HYPERLINK(1)")
-    _pledge(river, campaign, "40.00", sketchbook)
-    _pledge(factories.UserFactory(username="sam", email="@sam@example.com"), campaign, "29.50", sketchbook)
-    _pledge(factories.UserFactory(username="kim", email="kim@example.com", last_name="-Lee"), campaign, "12.25")
+    factories.PledgeFactory(backer=river, campaign=campaign, amount="40.00", reward=sketchbook)
+    factories.PledgeFactory(
+        backer=factories.UserFactory(username="sam", email="@sam@example.com"),
+        campaign=campaign,
+        amount="29.50",
+        reward=sketchbook,
+    )
+    factories.PledgeFactory(
+        backer=factories.UserFactory(username="kim", email="kim@example.com", last_name="-Lee"),
+        campaign=campaign,
+        amount="12.25",
+    )
     campaign.refresh_from_db()
     return campaign
 
@@ -136,12 +134,12 @@ def test_the_dashboard_chart_has_each_days_sum_the_running_total_goal_and_projec
     today = timezone.now().astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
     launch_day = today - timedelta(days=3)
     with time_machine.travel(launch_day + timedelta(hours=9), tick=False):
-        campaign = factories.live_campaign(creator=maya, title="Field Notebook", goal=Decimal("200.00"))
+        campaign = factories.LiveCampaignFactory(creator=maya, title="Field Notebook", goal=Decimal("200.00"))
     # (day offset from launch, amount): two pledges on the first day, none on the second.
     pledges = [(0, "40.00"), (0, "10.00"), (2, "25.00"), (3, "12.50")]
     for offset, amount in pledges:
         with time_machine.travel(launch_day + timedelta(days=offset, minutes=10 + len(amount)), tick=False):
-            _pledge(factories.UserFactory(), campaign, amount)
+            factories.PledgeFactory(backer=factories.UserFactory(), campaign=campaign, amount=amount)
 
     moment = today + timedelta(minutes=30)
     with time_machine.travel(moment, tick=False):
@@ -170,7 +168,7 @@ def test_the_dashboard_chart_has_each_days_sum_the_running_total_goal_and_projec
 
 
 def test_a_draft_has_no_chart(maya):
-    campaign = factories.draft_campaign(creator=maya)
+    campaign = factories.DraftCampaignFactory(creator=maya)
 
     page = logged_in(maya).get(f"/studio/{campaign.slug}/")
 
@@ -194,9 +192,20 @@ def _progress(client, campaign) -> dict:
 def test_the_collection_progress_follows_a_real_close_and_collection(
     maya, settings, django_capture_on_commit_callbacks
 ):
-    campaign = factories.live_campaign(creator=maya, title="Field Notebook", goal=Decimal("50.00"))
-    cards = [("30.00", factories.CARD_OK), ("25.00", factories.CARD_OK), ("20.00", factories.CARD_DECLINES_ON_CHARGE)]
-    pledges = [(_pledge(factories.UserFactory(), campaign, amount, card=card), amount, card) for amount, card in cards]
+    campaign = factories.LiveCampaignFactory(creator=maya, title="Field Notebook", goal=Decimal("50.00"))
+    cards = [
+        ("30.00", factories.CARD_SUCCEEDS),
+        ("25.00", factories.CARD_SUCCEEDS),
+        ("20.00", factories.CARD_DECLINES_ON_CHARGE),
+    ]
+    pledges = [
+        (
+            factories.PledgeFactory(backer=factories.UserFactory(), campaign=campaign, amount=amount, card=card),
+            amount,
+            card,
+        )
+        for amount, card in cards
+    ]
     Campaign.objects.filter(pk=campaign.pk).update(deadline=timezone.now() - timedelta(seconds=1))
     with django_capture_on_commit_callbacks(execute=False):  # no worker here: collection is run below
         assert campaign_close(campaign_id=campaign.pk).state == Campaign.State.SUCCESSFUL
@@ -219,7 +228,7 @@ def test_the_collection_progress_follows_a_real_close_and_collection(
     with django_capture_on_commit_callbacks(execute=False):
         for pledge, _, _ in pledges:
             pledge_collect(pledge_id=pledge.pk)
-    charged = [Decimal(amount) for _, amount, card in pledges if card == factories.CARD_OK]
+    charged = [Decimal(amount) for _, amount, card in pledges if card == factories.CARD_SUCCEEDS]
     declined = sum(1 for _, _, card in pledges if card == factories.CARD_DECLINES_ON_CHARGE)
 
     during = _progress(client, campaign)

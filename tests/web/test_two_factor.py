@@ -230,7 +230,7 @@ def test_new_recovery_codes_replace_the_old_ones(maya):
 
 
 def test_staff_without_two_factor_reach_nothing_but_its_setup(db):
-    staff = factories.staff_user(username="ops", password=PASSWORD)
+    staff = factories.StaffFactory(username="ops", password=PASSWORD)
     client = Client()
 
     signed = password_step(client, login="ops", next_url="/admin/")
@@ -252,7 +252,7 @@ def test_staff_without_two_factor_reach_nothing_but_its_setup(db):
 
 
 def test_a_staff_session_that_skipped_the_code_is_logged_out(db):
-    staff = factories.staff_user(username="ops", password=PASSWORD)
+    staff = factories.StaffFactory(username="ops", password=PASSWORD)
     factories.enrol_mfa(staff)
     client = Client()
     client.force_login(staff)  # a session begun before the device existed
@@ -270,7 +270,7 @@ def test_a_staff_session_that_skipped_the_code_is_logged_out(db):
 
 def test_staff_are_free_of_it_when_the_setting_is_off(db, settings):
     settings.MFA_REQUIRED_FOR_STAFF = False
-    factories.staff_user(username="ops", password=PASSWORD)
+    factories.StaffFactory(username="ops", password=PASSWORD)
     client = Client()
     password_step(client, login="ops")
 
@@ -281,7 +281,7 @@ def test_staff_are_free_of_it_when_the_setting_is_off(db, settings):
 
 
 def test_a_creator_without_two_factor_is_refused_at_launch_with_a_link_then_launches_with_it(maya):
-    draft = factories.draft_campaign(creator=maya, title="Field notes")
+    draft = factories.DraftCampaignFactory(creator=maya, title="Field notes")
     client = Client()
     client.force_login(maya)
 

@@ -11,13 +11,11 @@ from django.core import mail
 from django.test import Client
 
 from accounts.models import Unsubscription
-from closing import collection
-from closing.services import campaign_close_now
+from closing.services import campaign_close_now, collection
 from notifications.models import Reminder
 from notifications.services import notifications_send
 from pledges.models import Pledge
 from tests import factories
-from tests.pledges.helpers import back
 
 pytestmark = pytest.mark.django_db
 
@@ -28,7 +26,7 @@ TITLE = "Maya's Field Notebook & Sketchbook"
 
 @pytest.fixture
 def campaign():
-    return factories.live_campaign(
+    return factories.LiveCampaignFactory(
         title=TITLE,
         goal=Decimal("100.00"),
         rewards=[{"title": "Sketchbook", "minimum": Decimal("25.00"), "shipping": Decimal("5.00"), "limit": 2}],
@@ -44,18 +42,6 @@ def logged_in(user) -> Client:
     client = Client()
     client.force_login(user)
     return client
-
-
-def _pledge_of(user, campaign, amount="30.00", card=factories.CARD_OK, reward=None) -> Pledge:
-    from pledges.services import pledge_create
-
-    return pledge_create(
-        backer=user,
-        campaign_id=campaign.pk,
-        amount=Decimal(amount),
-        reward_id=reward,
-        payment_method_id=factories.payment_method(card),
-    )
 
 
 # --- who sees what --------------------------------------------------------------------------
@@ -77,7 +63,7 @@ PLEDGE_PAGES = [
 
 @pytest.mark.parametrize(("method", "path"), PLEDGE_PAGES)
 def test_someone_elses_pledge_is_a_404_and_stays_unchanged(campaign, backer, method, path):
-    pledge = _pledge_of(backer, campaign, "40.00")
+    pledge = factories.PledgeFactory(backer=backer, campaign=campaign, amount="40.00")
     other = factories.UserFactory(username="other", is_staff=True)  # staff too: these are one's own pages
 
     response = getattr(logged_in(other), method)(path.format(id=pledge.pk), {"amount": "99.00", "reward": ""})
@@ -90,7 +76,7 @@ def test_someone_elses_pledge_is_a_404_and_stays_unchanged(campaign, backer, met
 
 @pytest.mark.parametrize(("method", "path"), [*PLEDGE_PAGES, ("get", "/me/pledges/"), ("get", "/me/settings/")])
 def test_the_backers_pages_ask_to_log_in_and_come_back(campaign, backer, method, path):
-    pledge = _pledge_of(backer, campaign)
+    pledge = factories.PledgeFactory(backer=backer, campaign=campaign)
     page = path.format(id=pledge.pk)
 
     response = getattr(Client(), method)(page)
@@ -100,9 +86,9 @@ def test_the_backers_pages_ask_to_log_in_and_come_back(campaign, backer, method,
 
 
 def test_my_pledges_lists_only_my_own(campaign, backer):
-    mine = _pledge_of(backer, campaign, "40.00")
-    other_campaign = factories.live_campaign(title="Pocket Atlas")
-    _pledge_of(factories.UserFactory(username="someone"), other_campaign, "12.00")
+    mine = factories.PledgeFactory(backer=backer, campaign=campaign, amount="40.00")
+    other_campaign = factories.LiveCampaignFactory(title="Pocket Atlas")
+    factories.PledgeFactory(backer=factories.UserFactory(username="someone"), campaign=other_campaign, amount="12.00")
 
     page = logged_in(backer).get("/me/pledges/")
 
@@ -113,7 +99,7 @@ def test_my_pledges_lists_only_my_own(campaign, backer):
 
 def test_a_backer_changes_and_cancels_their_pledge(campaign, backer):
     sketchbook = campaign.rewards.get()
-    pledge = _pledge_of(backer, campaign, "40.00")
+    pledge = factories.PledgeFactory(backer=backer, campaign=campaign, amount="40.00")
     client = logged_in(backer)
 
     changed = client.post(f"/me/pledges/{pledge.pk}/change/", {"reward": sketchbook.pk, "amount": "30.00"})
@@ -141,8 +127,8 @@ def test_a_backer_changes_and_cancels_their_pledge(campaign, backer):
 
 
 def test_the_receipt_shows_what_was_charged(backer):
-    campaign = factories.live_campaign(title="Small goal", goal=Decimal("10.00"))
-    pledge = _pledge_of(backer, campaign, "25.00")
+    campaign = factories.LiveCampaignFactory(title="Small goal", goal=Decimal("10.00"))
+    pledge = factories.PledgeFactory(backer=backer, campaign=campaign, amount="25.00")
     campaign_close_now(campaign_id=campaign.pk)
     collection.pledge_collect(pledge_id=pledge.pk)
     charge = pledge.charges.get()
@@ -158,7 +144,7 @@ def test_the_receipt_shows_what_was_charged(backer):
 
 
 def test_posts_without_the_csrf_token_are_refused(campaign, backer):
-    pledge = _pledge_of(backer, campaign, "40.00")
+    pledge = factories.PledgeFactory(backer=backer, campaign=campaign, amount="40.00")
     client = Client(enforce_csrf_checks=True)
     client.force_login(backer)
 
@@ -340,8 +326,10 @@ def test_a_failed_card_step_withdraws_the_pending_pledge(campaign, backer):
 
 def test_the_payment_failed_email_links_to_the_update_payment_page_unescaped(backer, settings):
     settings.SITE_URL = "https://pledgeboard.example"
-    campaign = factories.live_campaign(title=TITLE, goal=Decimal("10.00"))
-    pledge = _pledge_of(backer, campaign, "20.00", card=factories.CARD_DECLINES_ON_CHARGE)
+    campaign = factories.LiveCampaignFactory(title=TITLE, goal=Decimal("10.00"))
+    pledge = factories.PledgeFactory(
+        backer=backer, campaign=campaign, amount="20.00", card=factories.CARD_DECLINES_ON_CHARGE
+    )
     campaign_close_now(campaign_id=campaign.pk)
     collection.pledge_collect(pledge_id=pledge.pk)
     mail.outbox.clear()
@@ -364,14 +352,14 @@ def test_the_payment_failed_email_links_to_the_update_payment_page_unescaped(bac
 
 
 def test_the_list_puts_live_campaigns_first_searches_filters_and_pluralises(backer):
-    ended = factories.live_campaign(title="Finished film", goal=Decimal("10.00"))
-    back(ended, "20.00")
+    ended = factories.LiveCampaignFactory(title="Finished film", goal=Decimal("10.00"))
+    factories.PledgeFactory(campaign=ended, amount="20.00")
     campaign_close_now(campaign_id=ended.pk)
-    one = factories.live_campaign(title="Solo record", description="A vinyl record")
-    back(one, "10.00")
-    two = factories.live_campaign(title="Band tour", days=10)
-    back(two, "10.00")
-    back(two, "15.00")
+    one = factories.LiveCampaignFactory(title="Solo record", description="A vinyl record")
+    factories.PledgeFactory(campaign=one, amount="10.00")
+    two = factories.LiveCampaignFactory(title="Band tour", days=10)
+    factories.PledgeFactory(campaign=two, amount="10.00")
+    factories.PledgeFactory(campaign=two, amount="15.00")
     client = Client()
 
     home = client.get("/").text
@@ -387,7 +375,7 @@ def test_the_list_puts_live_campaigns_first_searches_filters_and_pluralises(back
 
 def test_the_list_is_paginated_and_keeps_the_search(backer):
     for number in range(14):
-        factories.live_campaign(title=f"Zine number {number}")
+        factories.LiveCampaignFactory(title=f"Zine number {number}")
     client = Client()
 
     first = client.get("/?q=zine").text
@@ -400,8 +388,8 @@ def test_the_list_is_paginated_and_keeps_the_search(backer):
 
 
 def test_the_campaign_page_shows_more_than_100_percent_and_the_remind_button_works(backer):
-    campaign = factories.live_campaign(title="Palmer", goal=Decimal("100.00"))
-    back(campaign, "1192.00")
+    campaign = factories.LiveCampaignFactory(title="Palmer", goal=Decimal("100.00"))
+    factories.PledgeFactory(campaign=campaign, amount="1192.00")
     client = logged_in(backer)
 
     page = client.get(f"/campaigns/{campaign.slug}/").text
@@ -419,7 +407,7 @@ def test_the_campaign_page_shows_more_than_100_percent_and_the_remind_button_wor
 def test_backers_only_updates_show_to_backers_and_the_creator_only(campaign, backer):
     from updates.services import update_publish
 
-    _pledge_of(backer, campaign)
+    factories.PledgeFactory(backer=backer, campaign=campaign)
     update_publish(campaign=campaign, author=campaign.creator, title="Open news", body="For all")
     update_publish(campaign=campaign, author=campaign.creator, title="Backer secret", body="Hush", audience="backers")
     path = f"/campaigns/{campaign.slug}/"
@@ -432,7 +420,7 @@ def test_backers_only_updates_show_to_backers_and_the_creator_only(campaign, bac
 
 
 def test_email_settings_unsubscribe_and_subscribe_again(campaign, backer):
-    _pledge_of(backer, campaign)
+    factories.PledgeFactory(backer=backer, campaign=campaign)
     client = logged_in(backer)
 
     client.post("/me/settings/", {"action": "notifications-off"})
@@ -441,7 +429,7 @@ def test_email_settings_unsubscribe_and_subscribe_again(campaign, backer):
 
     client.post("/me/settings/", {"action": "notifications-on"})
     assert set(Unsubscription.objects.filter(user=backer).values_list("campaign_id", flat=True)) == {campaign.pk}
-    other = factories.live_campaign(title="Not backed")
+    other = factories.LiveCampaignFactory(title="Not backed")
     assert client.post("/me/settings/", {"action": "updates-off", "campaign": other.pk}).status_code == 404
 
 

@@ -1,0 +1,595 @@
+"""The demo's data: Amanda Palmer's 2012 campaign as it ended, and a few campaigns of others.
+
+Her campaign ("The new RECORD, ART BOOK, and TOUR", goal $100,000, 2012-04-30 to
+2012-05-31, $1,192,793 from 24,883 backers) is loaded as rows: every backer a user and
+a collected pledge with its succeeded Charge, written with PostgreSQL's COPY in one
+transaction (a few seconds), so her page, her stats and her backer report show the
+real scale. The amounts are exact Decimals generated from a fixed seed and adjusted so
+that they add up to the total to the cent; pledge times crowd into the first hours
+(she passed her goal the first day) with a smaller surge before the end.
+
+The tiers known from public sources are marked so in their description; the ones
+between them, and how many backers each tier had, are illustrative (the description
+says so). Her campaign row's running totals are written from the generated rows.
+
+Other creators' campaigns: finished ones as rows too (one successful, one failed), and
+live ones built through the real services (pledges save a card at the provider, so
+``STRIPE_API_BASE`` must point at localstripe) with launch and pledge times in the past
+days, so their charts have a history and they close and collect as any campaign does.
+
+Loading is idempotent: a campaign whose slug exists is left alone, so a second run
+changes nothing.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import connection, transaction
+from django.utils import timezone
+
+from accounts.mfa import mfa_enrol_unattended
+from campaigns.models import Campaign
+from campaigns.services import campaign_create, campaign_launch
+from core.bulk import copy_insert, reserve_ids
+from core.locks import DEMO, advisory_lock
+from core.markdown import render_markdown
+from core.money import percent_funded
+from demo.cards import CARD_DECLINES_ON_CHARGE, CARD_SUCCEEDS, card_payment_method
+from pledges.models import Charge, Pledge
+from pledges.payments import get_gateway
+from pledges.services import pledge_create
+from rewards.models import RewardTier
+from rewards.services import reward_create
+
+PUBLIC = "From the campaign's public page."
+ILLUSTRATIVE = "Illustrative: a plausible tier between the known ones, not from the campaign's page."
+
+SLUG = "amanda-palmer-the-new-record-art-book-and-tour"
+TITLE = "The new RECORD, ART BOOK, and TOUR"
+GOAL = Decimal("100000")
+TOTAL = Decimal("1192793")
+BACKERS = 24_883
+LAUNCHED = datetime(2012, 4, 30, 14, 0, tzinfo=UTC)
+DEADLINE = datetime(2012, 5, 31, 23, 0, tzinfo=UTC)
+SEED = 2012
+
+DESCRIPTION = """\
+A new record (Theatre Is Evil, with the Grand Theft Orchestra), an art book made with it, and a \
+tour to play it, funded by the people who want them rather than by a label.
+
+Demo data: the goal, the dates, the total ($1,192,793) and the number of backers (24,883) are \
+the campaign's public figures. Each tier says whether it comes from the campaign's public page \
+or is illustrative; how many backers chose each tier, each backer and each pledge are generated \
+(exactly adding up to the public total)."""
+
+
+@dataclass(frozen=True)
+class Tier:
+    title: str
+    minimum: Decimal
+    backers: int
+    description: str
+    limit: int | None = None
+    public: bool = False
+    # Pledges to this tier all come in the first ``within`` of the campaign (sold out in hours).
+    within: timedelta | None = None
+    delivery: date | None = None
+
+    @property
+    def full_description(self) -> str:
+        return f"{self.description} {PUBLIC if self.public else ILLUSTRATIVE}"
+
+
+TIERS = (
+    Tier("Digital download", Decimal("1"), 3_500, "The new album as a digital download.", public=True),
+    Tier(
+        "Digital album and digital art book",
+        Decimal("5"),
+        1_800,
+        "The album and the art book as downloads.",
+        delivery=date(2012, 9, 1),
+    ),
+    Tier(
+        "CD",
+        Decimal("25"),
+        9_500,
+        "The new record on CD, and the download.",
+        public=True,
+        delivery=date(2012, 9, 1),
+    ),
+    Tier(
+        "Vinyl and CD",
+        Decimal("50"),
+        4_000,
+        "The record on double vinyl, the CD and the download.",
+        delivery=date(2012, 10, 1),
+    ),
+    Tier(
+        "The art book",
+        Decimal("100"),
+        2_500,
+        "The hardcover art book made with the record, with the CD, the vinyl and the download.",
+        delivery=date(2012, 10, 1),
+    ),
+    Tier(
+        "Signed art book and a thank-you in it",
+        Decimal("250"),
+        300,
+        "Everything above, the book signed, and your name printed in it.",
+        delivery=date(2012, 10, 1),
+    ),
+    Tier(
+        "Backers-only art party",
+        Decimal("300"),
+        300,
+        "A backers-only art party and show in one of 6 cities on the tour, with the record and the book.",
+        public=True,
+        delivery=date(2012, 11, 1),
+    ),
+    Tier(
+        "Photo book by Kyle Cassidy and Neil Gaiman",
+        Decimal("1000"),
+        20,
+        "A limited book of photographs by Kyle Cassidy with words by Neil Gaiman, and everything above.",
+        public=True,
+        delivery=date(2012, 12, 1),
+    ),
+    Tier(
+        "House party",
+        Decimal("5000"),
+        35,
+        "Amanda and the band play a house party at your place.",
+        limit=35,
+        public=True,
+        within=timedelta(hours=20),
+        delivery=date(2012, 12, 1),
+    ),
+    Tier(
+        "Art sitting and dinner",
+        Decimal("10000"),
+        1,
+        "Amanda paints you (or you paint her), then dinner together.",
+        limit=1,
+        public=True,
+        within=timedelta(hours=6),
+        delivery=date(2012, 12, 1),
+    ),
+)
+# Backers who pledged without a reward, and what they gave (whole dollars).
+NO_REWARD_AMOUNTS = (1, 2, 3, 5, 5, 10, 10, 20, 25, 50)
+# What some reward backers added on top of the tier's minimum.
+TIPS = (1, 2, 5, 5, 10, 10, 20, 25, 50)
+
+FIRST_NAMES = (
+    "Alex Ana Ben Bea Cara Dan Dee Eli Emma Finn Gus Hana Ian Ivy Jo Jon Kai Kim Lea Leo Lou Max Mia Nat Noor "
+    "Ola Pat Raj Ren Sam Sol Tess Tom Uma Val Wes Yan Zoe"
+).split()
+LAST_NAMES = (
+    "Adler Baker Chen Costa Diaz Evans Fischer Garcia Haas Ito Jensen Khan Kowalski Lee Lopez Moreau Murphy "
+    "Nagy Novak Okafor Park Patel Quinn Rossi Sato Schmidt Silva Smith Tanaka Weber Wong Young"
+).split()
+
+
+@dataclass(frozen=True)
+class DemoPledge:
+    tier: int | None  # index in TIERS
+    amount: Decimal
+    at: datetime
+
+
+def _pledge_time(rng: random.Random, tier: Tier | None) -> datetime:
+    """Front-loaded: 40% of the backers came the first day (most in its first hours), a surge
+    came in the last two days, the rest trickled in, fading, in between."""
+    span = DEADLINE - LAUNCHED
+    if tier is not None and tier.within is not None:
+        return LAUNCHED + tier.within * rng.random() ** 2
+    draw = rng.random()
+    if draw < 0.4:
+        hours = min(rng.expovariate(1 / 6), 23.99)  # mean 6 hours
+        return LAUNCHED + timedelta(hours=hours)
+    if draw < 0.52:
+        return DEADLINE - timedelta(hours=48) * rng.random() ** 2
+    days = 1 + min(rng.expovariate(1 / 6), (span - timedelta(days=3)).total_seconds() / 86400)
+    return LAUNCHED + timedelta(days=days)
+
+
+def amanda_pledges() -> list[DemoPledge]:
+    """Her 24,883 pledges, in time order, adding up to exactly $1,192,793 (the same every run)."""
+    rng = random.Random(SEED)  # noqa: S311 - demo data, fixed seed
+    rewarded = sum(tier.backers for tier in TIERS)
+    plan: list[tuple[int | None, Decimal]] = []
+    for index, tier in enumerate(TIERS):
+        plan += [(index, tier.minimum)] * tier.backers
+    plan += [(None, Decimal(rng.choice(NO_REWARD_AMOUNTS))) for _ in range(BACKERS - rewarded)]
+    amounts = [amount for _, amount in plan]
+    # What is left goes as tips on top of the minimums, drawn at random, the last one exact.
+    left = TOTAL - sum(amounts)
+    assert left >= 0, "the tiers' minimums exceed the total"
+    tippable = [i for i, (tier, _) in enumerate(plan) if tier is not None and TIERS[tier].limit is None]
+    while left > 0:
+        tip = min(Decimal(rng.choice(TIPS)), left)
+        amounts[rng.choice(tippable)] += tip
+        left -= tip
+    pledges = [
+        DemoPledge(tier=tier, amount=amount, at=_pledge_time(rng, None if tier is None else TIERS[tier]))
+        for (tier, _), amount in zip(plan, amounts, strict=True)
+    ]
+    pledges.sort(key=lambda p: p.at)
+    return pledges
+
+
+def _backer_name(rng: random.Random) -> tuple[str, str]:
+    return rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
+
+
+def load_amanda_palmer() -> Campaign | None:
+    """Her campaign, backers, pledges and charges, in one transaction; None if already there."""
+    if Campaign.objects.filter(slug=SLUG).exists():
+        return None
+    User = get_user_model()
+    pledges = amanda_pledges()
+    total = sum(p.amount for p in pledges)
+    assert total == TOTAL and len(pledges) == BACKERS
+    funded_at = _funded_at(pledges)
+    with transaction.atomic():
+        amanda, _ = User.objects.get_or_create(
+            username="amanda", defaults={"email": "amanda@pledgeboard.local", "first_name": "Amanda"}
+        )
+        campaign = Campaign.objects.create(
+            creator=amanda,
+            title=TITLE,
+            slug=SLUG,
+            description=DESCRIPTION,
+            description_html=render_markdown(DESCRIPTION),
+            goal=GOAL,
+            currency="USD",
+            state=Campaign.State.SUCCESSFUL,
+            deadline=DEADLINE,
+            launched_at=LAUNCHED,
+            closed_at=DEADLINE,
+            funded_at=funded_at,
+            pledged=total,
+            backers_count=len(pledges),
+            collected=total,
+            collected_count=len(pledges),
+        )
+        Campaign.objects.filter(pk=campaign.pk).update(created_at=LAUNCHED - timedelta(days=14), updated_at=DEADLINE)
+        claimed = [sum(1 for p in pledges if p.tier == index) for index in range(len(TIERS))]
+        tiers = [
+            RewardTier.objects.create(
+                campaign=campaign,
+                title=tier.title,
+                description=tier.full_description,
+                minimum=tier.minimum,
+                limit=tier.limit,
+                claimed=count,
+                estimated_delivery=tier.delivery,
+            )
+            for tier, count in zip(TIERS, claimed, strict=True)
+        ]
+        _copy_backers_and_pledges(campaign, pledges, [tier.pk for tier in tiers], username_prefix="ap-backer")
+    return campaign
+
+
+def _funded_at(pledges: list[DemoPledge]) -> datetime:
+    running = Decimal(0)
+    for pledge in pledges:
+        running += pledge.amount
+        if running >= GOAL:
+            return pledge.at
+    raise AssertionError("the goal is never reached")
+
+
+def _copy_backers_and_pledges(
+    campaign: Campaign,
+    pledges: list[DemoPledge],
+    tier_ids: list[int],
+    *,
+    username_prefix: str,
+    state: str = Pledge.State.COLLECTED,
+) -> None:
+    """Users, pledges (and, for collected ones, their succeeded charges) by COPY."""
+    User = get_user_model()
+    rng = random.Random(f"{SEED}:{campaign.slug}")  # noqa: S311 - demo data, fixed seed
+    user_ids = reserve_ids(User, len(pledges))
+    pledge_ids = reserve_ids(Pledge, len(pledges))
+    collected = state == Pledge.State.COLLECTED
+    charge_ids = reserve_ids(Charge, len(pledges)) if collected else []
+    closed = campaign.closed_at or campaign.deadline
+
+    def users() -> Iterator[dict]:
+        for number, (user_id, pledge) in enumerate(zip(user_ids, pledges, strict=True), start=1):
+            first, last = _backer_name(rng)
+            yield {
+                "id": user_id,
+                "password": "!",  # unusable: demo backers cannot log in
+                "username": f"{username_prefix}-{number:05d}",
+                "first_name": first,
+                "last_name": last,
+                "email": f"{username_prefix}-{number:05d}@example.com",
+                "date_joined": pledge.at - timedelta(minutes=5),
+            }
+
+    def pledge_rows() -> Iterator[dict]:
+        for user_id, pledge_id, pledge in zip(user_ids, pledge_ids, pledges, strict=True):
+            yield {
+                "id": pledge_id,
+                "backer_id": user_id,
+                "campaign_id": campaign.pk,
+                "reward_id": None if pledge.tier is None else tier_ids[pledge.tier],
+                "amount": pledge.amount,
+                "state": state,
+                "stripe_customer_id": f"cus_demo_{pledge_id}",
+                "payment_method_id": f"pm_demo_{pledge_id}",
+                "setup_intent_id": f"seti_demo_{pledge_id}",
+                "created_at": pledge.at,
+                "updated_at": closed if collected else pledge.at,
+                "activated_at": pledge.at,
+                "ended_at": closed if state == Pledge.State.RELEASED else None,
+                "collected_at": closed if collected else None,
+                "collection_enqueued_at": closed if collected else None,
+            }
+
+    def charges() -> Iterator[dict]:
+        for charge_id, pledge_id, pledge in zip(charge_ids, pledge_ids, pledges, strict=True):
+            yield {
+                "id": charge_id,
+                "pledge_id": pledge_id,
+                "attempt": 1,
+                "idempotency_key": f"pledge:{pledge_id}:charge:1",
+                "amount": pledge.amount,
+                "currency": campaign.currency,
+                "state": Charge.State.SUCCEEDED,
+                "payment_intent_id": f"pi_demo_{pledge_id}",
+                "submitted_at": closed,
+                "created_at": closed,
+                "updated_at": closed,
+            }
+
+    copy_insert(User, users())
+    copy_insert(Pledge, pledge_rows())
+    if collected:
+        copy_insert(Charge, charges())
+
+
+# --- other creators ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Finished:
+    slug: str
+    creator: str
+    title: str
+    description: str
+    goal: Decimal
+    launched: datetime
+    days: int
+    tiers: tuple[tuple[str, Decimal], ...]
+    backers: int
+    successful: bool
+
+
+FINISHED = (
+    Finished(
+        slug="tidewater-a-field-guide-to-the-salt-marsh",
+        creator="ines",
+        title="Tidewater: a field guide to the salt marsh",
+        description="A pocket field guide, painted plate by plate over two summers on the marsh.",
+        goal=Decimal("8000"),
+        launched=datetime(2025, 3, 3, 15, 0, tzinfo=UTC),
+        days=30,
+        tiers=(("Thank-you postcard", Decimal("5")), ("The guide", Decimal("30")), ("Signed print", Decimal("90"))),
+        backers=312,
+        successful=True,
+    ),
+    Finished(
+        slug="night-market-cookbook",
+        creator="bao",
+        title="Night Market Cookbook",
+        description="Recipes from the stalls of one street, told by the cooks who run them.",
+        goal=Decimal("25000"),
+        launched=datetime(2025, 6, 2, 12, 0, tzinfo=UTC),
+        days=28,
+        tiers=(("E-book", Decimal("12")), ("Hardcover", Decimal("40"))),
+        backers=88,
+        successful=False,
+    ),
+)
+
+
+def load_finished(spec: Finished) -> Campaign | None:
+    if Campaign.objects.filter(slug=spec.slug).exists():
+        return None
+    User = get_user_model()
+    rng = random.Random(f"{SEED}:{spec.slug}")  # noqa: S311 - demo data, fixed seed
+    deadline = spec.launched + timedelta(days=spec.days)
+    picks = [rng.randrange(len(spec.tiers)) for _ in range(spec.backers)]
+    pledges = sorted(
+        (
+            DemoPledge(
+                tier=pick,
+                amount=spec.tiers[pick][1] + rng.choice((0, 0, 0, 5, 10)),
+                at=spec.launched + timedelta(days=spec.days) * rng.random() ** 2.5,
+            )
+            for pick in picks
+        ),
+        key=lambda p: p.at,
+    )
+    total = sum((p.amount for p in pledges), Decimal(0))
+    if spec.successful != (total >= spec.goal):
+        raise AssertionError(f"{spec.slug}: {total} against a goal of {spec.goal}")
+    with transaction.atomic():
+        creator, _ = User.objects.get_or_create(
+            username=spec.creator, defaults={"email": f"{spec.creator}@example.com"}
+        )
+        campaign = Campaign.objects.create(
+            creator=creator,
+            title=spec.title,
+            slug=spec.slug,
+            description=spec.description,
+            description_html=render_markdown(spec.description),
+            goal=spec.goal,
+            currency="USD",
+            state=Campaign.State.SUCCESSFUL if spec.successful else Campaign.State.FAILED,
+            deadline=deadline,
+            launched_at=spec.launched,
+            closed_at=deadline,
+            funded_at=_funded_when(pledges, spec.goal),
+            pledged=total,
+            backers_count=len(pledges),
+            collected=total if spec.successful else Decimal(0),
+            collected_count=len(pledges) if spec.successful else 0,
+        )
+        tiers = [
+            RewardTier.objects.create(
+                campaign=campaign,
+                title=title,
+                minimum=minimum,
+                claimed=picks.count(index),
+                description="Demo data.",
+            )
+            for index, (title, minimum) in enumerate(spec.tiers)
+        ]
+        _copy_backers_and_pledges(
+            campaign,
+            pledges,
+            [tier.pk for tier in tiers],
+            username_prefix=f"{spec.creator}-backer",
+            state=Pledge.State.COLLECTED if spec.successful else Pledge.State.RELEASED,
+        )
+    return campaign
+
+
+def _funded_when(pledges: list[DemoPledge], goal: Decimal) -> datetime | None:
+    running = Decimal(0)
+    for pledge in pledges:
+        running += pledge.amount
+        if running >= goal:
+            return pledge.at
+    return None
+
+
+@dataclass(frozen=True)
+class Live:
+    slug_title: str
+    creator: str
+    description: str
+    goal: Decimal
+    days_ago: int
+    days_left: int
+    tiers: tuple[tuple[str, Decimal, int | None], ...]
+    backers: int
+
+
+LIVE = (
+    Live(
+        slug_title="Maya's Field Notebook & Sketchbook",
+        creator="maya",
+        description="A pocket notebook with a sketchbook at the back, sewn and bound by hand.",
+        goal=Decimal("3000"),
+        days_ago=6,
+        days_left=24,
+        tiers=(
+            ("One notebook", Decimal("18"), None),
+            ("Three notebooks", Decimal("45"), None),
+            ("Bindery visit", Decimal("150"), 4),
+        ),
+        backers=14,
+    ),
+    Live(
+        slug_title="Small Hours: a late-night radio play",
+        creator="otto",
+        description="Six episodes recorded live in one night, with the audience in the studio.",
+        goal=Decimal("5000"),
+        days_ago=27,
+        days_left=3,
+        tiers=(("The episodes", Decimal("10"), None), ("A seat in the studio", Decimal("60"), 30)),
+        backers=10,
+    ),
+)
+
+
+def load_live(spec: Live, *, now: datetime | None = None) -> Campaign | None:
+    """A live campaign launched ``days_ago``, with pledges made through the real services (each
+    saves a card at the provider); one backer's card will be declined when charged."""
+    User = get_user_model()
+    creator, _ = User.objects.get_or_create(username=spec.creator, defaults={"email": f"{spec.creator}@example.com"})
+    if Campaign.objects.filter(creator=creator, title=spec.slug_title).exists():
+        return None
+    if not settings.STRIPE_API_BASE:
+        raise RuntimeError("live demo campaigns save cards at the provider: point STRIPE_API_BASE at localstripe")
+    now = now or timezone.now()
+    launched = now - timedelta(days=spec.days_ago)
+    campaign = campaign_create(
+        creator=creator,
+        title=spec.slug_title,
+        description=spec.description,
+        goal=spec.goal,
+        currency="USD",
+        deadline=now + timedelta(days=spec.days_left),
+    )
+    for title, minimum, limit in spec.tiers:
+        reward_create(campaign=campaign, title=title, minimum=minimum, limit=limit, description="Demo data.")
+    if settings.MFA_REQUIRED_FOR_CREATORS:
+        # Demo creators never sign in (no password); a launch still asks for their second factor.
+        mfa_enrol_unattended(user=creator)
+    campaign_launch(campaign=campaign, now=launched)
+    tiers = list(campaign.rewards.order_by("minimum", "id"))
+    rng = random.Random(f"{SEED}:{spec.slug_title}")  # noqa: S311 - demo data, fixed seed
+    gateway = get_gateway()
+    taken = {tier.pk: 0 for tier in tiers}
+    for number in range(1, spec.backers + 1):
+        backer, _ = User.objects.get_or_create(
+            username=f"{spec.creator}-backer-{number:03d}",
+            defaults={"email": f"{spec.creator}-backer-{number:03d}@example.com"},
+        )
+        tier = tiers[min(int(rng.expovariate(1.2)), len(tiers) - 1)]
+        if tier.limit is not None and taken[tier.pk] >= tier.limit:
+            tier = tiers[0]
+        taken[tier.pk] += 1
+        card = CARD_DECLINES_ON_CHARGE if number == spec.backers else CARD_SUCCEEDS
+        at = launched + (now - launched) * (1 - math.sqrt(1 - rng.random()))  # earlier days busier
+        pledge_create(
+            backer=backer,
+            campaign_id=campaign.pk,
+            reward_id=tier.pk,
+            amount=tier.minimum + rng.choice((0, 0, 2, 5)),
+            payment_method_id=card_payment_method(gateway, card),
+            now=at,
+        )
+    return Campaign.objects.get(pk=campaign.pk)
+
+
+def load_demo(*, live: bool = True) -> list[str]:
+    """Everything above, once; what was loaded (nothing on a second run)."""
+    loaded = []
+    with advisory_lock(DEMO, 1):
+        if campaign := load_amanda_palmer():
+            percent = percent_funded(campaign.pledged, campaign.goal)
+            loaded.append(f"{campaign.title}: {campaign.backers_count} backers, {percent}%")
+        for spec in FINISHED:
+            if campaign := load_finished(spec):
+                loaded.append(f"{campaign.title}: {campaign.state}, {campaign.backers_count} backers")
+        if live:
+            for spec in LIVE:
+                if campaign := load_live(spec):
+                    loaded.append(f"{campaign.title}: live, {campaign.backers_count} backers")
+        if loaded:
+            _analyze()
+    return loaded
+
+
+def _analyze() -> None:
+    """Fresh planner statistics for the tables COPY just filled (autovacuum would get there later)."""
+    tables = [model._meta.db_table for model in (get_user_model(), Campaign, RewardTier, Pledge, Charge)]
+    with connection.cursor() as cursor:
+        for table in tables:
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(table)}")
