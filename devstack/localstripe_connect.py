@@ -58,17 +58,19 @@ EURO_COUNTRIES |= {"NL", "PT", "SI", "SK"}
 CAPABILITIES = {"card_payments", "transfers"}
 
 
-class Fees:
-    """The processing fee of a charge: ``percent`` of the amount (rounded half up) plus ``fixed``
-    minor units, never more than the amount. Stripe's US card pricing by default."""
+class Config:
+    """Set by ``install``. A charge's processing fee: ``fee_percent`` of its amount (rounded half
+    up) plus ``fee_fixed`` minor units, never more than the amount (Stripe's US card pricing by
+    default). ``public_url``: where a browser reaches the pages (empty: where the API was called)."""
 
-    percent = Decimal("2.9")
-    fixed = 30
+    fee_percent = Decimal("2.9")
+    fee_fixed = 30
+    public_url = ""
 
-    @classmethod
-    def of(cls, amount: int) -> int:
-        fee = (Decimal(amount) * cls.percent / 100).quantize(Decimal(1), rounding=ROUND_HALF_UP)
-        return min(int(fee) + cls.fixed, max(amount, 0))
+
+def fee(amount: int) -> int:
+    percent = (Decimal(amount) * Config.fee_percent / 100).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+    return min(int(percent) + Config.fee_fixed, max(amount, 0))
 
 
 # -- errors ---------------------------------------------------------------------------------
@@ -470,9 +472,8 @@ class TransferReversal(StripeObject):
         unknown_params(data)
         if left == 0:
             raise stripe_error(
-                f"Transfer {transfer.id} has already been fully reversed.", code="transfer_already_reversed",
-                replayable=True,
-            )  # fmt: skip
+                f"Transfer {transfer.id} has already been fully reversed.", param="amount", replayable=True
+            )
         if amount > left:
             raise stripe_error(
                 f"You cannot reverse more than the remaining amount of transfer {transfer.id}: "
@@ -571,7 +572,7 @@ def charge_fee(original_init):
     def __init__(self, *args, **kwargs):
         original_init(self, *args, **kwargs)
         if self.type == "charge":
-            self.fee = Fees.of(self.amount)
+            self.fee = fee(self.amount)
             self.fee_details = (
                 [
                     {
@@ -676,7 +677,8 @@ async def list_accounts(request: web.Request) -> web.Response:
 
 
 def _base(request: web.Request) -> str:
-    return f"{request.scheme}://{request.host}"
+    """Where a browser reaches the pages: --public-url, else the address the API was called at."""
+    return Config.public_url or f"{request.scheme}://{request.host}"
 
 
 def _url_param(data: dict[str, Any], param: str) -> str:
@@ -959,9 +961,18 @@ ROUTES = [
 ]
 
 
-def install(app: web.Application, *, fee_percent: Decimal = Fees.percent, fee_fixed: int = Fees.fixed) -> None:
-    """Adds the Connect routes to localstripe's app (before it starts) and the fee to charges."""
-    Fees.percent, Fees.fixed = Decimal(fee_percent), int(fee_fixed)
+def install(
+    app: web.Application,
+    *,
+    fee_percent: Decimal = Config.fee_percent,
+    fee_fixed: int = Config.fee_fixed,
+    public_url: str = "",
+) -> None:
+    """Adds the Connect routes to localstripe's app (before it starts) and the fee to charges.
+    ``public_url``: the emulator's address as a browser reaches it, for the links' pages (in
+    docker-compose the API is called at http://localstripe:8420, the browser opens localhost)."""
+    Config.fee_percent, Config.fee_fixed = Decimal(fee_percent), int(fee_fixed)
+    Config.public_url = public_url.rstrip("/")
     if not getattr(BalanceTransaction.__init__, "_connect_fee", False):
         BalanceTransaction.__init__ = charge_fee(BalanceTransaction.__init__)
     for method, path, handler in ROUTES:

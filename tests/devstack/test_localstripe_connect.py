@@ -10,6 +10,7 @@ import subprocess
 import sys
 import threading
 import time
+from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -26,31 +27,37 @@ REFRESH_URL = "https://pledgeboard.example/payouts/refresh"
 FEE_ARGS = ["--fee-percent", "2.9", "--fee-fixed", "30"]
 
 
-@pytest.fixture(scope="module")
-def emulator():
+@contextmanager
+def running_emulator(*args: str):
     port = free_port()
-    env = {**os.environ, "STRIPE_LATENCY_MS": "0"}
     process = subprocess.Popen(
-        [sys.executable, "-m", "devstack.localstripe_server", "--port", str(port), *FEE_ARGS],
+        [sys.executable, "-m", "devstack.localstripe_server", "--port", str(port), *args],
         cwd=ROOT,
-        env=env,
+        env={**os.environ, "STRIPE_LATENCY_MS": "0"},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            requests.get(f"{url}/_config/webhooks/none", timeout=1)
-            break
-        except requests.ConnectionError:
-            if time.monotonic() > deadline:
-                process.kill()
-                raise
-            time.sleep(0.1)
-    yield url
-    process.terminate()
-    process.wait(timeout=10)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                requests.get(f"{url}/_config/webhooks/none", timeout=1)
+                break
+            except requests.ConnectionError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def emulator():
+    with running_emulator(*FEE_ARGS) as url:
+        yield url
 
 
 @pytest.fixture
@@ -330,6 +337,14 @@ def test_the_fee_rounds_half_up(client):
     assert charge(client, 1_050).latest_charge.balance_transaction.fee == 60  # 30.45 -> 30, + 30
 
 
+def test_the_fee_and_the_pages_address_are_options():
+    with running_emulator("--fee-percent", "1.4", "--fee-fixed", "25", "--public-url", "http://localhost:9999/") as url:
+        client = stripe.StripeClient("sk_test_connect", base_addresses={"api": url}, max_network_retries=0)
+        assert charge(client, 10_000).latest_charge.balance_transaction.fee == 165  # 140 + 25
+        link = onboarding_link(client, express_account(client).id)
+        assert link.url.startswith("http://localhost:9999/connect/setup/e/")
+
+
 def test_balance_is_net_of_fees_refunds_and_transfers_plus_reversals(client):
     assert available(client) == 0
     charge(client, 10_000)  # net 9,680
@@ -506,6 +521,9 @@ def test_reversals_take_money_back_up_to_the_transfer(client):
     assert rest.amount == 3_000
     transfer = client.v1.transfers.retrieve(transfer.id)
     assert (transfer.amount_reversed, transfer.reversed) == (5_000, True)
+    with pytest.raises(stripe.InvalidRequestError) as error:
+        client.v1.transfers.reversals.create(transfer.id, params={"amount": 1})
+    assert (error.value.http_status, error.value.param) == (400, "amount")
     listed = client.v1.transfers.reversals.list(transfer.id).data
     assert [r.id for r in listed] == [rest.id, reversal.id]
     assert client.v1.transfers.reversals.retrieve(transfer.id, reversal.id).amount == 2_000
