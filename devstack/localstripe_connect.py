@@ -11,6 +11,7 @@ feature calls through the real ``stripe`` SDK, in Stripe's shapes, errors and ev
 * ``/v1/transfers`` (with ``Idempotency-Key``), ``/v1/transfers/{id}/reversals``;
 * ``GET /v1/balance`` computed from the balance transactions (localstripe's is a constant);
 * a processing fee on every charge's balance transaction (``fee``, ``net``, ``fee_details``);
+* ``transfer_group`` on PaymentIntents and charges (localstripe refuses the parameter);
 * events ``account.updated``, ``transfer.created``, ``transfer.reversed``, sent to the
   webhook endpoints registered at ``/_config/webhooks/{id}`` like localstripe's own;
 * ``POST /_config/accounts/{id}/restrict`` (tests only): the account loses transfers and
@@ -30,7 +31,16 @@ from typing import Any
 from aiohttp import web
 from localstripe import resources, server
 from localstripe.errors import UserError
-from localstripe.resources import BalanceTransaction, Charge, DeletedObject, Event, List, StripeObject, store
+from localstripe.resources import (
+    BalanceTransaction,
+    Charge,
+    DeletedObject,
+    Event,
+    List,
+    PaymentIntent,
+    StripeObject,
+    store,
+)
 from localstripe.webhooks import schedule_webhook
 
 PAGES = "/connect/"
@@ -591,6 +601,43 @@ def charge_fee(original_init):
     return __init__
 
 
+def accepting_transfer_group(original_init):
+    """Wraps a localstripe constructor (PaymentIntent, Charge): ``transfer_group`` is accepted
+    (localstripe answers "Unexpected transfer_group") and kept."""
+
+    def __init__(self, *args, transfer_group=None, **kwargs):
+        if transfer_group is not None and not isinstance(transfer_group, str):
+            raise stripe_error("Invalid string", code="parameter_invalid_string", param="transfer_group")
+        original_init(self, *args, **kwargs)
+        self._transfer_group = transfer_group or None
+
+    __init__._connect_transfer_group = True
+    return __init__
+
+
+def _charge_transfer_group(charge: Charge) -> str | None:
+    """A charge's own transfer_group, else its PaymentIntent's (as Stripe copies it over)."""
+    own = getattr(charge, "_transfer_group", None)
+    if own is None and charge.payment_intent:
+        intent = store.get(f"payment_intent:{charge.payment_intent}")
+        own = getattr(intent, "_transfer_group", None)
+    return own
+
+
+def _set_transfer_group(obj: StripeObject, value: Any) -> None:
+    obj._transfer_group = value or None
+
+
+def install_transfer_group() -> None:
+    for cls in (PaymentIntent, Charge):
+        if not getattr(cls.__init__, "_connect_transfer_group", False):
+            cls.__init__ = accepting_transfer_group(cls.__init__)
+    PaymentIntent.transfer_group = property(
+        lambda intent: getattr(intent, "_transfer_group", None), _set_transfer_group
+    )
+    Charge.transfer_group = property(_charge_transfer_group, _set_transfer_group)
+
+
 # -- idempotency ----------------------------------------------------------------------------
 
 
@@ -975,6 +1022,7 @@ def install(
     Config.public_url = public_url.rstrip("/")
     if not getattr(BalanceTransaction.__init__, "_connect_fee", False):
         BalanceTransaction.__init__ = charge_fee(BalanceTransaction.__init__)
+    install_transfer_group()
     for method, path, handler in ROUTES:
         app.router.add_route(method, path, handler)
     app.middlewares[app.middlewares.index(server.auth_middleware)] = pages_without_key

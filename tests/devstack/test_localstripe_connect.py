@@ -133,7 +133,7 @@ def onboarded_account(client, **kwargs):
     return client.v1.accounts.retrieve(account.id)
 
 
-def charge(client, amount, currency="usd"):
+def charge(client, amount, currency="usd", **extra):
     """A backer's card charged on the platform; the PaymentIntent with its charge's balance transaction."""
     customer = client.v1.customers.create(params={"email": "backer@example.com"})
     card = {"number": "4242424242424242", "exp_month": 12, "exp_year": 2035, "cvc": "123"}
@@ -146,6 +146,7 @@ def charge(client, amount, currency="usd"):
             "payment_method": payment_method.id,
             "confirm": True,
             "off_session": True,
+            **extra,
         }
     )
     assert intent.status == "succeeded"
@@ -398,6 +399,17 @@ def test_transfer_is_stripe_shaped_and_listed_by_transfer_group(client):
     assert client.v1.transfers.retrieve(first.id).to_dict() == first.to_dict()
     listed = client.v1.transfers.list(params={"transfer_group": "campaign_7"}).data
     assert [t.id for t in listed] == [second.id, first.id]
+
+
+def test_payment_intents_and_their_charges_carry_a_transfer_group(client):
+    intent = charge(client, 1_000, transfer_group="campaign_7")
+
+    assert intent.transfer_group == "campaign_7"
+    assert intent.latest_charge.transfer_group == "campaign_7"
+    assert client.v1.charges.retrieve(intent.latest_charge.id).transfer_group == "campaign_7"
+    assert charge(client, 1_000).transfer_group is None
+    updated = client.v1.payment_intents.update(intent.id, params={"transfer_group": "campaign_8"})
+    assert updated.transfer_group == "campaign_8"
 
 
 def test_an_idempotency_key_replays_the_same_transfer(client):
