@@ -385,7 +385,7 @@ def test_transfer_is_stripe_shaped_and_listed_by_transfer_group(client):
     second = client.v1.transfers.create(
         params={"amount": 2_000, "currency": "usd", "destination": account.id, "transfer_group": "campaign_7"}
     )
-    client.v1.transfers.create(
+    third = client.v1.transfers.create(
         params={"amount": 3_000, "currency": "usd", "destination": account.id, "transfer_group": "campaign_8"}
     )
 
@@ -399,6 +399,10 @@ def test_transfer_is_stripe_shaped_and_listed_by_transfer_group(client):
     assert client.v1.transfers.retrieve(first.id).to_dict() == first.to_dict()
     listed = client.v1.transfers.list(params={"transfer_group": "campaign_7"}).data
     assert [t.id for t in listed] == [second.id, first.id]
+    # Pages (the SDK's auto-paging asks for starting_after the last one), newest first.
+    page = client.v1.transfers.list(params={"limit": 2})
+    assert (len(page.data), page.has_more) == (2, True)
+    assert [t.id for t in page.auto_paging_iter()] == [third.id, second.id, first.id]
 
 
 def test_payment_intents_and_their_charges_carry_a_transfer_group(client):
