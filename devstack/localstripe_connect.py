@@ -317,16 +317,30 @@ class Account(StripeObject):
         self._changed(before)
 
     @classmethod
-    def _get(cls, id: Any, param: str = "account", status: int = 404) -> Account:
+    def _get(cls, id: Any, param: str) -> Account:
+        """The account a parameter names (``destination``, ``account``): 400 ``No such ...``."""
         obj = store.get(f"account:{id}")
         if obj is None:
-            # Stripe answers an unknown account id as one the key has no access to.
-            raise missing("account", id, param, status)
+            raise missing(param, id, param, status=400)
+        return obj
+
+    @classmethod
+    def _at(cls, id: Any) -> Account:
+        """The account a path names (``/v1/accounts/{id}...``) or ``Stripe-Account``: Stripe
+        answers an unknown one as one the key has no access to (403 ``account_invalid``)."""
+        obj = store.get(f"account:{id}")
+        if obj is None:
+            raise stripe_error(
+                f"The provided key does not have access to account '{id}' (or that account does not exist). "
+                "Application access may have been revoked.",
+                code="account_invalid",
+                status=403,
+            )
         return obj
 
     @classmethod
     def _update_from(cls, id: str, data: dict[str, Any]) -> Account:
-        account = cls._get(id, "id")
+        account = cls._at(id)
         changes: dict[str, Any] = {}
         if "metadata" in data:
             changes["metadata"] = merge_metadata(account.metadata, data.pop("metadata"))
@@ -377,7 +391,7 @@ class Transfer(StripeObject):
                 raise required(param)
         amount = as_int(data.pop("amount"), "amount")
         currency = str(data.pop("currency")).lower()
-        destination = Account._get(data.pop("destination"), "destination", status=400)
+        destination = Account._get(data.pop("destination"), "destination")
         group = data.pop("transfer_group", None) or None
         description = data.pop("description", None) or None
         metadata = as_metadata(data.pop("metadata", None))
@@ -552,16 +566,7 @@ def balance(account_id: str | None) -> dict[str, Any]:
         for txn in _txns():
             totals[txn.currency] = totals.get(txn.currency, 0) + txn.net
     else:
-        account = store.get(f"account:{account_id}")
-        if account is None:
-            raise stripe_error(
-                f"The provided key does not have access to account '{account_id}' (or that account does not "
-                "exist). Application access may have been revoked.",
-                code="account_invalid",
-                status=403,
-                kind="invalid_request_error",
-            )
-        default = account.default_currency
+        default = Account._at(account_id).default_currency
         for transfer in transfers(lambda t: t.destination == account_id):
             totals[transfer.currency] = (
                 totals.get(transfer.currency, 0) + transfer.amount - transfer.amount_reversed
@@ -696,7 +701,7 @@ async def create_account(request: web.Request) -> web.Response:
 
 async def retrieve_account(request: web.Request) -> web.Response:
     data = await _params(request)
-    return server.json_response(Account._get(request.match_info["id"], "id")._export(expand=_expand(data)))
+    return server.json_response(Account._at(request.match_info["id"])._export(expand=_expand(data)))
 
 
 async def update_account(request: web.Request) -> web.Response:
@@ -709,7 +714,7 @@ async def update_account(request: web.Request) -> web.Response:
 
 
 async def delete_account(request: web.Request) -> web.Response:
-    account = Account._get(request.match_info["id"], "id")
+    account = Account._at(request.match_info["id"])
     del store[f"account:{account.id}"]
     return server.json_response(DeletedObject(account.id, "account")._export())
 
@@ -740,7 +745,7 @@ def _url_param(data: dict[str, Any], param: str) -> str:
 def _account_link(request: web.Request, data: dict[str, Any]) -> dict[str, Any]:
     if not data.get("account"):
         raise required("account")
-    account = Account._get(data.pop("account"), "account", status=400)
+    account = Account._get(data.pop("account"), "account")
     kind = data.pop("type", None)
     if not kind:
         raise required("type")
@@ -782,7 +787,7 @@ async def create_login_link(request: web.Request) -> web.Response:
     data = await _params(request)
     params = json.loads(json.dumps(data))
     data.pop("expand", None)
-    account = Account._get(request.match_info["id"], "account")
+    account = Account._at(request.match_info["id"])
     unknown_params(data)
 
     def run() -> dict[str, Any]:
@@ -887,7 +892,7 @@ async def retrieve_reversal(request: web.Request) -> web.Response:
 async def restrict_account(request: web.Request) -> web.Response:
     """Tests only (no API key, like localstripe's /_config): Stripe restricts the account."""
     data = await _params(request)
-    account = Account._get(request.match_info["id"], "id")
+    account = Account._at(request.match_info["id"])
     reason = data.get("disabled_reason") or "requirements.past_due"
     past_due = data.get("past_due") or ["individual.verification.document"]
     if isinstance(past_due, str):

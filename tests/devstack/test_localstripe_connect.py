@@ -189,10 +189,30 @@ def test_an_account_can_be_deleted_and_is_then_unknown(client):
     deleted = client.v1.accounts.delete(account.id)
 
     assert (deleted.id, deleted.object, deleted.deleted) == (account.id, "account", True)
-    with pytest.raises(stripe.InvalidRequestError) as error:
+    # Stripe answers an account it does not know as one the key may not see.
+    with pytest.raises(stripe.PermissionError) as error:
         client.v1.accounts.retrieve(account.id)
-    assert error.value.http_status == 404
-    assert error.value.code == "resource_missing"
+    assert error.value.http_status == 403
+    assert error.value.json_body["error"]["code"] == "account_invalid"  # the SDK leaves .code empty on a 403
+    assert f"does not have access to account '{account.id}'" in error.value.user_message
+
+
+def test_an_account_update_merges_metadata_and_says_what_changed(client):
+    account = client.v1.accounts.create(
+        params={
+            "type": "express",
+            "capabilities": {"transfers": {"requested": True}},
+            "metadata": {"user_id": "5", "campaign": "7"},
+        }
+    )
+
+    updated = client.v1.accounts.update(account.id, params={"metadata": {"campaign": "", "note": "x"}})
+
+    assert updated.metadata.to_dict() == {"user_id": "5", "note": "x"}
+    event = events_of(client, "account.updated")[-1].to_dict()
+    assert event["data"]["previous_attributes"] == {"metadata": {"user_id": "5", "campaign": "7"}}
+    client.v1.accounts.update(account.id, params={"metadata": {"note": "x"}})  # nothing changes: no event
+    assert len(events_of(client, "account.updated")) == 1
 
 
 def test_only_express_accounts_with_a_capability_are_made(client):
