@@ -665,6 +665,7 @@ def idempotent(request: web.Request, data: dict[str, Any], run) -> web.Response:
                 kind="idempotency_error",
             )
         response = server.json_response(record["body"], status=record["status"])
+        response.headers["Idempotency-Key"] = key
         response.headers["Idempotent-Replayed"] = "true"
         return response
     try:
