@@ -37,7 +37,9 @@ def test_docker_compose_runs_the_definitions_commands_and_nothing_else():
 
 
 def test_web_starts_after_the_release_step_has_succeeded():
-    assert _compose()["web"]["depends_on"] == {"release": {"condition": "service_completed_successfully"}}
+    depends_on = _compose()["web"]["depends_on"]
+    assert depends_on["release"] == {"condition": "service_completed_successfully"}
+    assert depends_on["minio-bucket"] == {"condition": "service_completed_successfully"}
 
 
 def test_every_task_is_consumed_by_one_worker_and_collection_kept_apart():
