@@ -78,6 +78,8 @@ MIDDLEWARE = [
     "core.metrics.RequestMetricsMiddleware",
     # Every log line of the request (and of the tasks it enqueues) carries its X-Request-ID.
     "core.request_id.RequestIdMiddleware",
+    # Under /api/ every error answer is JSON, including the pages Django answers before DRF.
+    "core.api_errors.ApiErrorsAsJsonMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     # Static files from the app itself, in production too (no separate web server needed).
