@@ -89,6 +89,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Cache-Control: no-store on personal answers (paths and signed-in requests; core/cache_headers.py).
+    "core.cache_headers.NoStoreForPersonalMiddleware",
     # request.user.is_verified(): whether this session gave a second factor (django-otp).
     "django_otp.middleware.OTPMiddleware",
     # A signed-in user's own language wins over the browser's (after authentication, which it reads).

@@ -108,7 +108,7 @@ _DEFAULT_ERRORS = {
 }
 _OTHER_ERROR = (gettext_noop("Something went wrong."), "error")
 _SERVER_ERROR = (gettext_noop("Something went wrong on our side."), "server_error")
-_KEPT_HEADERS = ("Allow", "Retry-After", "WWW-Authenticate", "X-Request-ID")
+_KEPT_HEADERS = ("Allow", "Retry-After", "WWW-Authenticate", "Cache-Control", "Vary", "X-Request-ID")
 
 
 class ApiErrorsAsJsonMiddleware:
