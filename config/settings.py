@@ -390,6 +390,8 @@ PROVIDER_STATUS_TTL = env.int("PROVIDER_STATUS_TTL", default=30)
 # --- Campaign rules -------------------------------------------------------------
 CAMPAIGN_MIN_DURATION = timedelta(seconds=env.int("CAMPAIGN_MIN_DURATION", default=86400))
 CAMPAIGN_MAX_DURATION = timedelta(seconds=env.int("CAMPAIGN_MAX_DURATION", default=60 * 86400))
+# Drafts one creator may keep at once (campaign_create refuses the next with 409 too_many_drafts).
+DRAFTS_PER_USER = env.int("DRAFTS_PER_USER", default=20)
 CLOSE_SWEEP_INTERVAL = env.int("CLOSE_SWEEP_INTERVAL", default=30)
 ERRORED_PLEDGE_GRACE = timedelta(seconds=env.int("ERRORED_PLEDGE_GRACE", default=7 * 86400))
 PENDING_PLEDGE_TTL = timedelta(seconds=env.int("PENDING_PLEDGE_TTL", default=10 * 60))
