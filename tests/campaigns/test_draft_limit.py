@@ -107,3 +107,15 @@ def test_the_limit_is_20_unless_the_environment_says_otherwise():
         return result.stdout.strip()
 
     assert (read({}), read({"DRAFTS_PER_USER": "3"})) == ("20", "3")
+
+
+def test_the_refusal_speaks_german_to_a_german_client(two_drafts, creator):
+    factories.DraftCampaignFactory(creator=creator)
+    factories.DraftCampaignFactory(creator=creator)
+
+    refused = client_as(creator).post("/api/campaigns/", DRAFT, format="json", HTTP_ACCEPT_LANGUAGE="de")
+
+    body = assert_error(refused, 409, code="too_many_drafts")
+    assert body["detail"] == (
+        "Sie haben bereits 2 Entwürfe, so viele, wie ein Konto haben darf. Starten Sie zuerst einen davon."
+    )
