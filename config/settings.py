@@ -207,6 +207,10 @@ else:
 # Campaign images: the largest upload taken, and the largest picture (in pixels) decoded.
 CAMPAIGN_IMAGE_MAX_BYTES = env.int("CAMPAIGN_IMAGE_MAX_BYTES", default=5 * 1024 * 1024)
 CAMPAIGN_IMAGE_MAX_PIXELS = env.int("CAMPAIGN_IMAGE_MAX_PIXELS", default=40_000_000)
+# Request bodies (Django's defaults): a larger body is a 413 under /api/ (core/api_errors.py), for
+# JSON too (core/parsers.py); uploaded files count against CAMPAIGN_IMAGE_MAX_BYTES instead.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2_621_440)
+DATA_UPLOAD_MAX_NUMBER_FIELDS = env.int("DATA_UPLOAD_MAX_NUMBER_FIELDS", default=1000)
 # Background exports: private (never served as media), kept EXPORT_RETENTION.
 EXPORT_RETENTION = timedelta(seconds=env.int("EXPORT_RETENTION", default=7 * 86400))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
