@@ -12,7 +12,6 @@ link). A username's being taken is said, since usernames are public (a campaign 
 creator).
 """
 
-import unicodedata
 from datetime import timedelta
 
 from django.conf import settings
@@ -36,15 +35,13 @@ from accounts.tokens import password_fingerprint, token_issue, tokens_revoke_all
 from accounts.usernames import DELETED_PREFIX, check_username, username_key
 from core.errors import Conflict, InvalidInput
 from core.locks import ACCOUNT_EMAIL, transaction_lock_on_text
+from core.text import invisible_character
 
 User = get_user_model()
 
 SIGNUP_SALT = "pledgeboard.accounts.confirm-signup"
 EMAIL_CHANGE_SALT = "pledgeboard.accounts.change-email"
 DISPLAY_NAME_MAX = 50
-# Invisible or layout-breaking characters no name needs: controls, format characters (zero-width
-# spaces and joiners, direction marks), private-use and unassigned code points, line separators.
-_REFUSED_IN_NAMES = frozenset({"Cc", "Cf", "Co", "Cn", "Cs", "Zl", "Zp"})
 
 
 def _read_signed(token: str, *, salt: str) -> dict:
@@ -206,12 +203,12 @@ def profile_set_display_name(*, user: User, display_name: str) -> str:
             _("A display name has at most %(max)d characters.") % {"max": DISPLAY_NAME_MAX},
             code="invalid_display_name",
         )
-    for char in name:
-        if unicodedata.category(char) in _REFUSED_IN_NAMES:
-            raise InvalidInput(
-                _("The display name contains an invisible or control character (U+%(code)04X).") % {"code": ord(char)},
-                code="invalid_display_name",
-            )
+    char = invisible_character(name)
+    if char is not None:
+        raise InvalidInput(
+            _("The display name contains an invisible or control character (U+%(code)04X).") % {"code": ord(char)},
+            code="invalid_display_name",
+        )
     Profile.objects.update_or_create(user=user, defaults={"display_name": name})
     return name
 

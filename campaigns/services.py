@@ -20,6 +20,7 @@ from campaigns.models import Campaign
 from campaigns.signals import campaign_funded
 from core.errors import Conflict, InvalidInput
 from core.hotcache import invalidate_campaign
+from core.locks import CREATOR_DRAFTS, transaction_lock_on_text
 from core.markdown import render_for_storage
 from core.money import MAX_GOAL, validate_amount, validate_currency
 from core.text import check_plain_text, in_sentence
@@ -60,6 +61,7 @@ def campaign_create(
     _check_deadline_future(deadline, timezone.now())
     if funding_model not in Campaign.FundingModel.values:
         raise InvalidInput(_("Unknown funding model."), code="invalid_funding_model")
+    _check_room_for_a_draft(creator)
     picture = image_prepare(image) if image is not None else None
     campaign = Campaign(
         creator=creator,
@@ -77,6 +79,23 @@ def campaign_create(
         campaign.image.save(picture.name, picture, save=False)
     campaign.save()
     return campaign
+
+
+def _check_room_for_a_draft(creator: AbstractBaseUser) -> None:
+    """At most DRAFTS_PER_USER drafts per creator; the count is taken under a lock on the creator
+    (held to the commit), so two requests at once cannot both make the last one."""
+    transaction_lock_on_text(CREATOR_DRAFTS, str(creator.pk))
+    limit = settings.DRAFTS_PER_USER
+    if Campaign.objects.filter(creator=creator, state=Campaign.State.DRAFT).count() >= limit:
+        raise Conflict(
+            ngettext(
+                "You already have %(count)d draft, as many as an account may keep. Launch it first.",
+                "You already have %(count)d drafts, as many as an account may keep. Launch one first.",
+                limit,
+            )
+            % {"count": limit},
+            code="too_many_drafts",
+        )
 
 
 def _forget_file_on_commit(name: str) -> None:

@@ -53,7 +53,6 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -79,6 +78,8 @@ MIDDLEWARE = [
     "core.metrics.RequestMetricsMiddleware",
     # Every log line of the request (and of the tasks it enqueues) carries its X-Request-ID.
     "core.request_id.RequestIdMiddleware",
+    # Under /api/ every error answer is JSON, including the pages Django answers before DRF.
+    "core.api_errors.ApiErrorsAsJsonMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     # Static files from the app itself, in production too (no separate web server needed).
@@ -88,6 +89,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Cache-Control: no-store on personal answers (paths and signed-in requests; core/cache_headers.py).
+    "core.cache_headers.NoStoreForPersonalMiddleware",
     # request.user.is_verified(): whether this session gave a second factor (django-otp).
     "django_otp.middleware.OTPMiddleware",
     # A signed-in user's own language wins over the browser's (after authentication, which it reads).
@@ -204,6 +207,10 @@ else:
 # Campaign images: the largest upload taken, and the largest picture (in pixels) decoded.
 CAMPAIGN_IMAGE_MAX_BYTES = env.int("CAMPAIGN_IMAGE_MAX_BYTES", default=5 * 1024 * 1024)
 CAMPAIGN_IMAGE_MAX_PIXELS = env.int("CAMPAIGN_IMAGE_MAX_PIXELS", default=40_000_000)
+# Request bodies (Django's defaults): a larger body is a 413 under /api/ (core/api_errors.py), for
+# JSON too (core/parsers.py); uploaded files count against CAMPAIGN_IMAGE_MAX_BYTES instead.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2_621_440)
+DATA_UPLOAD_MAX_NUMBER_FIELDS = env.int("DATA_UPLOAD_MAX_NUMBER_FIELDS", default=1000)
 # Background exports: private (never served as media), kept EXPORT_RETENTION.
 EXPORT_RETENTION = timedelta(seconds=env.int("EXPORT_RETENTION", default=7 * 86400))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -387,6 +394,8 @@ PROVIDER_STATUS_TTL = env.int("PROVIDER_STATUS_TTL", default=30)
 # --- Campaign rules -------------------------------------------------------------
 CAMPAIGN_MIN_DURATION = timedelta(seconds=env.int("CAMPAIGN_MIN_DURATION", default=86400))
 CAMPAIGN_MAX_DURATION = timedelta(seconds=env.int("CAMPAIGN_MAX_DURATION", default=60 * 86400))
+# Drafts one creator may keep at once (campaign_create refuses the next with 409 too_many_drafts).
+DRAFTS_PER_USER = env.int("DRAFTS_PER_USER", default=20)
 CLOSE_SWEEP_INTERVAL = env.int("CLOSE_SWEEP_INTERVAL", default=30)
 ERRORED_PLEDGE_GRACE = timedelta(seconds=env.int("ERRORED_PLEDGE_GRACE", default=7 * 86400))
 PENDING_PLEDGE_TTL = timedelta(seconds=env.int("PENDING_PLEDGE_TTL", default=10 * 60))

@@ -86,5 +86,7 @@ urlpatterns = [
 if "://" not in settings.MEDIA_URL:
     urlpatterns += [re_path(rf"^{settings.MEDIA_URL.strip('/')}/(?P<path>.+)$", serve_media, name="media")]
 
+handler400 = "core.api_errors.bad_request"
+handler403 = "core.api_errors.permission_denied"
 handler404 = "core.api_errors.not_found"
 handler500 = "core.api_errors.server_error"

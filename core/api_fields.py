@@ -1,12 +1,11 @@
 """Serializer fields shared by the apps' APIs."""
 
-import re
 from decimal import Decimal
 
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from core.money import quantize
+from core.money import is_plain_amount, quantize
 
 
 @extend_schema_field({"type": "string", "format": "decimal", "example": "25.00"})
@@ -30,19 +29,16 @@ class MoneyField(serializers.Field):
         return None if amount is None else str(quantize(Decimal(amount), currency))
 
 
-PLAIN_DECIMAL = re.compile(r"-?[0-9]+(\.[0-9]+)?", re.ASCII)
-
-
 class AmountField(serializers.DecimalField):
     """An amount as people type it: ASCII digits and one dot ("25", "25.00"), or a JSON number.
 
-    Python's Decimal also takes "1_000", Arabic-Indic digits, "  25 " and "1e3";
-    an amount is none of those. Currency precision is checked by the services."""
+    The grammar is core.money.PLAIN_AMOUNT's, the web forms' too. Currency precision is
+    checked by the services."""
 
     def to_internal_value(self, data):
         if isinstance(data, bool):
             self.fail("invalid")
-        if isinstance(data, str) and not PLAIN_DECIMAL.fullmatch(data):
+        if isinstance(data, str) and not is_plain_amount(data):
             self.fail("invalid")
         if isinstance(data, float):  # only from parsers other than ours (which gives Decimal)
             self.fail("invalid")

@@ -16,6 +16,7 @@ CUSTOMER = 4
 DEMO = 5
 COLLECTION = 6  # a pledge's collection (closing.services.collection.pledge_collect), keyed by the pledge
 ACCOUNT_EMAIL = 7  # an e-mail address being claimed by an account, keyed by the address's hash
+CREATOR_DRAFTS = 8  # a creator's drafts being counted before another is made, keyed by the user id
 
 
 def transaction_lock_on_text(namespace: int, text: str) -> None:

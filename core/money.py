@@ -23,6 +23,7 @@ exact whatever the decimal context.
 from __future__ import annotations
 
 import copy
+import re
 from decimal import Decimal, InvalidOperation
 
 from babel import Locale
@@ -106,6 +107,19 @@ def from_minor_units(minor: int, currency: str) -> Decimal:
     else:
         coefficient, exp = magnitude, -exponent
     return Decimal((sign, tuple(int(d) for d in str(coefficient)), exp))
+
+
+# How an amount is written, on the web pages and in the API alike: ASCII digits, at most one
+# dot with digits on both sides, an optional minus (which validate_amount then refuses with a
+# clearer message than "not a number"). Python's Decimal also reads "1_000", Arabic-Indic
+# digits (U+0661...), "1e3", "Infinity" and " 25 "; an amount is none of those. How many decimals
+# the currency allows is validate_amount's to say.
+PLAIN_AMOUNT = re.compile(r"-?[0-9]+(?:\.[0-9]+)?", re.ASCII)
+
+
+def is_plain_amount(text: str) -> bool:
+    """Whether ``text`` is an amount as PLAIN_AMOUNT writes one ("25", "25.00", not "1e3")."""
+    return isinstance(text, str) and PLAIN_AMOUNT.fullmatch(text) is not None
 
 
 # Database columns for amounts: 15 integer digits, so totals of a million maximal pledges still fit;

@@ -9,8 +9,25 @@ from django.utils.translation import gettext_lazy
 
 from core.errors import InvalidInput
 
-# Characters that reorder or hide text (Trojan Source, spoofed file names in titles).
+# Characters that reorder or hide text (Trojan Source, spoofed file names in titles). All are
+# format characters (Cf) but U+061C's neighbours; named here for the reader.
 BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+# What a single line of text people read (a title, a name) never needs: controls (NUL, tab, new
+# lines), format characters (direction marks, zero-width spaces and joiners U+200B..U+200D, the
+# word joiner U+2060, the byte order mark U+FEFF), the line and paragraph separators U+2028 and
+# U+2029, private-use code points and lone surrogates. Unassigned code points pass: Python's
+# Unicode tables may not know an emoji the reader's device shows. Refused, never stripped, so the
+# writer sees what was wrong. (U+200D also joins some emoji sequences: a family becomes its people.)
+REFUSED_CATEGORIES = frozenset({"Cc", "Cf", "Co", "Cs", "Zl", "Zp"})
+
+
+def invisible_character(value: str) -> str | None:
+    """The first character of ``value`` that REFUSED_CATEGORIES (or BIDI_CONTROLS) refuses."""
+    for char in value:
+        if char in BIDI_CONTROLS or unicodedata.category(char) in REFUSED_CATEGORIES:
+            return char
+    return None
 
 
 # The texts check_plain_text checks, named in the reader's language in its message.
@@ -23,13 +40,16 @@ FIELD_NAMES = {
 
 
 def check_plain_text(value: str, *, field: str) -> str:
-    for char in value:
-        if char in BIDI_CONTROLS or (unicodedata.category(char) == "Cc" and char not in "\t"):
-            raise InvalidInput(
-                _("%(field)s contains an invisible control character (U+%(code)04X).")
-                % {"field": FIELD_NAMES.get(field, field), "code": ord(char)},
-                code=f"invalid_{field}",
-            )
+    """A single line people read (a title, an image description): refused (``invalid_<field>``)
+    if it holds a character invisible_character finds. The services call it, so the API and
+    the web pages refuse the same."""
+    char = invisible_character(value)
+    if char is not None:
+        raise InvalidInput(
+            _("%(field)s contains an invisible or control character (U+%(code)04X).")
+            % {"field": FIELD_NAMES.get(field, field), "code": ord(char)},
+            code=f"invalid_{field}",
+        )
     return value
 
 

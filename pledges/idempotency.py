@@ -11,6 +11,7 @@ import json
 import time
 from collections.abc import Callable
 from datetime import timedelta
+from decimal import Decimal
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
@@ -18,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.errors import Conflict, InvalidInput, Unprocessable
+from core.money import is_plain_amount
 from pledges.models import IdempotencyKey
 
 # How long a repeat waits for the first request's answer (saving a card takes a few provider calls).
@@ -29,8 +31,23 @@ POLL_SECONDS = 0.05
 
 
 def request_fingerprint(path: str, body: object) -> str:
-    canonical = json.dumps({"path": path, "body": body}, sort_keys=True, separators=(",", ":"), default=str)
+    """A hash of the request as it is meant: numbers and amounts by value ("5.0", "5.00", 5 and
+    the JSON number 5.00 are one amount, as they are one to the services), keys in any order."""
+    canonical = json.dumps({"path": path, "body": _canonical(body)}, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _canonical(value: object) -> object:
+    if isinstance(value, dict):  # a QueryDict of a form body too: its last value per key, as DRF reads it
+        return {str(key): _canonical(value[key]) for key in value}
+    if isinstance(value, list | tuple):
+        return [_canonical(item) for item in value]
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, int | Decimal) or (isinstance(value, str) and is_plain_amount(value)):
+        number = Decimal(value).normalize()
+        return format(number, "f") if number.is_finite() else str(value)
+    return value
 
 
 def idempotent(

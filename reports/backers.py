@@ -28,7 +28,7 @@ from core.errors import InvalidInput
 from core.money import currency_decimal_places, quantize
 from pledges.models import Charge, Pledge
 from reports import writers
-from reports.writers import FORMULA_TRIGGERS, Progress, Report, Section
+from reports.writers import FORMULA_START, Progress, Report, Section
 
 NO_REWARD = "none"
 # Rows fetched from the server-side cursor per round trip.
@@ -201,8 +201,8 @@ def backer_report(campaign: Campaign, filters: BackerFilters | None = None) -> R
 # ``COPY (…) TO STDOUT``: Python only passes blocks of text on (several times faster than
 # building each row, and memory stays flat). Amounts are rounded to the currency's
 # decimals (they never have more), times are ISO 8601 UTC, a backer's name is their full
-# name trimmed or else their username, and every text cell starting with one of
-# writers.FORMULA_TRIGGERS gets a leading quote. Empty text is written as an empty field.
+# name trimmed or else their username, and every text cell writers.FORMULA_START matches
+# gets a leading quote. Empty text is written as an empty field.
 # Lines end in LF (COPY's), not CRLF: every CSV reader takes both.
 
 # What Python's str.strip() removes from a name, as PostgreSQL escapes: ASCII whitespace and
@@ -220,9 +220,8 @@ def _sql_text(value: str) -> str:
 
 def _safe(expression: str) -> str:
     """SQL for writers.safe_text(expression); NULL (an empty field) for empty text."""
-    triggers = ", ".join(_sql_text(trigger) for trigger in FORMULA_TRIGGERS)
     prefixed = f"{_sql_text(_QUOTE)} || {expression}"
-    return f"nullif(CASE WHEN left({expression}, 1) IN ({triggers}) THEN {prefixed} ELSE {expression} END, '')"
+    return f"nullif(CASE WHEN {expression} ~ {_sql_text(FORMULA_START)} THEN {prefixed} ELSE {expression} END, '')"
 
 
 def _iso(expression: str) -> str:

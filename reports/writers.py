@@ -10,6 +10,7 @@ Nothing here holds more than one chunk of rows in memory.
 from __future__ import annotations
 
 import csv
+import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -18,9 +19,15 @@ from typing import IO, Any
 
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-# A spreadsheet treats a cell starting with one of these as a formula (or, for tab
-# and carriage return, may shift it into one): OWASP's list for CSV injection.
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+# A spreadsheet treats a cell starting with =, +, -, @ as a formula, and a tab or carriage
+# return may shift one into it (OWASP's list for CSV injection). Excel in a locale whose list
+# separator is ";" (German, French) splits an unquoted cell at a ";" and reads what follows as
+# a cell of its own (";=1+1"), and it skips leading spaces before a formula (" =1+1"). So a
+# cell is neutralised when it starts with one of those, or with a ";", or when a trigger
+# follows leading spaces, line breaks, ";" or ",". One pattern, written so that Python's re
+# and PostgreSQL's ~ read it alike (reports.backers uses it in SQL).
+FORMULA_START = "^(?:[ \t\r\n;,]*[=+@-]|[\t\r;])"
+_FORMULA_START = re.compile(FORMULA_START)
 # Rows per chunk of streamed CSV (one write to the client) and per progress report.
 CHUNK_ROWS = 500
 
@@ -28,8 +35,9 @@ Progress = Callable[[int], None]
 
 
 def safe_text(value: str) -> str:
-    """Prefix a single quote to text a spreadsheet would run as a formula."""
-    return "'" + value if value.startswith(FORMULA_TRIGGERS) else value
+    """Prefix a single quote to text a spreadsheet would run as a formula (FORMULA_START): the
+    one neutraliser of every CSV and XLSX cell (csv_cell, xlsx_cell, the backer report's SQL)."""
+    return "'" + value if _FORMULA_START.match(value) else value
 
 
 def format_datetime(value: datetime) -> str:

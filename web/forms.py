@@ -7,6 +7,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm, PasswordResetForm, SetPasswordForm
 from django.contrib.auth.validators import UnicodeUsernameValidator
+from django.core.exceptions import ValidationError
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
@@ -17,7 +18,7 @@ from accounts.selectors import user_language
 from accounts.signin import SignIn, signin_password
 from campaigns.models import Campaign
 from core.errors import ServiceUnavailable
-from core.money import SUPPORTED_CURRENCIES
+from core.money import SUPPORTED_CURRENCIES, is_plain_amount
 from rewards.models import RewardTier
 from updates.models import CampaignUpdate
 
@@ -154,9 +155,20 @@ class ResendVerificationForm(forms.Form):
     login = forms.CharField(label=_("Username or e-mail"), max_length=254)
 
 
+class AmountField(forms.DecimalField):
+    """An amount as the API reads one (core.money.PLAIN_AMOUNT): "25" or "25.00", not "1_000",
+    Arabic-Indic digits or "1e3", which Django's DecimalField would take. Spaces around it are dropped, as
+    every form field drops them."""
+
+    def to_python(self, value):
+        if value not in self.empty_values and not is_plain_amount(str(value).strip()):
+            raise ValidationError(self.error_messages["invalid"], code="invalid")
+        return super().to_python(value)
+
+
 def _amount_field(currency: str, decimals: int) -> forms.DecimalField:
     step = Decimal(1).scaleb(-decimals)
-    return forms.DecimalField(
+    return AmountField(
         label=_("Pledge amount (%(currency)s)") % {"currency": currency},
         max_digits=18,
         decimal_places=decimals,
@@ -169,7 +181,7 @@ class PledgeForm(forms.Form):
     """A tier (or none) and an amount, which includes the tier's shipping."""
 
     reward = forms.ChoiceField(label=_("Reward"), widget=forms.RadioSelect, required=False)
-    amount = forms.DecimalField()
+    amount = AmountField()
     token = forms.CharField(widget=forms.HiddenInput, max_length=64, required=False)
 
     def __init__(self, *args, campaign: Campaign, rewards: list[RewardTier], decimals: int, **kwargs):
@@ -231,7 +243,7 @@ class CampaignForm(LiveCampaignForm):
     """A draft's fields: the live ones and the terms; the rules (currency, goal's decimals, a
     future deadline) are the service's."""
 
-    goal = forms.DecimalField(label=_("Goal"), max_digits=18, decimal_places=3, min_value=Decimal("0.001"))
+    goal = AmountField(label=_("Goal"), max_digits=18, decimal_places=3, min_value=Decimal("0.001"))
     currency = forms.ChoiceField(label=_("Currency"))
     deadline = forms.DateTimeField(label=_("Deadline"), required=False, widget=_DATETIME_LOCAL, help_text=_("In UTC."))
     funding_model = forms.ChoiceField(label=_("Funding model"), choices=Campaign.FundingModel.choices)
@@ -245,10 +257,8 @@ class CampaignForm(LiveCampaignForm):
 class RewardForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=120)
     description = forms.CharField(label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 4}))
-    minimum = forms.DecimalField(label=_("Minimum pledge"), max_digits=18, decimal_places=3)
-    shipping = forms.DecimalField(
-        label=_("Shipping"), max_digits=18, decimal_places=3, required=False, min_value=Decimal("0")
-    )
+    minimum = AmountField(label=_("Minimum pledge"), max_digits=18, decimal_places=3)
+    shipping = AmountField(label=_("Shipping"), max_digits=18, decimal_places=3, required=False, min_value=Decimal("0"))
     limit = forms.IntegerField(label=_("Limit"), required=False, min_value=1, help_text=_("Empty for unlimited."))
     estimated_delivery = forms.DateField(
         label=_("Estimated delivery"), required=False, widget=forms.DateInput(attrs={"type": "date"})

@@ -9,18 +9,30 @@ from django.db import migrations, models
 from django.utils import timezone
 
 
+OLD_TABLE = "authtoken_token"  # rest_framework.authtoken's, an app no longer installed
+
+
 def hash_the_old_tokens(apps, schema_editor):
     """Tokens of the old kind were stored in plain text and never expired: keep them working
-    for one more token lifetime, stored hashed, and delete the plain ones."""
-    old = apps.get_model("authtoken", "Token")
+    for one more token lifetime, stored hashed, and delete the plain ones.
+
+    The old table is read with SQL, if it is there at all: its app (rest_framework.authtoken)
+    is no longer installed, so neither its model nor its migrations exist any more
+    (0011 drops the table)."""
+    connection = schema_editor.connection
+    if OLD_TABLE not in connection.introspection.table_names():
+        return
     new = apps.get_model("accounts", "ApiToken")
     expires = timezone.now() + timedelta(days=30)
-    new.objects.bulk_create(
-        new(user_id=token.user_id, key_hash=hashlib.sha256(token.key.encode()).hexdigest(), prefix=token.key[:8],
-            expires_at=expires)
-        for token in old.objects.all()
-    )
-    old.objects.all().delete()
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT key, user_id FROM {OLD_TABLE}")
+        old = cursor.fetchall()
+        new.objects.bulk_create(
+            new(user_id=user_id, key_hash=hashlib.sha256(key.encode()).hexdigest(), prefix=key[:8],
+                expires_at=expires)
+            for key, user_id in old
+        )
+        cursor.execute(f"DELETE FROM {OLD_TABLE}")
 
 
 class Migration(migrations.Migration):
@@ -28,7 +40,6 @@ class Migration(migrations.Migration):
     dependencies = [
         ('accounts', '0002_unsubscription'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
-        ('authtoken', '0004_alter_tokenproxy_options'),
     ]
 
     operations = [

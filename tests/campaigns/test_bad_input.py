@@ -287,7 +287,26 @@ def test_a_draft_cannot_change_currency_while_it_has_rewards(creator):
 # --- invisible characters -------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("sneaky", ["\u202e", "\u2066", "\u200f", "\x07"])
+INVISIBLE = [
+    "\u202e",  # right-to-left override
+    "\u2066",  # left-to-right isolate
+    "\u200f",  # right-to-left mark
+    "\x07",
+    "\t",
+    "\n",
+    "\u200b",  # zero-width space
+    "\u200c",  # zero-width non-joiner
+    "\u200d",  # zero-width joiner
+    "\u2060",  # word joiner
+    "\ufeff",  # byte order mark
+    "\u2028",  # line separator
+    "\u2029",  # paragraph separator
+    "\u00ad",  # soft hyphen (a format character)
+    "\ue000",  # private use
+]
+
+
+@pytest.mark.parametrize("sneaky", INVISIBLE, ids=repr)
 def test_titles_refuse_invisible_direction_and_control_characters(sneaky):
     creator = factories.UserFactory()
     client = client_as(creator)
@@ -301,8 +320,27 @@ def test_titles_refuse_invisible_direction_and_control_characters(sneaky):
     )
     renamed = client.patch(f"/api/campaigns/{campaign.pk}/", {"title": title}, format="json")
     tier = client.post(f"/api/campaigns/{campaign.pk}/rewards/", {"title": title, "minimum": "5.00"}, format="json")
+    update = client.post(
+        f"/api/campaigns/{campaign.pk}/updates/", {"title": title, "body": "News", "audience": "public"}, format="json"
+    )
 
-    for response in (created, renamed, tier):
+    for response in (created, renamed, tier, update):
         assert_error(response, 400, code="invalid_title")
     assert Campaign.objects.count() == 1 and Campaign.objects.get().title == campaign.title
+    assert not RewardTier.objects.exists()
+    assert not campaign.updates.exists()
+
+
+@pytest.mark.parametrize("sneaky", ["\u200b", "\u2028", "\ufeff"], ids=repr)
+def test_the_studio_refuses_them_in_titles_with_a_message(sneaky):
+    from django.test import Client
+
+    campaign = factories.DraftCampaignFactory(title="Field Notebook")
+    web = Client()
+    web.force_login(campaign.creator)
+
+    page = web.post(f"/studio/{campaign.slug}/rewards/new/", {"title": f"Zi{sneaky}ne", "minimum": "5.00"})
+
+    assert page.status_code == 400
+    assert f"title contains an invisible or control character (U+{ord(sneaky):04X})." in page.content.decode()
     assert not RewardTier.objects.exists()

@@ -151,3 +151,68 @@ def test_json_numbers_that_are_not_finite_are_a_parse_error(literal):
 
     assert response.status_code == 400
     assert not Pledge.objects.exists()
+
+
+# --- what Django answers before DRF -----------------------------------------------------------
+
+
+def test_too_many_form_fields_are_a_json_400(user, settings):
+    settings.DATA_UPLOAD_MAX_NUMBER_FIELDS = 10
+    body = "&".join(f"f{n}=1" for n in range(11))
+
+    response = client_as(user).post("/api/pledges/", body, content_type="application/x-www-form-urlencoded")
+
+    assert_error(response, 400, code="too_many_fields")
+    assert not Pledge.objects.exists()
+
+
+def test_an_oversized_webhook_body_is_a_json_413(client, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    payload = b'{"id": "evt_big", "type": "charge.refunded", "pad": "' + b"x" * 2000 + b'"}'
+
+    response = client_as(None).post("/api/webhooks/stripe/", payload, content_type="application/json")
+
+    assert_error(response, 413, code="request_too_large")
+
+
+def test_an_oversized_json_body_is_a_json_413_before_it_is_parsed(user, campaign, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    body = f'{{"campaign": {campaign.pk}, "amount": "30.00", "pad": "{"x" * 2000}"}}'
+
+    response = client_as(user).post("/api/pledges/", body, content_type="application/json")
+
+    assert_error(response, 413, code="request_too_large")
+    assert not Pledge.objects.exists()
+
+
+def test_a_disallowed_host_is_a_json_400():
+    response = client_as(None).get("/api/campaigns/", HTTP_HOST="evil.example")
+
+    assert_error(response, 400, code="bad_request")
+
+
+@pytest.mark.urls("tests.support.api_error_urls")
+@pytest.mark.parametrize(
+    ("method", "path", "status", "code"),
+    [
+        ("get", "/api/_plain/forbidden/", 403, "permission_denied"),
+        ("get", "/api/_plain/crash/", 500, "server_error"),
+        ("get", "/api/_plain/post-only/", 405, "method_not_allowed"),
+        ("get", "/api/no/such/route/", 404, "not_found"),
+    ],
+)
+def test_errors_of_plain_django_views_under_the_api_are_json(method, path, status, code):
+    response = getattr(client_as(None), method)(path)
+
+    body = assert_error(response, status, code=code)
+    assert "<html" not in response.content.decode().lower(), body
+    if status == 405:
+        assert response["Allow"] == "POST"
+
+
+@pytest.mark.urls("tests.support.api_error_urls")
+def test_pages_outside_the_api_keep_their_html_errors():
+    response = client_as(None).get("/_plain/forbidden/")
+
+    assert response.status_code == 403
+    assert response["Content-Type"].startswith("text/html")

@@ -206,7 +206,7 @@ def test_the_same_check_finds_the_english_of_an_english_page(campaign, patterns)
         ({"currency": "JPY", "goal": "1000.50"}, "Ziel hat mehr Nachkommastellen, als JPY erlaubt (0)."),
         ({"goal": "2000000000"}, "Ziel ist zu groß: höchstens 1000000000.00 EUR."),
         ({"deadline": "2020-01-01T12:00"}, "Die Frist muss in der Zukunft liegen."),
-        ({"image_alt": "Karte\x07"}, "Bildbeschreibung enthält ein unsichtbares Steuerzeichen (U+0007)."),
+        ({"image_alt": "Karte\x07"}, "Bildbeschreibung enthält ein unsichtbares oder Steuerzeichen (U+0007)."),
         (
             {"image": SimpleUploadedFile("karte.png", b"kein Bild " * 20, content_type="image/png")},
             "Die Datei ist kein Bild, das wir lesen können (PNG, JPEG, WebP oder GIF).",

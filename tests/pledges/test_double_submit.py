@@ -123,3 +123,21 @@ def test_an_answer_that_says_try_again_is_not_kept(monkeypatch):
 
 def _must_not_be_called(**kwargs):
     raise AssertionError("the provider was asked again")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("first_amount", "retry_amount"), [("5.0", "5.00"), ("5", "5.00"), (5, "5.0")])
+def test_a_retry_that_writes_the_same_amount_otherwise_gets_the_first_answer(first_amount, retry_amount):
+    campaign = factories.LiveCampaignFactory(goal=Decimal("10.00"))
+    backer = factories.UserFactory()
+    client = client_for(backer)
+    body = {"campaign": campaign.pk, "payment_method": factories.payment_method()}
+
+    first = client.post("/api/pledges/", {**body, "amount": first_amount}, format="json", HTTP_IDEMPOTENCY_KEY="k-5")
+    retry = client.post("/api/pledges/", {**body, "amount": retry_amount}, format="json", HTTP_IDEMPOTENCY_KEY="k-5")
+    other = client.post("/api/pledges/", {**body, "amount": "5.01"}, format="json", HTTP_IDEMPOTENCY_KEY="k-5")
+
+    assert (first.status_code, retry.status_code) == (201, 201)
+    assert retry.json() == first.json()
+    assert (other.status_code, other.json()["code"]) == (422, "idempotency_key_reused")
+    assert list(Pledge.objects.filter(backer=backer).values_list("amount", flat=True)) == [Decimal("5.00")]

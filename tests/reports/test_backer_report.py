@@ -157,7 +157,23 @@ def test_a_creator_sees_only_their_own_campaign_s_backers(books):
 
 @pytest.mark.parametrize(
     "dangerous",
-    ['=HYPERLINK("http://evil.example","x")', "+1+1", "-2+3", "@SUM(A1:A2)", "\t=1", "\r=1"],
+    [
+        '=HYPERLINK("http://evil.example","x")',
+        "+1+1",
+        "-2+3",
+        "@SUM(A1:A2)",
+        "\t=1",
+        "\r=1",
+        ";=1+1",  # Excel with ";" as its list separator makes "=1+1" a cell of its own
+        ";",
+        " =cmd",  # leading spaces before a formula are skipped
+        "\t=",
+        "@SUM",
+        " ;=1",
+        ",=1",
+        "\n=1",
+    ],
+    ids=repr,
 )
 def test_cells_a_spreadsheet_would_run_are_neutralised(dangerous):
     campaign = factories.LiveCampaignFactory(rewards=[{"title": "Vinyl", "minimum": Decimal("5.00")}])
@@ -177,6 +193,9 @@ def test_harmless_text_is_left_as_it_is():
     assert safe_text("a=b") == "a=b"
     assert safe_text("") == ""
     assert safe_text("-") == "'-"
+    assert safe_text("  Zoë") == "  Zoë"
+    assert safe_text("Zoë; =1") == "Zoë; =1"
+    assert safe_text("1,5 =") == "1,5 ="
 
 
 def test_full_names_are_used_when_set(live_campaign):
