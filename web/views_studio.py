@@ -20,6 +20,7 @@ from closing.selectors import collection_progress
 from closing.services import campaign_cancel
 from core.errors import DomainError
 from core.markdown import render_for_storage, shift_headings
+from core.uploads import too_large_message, upload_refused
 from pledges.models import Pledge
 from reports.backers import NO_REWARD, BackerFilters, backer_report
 from reports.responses import report_response
@@ -82,6 +83,12 @@ def _preview_form(form_class, request, **kwargs):
     return form_class(initial=typed, **kwargs)
 
 
+def _refused_upload(request, form) -> None:
+    """A picture the upload handler stopped (too large) never reached the form: say so on its field."""
+    if form.is_bound and upload_refused(request):
+        form.add_error("image", too_large_message())
+
+
 @login_required
 def studio_new(request):
     preview = preview_error = None
@@ -91,6 +98,7 @@ def studio_new(request):
         preview, preview_error = _story_preview(request)
     else:
         form = CampaignForm(request.POST or None, request.FILES or None, initial={"currency": "USD"})
+        _refused_upload(request, form)
     if request.method == "POST" and not previewing and form.is_valid():
         try:
             campaign = campaign_create(creator=request.user, **form.cleaned_data)
@@ -124,6 +132,7 @@ def studio_edit(request, slug: str):
         form = form_class(
             request.POST or None, request.FILES or None, initial=_campaign_initial(campaign), has_image=has_image
         )
+        _refused_upload(request, form)
         preview = shift_headings(campaign.description_html, top_heading=3)
     if request.method == "POST" and not previewing and form.is_valid():
         try:
