@@ -401,6 +401,8 @@ TIER_HOLDS_PER_CLIENT = env.int("TIER_HOLDS_PER_CLIENT", default=3)
 PLATFORM_FEE_PERCENT = Decimal(env.str("PLATFORM_FEE_PERCENT", default="5"))
 # Reports with more rows than this are built by a Celery task (202 + a job to follow), not streamed.
 EXPORT_ASYNC_THRESHOLD = env.int("EXPORT_ASYNC_THRESHOLD", default=5000)
+# The studio's backer report (XLSX, slower to write than CSV) past this many rows is a background export.
+STUDIO_INLINE_EXPORT_ROWS = env.int("STUDIO_INLINE_EXPORT_ROWS", default=2000)
 
 # --- E-mail ----------------------------------------------------------------------
 # Where mail goes, as one URL (django-environ's email_url): smtp://user:password@host:25,
