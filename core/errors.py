@@ -64,3 +64,10 @@ class ServiceUnavailable(DomainError):
 
     status_code = 503
     code = "service_unavailable"
+
+
+class PayloadTooLarge(DomainError):
+    """The request's body is larger than what the site takes (an upload over its limit)."""
+
+    status_code = 413
+    code = "upload_too_large"

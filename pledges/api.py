@@ -8,6 +8,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from closing.services.collection import pledge_replace_payment_method
+from core.clients import client_address
 from core.permissions import IsBackerOrStaffReadOnly
 from core.throttling import PledgeRateThrottle
 from pledges.idempotency import idempotent, request_fingerprint
@@ -105,6 +106,7 @@ class PledgeListCreateApi(ListAPIView):
             amount=values["amount"],
             currency=values.get("currency"),
             payment_method_id=values.get("payment_method"),
+            client=client_address(request),
         )
         return Response(PledgeOutputSerializer(pledge).data, status=status.HTTP_201_CREATED)
 

@@ -60,6 +60,12 @@ class Pledge(models.Model):
     setup_intent_id = models.CharField(_("SetupIntent ID"), max_length=255, blank=True)
     setup_client_secret = models.CharField(_("setup client secret"), max_length=255, blank=True)
     payment_method_id = models.CharField(_("payment method ID"), max_length=255, blank=True)
+    # The SetupIntent the change-card page of an errored pledge offers the browser: reused on
+    # every visit while it can still take a card, replaced only once it cannot.
+    card_setup_intent_id = models.CharField(_("change-card SetupIntent ID"), max_length=255, blank=True)
+    # Who started a card-less hold on a limited tier: a keyed digest of the client's address
+    # (never the address itself), so holds per client can be counted (TIER_HOLDS_PER_CLIENT).
+    hold_client = models.CharField(_("hold client"), max_length=64, blank=True)
     expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
@@ -86,6 +92,15 @@ class Pledge(models.Model):
             models.Index(fields=["state", "expires_at"]),
             models.Index(fields=["state", "next_retry_at"]),
             models.Index(fields=["state", "collection_enqueued_at"]),
+            # forget_card looks for other pledges using a card.
+            models.Index(fields=["payment_method_id"], name="pledge_payment_method_idx"),
+            # Lapsed holds whose SetupIntent is not canceled at the provider yet (the secret is
+            # cleared once it is): what pledges_forget_lapsed_cards works through.
+            models.Index(
+                fields=["ended_at"],
+                name="pledge_lapsed_card_open_idx",
+                condition=Q(state="canceled", end_reason="expired") & ~Q(setup_client_secret=""),
+            ),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="pledge_amount_positive"),

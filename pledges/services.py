@@ -12,18 +12,28 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import IntegrityError, models, transaction
+from django.db.models import F, Min
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
 from accounts.models import PaymentCustomer
 from campaigns.models import Campaign
 from campaigns.services import campaign_lock, campaign_move_totals
-from core.errors import Conflict, DomainError, InvalidInput, NotAllowed, PaymentFailed, ServiceUnavailable
+from core.errors import (
+    Conflict,
+    DomainError,
+    InvalidInput,
+    NotAllowed,
+    PaymentFailed,
+    ServiceUnavailable,
+    TooManyRequests,
+)
 from core.locks import CUSTOMER, REFUND, advisory_lock, try_advisory_lock
 from core.money import from_minor_units, to_minor_units, validate_amount
 from core.permissions import staff_may
+from core.queue import enqueue_on_commit
 from core.text import in_sentence
 from pledges.models import Charge, Pledge
 from pledges.payments import (
@@ -87,6 +97,46 @@ def _check_amount(campaign: Campaign, reward: RewardTier | None, amount: Decimal
     return amount
 
 
+def hold_client_key(client: str) -> str:
+    """A keyed digest of a client's address: holds are counted per client without keeping it."""
+    return salted_hmac("pledges.hold_client", client, algorithm="sha256").hexdigest() if client else ""
+
+
+def _is_limited(reward: RewardTier | None) -> bool:
+    return reward is not None and reward.limit is not None
+
+
+def _check_client_holds(reward: RewardTier, hold_client: str, now: datetime) -> None:
+    """A client (address) holds at most TIER_HOLDS_PER_CLIENT units of a limited tier at once with
+    pledges whose card is not confirmed; an account holds one anyway (one live pledge per campaign)."""
+    if not hold_client:
+        return
+    holds = Pledge.objects.filter(
+        reward_id=reward.pk, state=Pledge.State.PENDING, expires_at__gt=now, hold_client=hold_client
+    ).aggregate(count=models.Count("pk"), first_lapse=Min("expires_at"))
+    if holds["count"] >= settings.TIER_HOLDS_PER_CLIENT:
+        raise TooManyRequests(
+            _(
+                "Other checkouts from your network already hold this reward. Finish one of them, "
+                "or try again in a few minutes."
+            ),
+            retry_after=max(1, int((holds["first_lapse"] - now).total_seconds()) + 1),
+            code="too_many_holds",
+        )
+
+
+def _check_stock(reward: RewardTier | None, now: datetime) -> None:
+    """Sold out counts only the holds still in their time: lapsed ones are let go here in the
+    database (no provider call), and their SetupIntents are canceled by a task after the commit."""
+    if not _is_limited(reward) or reward.claimed < reward.limit:
+        return
+    if pledges_lapse_expired(now=now, reward_id=reward.pk):
+        enqueue_on_commit("pledges.tasks.forget_lapsed_cards")
+        reward.refresh_from_db(fields=["claimed"])
+    if reward.claimed >= reward.limit:
+        raise Conflict(_("This reward is sold out."), code="sold_out")
+
+
 def customer_for(user: AbstractBaseUser) -> str:
     """The user's Customer at the provider, created once: an advisory lock per user (not a row
     lock, which must never be held across a provider call) makes a second request wait."""
@@ -132,6 +182,7 @@ def pledge_create(
     reward_id: int | None = None,
     payment_method_id: str | None = None,
     currency: str | None = None,
+    client: str = "",
     now: datetime | None = None,
 ) -> Pledge:
     """Pledge to a live campaign and save the card for later (a SetupIntent, usage off_session).
@@ -139,7 +190,9 @@ def pledge_create(
     With ``payment_method_id`` the SetupIntent is confirmed here: the pledge comes back
     ``active``, or ``pending`` when the bank wants 3-D Secure. Without it the pledge is
     ``pending`` and the browser confirms the card with the client secret. A card
-    declined at setup raises PaymentFailed and keeps nothing.
+    declined at setup raises PaymentFailed and keeps nothing. A pending pledge holds a
+    limited tier for PENDING_PLEDGE_TTL; ``client`` (the request's address) caps how many such
+    holds one client has on a tier (TIER_HOLDS_PER_CLIENT, TooManyRequests past it).
     """
     now = now or timezone.now()
     campaign = _open_campaign(campaign_id, now)
@@ -155,12 +208,10 @@ def pledge_create(
     amount = _check_amount(campaign, reward, amount)
     if Pledge.objects.filter(backer=backer, campaign=campaign, state__in=Pledge.LIVE_STATES).exists():
         raise Conflict(ALREADY_BACKING, code="duplicate_pledge")
-    if reward is not None and reward.limit is not None and reward.claimed >= reward.limit:
-        # Holds of card-less pledges past their time are freed now, not at the next sweep.
-        pledges_expire_pending(now=now, reward_id=reward.pk)
-        reward.refresh_from_db(fields=["claimed"])
-        if reward.claimed >= reward.limit:
-            raise Conflict(_("This reward is sold out."), code="sold_out")
+    _check_stock(reward, now)
+    hold_client = hold_client_key(client) if _is_limited(reward) else ""
+    if hold_client and payment_method_id is None:  # will be a hold: refused before any provider call
+        _check_client_holds(reward, hold_client, now)
 
     customer_id = customer_for(backer)
     setup: SetupResult = provider_call(
@@ -176,6 +227,8 @@ def pledge_create(
             _check_open(campaign_lock(campaign_id=campaign.pk), now)
             if reward is not None:
                 tier_claim(reward_id=reward.pk)
+            if hold_client and not active:  # under the campaign's lock: two requests cannot both pass
+                _check_client_holds(reward, hold_client, now)
             pledge = Pledge.objects.create(
                 backer=backer,
                 campaign=campaign,
@@ -186,6 +239,7 @@ def pledge_create(
                 setup_intent_id=setup.id,
                 setup_client_secret=setup.client_secret,
                 payment_method_id=setup.payment_method_id or "",
+                hold_client="" if active else hold_client,
                 expires_at=None if active else now + settings.PENDING_PLEDGE_TTL,
                 activated_at=now if active else None,
             )
@@ -323,9 +377,11 @@ def pledge_cancel(*, pledge: Pledge, now: datetime | None = None) -> Pledge:
     return pledge
 
 
-def pledges_expire_pending(*, now: datetime | None = None, reward_id: int | None = None, batch_size: int = 200) -> int:
-    """Pending pledges whose card was not confirmed in time lapse: their limited unit is freed
-    and, after the commit, their SetupIntent canceled. ``reward_id`` narrows it to one tier."""
+def pledges_lapse_expired(*, now: datetime | None = None, reward_id: int | None = None, batch_size: int = 200) -> int:
+    """Pending pledges whose card was not confirmed in time lapse and their limited unit is freed,
+    in the database only: no provider call, so a request may do it. Their SetupIntents are
+    canceled by ``pledges_forget_lapsed_cards`` (a task enqueued after the commit, and the
+    sweep). ``reward_id`` narrows it to one tier. The number lapsed."""
     now = now or timezone.now()
     due = Pledge.objects.filter(state=Pledge.State.PENDING, expires_at__lte=now)
     if reward_id is not None:
@@ -333,25 +389,48 @@ def pledges_expire_pending(*, now: datetime | None = None, reward_id: int | None
     expired = 0
     while True:
         candidates = list(due.order_by("pk").values_list("pk", flat=True)[:batch_size])
-        lapsed = []
         with transaction.atomic():
             # Lock order: pledges, then their tiers by id.
             batch = list(
                 Pledge.objects.select_for_update(skip_locked=True)
                 .filter(pk__in=candidates, state=Pledge.State.PENDING, expires_at__lte=now)
                 .order_by("pk")
+                .values_list("pk", "reward_id")
             )
-            for tier_id in sorted(p.reward_id for p in batch if p.reward_id):
+            for tier_id in sorted(tier for _pk, tier in batch if tier):
                 tier_release(reward_id=tier_id)
-            Pledge.objects.filter(pk__in=[p.pk for p in batch]).update(
+            Pledge.objects.filter(pk__in=[pk for pk, _tier in batch]).update(
                 state=Pledge.State.CANCELED, end_reason=Pledge.EndReason.EXPIRED, ended_at=now, updated_at=now
             )
-            lapsed = [(p.setup_intent_id, p.payment_method_id) for p in batch if p.setup_intent_id]
-        for setup_intent_id, payment_method_id in lapsed:
-            forget_card(setup_intent_id=setup_intent_id, payment_method_id=payment_method_id or None)
         expired += len(batch)
         if len(candidates) < batch_size or not batch:
             return expired
+
+
+def pledges_forget_lapsed_cards(*, batch_size: int = 200) -> int:
+    """Cancel at the provider the SetupIntents of lapsed pledges (a hold past its time, or pending
+    at the close), oldest first, at most ``batch_size``; the number done. Idempotent: a pledge's
+    client secret is cleared once its SetupIntent is canceled, which is what marks it done, and
+    canceling one twice is harmless. No row lock is held across the provider calls."""
+    lapsed = list(
+        Pledge.objects.filter(state=Pledge.State.CANCELED, end_reason=Pledge.EndReason.EXPIRED)
+        .exclude(setup_client_secret="")
+        .order_by("ended_at", "pk")
+        .values_list("pk", "setup_intent_id", "payment_method_id")[:batch_size]
+    )
+    for pledge_id, setup_intent_id, payment_method_id in lapsed:
+        if setup_intent_id:
+            forget_card(setup_intent_id=setup_intent_id, payment_method_id=payment_method_id or None)
+        Pledge.objects.filter(pk=pledge_id).update(setup_client_secret="")
+    return len(lapsed)
+
+
+def pledges_expire_pending(*, now: datetime | None = None, batch_size: int = 200) -> int:
+    """The sweep: lapse every pending pledge past its time, then cancel the SetupIntents of up to
+    ``batch_size`` lapsed ones (the rest at the next sweep, or by the task requests enqueue)."""
+    expired = pledges_lapse_expired(now=now, batch_size=batch_size)
+    pledges_forget_lapsed_cards(batch_size=batch_size)
+    return expired
 
 
 def pledges_release_unconfirmed(*, campaign: Campaign, now: datetime) -> int:

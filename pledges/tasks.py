@@ -3,13 +3,19 @@
 from celery import shared_task
 
 from pledges.idempotency import idempotency_keys_forget
-from pledges.services import pledges_expire_pending
+from pledges.services import pledges_expire_pending, pledges_forget_lapsed_cards
 
 
 @shared_task(acks_late=True)
 def expire_pending_pledges() -> int:
     """Beat: free the stock held by pending pledges whose card was never confirmed."""
     return pledges_expire_pending()
+
+
+@shared_task(acks_late=True)
+def forget_lapsed_cards() -> int:
+    """After a request let lapsed holds go: cancel their SetupIntents at the provider."""
+    return pledges_forget_lapsed_cards()
 
 
 @shared_task(acks_late=True)

@@ -29,6 +29,7 @@ from accounts.services import resubscribe, unsubscribe, user_set_language
 from campaigns.models import Campaign
 from campaigns.selectors import campaigns_visible_to
 from closing.services.collection import pledge_payment_method_setup, pledge_replace_payment_method
+from core.clients import client_address
 from core.errors import DomainError, PaymentFailed
 from core.money import currency_decimal_places, format_money
 from notifications.models import Reminder
@@ -150,7 +151,13 @@ def _create_pledge(request, campaign: Campaign, form: PledgeForm) -> Pledge | st
 
     def run() -> tuple[int, dict]:
         try:
-            pledge = pledge_create(backer=request.user, campaign_id=campaign.pk, amount=amount, reward_id=reward_id)
+            pledge = pledge_create(
+                backer=request.user,
+                campaign_id=campaign.pk,
+                amount=amount,
+                reward_id=reward_id,
+                client=client_address(request),
+            )
         except DomainError as error:
             return error.status_code, {"detail": error.message, "code": error.code}
         return 201, {"pledge": pledge.pk}

@@ -5,6 +5,7 @@ Only the campaign's creator reaches these pages; anyone else (staff included) ge
 Every change is the service the API calls, and a refusal (DomainError) becomes a form error.
 """
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -20,9 +21,12 @@ from closing.selectors import collection_progress
 from closing.services import campaign_cancel
 from core.errors import DomainError
 from core.markdown import render_for_storage, shift_headings
+from core.uploads import too_large_message, upload_refused
 from pledges.models import Pledge
-from reports.backers import NO_REWARD, BackerFilters, backer_report
+from reports.backers import NO_REWARD, BackerFilters, backer_count, backer_report
+from reports.models import ExportJob
 from reports.responses import report_response
+from reports.services import export_create
 from reports.stats import CampaignStats
 from rewards.models import RewardTier
 from rewards.services import reward_create, reward_delete, reward_update
@@ -82,6 +86,12 @@ def _preview_form(form_class, request, **kwargs):
     return form_class(initial=typed, **kwargs)
 
 
+def _refused_upload(request, form) -> None:
+    """A picture the upload handler stopped (too large) never reached the form: say so on its field."""
+    if form.is_bound and upload_refused(request):
+        form.add_error("image", too_large_message())
+
+
 @login_required
 def studio_new(request):
     preview = preview_error = None
@@ -91,6 +101,7 @@ def studio_new(request):
         preview, preview_error = _story_preview(request)
     else:
         form = CampaignForm(request.POST or None, request.FILES or None, initial={"currency": "USD"})
+        _refused_upload(request, form)
     if request.method == "POST" and not previewing and form.is_valid():
         try:
             campaign = campaign_create(creator=request.user, **form.cleaned_data)
@@ -124,6 +135,7 @@ def studio_edit(request, slug: str):
         form = form_class(
             request.POST or None, request.FILES or None, initial=_campaign_initial(campaign), has_image=has_image
         )
+        _refused_upload(request, form)
         preview = shift_headings(campaign.description_html, top_heading=3)
     if request.method == "POST" and not previewing and form.is_valid():
         try:
@@ -170,8 +182,10 @@ def _backers_table(request, campaign: Campaign):
 def studio_backers_xlsx(request, slug: str):
     """The backer report as an Excel file: the CSV's columns and filters, amounts as numbers.
 
-    openpyxl's write-only mode writes the rows as the database cursor yields them, to a
-    temporary file that is then streamed (reports.responses), so memory stays flat.
+    Up to STUDIO_INLINE_EXPORT_ROWS rows it is built in the request: openpyxl's write-only mode
+    writes the rows as the database cursor yields them, to a temporary file that is then
+    streamed (reports.responses), so memory stays flat. A larger report is a background export
+    (reports.services.export_create): the creator is e-mailed a download link when it is ready.
     """
     campaign = _own_campaign(request, slug)
     try:
@@ -180,6 +194,25 @@ def studio_backers_xlsx(request, slug: str):
         )
     except DomainError as error:
         messages.error(request, error.message)
+        return redirect("studio-campaign", slug=campaign.slug)
+    rows = backer_count(campaign, filters)
+    if rows > settings.STUDIO_INLINE_EXPORT_ROWS:
+        export_create(
+            requested_by=request.user,
+            kind=ExportJob.Kind.BACKERS,
+            format="xlsx",
+            campaign=campaign,
+            filters=filters.as_json(),
+            rows_total=rows,
+        )
+        messages.info(
+            request,
+            _(
+                "The backer report has %(rows)s rows, so it is being built in the background. "
+                "We will e-mail you a download link when it is ready."
+            )
+            % {"rows": rows},
+        )
         return redirect("studio-campaign", slug=campaign.slug)
     return report_response(backer_report(campaign, filters), "xlsx")
 

@@ -204,17 +204,42 @@ def _setup_metadata(pledge: Pledge) -> dict[str, str]:
     return {"campaign_id": str(pledge.campaign_id), "backer_id": str(pledge.backer_id), "pledge_id": str(pledge.pk)}
 
 
+# A SetupIntent in these states can still take a card in the browser: the change-card page reuses it.
+REUSABLE_SETUP_STATES = ("requires_payment_method", "requires_action")
+
+
 def pledge_payment_method_setup(*, pledge: Pledge) -> SetupResult:
     """For a browser replacing the card of an errored pledge: a SetupIntent for the backer's
-    Customer, which Stripe.js confirms (confirmCardSetup) before ``pledge_replace_payment_method``."""
+    Customer, which Stripe.js confirms (confirmCardSetup) before ``pledge_replace_payment_method``.
+
+    The pledge's open one (``card_setup_intent_id``) is reused while it can still take a card, so
+    opening or reloading the page costs one look-up, not a new SetupIntent each time; a new one
+    is created only when there is none, or it succeeded, was canceled or is not the backer's."""
     if pledge.state != Pledge.State.ERRORED:
         raise Conflict(_("Only a pledge whose payment failed needs a new card."), code="not_errored")
-    return provider_call(
-        get_gateway().create_setup_intent,
+    gateway = get_gateway()
+    if pledge.card_setup_intent_id:
+        try:
+            known: SetupResult | None = provider_call(
+                gateway.retrieve_setup_intent, setup_intent_id=pledge.card_setup_intent_id
+            )
+        except InvalidInput:  # the provider no longer knows it
+            known = None
+        if (
+            known is not None
+            and known.status in REUSABLE_SETUP_STATES
+            and known.customer_id == pledge.stripe_customer_id
+        ):
+            return known
+    setup: SetupResult = provider_call(
+        gateway.create_setup_intent,
         customer_id=pledge.stripe_customer_id,
         payment_method_id=None,
         metadata=_setup_metadata(pledge),
     )
+    Pledge.objects.filter(pk=pledge.pk, state=Pledge.State.ERRORED).update(card_setup_intent_id=setup.id)
+    pledge.card_setup_intent_id = setup.id
+    return setup
 
 
 def pledge_replace_payment_method(

@@ -12,6 +12,7 @@ EXPECTED_QUEUE = {
     "closing.tasks.collect_campaign": "collection",
     "closing.tasks.collect_pledge": "collection",
     "pledges.tasks.expire_pending_pledges": "default",
+    "pledges.tasks.forget_lapsed_cards": "default",
     "pledges.tasks.forget_idempotency_keys": "default",
     "notifications.tasks.send_notifications": "mail",
     "notifications.tasks.fan_out_campaign_notification": "mail",
