@@ -6,7 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from accounts.admin_login import admin_login_redirect
 from accounts.api import RegisterApi, TokenApi
 from accounts.api_tokens import TokenListApi, TokenRevokeAllApi, TokenRevokeApi, TokenRevokeCurrentApi
-from campaigns.api import CampaignCancelApi, CampaignDetailApi, CampaignLaunchApi, CampaignListCreateApi
+from campaigns.api import CampaignCancelApi, CampaignLaunchApi, CampaignRoutes, CampaignsRoutes
 from closing.api import StripeWebhookApi
 from config.health import livez, readyz
 from config.metrics import metrics
@@ -30,7 +30,7 @@ from reports.api import (
     PlatformReportApi,
     PlatformReportXlsxApi,
 )
-from rewards.api import RewardDetailApi, RewardListCreateApi
+from rewards.api import RewardRoutes, RewardsRoutes
 from updates.api import UpdateDetailApi, UpdateListCreateApi
 
 api = [
@@ -40,12 +40,12 @@ api = [
     path("auth/tokens/current/", TokenRevokeCurrentApi.as_view(), name="token-revoke-current"),
     path("auth/tokens/revoke-all/", TokenRevokeAllApi.as_view(), name="token-revoke-all"),
     path("auth/tokens/<int:token_id>/", TokenRevokeApi.as_view(), name="token-revoke"),
-    path("campaigns/", CampaignListCreateApi.as_view(), name="campaign-list"),
-    path("campaigns/<int:campaign_id>/", CampaignDetailApi.as_view(), name="campaign-detail"),
+    path("campaigns/", CampaignsRoutes.as_view(), name="campaign-list"),
+    path("campaigns/<int:campaign_id>/", CampaignRoutes.as_view(), name="campaign-detail"),
     path("campaigns/<int:campaign_id>/launch/", CampaignLaunchApi.as_view(), name="campaign-launch"),
     path("campaigns/<int:campaign_id>/cancel/", CampaignCancelApi.as_view(), name="campaign-cancel"),
-    path("campaigns/<int:campaign_id>/rewards/", RewardListCreateApi.as_view(), name="reward-list"),
-    path("campaigns/<int:campaign_id>/rewards/<int:reward_id>/", RewardDetailApi.as_view(), name="reward-detail"),
+    path("campaigns/<int:campaign_id>/rewards/", RewardsRoutes.as_view(), name="reward-list"),
+    path("campaigns/<int:campaign_id>/rewards/<int:reward_id>/", RewardRoutes.as_view(), name="reward-detail"),
     path("pledges/", PledgeListCreateApi.as_view(), name="pledge-list"),
     path("pledges/<int:pledge_id>/", PledgeDetailApi.as_view(), name="pledge-detail"),
     path("pledges/<int:pledge_id>/confirm/", PledgeConfirmApi.as_view(), name="pledge-confirm"),
