@@ -15,10 +15,10 @@ from notifications.api import RemindApi, unsubscribe_view
 from pledges.api import (
     PledgeCancelApi,
     PledgeConfirmApi,
-    PledgeDetailApi,
-    PledgeListCreateApi,
     PledgePaymentMethodApi,
     PledgeRefundApi,
+    PledgeRoutes,
+    PledgesRoutes,
 )
 from reports.admin import platform_dashboard
 from reports.api import (
@@ -31,7 +31,7 @@ from reports.api import (
     PlatformReportXlsxApi,
 )
 from rewards.api import RewardRoutes, RewardsRoutes
-from updates.api import UpdateDetailApi, UpdateListCreateApi
+from updates.api import UpdateRoutes, UpdatesRoutes
 
 api = [
     path("auth/register/", RegisterApi.as_view(), name="register"),
@@ -46,15 +46,15 @@ api = [
     path("campaigns/<int:campaign_id>/cancel/", CampaignCancelApi.as_view(), name="campaign-cancel"),
     path("campaigns/<int:campaign_id>/rewards/", RewardsRoutes.as_view(), name="reward-list"),
     path("campaigns/<int:campaign_id>/rewards/<int:reward_id>/", RewardRoutes.as_view(), name="reward-detail"),
-    path("pledges/", PledgeListCreateApi.as_view(), name="pledge-list"),
-    path("pledges/<int:pledge_id>/", PledgeDetailApi.as_view(), name="pledge-detail"),
+    path("pledges/", PledgesRoutes.as_view(), name="pledge-list"),
+    path("pledges/<int:pledge_id>/", PledgeRoutes.as_view(), name="pledge-detail"),
     path("pledges/<int:pledge_id>/confirm/", PledgeConfirmApi.as_view(), name="pledge-confirm"),
     path("pledges/<int:pledge_id>/cancel/", PledgeCancelApi.as_view(), name="pledge-cancel"),
     path("pledges/<int:pledge_id>/payment-method/", PledgePaymentMethodApi.as_view(), name="pledge-payment-method"),
     path("pledges/<int:pledge_id>/refund/", PledgeRefundApi.as_view(), name="pledge-refund"),
     path("webhooks/stripe/", StripeWebhookApi.as_view(), name="stripe-webhook"),
-    path("campaigns/<int:campaign_id>/updates/", UpdateListCreateApi.as_view(), name="update-list"),
-    path("campaigns/<int:campaign_id>/updates/<int:update_id>/", UpdateDetailApi.as_view(), name="update-detail"),
+    path("campaigns/<int:campaign_id>/updates/", UpdatesRoutes.as_view(), name="update-list"),
+    path("campaigns/<int:campaign_id>/updates/<int:update_id>/", UpdateRoutes.as_view(), name="update-detail"),
     path("campaigns/<int:campaign_id>/remind/", RemindApi.as_view(), name="campaign-remind"),
     path("campaigns/<int:campaign_id>/backers.csv", BackerReportApi.as_view(), name="campaign-backers"),
     path("campaigns/<int:campaign_id>/stats/", CampaignStatsApi.as_view(), name="campaign-stats"),
