@@ -11,7 +11,7 @@ from closing.api import StripeWebhookApi
 from config.health import livez, readyz
 from config.metrics import metrics
 from core.storage import serve_media
-from notifications.api import RemindApi, unsubscribe_view
+from notifications.api import ReminderRoutes, unsubscribe_view
 from pledges.api import (
     PledgeCancelApi,
     PledgeConfirmApi,
@@ -55,7 +55,7 @@ api = [
     path("webhooks/stripe/", StripeWebhookApi.as_view(), name="stripe-webhook"),
     path("campaigns/<int:campaign_id>/updates/", UpdatesRoutes.as_view(), name="update-list"),
     path("campaigns/<int:campaign_id>/updates/<int:update_id>/", UpdateRoutes.as_view(), name="update-detail"),
-    path("campaigns/<int:campaign_id>/remind/", RemindApi.as_view(), name="campaign-remind"),
+    path("campaigns/<int:campaign_id>/remind/", ReminderRoutes.as_view(), name="campaign-remind"),
     path("campaigns/<int:campaign_id>/backers.csv", BackerReportApi.as_view(), name="campaign-backers"),
     path("campaigns/<int:campaign_id>/stats/", CampaignStatsApi.as_view(), name="campaign-stats"),
     path("reports/campaigns.csv", PlatformReportApi.as_view(), name="platform-report"),
