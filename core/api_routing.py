@@ -5,7 +5,7 @@ lists, ``POST /api/campaigns/`` creates. Each operation is its own API class (ne
 InputSerializer / OutputSerializer, no logic); a ``MethodRoutes`` subclass is the URL's tiny
 dispatcher and nothing else:
 
-    class CampaignListCreateApi(MethodRoutes):
+    class CampaignsRoutes(MethodRoutes):
         routes = {"get": CampaignListApi, "post": CampaignCreateApi}
 
 A request goes to its method's class exactly as if the URL were routed there (HEAD with GET),
