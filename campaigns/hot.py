@@ -3,9 +3,9 @@
 the same reads served before DRF (``HotCampaignReadsMiddleware``). core.hotcache is the
 machinery (generations, entries, invalidation).
 
-Before DRF: through DRF a cached read paid the view's dispatch (authentication, permissions, content
-negotiation) and two round trips to Redis: the anonymous throttle's INCR, then the cache's
-MGET. Here, for a request that DRF would answer from the cache anyway (a GET without an
+Before DRF: through DRF, a cached read paid the view's dispatch (authentication, permissions,
+content negotiation) and two round trips to Redis: the anonymous throttle's INCR, then the
+cache's MGET. Here, for a request that DRF would answer from the cache anyway (a GET without an
 Authorization header or a session cookie, asking for JSON), the throttle's counters and the
 cache entry go in one pipeline, one round trip; a current entry is answered at once, with the
 headers the view adds (``Allow``, ``Vary``; the middleware around add theirs as for any view).
