@@ -1,3 +1,5 @@
+"""Sign-up and tokens over HTTP: one API class per operation (docs/api.md, "One class per operation")."""
+
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -7,11 +9,11 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.mfa import CODE_MAX_LENGTH, enrolment_required_message, mfa_required_of_staff
+from accounts.mfa import CODE_MAX_LENGTH
 from accounts.services import signup_request, user_token
-from accounts.signin import signin_code, signin_password
+from accounts.signin import signin_at_once
 from core.clients import client_address
-from core.errors import InvalidInput, NotAllowed, NotAuthenticated
+from core.errors import InvalidInput
 from core.throttling import AnonThrottle
 
 
@@ -24,19 +26,25 @@ class RegisterApi(APIView):
     authentication_classes: list = []
     throttle_classes = [AnonThrottle]
 
-    class RegisterInputSerializer(serializers.Serializer):
+    class InputSerializer(serializers.Serializer):
         username = serializers.CharField(max_length=150)
         email = serializers.EmailField(max_length=254)
         password = serializers.CharField(write_only=True, max_length=128)
 
-    class RegisterOutputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "RegisterInput"  # the schema's component name from before the nesting
+
+    class OutputSerializer(serializers.Serializer):
         username = serializers.CharField()
         email = serializers.EmailField()
         detail = serializers.CharField()
 
-    @extend_schema(request=RegisterInputSerializer, responses={202: RegisterOutputSerializer})
+        class Meta:
+            ref_name = "RegisterOutput"  # the schema's component name from before the nesting
+
+    @extend_schema(request=InputSerializer, responses={202: OutputSerializer})
     def post(self, request):
-        data = self.RegisterInputSerializer(data=request.data)
+        data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         email = data.validated_data["email"]
         try:
@@ -48,7 +56,7 @@ class RegisterApi(APIView):
         except InvalidInput as error:  # a username that is not allowed
             raise serializers.ValidationError({"username": [error.message]}) from error
         detail = _("Check your inbox: open the link we sent to %(email)s to open your account.") % {"email": email}
-        body = self.RegisterOutputSerializer({"username": username, "email": email, "detail": detail}).data
+        body = self.OutputSerializer({"username": username, "email": email, "detail": detail}).data
         return Response(body, status=status.HTTP_202_ACCEPTED)
 
 
@@ -61,7 +69,7 @@ class TokenApi(APIView):
     authentication_classes: list = []
     throttle_classes = [AnonThrottle]
 
-    class TokenInputSerializer(serializers.Serializer):
+    class InputSerializer(serializers.Serializer):
         username = serializers.CharField(max_length=254, help_text="Username or e-mail address.")
         password = serializers.CharField(write_only=True, max_length=128)
         otp = serializers.CharField(
@@ -73,13 +81,19 @@ class TokenApi(APIView):
             "or one of the account's recovery codes (each works once).",
         )
 
-    class TokenOutputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "TokenInput"  # the schema's component name from before the nesting
+
+    class OutputSerializer(serializers.Serializer):
         token = serializers.CharField()
 
+        class Meta:
+            ref_name = "TokenOutput"  # the schema's component name from before the nesting
+
     @extend_schema(
-        request=TokenInputSerializer,
+        request=InputSerializer,
         responses={
-            200: TokenOutputSerializer,
+            200: OutputSerializer,
             400: OpenApiResponse(
                 description="`invalid_credentials`: wrong username or password; `otp_invalid`: wrong code; "
                 "`invalid`: malformed input."
@@ -99,27 +113,12 @@ class TokenApi(APIView):
         },
     )
     def post(self, request):
-        data = self.TokenInputSerializer(data=request.data)
+        data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        signin = signin_password(
-            request=request, login=data.validated_data["username"], password=data.validated_data["password"]
+        user = signin_at_once(
+            request=request,
+            login=data.validated_data["username"],
+            password=data.validated_data["password"],
+            code=data.validated_data.get("otp", ""),
         )
-        if signin.refused:
-            raise signin.refused
-        if signin.user is None:
-            raise InvalidInput(_("Unable to log in with the given username and password."), code="invalid_credentials")
-        if signin.needs_code:
-            code = data.validated_data.get("otp", "")
-            if not code:
-                raise NotAuthenticated(
-                    _("This account has two-factor sign-in: send the code from the authenticator app as otp."),
-                    code="otp_required",
-                )
-            signin = signin_code(request=request, user=signin.user, code=code)
-            if signin.refused:
-                raise signin.refused
-            if signin.user is None:
-                raise InvalidInput(_("That code is not right."), code="otp_invalid")
-        if mfa_required_of_staff(signin.user):
-            raise NotAllowed(enrolment_required_message(), code="mfa_enrolment_required")
-        return Response(self.TokenOutputSerializer({"token": user_token(user=signin.user)}).data)
+        return Response(self.OutputSerializer({"token": user_token(user=user)}).data)

@@ -18,24 +18,25 @@ def _calling_token(request) -> ApiToken | None:
     return request.auth if isinstance(request.auth, ApiToken) else None
 
 
-class ApiTokenOutputSerializer(serializers.ModelSerializer):
-    current = serializers.SerializerMethodField(help_text="Whether this request was made with this token.")
-
-    class Meta:
-        model = ApiToken
-        fields = ["id", "prefix", "created_at", "last_used_at", "expires_at", "current"]
-
-    def get_current(self, token: ApiToken) -> bool:
-        calling = _calling_token(self.context["request"])
-        return calling is not None and calling.pk == token.pk
-
-
 class TokenListApi(ListAPIView):
     """The caller's tokens that still work, newest first: never their value, only its first characters."""
 
     permission_classes = [IsAuthenticated]
-    serializer_class = ApiTokenOutputSerializer
     filter_backends: list = []
+
+    class OutputSerializer(serializers.ModelSerializer):
+        current = serializers.SerializerMethodField(help_text="Whether this request was made with this token.")
+
+        class Meta:
+            model = ApiToken
+            fields = ["id", "prefix", "created_at", "last_used_at", "expires_at", "current"]
+            ref_name = "ApiTokenOutput"  # the schema's component name from before the nesting
+
+        def get_current(self, token: ApiToken) -> bool:
+            calling = _calling_token(self.context["request"])
+            return calling is not None and calling.pk == token.pk
+
+    serializer_class = OutputSerializer  # DRF's list: pagination and its schema
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation has no user
@@ -72,10 +73,13 @@ class TokenRevokeAllApi(APIView):
 
     permission_classes = [IsAuthenticated]
 
-    class RevokeAllOutputSerializer(serializers.Serializer):
+    class OutputSerializer(serializers.Serializer):
         revoked = serializers.IntegerField()
 
-    @extend_schema(request=None, responses={200: RevokeAllOutputSerializer})
+        class Meta:
+            ref_name = "RevokeAllOutput"  # the schema's component name from before the nesting
+
+    @extend_schema(request=None, responses={200: OutputSerializer})
     def post(self, request):
         revoked = tokens_revoke_all(user=request.user)
-        return Response(self.RevokeAllOutputSerializer({"revoked": revoked}).data)
+        return Response(self.OutputSerializer({"revoked": revoked}).data)

@@ -3,20 +3,22 @@ admin (whose login page sends people to the site's). A password, then, for an ac
 two-factor sign-in, a code; each step counted by the login limits before it is checked.
 
 The callers only translate: the site keeps a half-signed-in user in the session between the
-two steps (web/views_mfa.py), the API takes both in one request (accounts/api.py).
+two steps (web/views_mfa.py), the API takes both in one request (``signin_at_once``, for
+accounts/api.py).
 """
 
 from dataclasses import dataclass
 
 from django.contrib.auth import authenticate
 from django.contrib.auth.models import AbstractBaseUser
+from django.utils.translation import gettext as _
 from django_otp.models import Device
 
 from accounts.login_limits import login_attempt
-from accounts.mfa import mfa_code_check, mfa_enabled
+from accounts.mfa import enrolment_required_message, mfa_code_check, mfa_enabled, mfa_required_of_staff
 from accounts.selectors import user_for_login
 from core.clients import client_address
-from core.errors import TooManyRequests
+from core.errors import InvalidInput, NotAllowed, NotAuthenticated, TooManyRequests
 
 
 @dataclass(frozen=True)
@@ -62,3 +64,29 @@ def signin_code(*, request, user: AbstractBaseUser, code: str) -> SignIn:
         return SignIn()
     attempt.succeeded()
     return SignIn(user=user, device=device)
+
+
+def signin_at_once(*, request, login: str, password: str, code: str = "") -> AbstractBaseUser:
+    """Both steps in one go (the API's token endpoint): the user, or the domain error to answer
+    with: ``invalid_credentials``, ``otp_required`` (the password is right, send the code too),
+    ``otp_invalid``, ``mfa_enrolment_required`` (staff without two-factor sign-in) or the
+    login limits' refusal."""
+    signin = signin_password(request=request, login=login, password=password)
+    if signin.refused:
+        raise signin.refused
+    if signin.user is None:
+        raise InvalidInput(_("Unable to log in with the given username and password."), code="invalid_credentials")
+    if signin.needs_code:
+        if not code:
+            raise NotAuthenticated(
+                _("This account has two-factor sign-in: send the code from the authenticator app as otp."),
+                code="otp_required",
+            )
+        signin = signin_code(request=request, user=signin.user, code=code)
+        if signin.refused:
+            raise signin.refused
+        if signin.user is None:
+            raise InvalidInput(_("That code is not right."), code="otp_invalid")
+    if mfa_required_of_staff(signin.user):
+        raise NotAllowed(enrolment_required_message(), code="mfa_enrolment_required")
+    return signin.user

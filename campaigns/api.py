@@ -1,26 +1,73 @@
-import hashlib
+"""Campaigns over HTTP: one API class per operation (docs/api.md, "One class per operation").
+Signed-out reads of the list and of a public campaign come from the hot cache (campaigns.hot);
+the views only hand it the body to build on a miss."""
 
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Prefetch
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema
-from rest_framework import status
+from rest_framework import serializers, status
 from rest_framework.filters import SearchFilter
 from rest_framework.generics import GenericAPIView, ListAPIView
 from rest_framework.permissions import IsAuthenticated, IsAuthenticatedOrReadOnly
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
+from campaigns import hot
 from campaigns.models import Campaign
 from campaigns.selectors import campaigns_visible_to
-from campaigns.serializers import CampaignInputSerializer, CampaignOutputSerializer
 from campaigns.services import campaign_create, campaign_launch, campaign_update
 from closing.services import campaign_cancel
-from core.hotcache import LIST_SCOPE, cached, campaign_scope
+from core.api_fields import MoneyField, amount_input
+from core.api_routing import MethodRoutes
 from core.permissions import IsCreatorOrReadOnly, IsCreatorOrStaffWhoChangesCampaigns
+from rewards.api import RewardOutputSerializer
 from rewards.models import RewardTier
+
+
+class ImagePathField(serializers.ImageField):
+    """The picture's path on this site, whatever the request: the detail is cached for every host."""
+
+    def to_representation(self, value):
+        return value.url if value else None
+
+
+# Shared, not nested: every campaign endpoint (list, detail, create, edit, launch, cancel)
+# answers this one shape, so the schema has one CampaignOutput component.
+class CampaignOutputSerializer(serializers.ModelSerializer):
+    creator = serializers.CharField(source="creator.username", read_only=True)
+    goal = MoneyField()
+    pledged = MoneyField()
+    percent_funded = serializers.IntegerField(read_only=True)
+    rewards = RewardOutputSerializer(many=True, read_only=True)
+    image = ImagePathField(
+        read_only=True, allow_null=True, help_text="The picture's path on this site (/media/…); null without one."
+    )
+
+    class Meta:
+        model = Campaign
+        fields = [
+            "id",
+            "slug",
+            "title",
+            "description",
+            "image",
+            "image_alt",
+            "creator",
+            "state",
+            "funding_model",
+            "goal",
+            "currency",
+            "deadline",
+            "launched_at",
+            "closed_at",
+            "funded_at",
+            "pledged",
+            "backers_count",
+            "percent_funded",
+            "rewards",
+        ]
 
 
 class CampaignFilter(filters.FilterSet):
@@ -33,34 +80,18 @@ class CampaignFilter(filters.FilterSet):
 
 
 def _campaigns(user):
+    """What CampaignOutputSerializer reads, in three queries: the campaigns, then their tiers."""
     rewards = RewardTier.objects.select_related("campaign").order_by("minimum", "id")
     return campaigns_visible_to(user).prefetch_related(Prefetch("rewards", queryset=rewards))
 
 
-PUBLIC_DETAIL_ENTRY = "detail.json"
+def _campaign(view: GenericAPIView, campaign_id: int, campaigns=None) -> Campaign:
+    campaign = get_object_or_404(campaigns if campaigns is not None else _campaigns(view.request.user), pk=campaign_id)
+    view.check_object_permissions(view.request, campaign)
+    return campaign
 
 
-def campaign_public_json(campaign_id: int) -> bytes | None:
-    """A public campaign's detail as JSON, as anyone (who can see it) gets it: from the hot cache,
-    at most a second old in its totals, exact in its state, words and limited stock (the
-    services invalidate it on commit). None for a campaign that is not public (drafts and
-    canceled ones differ by who asks: those go the ordinary way)."""
-
-    def build() -> bytes | None:
-        campaign = _campaigns(AnonymousUser()).filter(pk=campaign_id).first()
-        if campaign is None:
-            return None
-        return JSONRenderer().render(CampaignOutputSerializer(campaign).data)
-
-    return cached(campaign_scope(campaign_id), PUBLIC_DETAIL_ENTRY, build)
-
-
-def public_list_entry(request) -> str:
-    """The hot cache's name for the public list at this address (query string included)."""
-    return "api:" + hashlib.sha256(request.build_absolute_uri().encode()).hexdigest()[:32]
-
-
-class CampaignListCreateApi(ListAPIView):
+class CampaignListApi(ListAPIView):
     permission_classes = [IsAuthenticatedOrReadOnly]
     serializer_class = CampaignOutputSerializer
     filter_backends = [filters.DjangoFilterBackend, SearchFilter]
@@ -71,73 +102,97 @@ class CampaignListCreateApi(ListAPIView):
         return _campaigns(self.request.user)
 
     def list(self, request, *args, **kwargs):
-        """Anyone signed out reads the same list: from the hot cache (per address, query string
-        included), totals at most a second old, state, words and limited stock exact (any
-        campaign's invalidation reaches the lists). Signed-in users (creators see their drafts,
-        staff everything) get theirs built."""
-        if request.user.is_authenticated or request.accepted_renderer.format != "json":
-            return super().list(request, *args, **kwargs)
+        """Signed out: the hot cache's list (campaigns.hot.public_list); signed in: built for them."""
+        built = super().list
+        cached = hot.public_list(request, build=lambda: JSONRenderer().render(built(request).data))
+        return cached if cached is not None else built(request)
 
-        def build() -> bytes:
-            page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-            return JSONRenderer().render(self.get_paginated_response(self.get_serializer(page, many=True).data).data)
 
-        return HttpResponse(cached(LIST_SCOPE, public_list_entry(request), build), content_type="application/json")
+class CampaignCreateApi(GenericAPIView):
+    permission_classes = [IsAuthenticatedOrReadOnly]
+    serializer_class = CampaignOutputSerializer
 
-    @extend_schema(request=CampaignInputSerializer, responses={201: CampaignOutputSerializer})
+    class InputSerializer(serializers.Serializer):
+        title = serializers.CharField(max_length=120)
+        description = serializers.CharField(
+            required=False, allow_blank=True, max_length=Campaign.DESCRIPTION_MAX_LENGTH
+        )
+        goal = amount_input()
+        currency = serializers.CharField(max_length=3, min_length=3)
+        deadline = serializers.DateTimeField(required=False, allow_null=True)
+        funding_model = serializers.ChoiceField(choices=Campaign.FundingModel.choices, required=False)
+
+        class Meta:
+            ref_name = "CampaignInput"  # the schema's component names predate the nesting
+
+    @extend_schema(request=InputSerializer, responses={201: CampaignOutputSerializer})
     def post(self, request):
-        data = CampaignInputSerializer(data=request.data)
+        data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         campaign = campaign_create(creator=request.user, **data.validated_data)
         return Response(CampaignOutputSerializer(campaign).data, status=status.HTTP_201_CREATED)
+
+
+def _public_body(campaign_id: int) -> bytes | None:
+    """A campaign's detail as anyone signed out reads it; None unless it is public."""
+    campaign = _campaigns(AnonymousUser()).filter(pk=campaign_id).first()
+    return None if campaign is None else JSONRenderer().render(CampaignOutputSerializer(campaign).data)
 
 
 class CampaignDetailApi(GenericAPIView):
     permission_classes = [IsAuthenticatedOrReadOnly, IsCreatorOrReadOnly]
     serializer_class = CampaignOutputSerializer
 
-    def get_object(self) -> Campaign:
-        campaign = get_object_or_404(_campaigns(self.request.user), pk=self.kwargs["campaign_id"])
-        self.check_object_permissions(self.request, campaign)
-        return campaign
-
     def get(self, request, campaign_id: int):
-        if request.accepted_renderer.format == "json":
-            # Public campaigns read the same for everyone: from the hot cache (see campaign_public_json).
-            body = campaign_public_json(campaign_id)
-            if body is not None:
-                return HttpResponse(body, content_type="application/json")
-        return Response(CampaignOutputSerializer(self.get_object()).data)
+        # A public campaign reads the same for everyone: from the hot cache (campaigns.hot.public_detail).
+        cached = hot.public_detail(request, campaign_id, build=lambda: _public_body(campaign_id))
+        if cached is not None:
+            return cached
+        return Response(CampaignOutputSerializer(_campaign(self, campaign_id)).data)
 
-    @extend_schema(request=CampaignInputSerializer(partial=True), responses=CampaignOutputSerializer)
+
+class CampaignUpdateApi(GenericAPIView):
+    permission_classes = [IsAuthenticatedOrReadOnly, IsCreatorOrReadOnly]
+    serializer_class = CampaignOutputSerializer
+    # The creation's fields, each optional (partial): the schema's PatchedCampaignInput.
+    InputSerializer = CampaignCreateApi.InputSerializer
+
+    @extend_schema(request=InputSerializer(partial=True), responses=CampaignOutputSerializer)
     def patch(self, request, campaign_id: int):
-        campaign = self.get_object()
-        data = CampaignInputSerializer(data=request.data, partial=True)
+        campaign = _campaign(self, campaign_id)
+        data = self.InputSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
         campaign_update(campaign=campaign, **data.validated_data)
-        return Response(CampaignOutputSerializer(self.get_object()).data)
+        return Response(CampaignOutputSerializer(_campaign(self, campaign_id)).data)
 
 
-class _CampaignActionApi(GenericAPIView):
+class CampaignLaunchApi(GenericAPIView):
     permission_classes = [IsAuthenticated, IsCreatorOrReadOnly]
     serializer_class = CampaignOutputSerializer
-    service = None
-
-    def get_object(self) -> Campaign:
-        campaign = get_object_or_404(campaigns_visible_to(self.request.user), pk=self.kwargs["campaign_id"])
-        self.check_object_permissions(self.request, campaign)
-        return campaign
 
     @extend_schema(request=None, responses=CampaignOutputSerializer)
     def post(self, request, campaign_id: int):
-        type(self).service(campaign=self.get_object())
+        campaign_launch(campaign=_campaign(self, campaign_id, campaigns_visible_to(request.user)))
         return Response(CampaignOutputSerializer(_campaigns(request.user).get(pk=campaign_id)).data)
 
 
-class CampaignLaunchApi(_CampaignActionApi):
-    service = campaign_launch
-
-
-class CampaignCancelApi(_CampaignActionApi):
+class CampaignCancelApi(GenericAPIView):
     permission_classes = [IsAuthenticated, IsCreatorOrStaffWhoChangesCampaigns]
-    service = campaign_cancel
+    serializer_class = CampaignOutputSerializer
+
+    @extend_schema(request=None, responses=CampaignOutputSerializer)
+    def post(self, request, campaign_id: int):
+        campaign_cancel(campaign=_campaign(self, campaign_id, campaigns_visible_to(request.user)))
+        return Response(CampaignOutputSerializer(_campaigns(request.user).get(pk=campaign_id)).data)
+
+
+class CampaignsRoutes(MethodRoutes):
+    """/api/campaigns/ (the URL contract): one class per operation."""
+
+    routes = {"get": CampaignListApi, "post": CampaignCreateApi}
+
+
+class CampaignRoutes(MethodRoutes):
+    """/api/campaigns/{id}/ (the URL contract): one class per operation."""
+
+    routes = {"get": CampaignDetailApi, "patch": CampaignUpdateApi}

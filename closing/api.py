@@ -1,5 +1,8 @@
+"""Stripe's webhook over HTTP: one API class, one operation (docs/api.md, "One class per operation")."""
+
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -13,6 +16,11 @@ class StripeWebhookApi(APIView):
     authentication_classes: list = []
     permission_classes: list = []
     throttle_classes: list = []
+
+    class OutputSerializer(serializers.Serializer):
+        # Not in the schema (its 200 says only what happened): the body is Stripe's to ignore.
+        received = serializers.BooleanField()
+        duplicate = serializers.BooleanField(help_text="The event id was stored before: nothing done.")
 
     @extend_schema(
         request=None,
@@ -43,4 +51,4 @@ class StripeWebhookApi(APIView):
         except ProviderUnavailable:
             # The event is stored; the provider delivers it again and it is handled then.
             return Response({"detail": "The payment provider is not answering.", "code": "unavailable"}, status=503)
-        return Response({"received": True, "duplicate": stored is None})
+        return Response(self.OutputSerializer({"received": True, "duplicate": stored is None}).data)

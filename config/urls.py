@@ -6,19 +6,19 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from accounts.admin_login import admin_login_redirect
 from accounts.api import RegisterApi, TokenApi
 from accounts.api_tokens import TokenListApi, TokenRevokeAllApi, TokenRevokeApi, TokenRevokeCurrentApi
-from campaigns.api import CampaignCancelApi, CampaignDetailApi, CampaignLaunchApi, CampaignListCreateApi
+from campaigns.api import CampaignCancelApi, CampaignLaunchApi, CampaignRoutes, CampaignsRoutes
 from closing.api import StripeWebhookApi
 from config.health import livez, readyz
 from config.metrics import metrics
 from core.storage import serve_media
-from notifications.api import RemindApi, unsubscribe_view
+from notifications.api import ReminderRoutes, unsubscribe_view
 from pledges.api import (
     PledgeCancelApi,
     PledgeConfirmApi,
-    PledgeDetailApi,
-    PledgeListCreateApi,
     PledgePaymentMethodApi,
     PledgeRefundApi,
+    PledgeRoutes,
+    PledgesRoutes,
 )
 from reports.admin import platform_dashboard
 from reports.api import (
@@ -30,8 +30,8 @@ from reports.api import (
     PlatformReportApi,
     PlatformReportXlsxApi,
 )
-from rewards.api import RewardDetailApi, RewardListCreateApi
-from updates.api import UpdateDetailApi, UpdateListCreateApi
+from rewards.api import RewardRoutes, RewardsRoutes
+from updates.api import UpdateRoutes, UpdatesRoutes
 
 api = [
     path("auth/register/", RegisterApi.as_view(), name="register"),
@@ -40,22 +40,22 @@ api = [
     path("auth/tokens/current/", TokenRevokeCurrentApi.as_view(), name="token-revoke-current"),
     path("auth/tokens/revoke-all/", TokenRevokeAllApi.as_view(), name="token-revoke-all"),
     path("auth/tokens/<int:token_id>/", TokenRevokeApi.as_view(), name="token-revoke"),
-    path("campaigns/", CampaignListCreateApi.as_view(), name="campaign-list"),
-    path("campaigns/<int:campaign_id>/", CampaignDetailApi.as_view(), name="campaign-detail"),
+    path("campaigns/", CampaignsRoutes.as_view(), name="campaign-list"),
+    path("campaigns/<int:campaign_id>/", CampaignRoutes.as_view(), name="campaign-detail"),
     path("campaigns/<int:campaign_id>/launch/", CampaignLaunchApi.as_view(), name="campaign-launch"),
     path("campaigns/<int:campaign_id>/cancel/", CampaignCancelApi.as_view(), name="campaign-cancel"),
-    path("campaigns/<int:campaign_id>/rewards/", RewardListCreateApi.as_view(), name="reward-list"),
-    path("campaigns/<int:campaign_id>/rewards/<int:reward_id>/", RewardDetailApi.as_view(), name="reward-detail"),
-    path("pledges/", PledgeListCreateApi.as_view(), name="pledge-list"),
-    path("pledges/<int:pledge_id>/", PledgeDetailApi.as_view(), name="pledge-detail"),
+    path("campaigns/<int:campaign_id>/rewards/", RewardsRoutes.as_view(), name="reward-list"),
+    path("campaigns/<int:campaign_id>/rewards/<int:reward_id>/", RewardRoutes.as_view(), name="reward-detail"),
+    path("pledges/", PledgesRoutes.as_view(), name="pledge-list"),
+    path("pledges/<int:pledge_id>/", PledgeRoutes.as_view(), name="pledge-detail"),
     path("pledges/<int:pledge_id>/confirm/", PledgeConfirmApi.as_view(), name="pledge-confirm"),
     path("pledges/<int:pledge_id>/cancel/", PledgeCancelApi.as_view(), name="pledge-cancel"),
     path("pledges/<int:pledge_id>/payment-method/", PledgePaymentMethodApi.as_view(), name="pledge-payment-method"),
     path("pledges/<int:pledge_id>/refund/", PledgeRefundApi.as_view(), name="pledge-refund"),
     path("webhooks/stripe/", StripeWebhookApi.as_view(), name="stripe-webhook"),
-    path("campaigns/<int:campaign_id>/updates/", UpdateListCreateApi.as_view(), name="update-list"),
-    path("campaigns/<int:campaign_id>/updates/<int:update_id>/", UpdateDetailApi.as_view(), name="update-detail"),
-    path("campaigns/<int:campaign_id>/remind/", RemindApi.as_view(), name="campaign-remind"),
+    path("campaigns/<int:campaign_id>/updates/", UpdatesRoutes.as_view(), name="update-list"),
+    path("campaigns/<int:campaign_id>/updates/<int:update_id>/", UpdateRoutes.as_view(), name="update-detail"),
+    path("campaigns/<int:campaign_id>/remind/", ReminderRoutes.as_view(), name="campaign-remind"),
     path("campaigns/<int:campaign_id>/backers.csv", BackerReportApi.as_view(), name="campaign-backers"),
     path("campaigns/<int:campaign_id>/stats/", CampaignStatsApi.as_view(), name="campaign-stats"),
     path("reports/campaigns.csv", PlatformReportApi.as_view(), name="platform-report"),

@@ -1,5 +1,8 @@
 """The schema says every answer the API gives: the error bodies of core.api_errors, by status,
-on every operation they can come from (drf-spectacular postprocessing hook)."""
+on every operation they can come from (drf-spectacular postprocessing hook); and each method of
+a URL with several API classes (core.api_routing) is documented from its own class."""
+
+from drf_spectacular.generators import SchemaGenerator as SpectacularSchemaGenerator
 
 ERROR = {
     "type": "object",
@@ -50,3 +53,14 @@ def add_error_responses(result, generator, request, public):
                 if status.startswith("4") and "content" not in response:
                     response["content"] = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
     return result
+
+
+class SchemaGenerator(SpectacularSchemaGenerator):
+    """Documents each method of a core.api_routing.MethodRoutes URL from the API class it goes to
+    (its serializers, pagination, filters and annotations), as if the URL were routed there."""
+
+    def create_view(self, callback, method, request=None):
+        routes = getattr(callback, "routes", None)
+        if routes is not None:
+            callback = routes[method.lower()]
+        return super().create_view(callback, method, request)

@@ -1,3 +1,5 @@
+"""Reminders over HTTP (one API class per operation, docs/api.md) and the one-click unsubscribe page."""
+
 from django.core import signing
 from django.shortcuts import get_object_or_404, render
 from django.utils import translation
@@ -12,33 +14,52 @@ from accounts.selectors import user_chosen_language
 from accounts.services import unsubscribe
 from campaigns.models import Campaign
 from campaigns.selectors import campaigns_visible_to
+from core.api_routing import MethodRoutes
 from core.unsubscribe import read_unsubscribe_token
 from notifications.services import reminder_remove, reminder_set
 
 
-class ReminderSerializer(serializers.Serializer):
+# Shared, not nested: asking for the reminder and cancelling it answer the same shape.
+class ReminderOutputSerializer(serializers.Serializer):
     campaign = serializers.IntegerField()
     reminded = serializers.BooleanField()
 
+    class Meta:
+        ref_name = "Reminder"  # the schema's component name predates the rename
 
-class RemindApi(GenericAPIView):
-    """Ask for (POST) or cancel (DELETE) an e-mail 48 hours before the campaign ends."""
+
+def _campaign(request, campaign_id: int) -> Campaign:
+    return get_object_or_404(campaigns_visible_to(request.user), pk=campaign_id)
+
+
+class ReminderSetApi(GenericAPIView):
+    """Ask for an e-mail 48 hours before the campaign ends."""
 
     permission_classes = [IsAuthenticated]
-    serializer_class = ReminderSerializer
+    serializer_class = ReminderOutputSerializer
 
-    def _campaign(self) -> Campaign:
-        return get_object_or_404(campaigns_visible_to(self.request.user), pk=self.kwargs["campaign_id"])
-
-    @extend_schema(request=None, responses=ReminderSerializer)
+    @extend_schema(request=None, responses=ReminderOutputSerializer)
     def post(self, request, campaign_id: int):
-        reminder_set(user=request.user, campaign=self._campaign())
-        return Response({"campaign": campaign_id, "reminded": True})
+        reminder_set(user=request.user, campaign=_campaign(request, campaign_id))
+        return Response(ReminderOutputSerializer({"campaign": campaign_id, "reminded": True}).data)
 
-    @extend_schema(request=None, responses={200: ReminderSerializer})
+
+class ReminderRemoveApi(GenericAPIView):
+    """No e-mail 48 hours before the campaign ends after all."""
+
+    permission_classes = [IsAuthenticated]
+    serializer_class = ReminderOutputSerializer
+
+    @extend_schema(request=None, responses={200: ReminderOutputSerializer})
     def delete(self, request, campaign_id: int):
-        reminder_remove(user=request.user, campaign=self._campaign())
-        return Response({"campaign": campaign_id, "reminded": False})
+        reminder_remove(user=request.user, campaign=_campaign(request, campaign_id))
+        return Response(ReminderOutputSerializer({"campaign": campaign_id, "reminded": False}).data)
+
+
+class ReminderRoutes(MethodRoutes):
+    """/api/campaigns/{id}/remind/ (the URL contract): one class per operation."""
+
+    routes = {"post": ReminderSetApi, "delete": ReminderRemoveApi}
 
 
 @csrf_exempt  # the signed token is the credential; mail clients POST here for one-click (RFC 8058)

@@ -1,25 +1,23 @@
+"""Pledges over HTTP: one API class per operation (docs/api.md, "One class per operation")."""
+
 from django.shortcuts import get_object_or_404
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import status
+from rest_framework import serializers, status
 from rest_framework.generics import GenericAPIView, ListAPIView
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from closing.services.collection import pledge_replace_payment_method
 from core.clients import client_address
+from core.api_fields import MoneyField, amount_input
+from core.api_routing import MethodRoutes
 from core.permissions import IsBackerOrStaffReadOnly
 from core.throttling import PledgeRateThrottle
 from pledges.idempotency import idempotent, request_fingerprint
 from pledges.models import Pledge
 from pledges.selectors import pledges_refundable_by, pledges_visible_to
-from pledges.serializers import (
-    PaymentMethodInputSerializer,
-    PledgeCreateInputSerializer,
-    PledgeOutputSerializer,
-    PledgeUpdateInputSerializer,
-)
 from pledges.services import (
     pledge_cancel,
     pledge_confirm,
@@ -35,6 +33,37 @@ ERRORS = {
 }
 
 
+# Shared, not nested: every pledge endpoint answers this one shape (one PledgeOutput component).
+class PledgeOutputSerializer(serializers.ModelSerializer):
+    amount = MoneyField(currency_from="campaign.currency")
+    currency = serializers.CharField(source="campaign.currency", read_only=True)
+    backer = serializers.CharField(source="backer.username", read_only=True)
+    client_secret = serializers.SerializerMethodField(
+        help_text="For Stripe.js confirmCardSetup while the pledge is pending; null otherwise."
+    )
+
+    class Meta:
+        model = Pledge
+        fields = [
+            "id",
+            "campaign",
+            "reward",
+            "backer",
+            "amount",
+            "currency",
+            "state",
+            "end_reason",
+            "client_secret",
+            "expires_at",
+            "created_at",
+            "activated_at",
+            "collected_at",
+        ]
+
+    def get_client_secret(self, pledge: Pledge) -> str | None:
+        return pledge.setup_client_secret if pledge.state == Pledge.State.PENDING else None
+
+
 class PledgeFilter(filters.FilterSet):
     state = filters.ChoiceFilter(choices=Pledge.State.choices)
 
@@ -43,25 +72,49 @@ class PledgeFilter(filters.FilterSet):
         fields = ["state", "campaign"]
 
 
-class PledgeListCreateApi(ListAPIView):
-    """The backer's own pledges (staff: all); POST pledges to a campaign."""
+class PledgeListApi(ListAPIView):
+    """The backer's own pledges (staff: all)."""
 
     permission_classes = [IsAuthenticated]
     serializer_class = PledgeOutputSerializer
     filterset_class = PledgeFilter
-
-    def get_throttles(self):
-        if self.request.method == "POST":
-            return [*super().get_throttles(), PledgeRateThrottle()]
-        return super().get_throttles()
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation has no user
             return Pledge.objects.none()
         return pledges_visible_to(self.request.user)
 
+
+class PledgeCreateApi(GenericAPIView):
+    """Pledge to a campaign."""
+
+    permission_classes = [IsAuthenticated]
+    serializer_class = PledgeOutputSerializer
+
+    class InputSerializer(serializers.Serializer):
+        campaign = serializers.IntegerField(min_value=1)
+        reward = serializers.IntegerField(min_value=1, required=False, allow_null=True)
+        amount = amount_input()
+        currency = serializers.CharField(
+            max_length=3,
+            required=False,
+            help_text="Optional: when sent, it must be the campaign's currency (a guard against a stale page).",
+        )
+        payment_method = serializers.RegexField(
+            r"^pm_[A-Za-z0-9_]+$",
+            max_length=255,
+            required=False,
+            help_text="A Stripe PaymentMethod id; the card is then saved server-side.",
+        )
+
+        class Meta:
+            ref_name = "PledgeCreateInput"  # the schema's component names predate the nesting
+
+    def get_throttles(self):
+        return [*super().get_throttles(), PledgeRateThrottle()]
+
     @extend_schema(
-        request=PledgeCreateInputSerializer,
+        request=InputSerializer,
         responses={201: PledgeOutputSerializer, **ERRORS},
         parameters=[
             OpenApiParameter(
@@ -96,7 +149,7 @@ class PledgeListCreateApi(ListAPIView):
         return response.status_code, response.data
 
     def _create(self, request) -> Response:
-        data = PledgeCreateInputSerializer(data=request.data)
+        data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
         pledge = pledge_create(
@@ -128,10 +181,19 @@ class PledgeDetailApi(_PledgeObjectApi):
     def get(self, request, pledge_id: int):
         return Response(PledgeOutputSerializer(self.get_object()).data)
 
-    @extend_schema(request=PledgeUpdateInputSerializer, responses={200: PledgeOutputSerializer, **ERRORS})
+
+class PledgeUpdateApi(_PledgeObjectApi):
+    class InputSerializer(serializers.Serializer):
+        reward = serializers.IntegerField(min_value=1, required=False, allow_null=True)
+        amount = amount_input(required=False)
+
+        class Meta:
+            ref_name = "PledgeUpdateInput"  # the schema's component names predate the nesting
+
+    @extend_schema(request=InputSerializer, responses={200: PledgeOutputSerializer, **ERRORS})
     def patch(self, request, pledge_id: int):
         pledge = self.get_object()
-        data = PledgeUpdateInputSerializer(data=request.data)
+        data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         changes = {"amount": data.validated_data.get("amount")}
         if "reward" in data.validated_data:
@@ -152,13 +214,19 @@ class PledgeCancelApi(_PledgeObjectApi):
 
 
 class PledgePaymentMethodApi(_PledgeObjectApi):
+    class InputSerializer(serializers.Serializer):
+        payment_method = serializers.RegexField(r"^pm_[A-Za-z0-9_]+$", max_length=255)
+
+        class Meta:
+            ref_name = "PaymentMethodInput"  # the schema's component names predate the nesting
+
     @extend_schema(
-        request=PaymentMethodInputSerializer,
+        request=InputSerializer,
         responses={200: PledgeOutputSerializer, **ERRORS},
         description="Replace the card of an errored pledge; it is charged again at once.",
     )
     def post(self, request, pledge_id: int):
-        data = PaymentMethodInputSerializer(data=request.data)
+        data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         pledge = pledge_replace_payment_method(
             pledge=self.get_object(), payment_method_id=data.validated_data["payment_method"]
@@ -177,3 +245,15 @@ class PledgeRefundApi(GenericAPIView):
         pledge = get_object_or_404(pledges_refundable_by(request.user), pk=pledge_id)
         pledge = pledge_refund(pledge=pledge, by=request.user)
         return Response(PledgeOutputSerializer(pledge).data)
+
+
+class PledgesRoutes(MethodRoutes):
+    """/api/pledges/ (the URL contract): one class per operation."""
+
+    routes = {"get": PledgeListApi, "post": PledgeCreateApi}
+
+
+class PledgeRoutes(MethodRoutes):
+    """/api/pledges/{id}/ (the URL contract): one class per operation."""
+
+    routes = {"get": PledgeDetailApi, "patch": PledgeUpdateApi}

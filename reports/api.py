@@ -57,6 +57,7 @@ def _async_flag(request) -> bool | None:
     raise InvalidInput(_("async must be 1 or 0."), code="invalid_async")
 
 
+# Shared, not nested: a queued report (202), the list of exports and one export answer this one shape.
 class ExportJobOutputSerializer(serializers.ModelSerializer):
     progress = serializers.SerializerMethodField(help_text="Whole percent of the rows written.")
     url = serializers.SerializerMethodField()
@@ -208,39 +209,6 @@ class PlatformReportXlsxApi(PlatformReportApi):
 # --- funding stats ----------------------------------------------------------------------
 
 
-class StatsDaySerializer(serializers.Serializer):
-    date = serializers.DateField()
-    pledged = serializers.CharField(help_text="Decimal string in the campaign's currency.")
-    backers = serializers.IntegerField(help_text="New backers that day.")
-    cumulative = serializers.CharField()
-
-
-class ProjectionSerializer(serializers.Serializer):
-    method = serializers.ChoiceField(choices=["recent_average", "since_launch", "final"])
-    daily_rate = serializers.CharField(allow_null=True)
-    window_start = serializers.DateField(allow_null=True)
-    window_end = serializers.DateField(allow_null=True)
-    window_days = serializers.IntegerField()
-    days_remaining = serializers.CharField()
-    projected_total = serializers.CharField()
-    projected_percent = serializers.IntegerField()
-    reaches_goal = serializers.BooleanField()
-
-
-class StatsOutputSerializer(serializers.Serializer):
-    campaign = serializers.IntegerField()
-    state = serializers.CharField()
-    currency = serializers.CharField()
-    goal = serializers.CharField()
-    pledged = serializers.CharField(help_text="Sum of the counted pledges; equals the campaign's total.")
-    backers = serializers.IntegerField()
-    percent_funded = serializers.IntegerField()
-    launched_at = serializers.DateTimeField(allow_null=True)
-    deadline = serializers.DateTimeField(allow_null=True)
-    days = StatsDaySerializer(many=True)
-    projection = ProjectionSerializer(allow_null=True)
-
-
 def _money(value) -> str | None:
     return None if value is None else str(value)
 
@@ -249,7 +217,47 @@ class CampaignStatsApi(GenericAPIView):
     """Funding per day (UTC) and a projection of the final total; see campaigns/stats.py for the method."""
 
     permission_classes = [AllowAny]
-    serializer_class = StatsOutputSerializer
+
+    class OutputSerializer(serializers.Serializer):
+        class DaySerializer(serializers.Serializer):
+            date = serializers.DateField()
+            pledged = serializers.CharField(help_text="Decimal string in the campaign's currency.")
+            backers = serializers.IntegerField(help_text="New backers that day.")
+            cumulative = serializers.CharField()
+
+            class Meta:
+                ref_name = "StatsDay"  # the schema's component names predate the nesting
+
+        class ProjectionSerializer(serializers.Serializer):
+            method = serializers.ChoiceField(choices=["recent_average", "since_launch", "final"])
+            daily_rate = serializers.CharField(allow_null=True)
+            window_start = serializers.DateField(allow_null=True)
+            window_end = serializers.DateField(allow_null=True)
+            window_days = serializers.IntegerField()
+            days_remaining = serializers.CharField()
+            projected_total = serializers.CharField()
+            projected_percent = serializers.IntegerField()
+            reaches_goal = serializers.BooleanField()
+
+            class Meta:
+                ref_name = "Projection"
+
+        campaign = serializers.IntegerField()
+        state = serializers.CharField()
+        currency = serializers.CharField()
+        goal = serializers.CharField()
+        pledged = serializers.CharField(help_text="Sum of the counted pledges; equals the campaign's total.")
+        backers = serializers.IntegerField()
+        percent_funded = serializers.IntegerField()
+        launched_at = serializers.DateTimeField(allow_null=True)
+        deadline = serializers.DateTimeField(allow_null=True)
+        days = DaySerializer(many=True)
+        projection = ProjectionSerializer(allow_null=True)
+
+        class Meta:
+            ref_name = "StatsOutput"
+
+    serializer_class = OutputSerializer
 
     def get(self, request, campaign_id: int):
         campaign = get_object_or_404(campaigns_visible_to(request.user), pk=campaign_id)
@@ -283,7 +291,7 @@ class CampaignStatsApi(GenericAPIView):
                 "reaches_goal": projection.projected_total >= campaign.goal,
             },
         }
-        return Response(StatsOutputSerializer(body).data)
+        return Response(self.OutputSerializer(body).data)
 
 
 # --- export jobs --------------------------------------------------------------------------
