@@ -10,9 +10,9 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from closing.services.collection import pledge_replace_payment_method
-from core.clients import client_address
 from core.api_fields import MoneyField, amount_input
 from core.api_routing import MethodRoutes
+from core.clients import client_address
 from core.permissions import IsBackerOrStaffReadOnly
 from core.throttling import PledgeRateThrottle
 from pledges.idempotency import idempotent, request_fingerprint
