@@ -10,7 +10,6 @@ requests are let through (and logged): a cache outage must not turn into refused
 The login limits (accounts/login_limits.py) count on the same primitive, ``count_hits``.
 """
 
-import functools
 import logging
 import time
 from collections.abc import Sequence
@@ -19,26 +18,24 @@ import redis
 from django.conf import settings
 from rest_framework.throttling import AnonRateThrottle, SimpleRateThrottle, UserRateThrottle
 
+from core.redis_client import quick_redis_client
+
 log = logging.getLogger(__name__)
 
 
-@functools.cache
-def _client(url: str) -> redis.Redis:
-    # One client (and connection pool) per process; short timeouts: a throttle must be quick or absent.
-    return redis.Redis.from_url(url, socket_connect_timeout=0.5, socket_timeout=2)
-
-
-def count_hit(key: str, window_seconds: int) -> int:
+def count_hit(key: str, window_seconds: int, *, client: redis.Redis | None = None) -> int:
     """This hit's number in its window (1 for the first)."""
-    return count_hits([(key, window_seconds)])[0]
+    return count_hits([(key, window_seconds)], client=client)[0]
 
 
-def count_hits(counters: Sequence[tuple[str, int]]) -> list[int]:
+def count_hits(counters: Sequence[tuple[str, int]], *, client: redis.Redis | None = None) -> list[int]:
     """One hit on each (key, window seconds) counter; each hit's number in its window, in order.
 
     One round trip; no MULTI/EXEC needed: INCR is atomic, and EXPIRE NX only sets the first TTL.
+    By default on the quick client (core/redis_client.py): a throttle must be quick or absent; a
+    caller that would rather wait for Redis (the Stripe budget) passes ``redis_client()``.
     """
-    pipe = _client(settings.REDIS_URL).pipeline(transaction=False)
+    pipe = (client or quick_redis_client()).pipeline(transaction=False)
     for key, window_seconds in counters:
         pipe.incr(key)
         pipe.expire(key, window_seconds + 1, nx=True)
@@ -52,7 +49,7 @@ def uncount_hits(counters: Sequence[tuple[str, int]]) -> None:
     """
     if not counters:
         return
-    pipe = _client(settings.REDIS_URL).pipeline(transaction=False)
+    pipe = quick_redis_client().pipeline(transaction=False)
     for key, window_seconds in counters:
         pipe.decr(key)
         pipe.expire(key, window_seconds + 1, nx=True)
@@ -62,7 +59,7 @@ def uncount_hits(counters: Sequence[tuple[str, int]]) -> None:
 def forget_hits(keys: Sequence[str]) -> None:
     """Drop counters altogether (a limit that a success resets)."""
     if keys:
-        _client(settings.REDIS_URL).delete(*keys)
+        quick_redis_client().delete(*keys)
 
 
 # Where a hit counted ahead of DRF (campaigns.hot: the counter and the cache read in one round
