@@ -1,6 +1,8 @@
 """The schema says every answer the API gives: the error bodies of core.api_errors, by status,
 on every operation they can come from (drf-spectacular postprocessing hook)."""
 
+from typing import Any
+
 ERROR = {
     "type": "object",
     "properties": {
@@ -22,7 +24,7 @@ UNSAFE = ("post", "put", "patch", "delete")
 UNTHROTTLED = ("/api/webhooks/stripe/",)
 
 
-def _statuses(path: str, method: str, operation: dict) -> list[int]:
+def _statuses(path: str, method: str, operation: dict[str, Any]) -> list[int]:
     statuses = [] if path in UNTHROTTLED else [429]
     anonymous_allowed = {} in operation.get("security", [{}])
     if not anonymous_allowed:
@@ -37,7 +39,7 @@ def _statuses(path: str, method: str, operation: dict) -> list[int]:
     return sorted(statuses)
 
 
-def add_error_responses(result, generator, request, public):
+def add_error_responses(result: dict[str, Any], generator: object, request: object, public: bool) -> dict[str, Any]:
     result.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR
     for path, operations in result.get("paths", {}).items():
         for method, operation in operations.items():
