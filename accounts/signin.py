@@ -9,7 +9,7 @@ two steps (web/views_mfa.py), the API takes both in one request (accounts/api.py
 from dataclasses import dataclass
 
 from django.contrib.auth import authenticate
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django_otp.models import Device
 
 from accounts.login_limits import login_attempt
@@ -25,7 +25,7 @@ class SignIn:
     ``needs_code``: the password was right and a code must follow (``signin_code``);
     ``refused``: too many failures from this client for now, nothing was checked."""
 
-    user: AbstractBaseUser | None = None
+    user: User | None = None
     needs_code: bool = False
     device: Device | None = None
     refused: TooManyRequests | None = None
@@ -52,7 +52,7 @@ def signin_password(*, request, login: str, password: str) -> SignIn:
     return SignIn(user=user)
 
 
-def signin_code(*, request, user: AbstractBaseUser, code: str) -> SignIn:
+def signin_code(*, request, user: User, code: str) -> SignIn:
     """The second step, for a user who gave the right password: their app's code or a recovery code."""
     attempt = login_attempt(account=user, client=client_address(request))
     if attempt.refused:
