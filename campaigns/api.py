@@ -1,4 +1,5 @@
 import hashlib
+from collections.abc import Callable
 
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Prefetch
@@ -121,7 +122,7 @@ class CampaignDetailApi(GenericAPIView):
 class _CampaignActionApi(GenericAPIView):
     permission_classes = [IsAuthenticated, IsCreatorOrReadOnly]
     serializer_class = CampaignOutputSerializer
-    service = None
+    service: Callable[..., Campaign]  # set by each subclass
 
     def get_object(self) -> Campaign:
         campaign = get_object_or_404(campaigns_visible_to(self.request.user), pk=self.kwargs["campaign_id"])

@@ -1,14 +1,15 @@
 """Campaign use cases: every write to a campaign goes through here, in a transaction."""
 
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any, cast
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.files import File
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Field
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -43,14 +44,14 @@ def _check_deadline_future(deadline: datetime | None, now: datetime) -> None:
 @transaction.atomic
 def campaign_create(
     *,
-    creator: AbstractBaseUser,
+    creator: User,
     title: str,
     goal: Decimal,
     currency: str,
     description: str = "",
     deadline: datetime | None = None,
     funding_model: str = Campaign.FundingModel.ALL_OR_NOTHING,
-    image: File | None = None,
+    image: "File[Any] | None" = None,
     image_alt: str = "",
 ) -> Campaign:
     check_plain_text(title, field="title")
@@ -74,12 +75,16 @@ def campaign_create(
         image_alt=check_plain_text(image_alt, field="image_alt"),
     )
     if picture is not None:
-        campaign.image.save(picture.name, picture, save=False)
+        campaign.image.save(cast(str, picture.name), picture, save=False)  # image_prepare names it
     campaign.save()
     return campaign
 
 
-def _forget_file_on_commit(name: str) -> None:
+def _field(name: str) -> "Field[Any, Any]":
+    return cast("Field[Any, Any]", Campaign._meta.get_field(name))
+
+
+def _forget_file_on_commit(name: str | None) -> None:
     """A replaced picture's file goes once the change is committed (a rollback keeps it)."""
     if name:
         storage = Campaign._meta.get_field("image").storage
@@ -95,9 +100,9 @@ def campaign_update(  # noqa: C901
     description: str | None = None,
     goal: Decimal | None = None,
     currency: str | None = None,
-    deadline=_UNSET,
+    deadline: Any = _UNSET,
     funding_model: str | None = None,
-    image: File | None = None,
+    image: "File[Any] | None" = None,
     image_alt: str | None = None,
     remove_image: bool = False,
 ) -> Campaign:
@@ -115,7 +120,7 @@ def campaign_update(  # noqa: C901
         if changed:
             raise Conflict(
                 _("%(fields)s cannot change once the campaign is live.")
-                % {"fields": ", ".join(str(Campaign._meta.get_field(name).verbose_name) for name in changed)},
+                % {"fields": ", ".join(str(_field(name).verbose_name) for name in changed)},
                 code="campaign_fixed",
             )
     elif campaign.state != Campaign.State.DRAFT:
@@ -137,7 +142,7 @@ def campaign_update(  # noqa: C901
     if title is not None:
         campaign.title = check_plain_text(title, field="title")
     if description is not None:
-        campaign.description, campaign.description_html = description, description_html
+        campaign.description, campaign.description_html = description, cast(str, description_html)
     if image_alt is not None:
         campaign.image_alt = check_plain_text(image_alt, field="image_alt")
     if image is not None or remove_image:
@@ -145,7 +150,7 @@ def campaign_update(  # noqa: C901
         _forget_file_on_commit(campaign.image.name)
         campaign.image = None
         if picture is not None:
-            campaign.image.save(picture.name, picture, save=False)
+            campaign.image.save(cast(str, picture.name), picture, save=False)  # image_prepare names it
     campaign.save()
     invalidate_campaign(campaign.pk)
     return campaign
@@ -181,7 +186,7 @@ def campaign_launch(*, campaign: Campaign, now: datetime | None = None) -> Campa
     return campaign
 
 
-def _human(delta) -> str:
+def _human(delta: timedelta) -> str:
     seconds = int(delta.total_seconds())
     if seconds % 86400 == 0:
         days = seconds // 86400
@@ -216,7 +221,7 @@ def campaign_lock(*, campaign_id: int) -> Campaign:
 
 
 @transaction.atomic
-def campaigns_delete_drafts(*, creator) -> int:
+def campaigns_delete_drafts(*, creator: User) -> int:
     """A deleted account's drafts go (never launched, they hold no pledge), their pictures after
     the commit; the number deleted."""
     drafts = list(Campaign.objects.select_for_update().filter(creator=creator, state=Campaign.State.DRAFT))
