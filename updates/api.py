@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
@@ -15,7 +17,7 @@ from updates.services import EDIT_WINDOW, update_edit, update_publish
 
 class UpdateOutputSerializer(serializers.ModelSerializer):
     body_html = serializers.CharField(read_only=True, help_text="The body as sanitised HTML, rendered when saved.")
-    tiers = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    tiers: "serializers.PrimaryKeyRelatedField[Any]" = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
     editable_until = serializers.SerializerMethodField()
 
     class Meta:
