@@ -14,9 +14,12 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+if TYPE_CHECKING:
+    from _typeshed import SupportsWrite
 
 # A spreadsheet treats a cell starting with one of these as a formula (or, for tab
 # and carriage return, may shift it into one): OWASP's list for CSV injection.
@@ -118,7 +121,7 @@ def csv_chunks(report: Report, progress: Progress | None = None) -> Iterator[str
             progress(reported := done)
 
 
-def write_csv(report: Report, out: IO[str], progress: Progress | None = None) -> None:
+def write_csv(report: Report, out: SupportsWrite[str], progress: Progress | None = None) -> None:
     for chunk in csv_chunks(report, progress):
         out.write(chunk)
 
