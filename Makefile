@@ -3,6 +3,11 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+# Settings Django can load with no service running (nothing connects): for manage.py's offline
+# commands (make messages) and mypy's django plugin, which imports config.settings.
+OFFLINE_ENV := PLEDGEBOARD_PROFILE=offline DATABASE_URL=postgres://unused@127.0.0.1:1/unused REDIS_URL=redis://127.0.0.1:1/0
+# Types (pyproject.toml [tool.mypy]: strict for core and every services and selectors module).
+MYPY := $(OFFLINE_ENV) $(PY) -m mypy
 
 .PHONY: demo test fuzz audit lint docs lock services-up services-down clean chromium simulate bench messages
 
@@ -39,6 +44,7 @@ TEST_PROCESSES ?= 2
 test: $(STAMP) chromium
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+	$(MYPY)
 	$(PY) -m devstack.audit
 	$(MKDOCS) build --strict --quiet
 	$(PY) -m devstack run --profile test -- $(PY) -m pytest -n $(TEST_PROCESSES) --dist loadfile --no-loadscope-reorder --durations=20 $(PYTEST_ARGS)
@@ -61,11 +67,10 @@ fuzz: $(STAMP)
 # For developers (needs GNU gettext): re-extract every marked string into locale/*/LC_MESSAGES/django.po,
 # then compile the .mo files. Both are committed, so `make demo` and `make test` never need gettext;
 # tests/i18n fails while a msgid has no translation or a .mo is older than its .po.
-MESSAGES_ENV := PLEDGEBOARD_PROFILE=messages DATABASE_URL=postgres://unused@127.0.0.1:1/unused REDIS_URL=redis://127.0.0.1:1/0
 messages: $(STAMP)
-	$(MESSAGES_ENV) $(PY) manage.py makemessages --locale de --no-obsolete --add-location file \
+	$(OFFLINE_ENV) $(PY) manage.py makemessages --locale de --no-obsolete --add-location file \
 		--ignore .venv --ignore var --ignore tests --ignore bench --ignore devstack
-	$(MESSAGES_ENV) $(PY) manage.py compilemessages --locale de --ignore .venv --ignore var
+	$(OFFLINE_ENV) $(PY) manage.py compilemessages --locale de --ignore .venv --ignore var
 
 # Known vulnerabilities in requirements.lock (pip-audit); make test runs it too.
 audit: $(STAMP)
@@ -74,6 +79,7 @@ audit: $(STAMP)
 lint: $(STAMP)
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+	$(MYPY)
 
 # Re-pin every dependency (needs the package index): requirements.lock from
 # requirements-dev.in (.venv, tests), requirements-runtime.lock from requirements.in (the image),

@@ -49,7 +49,7 @@ from dataclasses import dataclass, field
 
 import redis
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import AbstractBaseUser, User
 from django.utils.translation import ngettext
 
 from accounts.selectors import user_for_login
@@ -83,13 +83,13 @@ def parse_rates(text: str) -> tuple[Rate, ...]:
     return tuple(rates)
 
 
-def account_key(account: AbstractBaseUser | str) -> str:
+def account_key(account: User | str) -> str:
     """What a login names, for counting: the user and their password's version, or the normalised text."""
     user = account if isinstance(account, AbstractBaseUser) else user_for_login(account)
     if user is not None:
         version = hashlib.sha256(user.password.encode()).hexdigest()[:16]
         return f"user:{user.pk}:{version}"
-    return "name:" + unicodedata.normalize("NFKC", account).strip().casefold()
+    return "name:" + unicodedata.normalize("NFKC", str(account)).strip().casefold()
 
 
 def _digest(*parts: str) -> str:
@@ -163,7 +163,7 @@ class LoginAttempt:
             log.warning("login limits: counters not cleared, Redis did not answer (%s)", error)
 
 
-def login_attempt(*, account: AbstractBaseUser | str, client: str) -> LoginAttempt:
+def login_attempt(*, account: User | str, client: str) -> LoginAttempt:
     """Count an attempt at ``account`` (a user, or a login as typed) from ``client`` (an address)."""
     now = time.time()
     key = account_key(account)

@@ -15,7 +15,7 @@ rows locked (``select_for_update``), so two requests cannot both spend one recov
 from base64 import b32encode
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils.translation import gettext as _
 from django_otp.models import Device
@@ -32,12 +32,12 @@ RECOVERY_CODES = 10
 CODE_MAX_LENGTH = 32
 
 
-def mfa_enabled(user: AbstractBaseUser) -> bool:
+def mfa_enabled(user: User) -> bool:
     """Whether the user signs in with a second factor (a confirmed authenticator app)."""
     return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
 
 
-def mfa_required_of_staff(user: AbstractBaseUser) -> bool:
+def mfa_required_of_staff(user: User) -> bool:
     """Whether this staff member must set up two-factor sign-in before anything else."""
     return settings.MFA_REQUIRED_FOR_STAFF and (user.is_staff or user.is_superuser) and not mfa_enabled(user)
 
@@ -48,7 +48,7 @@ def enrolment_required_message() -> str:
     }
 
 
-def mfa_check_for_launch(*, creator: AbstractBaseUser) -> None:
+def mfa_check_for_launch(*, creator: User) -> None:
     """MFA_REQUIRED_FOR_CREATORS: NotAllowed (``mfa_required``) unless the creator has two-factor sign-in."""
     if settings.MFA_REQUIRED_FOR_CREATORS and not mfa_enabled(creator):
         raise NotAllowed(
@@ -57,7 +57,7 @@ def mfa_check_for_launch(*, creator: AbstractBaseUser) -> None:
         )
 
 
-def mfa_recovery_codes_left(user: AbstractBaseUser) -> int:
+def mfa_recovery_codes_left(user: User) -> int:
     return StaticToken.objects.filter(device__user=user, device__confirmed=True).count()
 
 
@@ -80,7 +80,7 @@ def _normalised(code: str) -> str:
 
 
 @transaction.atomic
-def mfa_enrolment_start(*, user: AbstractBaseUser) -> TOTPDevice:
+def mfa_enrolment_start(*, user: User) -> TOTPDevice:
     """The authenticator app being set up: a new secret, or the one shown before and not yet confirmed."""
     if mfa_enabled(user):
         raise Conflict(_("Two-factor sign-in is on already."), code="mfa_enabled")
@@ -89,7 +89,7 @@ def mfa_enrolment_start(*, user: AbstractBaseUser) -> TOTPDevice:
 
 
 @transaction.atomic
-def mfa_enrolment_confirm(*, user: AbstractBaseUser, code: str) -> tuple[TOTPDevice, list[str]]:
+def mfa_enrolment_confirm(*, user: User, code: str) -> tuple[TOTPDevice, list[str]]:
     """Turn two-factor sign-in on with the first code the app shows; returns the device and the
     recovery codes, whose only appearance this is."""
     device = TOTPDevice.objects.select_for_update().filter(user=user, confirmed=False).order_by("pk").first()
@@ -108,14 +108,14 @@ def mfa_enrolment_confirm(*, user: AbstractBaseUser, code: str) -> tuple[TOTPDev
     return device, _new_recovery_codes(user)
 
 
-def mfa_enrol_unattended(*, user: AbstractBaseUser) -> TOTPDevice:
+def mfa_enrol_unattended(*, user: User) -> TOTPDevice:
     """A confirmed authenticator app made without a code: for accounts that scripts create (the
     demo's data, tests), never for a request. The caller keeps the secret (``device.bin_key``)."""
     device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
     return device or TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=True)
 
 
-def _new_recovery_codes(user: AbstractBaseUser) -> list[str]:
+def _new_recovery_codes(user: User) -> list[str]:
     StaticDevice.objects.filter(user=user).delete()
     device = StaticDevice.objects.create(user=user, name="Recovery codes", confirmed=True)
     codes = [StaticToken.random_token() for _ in range(RECOVERY_CODES)]
@@ -123,7 +123,7 @@ def _new_recovery_codes(user: AbstractBaseUser) -> list[str]:
     return codes
 
 
-def mfa_code_check(*, user: AbstractBaseUser, code: str) -> Device | None:
+def mfa_code_check(*, user: User, code: str) -> Device | None:
     """The device that accepts ``code``: the app's current code, or a recovery code, which is used
     up. None if neither. Not counted here: callers count the attempt (``login_attempt``)."""
     code = _normalised(code)
@@ -137,7 +137,7 @@ def mfa_code_check(*, user: AbstractBaseUser, code: str) -> Device | None:
     return None
 
 
-def _confirm_it_is_them(*, user: AbstractBaseUser, client: str, code: str, password: str | None = None) -> None:
+def _confirm_it_is_them(*, user: User, client: str, code: str, password: str | None = None) -> None:
     """The password (if asked) and a code, counted like a sign-in; InvalidInput if either is wrong."""
     attempt = login_attempt(account=user, client=client)
     if attempt.refused:
@@ -149,7 +149,7 @@ def _confirm_it_is_them(*, user: AbstractBaseUser, client: str, code: str, passw
     attempt.passed()
 
 
-def mfa_recovery_codes_renew(*, user: AbstractBaseUser, client: str, code: str) -> list[str]:
+def mfa_recovery_codes_renew(*, user: User, client: str, code: str) -> list[str]:
     """New recovery codes for old ones (used up, or shown where they should not have been): a
     current code first, from the app or one of the old recovery codes."""
     if not mfa_enabled(user):
@@ -160,7 +160,7 @@ def mfa_recovery_codes_renew(*, user: AbstractBaseUser, client: str, code: str) 
 
 
 @transaction.atomic
-def mfa_disable(*, user: AbstractBaseUser, client: str, password: str, code: str) -> None:
+def mfa_disable(*, user: User, client: str, password: str, code: str) -> None:
     """Turn two-factor sign-in off: the password and a code (app or recovery code), then every device goes."""
     if not mfa_enabled(user):
         raise Conflict(_("Two-factor sign-in is off."), code="mfa_disabled")

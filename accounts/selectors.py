@@ -1,5 +1,7 @@
+from typing import Any
+
 from django.conf import settings
-from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
 from django.db.models import Case, IntegerField, Q, Value, When
 from django.utils import translation
 from django.utils.translation import gettext_lazy
@@ -7,7 +9,6 @@ from django.utils.translation import gettext_lazy
 from accounts.models import PendingSignup, Profile
 from accounts.usernames import username_key
 
-User = get_user_model()
 # What a deleted account is called wherever a person is named (pages, reports).
 DELETED_USER = gettext_lazy("deleted user")
 
@@ -31,7 +32,7 @@ def user_chosen_language(user_id: int | None) -> str | None:
     return supported_language(chosen)
 
 
-def user_language(user) -> str:
+def user_language(user: Any) -> str:
     """The language a user reads (their e-mails): their choice, else the site's. Free of queries
     when the user was loaded with ``select_related("profile")`` (a fan-out of e-mails is)."""
     if getattr(user, "pk", None) is None:
@@ -43,7 +44,7 @@ def user_language(user) -> str:
     return supported_language(chosen) or settings.LANGUAGE_CODE
 
 
-def user_for_login(login: str):
+def user_for_login(login: str) -> User | None:
     """The user a login form's text names: by username or e-mail address, either case; None if nobody.
 
     A username that is also someone's e-mail address names its own account first.
@@ -53,7 +54,7 @@ def user_for_login(login: str):
         return None
     named = Q(username__iexact=login) | Q(email__iexact=login) if "@" in login else Q(username__iexact=login)
     first = Case(When(username__iexact=login, then=Value(0)), default=Value(1), output_field=IntegerField())
-    return get_user_model().objects.filter(named).order_by(first, "pk").first()
+    return User.objects.filter(named).order_by(first, "pk").first()
 
 
 def username_taken(username: str) -> bool:
@@ -64,7 +65,7 @@ def username_taken(username: str) -> bool:
     )
 
 
-def email_owner(email: str):
+def email_owner(email: str) -> User | None:
     """The account that has this address (any letter case), if one does; sign-ups do not count."""
     if not email.strip():
         return None
@@ -80,7 +81,7 @@ def pending_signup_for(*, login: str) -> PendingSignup | None:
     return waiting.order_by("-sent_at", "-pk").first()
 
 
-def public_name(user) -> str:
+def public_name(user: User) -> str:
     """How a person is named to others: their display name, else their username; "deleted user"
     for a deleted account. Free of queries when loaded with ``select_related("…__profile")``."""
     try:

@@ -12,11 +12,12 @@ link). A username's being taken is said, since usernames are public (a campaign 
 creator).
 """
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
+from django.contrib.auth.models import User
 from django.contrib.auth.password_validation import validate_password
 from django.core import signing
 from django.core.exceptions import ValidationError
@@ -37,14 +38,12 @@ from core.errors import Conflict, InvalidInput
 from core.locks import ACCOUNT_EMAIL, transaction_lock_on_text
 from core.text import invisible_character
 
-User = get_user_model()
-
 SIGNUP_SALT = "pledgeboard.accounts.confirm-signup"
 EMAIL_CHANGE_SALT = "pledgeboard.accounts.change-email"
 DISPLAY_NAME_MAX = 50
 
 
-def _read_signed(token: str, *, salt: str) -> dict:
+def _read_signed(token: str, *, salt: str) -> dict[str, Any]:
     try:
         data = signing.loads(token, salt=salt, max_age=settings.EMAIL_VERIFICATION_MAX_AGE)
     except signing.SignatureExpired as error:
@@ -176,7 +175,7 @@ def user_awaiting_verification(*, login: str) -> PendingSignup | None:
     return pending_signup_for(login=login)
 
 
-def signups_forget_stale(*, now=None) -> int:
+def signups_forget_stale(*, now: datetime | None = None) -> int:
     """Sign-ups whose last link expired are forgotten."""
     cutoff = (now or timezone.now()) - timedelta(seconds=settings.EMAIL_VERIFICATION_MAX_AGE)
     deleted, _ = PendingSignup.objects.filter(sent_at__lt=cutoff).delete()
@@ -249,7 +248,8 @@ def email_change_confirm(*, token: str) -> User:
     or the password changed since it was sent (a password change is how a wary owner stops a
     change they did not ask for)."""
     data = _read_signed(token, salt=EMAIL_CHANGE_SALT)
-    user = User.objects.select_for_update().filter(pk=data.get("u"), is_active=True).first()
+    user_id: Any = data.get("u")
+    user = User.objects.select_for_update().filter(pk=user_id, is_active=True).first()
     new_email = data.get("new")
     if (
         user is None
@@ -290,7 +290,8 @@ def unsubscribe(*, user_id: int, campaign_id: int | None) -> None:
 
 def resubscribe(*, user_id: int, campaign_id: int | None) -> None:
     """Undo ``unsubscribe``: hear again from a campaign (campaign_id) or the platform (None)."""
-    Unsubscription.objects.filter(user_id=user_id, campaign_id=campaign_id).delete()
+    # None is the platform's own row (IS NULL); the stubs take no None in a lookup.
+    Unsubscription.objects.filter(user_id=user_id, campaign_id=campaign_id).delete()  # type: ignore[misc]
 
 
 # --- deleting an account --------------------------------------------------------------------------

@@ -10,7 +10,7 @@ accounts/api.py).
 from dataclasses import dataclass
 
 from django.contrib.auth import authenticate
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.utils.translation import gettext as _
 from django_otp.models import Device
 
@@ -27,7 +27,7 @@ class SignIn:
     ``needs_code``: the password was right and a code must follow (``signin_code``);
     ``refused``: too many failures from this client for now, nothing was checked."""
 
-    user: AbstractBaseUser | None = None
+    user: User | None = None
     needs_code: bool = False
     device: Device | None = None
     refused: TooManyRequests | None = None
@@ -54,7 +54,7 @@ def signin_password(*, request, login: str, password: str) -> SignIn:
     return SignIn(user=user)
 
 
-def signin_code(*, request, user: AbstractBaseUser, code: str) -> SignIn:
+def signin_code(*, request, user: User, code: str) -> SignIn:
     """The second step, for a user who gave the right password: their app's code or a recovery code."""
     attempt = login_attempt(account=user, client=client_address(request))
     if attempt.refused:
@@ -66,7 +66,7 @@ def signin_code(*, request, user: AbstractBaseUser, code: str) -> SignIn:
     return SignIn(user=user, device=device)
 
 
-def signin_at_once(*, request, login: str, password: str, code: str = "") -> AbstractBaseUser:
+def signin_at_once(*, request, login: str, password: str, code: str = "") -> User:
     """Both steps in one go (the API's token endpoint): the user, or the domain error to answer
     with: ``invalid_credentials``, ``otp_required`` (the password is right, send the code too),
     ``otp_invalid``, ``mfa_enrolment_required`` (staff without two-factor sign-in) or the

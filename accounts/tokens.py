@@ -11,7 +11,7 @@ import secrets
 from datetime import datetime
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
@@ -25,7 +25,7 @@ def token_hash(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
-def password_fingerprint(user: AbstractBaseUser, *, secret: str | None = None) -> str:
+def password_fingerprint(user: User, *, secret: str | None = None) -> str:
     return salted_hmac(FINGERPRINT_SALT, user.password, secret=secret, algorithm="sha256").hexdigest()
 
 
@@ -37,7 +37,7 @@ def _fingerprint_matches(token: ApiToken) -> bool:
     return False
 
 
-def _new_token(user: AbstractBaseUser, now: datetime) -> tuple[ApiToken, str]:
+def _new_token(user: User, now: datetime) -> tuple[ApiToken, str]:
     raw = secrets.token_urlsafe(32)
     token = ApiToken(
         user=user,
@@ -49,7 +49,7 @@ def _new_token(user: AbstractBaseUser, now: datetime) -> tuple[ApiToken, str]:
     return token, raw
 
 
-def token_issue(*, user: AbstractBaseUser, now: datetime | None = None) -> str:
+def token_issue(*, user: User, now: datetime | None = None) -> str:
     """A new token for the user; the only moment its raw value exists."""
     token, raw = _new_token(user, now or timezone.now())
     token.save()
@@ -76,24 +76,24 @@ def token_lookup(raw: str, *, now: datetime | None = None) -> ApiToken | None:
     return token
 
 
-def token_user(raw: str, *, now: datetime | None = None) -> AbstractBaseUser | None:
+def token_user(raw: str, *, now: datetime | None = None) -> User | None:
     """The active user a raw token belongs to (see token_lookup)."""
     token = token_lookup(raw, now=now)
     return None if token is None else token.user
 
 
-def tokens_of(*, user: AbstractBaseUser, now: datetime | None = None) -> QuerySet[ApiToken]:
+def tokens_of(*, user: User, now: datetime | None = None) -> QuerySet[ApiToken]:
     """The user's tokens that still work, newest first."""
     return ApiToken.objects.filter(user=user, expires_at__gt=now or timezone.now()).order_by("-created_at", "-pk")
 
 
-def token_revoke(*, user: AbstractBaseUser, token_id: int) -> bool:
+def token_revoke(*, user: User, token_id: int) -> bool:
     """Delete one of the user's tokens; False if they have none with that id."""
     deleted, _ = ApiToken.objects.filter(user=user, pk=token_id).delete()
     return bool(deleted)
 
 
-def tokens_revoke_all(*, user: AbstractBaseUser) -> int:
+def tokens_revoke_all(*, user: User) -> int:
     """Delete every token of the user (a new password, a deleted account, "sign out everywhere")."""
     deleted, _ = ApiToken.objects.filter(user=user).delete()
     return deleted

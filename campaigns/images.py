@@ -45,7 +45,8 @@ def image_prepare(upload) -> ContentFile:
                 raise _refuse(_("The image has too many pixels."))
             probe.verify()  # the whole file, without decoding it
         upload.seek(0)
-        with Image.open(upload, formats=sorted(ACCEPTED_FORMATS)) as picture:
+        with Image.open(upload, formats=sorted(ACCEPTED_FORMATS)) as opened:
+            picture: Image.Image = opened
             # Shrunk first (a JPEG is decoded at a reduced scale), turned upright after: the
             # full-size pixels are never copied, so a big picture costs one decode, not two.
             picture.thumbnail((MAX_SIDE, MAX_SIDE))

@@ -1,15 +1,16 @@
 """Campaign use cases: every write to a campaign goes through here, in a transaction."""
 
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any, cast
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.files import File
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Field
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -45,14 +46,14 @@ def _check_deadline_future(deadline: datetime | None, now: datetime) -> None:
 @transaction.atomic
 def campaign_create(
     *,
-    creator: AbstractBaseUser,
+    creator: User,
     title: str,
     goal: Decimal,
     currency: str,
     description: str = "",
     deadline: datetime | None = None,
     funding_model: str = Campaign.FundingModel.ALL_OR_NOTHING,
-    image: File | None = None,
+    image: "File[Any] | None" = None,
     image_alt: str = "",
 ) -> Campaign:
     check_plain_text(title, field="title")
@@ -77,12 +78,12 @@ def campaign_create(
         image_alt=check_plain_text(image_alt, field="image_alt"),
     )
     if picture is not None:
-        campaign.image.save(picture.name, picture, save=False)
+        campaign.image.save(cast(str, picture.name), picture, save=False)  # image_prepare names it
     campaign.save()
     return campaign
 
 
-def _check_room_for_a_draft(creator: AbstractBaseUser) -> None:
+def _check_room_for_a_draft(creator: User) -> None:
     """At most DRAFTS_PER_USER drafts per creator; the count is taken under a lock on the creator
     (held to the commit), so two requests at once cannot both make the last one."""
     transaction_lock_on_text(CREATOR_DRAFTS, str(creator.pk))
@@ -99,7 +100,11 @@ def _check_room_for_a_draft(creator: AbstractBaseUser) -> None:
         )
 
 
-def _forget_file_on_commit(name: str) -> None:
+def _field(name: str) -> "Field[Any, Any]":
+    return cast("Field[Any, Any]", Campaign._meta.get_field(name))
+
+
+def _forget_file_on_commit(name: str | None) -> None:
     """A replaced picture's file goes once the change is committed (a rollback keeps it)."""
     if name:
         storage = Campaign._meta.get_field("image").storage
@@ -159,9 +164,9 @@ def campaign_update(
     description: str | None = None,
     goal: Decimal | None = None,
     currency: str | None = None,
-    deadline=_UNSET,
+    deadline: Any = _UNSET,
     funding_model: str | None = None,
-    image: File | None = None,
+    image: "File[Any] | None" = None,
     image_alt: str | None = None,
     remove_image: bool = False,
 ) -> Campaign:
@@ -230,7 +235,7 @@ def campaign_launch(*, campaign: Campaign, now: datetime | None = None) -> Campa
     return campaign
 
 
-def _human(delta) -> str:
+def _human(delta: timedelta) -> str:
     seconds = int(delta.total_seconds())
     if seconds % 86400 == 0:
         days = seconds // 86400
@@ -265,7 +270,7 @@ def campaign_lock(*, campaign_id: int) -> Campaign:
 
 
 @transaction.atomic
-def campaigns_delete_drafts(*, creator) -> int:
+def campaigns_delete_drafts(*, creator: User) -> int:
     """A deleted account's drafts go (never launched, they hold no pledge), their pictures after
     the commit; the number deleted."""
     drafts = list(Campaign.objects.select_for_update().filter(creator=creator, state=Campaign.State.DRAFT))

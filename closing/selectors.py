@@ -142,7 +142,7 @@ def collections_in_progress() -> list[tuple[int, str, int]]:
         .annotate(n=Count("id"))
         .values_list("campaign_id", "state", "n")
     )
-    rows = {(pk, state): 0 for pk, _ in campaigns for state in COLLECTING_STATES}
+    rows: dict[tuple[int, str], int] = {(pk, state): 0 for pk, _ in campaigns for state in COLLECTING_STATES}
     rows |= {(pk, state): n for pk, state, n in counts}
     rows |= {(pk, Pledge.State.COLLECTED): collected for pk, collected in campaigns}
     return sorted((pk, str(state), n) for (pk, state), n in rows.items())

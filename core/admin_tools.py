@@ -2,13 +2,16 @@
 out of sight, and confirmed service actions."""
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.exceptions import DisallowedModelAdminLookup
 from django.db import models
 from django.db.models.constants import LOOKUP_SEP
+from django.http import HttpRequest
 from django.template.response import TemplateResponse
+from django.utils.functional import Promise
 from django.utils.translation import ngettext
 
 from core.errors import DomainError
@@ -19,18 +22,25 @@ from core.money import format_money
 # a token's hash is what a stolen database would be attacked with.
 SECRET_FIELDS = frozenset({"setup_client_secret", "client_secret", "key_hash", "password"})
 
+if TYPE_CHECKING:  # generic in django-stubs only
+    _ModelAdmin = admin.ModelAdmin[Any]
+    _TabularInline = admin.TabularInline[Any, Any]
+else:
+    _ModelAdmin = admin.ModelAdmin
+    _TabularInline = admin.TabularInline
 
-def money(amount, currency: str) -> str:
+
+def money(amount: Any, currency: str) -> str:
     """An amount as the staff member's language writes it ("$1,192,793.00"); exports stay plain decimals."""
     return "" if amount is None else format_money(amount, currency)
 
 
-def titled(base: type[admin.FieldListFilter], title) -> type[admin.FieldListFilter]:
+def titled(base: type[admin.FieldListFilter], title: str | Promise) -> type[admin.FieldListFilter]:
     """``base`` with a sidebar title of its own: a pledge's state and its campaign's state would
     both be "By state", and staff could not tell which is which."""
 
-    class Titled(base):
-        def __init__(self, *args, **kwargs):
+    class Titled(base):  # type: ignore[valid-type,misc]  # a subclass of the class given at run time
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
             self.title = title
 
@@ -38,15 +48,15 @@ def titled(base: type[admin.FieldListFilter], title) -> type[admin.FieldListFilt
     return Titled
 
 
-class PledgeboardAdmin(admin.ModelAdmin):
+class PledgeboardAdmin(_ModelAdmin):
     """Our models' admins: no secret column in the form, and none reachable through a URL lookup
     (``?setup_client_secret__startswith=seti_1`` would reveal a secret one character at a time)."""
 
-    def get_exclude(self, request, obj=None):
+    def get_exclude(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
         fields = {f.name for f in self.model._meta.get_fields()}
         return (*(super().get_exclude(request, obj) or ()), *sorted(SECRET_FIELDS & fields))
 
-    def lookup_allowed(self, lookup, value, request=None) -> bool:
+    def lookup_allowed(self, lookup: str, value: str, request: HttpRequest) -> bool:
         if SECRET_FIELDS.intersection(lookup.split(LOOKUP_SEP)):
             raise DisallowedModelAdminLookup(f"Filtering by {lookup} is not allowed")
         return super().lookup_allowed(lookup, value, request)
@@ -55,13 +65,13 @@ class PledgeboardAdmin(admin.ModelAdmin):
 class _NoHandEdits:
     """Rows only services write: staff look, search and run actions; nothing is edited by hand."""
 
-    def has_add_permission(self, request, obj=None) -> bool:
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None) -> bool:
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None) -> bool:
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
 
@@ -69,11 +79,20 @@ class ViewOnlyAdmin(_NoHandEdits, PledgeboardAdmin):
     pass
 
 
-class ViewOnlyInline(_NoHandEdits, admin.TabularInline):
+class ViewOnlyInline(_NoHandEdits, _TabularInline):
     extra = 0
 
 
-def confirm_action(modeladmin, request, queryset, *, action: str, title: str, question: str, confirm_label: str):
+def confirm_action(
+    modeladmin: Any,
+    request: HttpRequest,
+    queryset: models.QuerySet[Any],
+    *,
+    action: str,
+    title: str,
+    question: str,
+    confirm_label: str,
+) -> TemplateResponse:
     """An intermediate page like the delete action's; the action runs when it is posted back."""
     context = {
         **modeladmin.admin_site.each_context(request),
@@ -88,7 +107,7 @@ def confirm_action(modeladmin, request, queryset, *, action: str, title: str, qu
     return TemplateResponse(request, "admin/pledgeboard/confirm_action.html", context)
 
 
-def report_outcome(modeladmin, request, *, done: int, done_message, failures: list[str]) -> None:
+def report_outcome(modeladmin: Any, request: HttpRequest, *, done: int, done_message: Any, failures: list[str]) -> None:
     """``done_message`` is an ``ngettext_lazy(..., "count")`` plural such as "%(count)d pledge refunded."."""
     if done:
         modeladmin.message_user(request, done_message % {"count": done}, messages.SUCCESS)
@@ -101,23 +120,24 @@ def report_outcome(modeladmin, request, *, done: int, done_message, failures: li
 
 
 def run_confirmed(
-    modeladmin,
-    request,
-    queryset: models.QuerySet,
+    modeladmin: Any,
+    request: HttpRequest,
+    queryset: models.QuerySet[Any],
     *,
     action: str,
     title: str,
     question: str,
     confirm_label: str,
-    service: Callable[[models.Model], object],
-    done_message,
-):
+    service: Callable[[Any], object],
+    done_message: Any,
+) -> TemplateResponse | None:
     """Ask first; once confirmed, call the service for each selected row and report what it refused."""
     if request.POST.get("post") != "yes":
         return confirm_action(
             modeladmin, request, queryset, action=action, title=title, question=question, confirm_label=confirm_label
         )
-    done, failures = 0, []
+    done = 0
+    failures: list[str] = []
     for obj in queryset.order_by("pk"):
         try:
             service(obj)
@@ -128,7 +148,7 @@ def run_confirmed(
     return None
 
 
-def redacted(value):
+def redacted(value: Any) -> Any:
     """JSON with every secret's value replaced (a webhook's SetupIntent carries its client secret)."""
     if isinstance(value, dict):
         return {key: "[hidden]" if key in SECRET_FIELDS else redacted(item) for key, item in value.items()}

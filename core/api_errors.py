@@ -4,6 +4,8 @@ DRF's exception_handler shapes what the views raise; the handlers (handler400/40
 shape what Django answers before or around DRF (a body too large, too many form fields, a
 disallowed host), and ApiErrorsAsJsonMiddleware any other error page under /api/."""
 
+from typing import Any
+
 from django.core.exceptions import (
     PermissionDenied,
     RequestDataTooBig,
@@ -11,7 +13,7 @@ from django.core.exceptions import (
     TooManyFilesSent,
 )
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from django.views.defaults import bad_request as page_bad_request
@@ -25,11 +27,12 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from core.errors import DomainError
 
 
-def exception_handler(exc, context):
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, DomainError):
-        headers = {}
-        if getattr(exc, "retry_after", None) is not None:
-            headers["Retry-After"] = str(exc.retry_after)
+        headers: dict[str, str] = {}
+        retry_after = getattr(exc, "retry_after", None)
+        if retry_after is not None:
+            headers["Retry-After"] = str(retry_after)
         if exc.status_code == 401:  # a 401 names how to authenticate
             headers["WWW-Authenticate"] = 'Token realm="api"'
         return Response({"detail": exc.message, "code": exc.code}, status=exc.status_code, headers=headers)
@@ -50,22 +53,23 @@ def exception_handler(exc, context):
     return response
 
 
-def _code(exc) -> str:
+def _code(exc: Exception) -> str:
     if isinstance(exc, Http404):
         return "not_found"
     if isinstance(exc, PermissionDenied):
         return "permission_denied"
-    return {status.HTTP_404_NOT_FOUND: "not_found"}.get(getattr(exc, "status_code", 0), "error")
+    codes: dict[int, str] = {status.HTTP_404_NOT_FOUND: "not_found"}
+    return codes.get(getattr(exc, "status_code", 0), "error")
 
 
-def not_found(request, exception=None):
+def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     """handler404: the API answers JSON even for URLs no route matches (e.g. /api/pledges/-1/)."""
     if request.path.startswith("/api/"):
         return JsonResponse({"detail": _("Not found."), "code": "not_found"}, status=404)
     return page_not_found(request, exception)
 
 
-def server_error(request):
+def server_error(request: HttpRequest) -> HttpResponse:
     """handler500: JSON for the API (its clients parse JSON), the site's page elsewhere."""
     if request.path.startswith("/api/"):
         return JsonResponse({"detail": _("Something went wrong on our side."), "code": "server_error"}, status=500)

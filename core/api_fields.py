@@ -1,6 +1,7 @@
 """Serializer fields shared by the apps' APIs."""
 
 from decimal import Decimal
+from typing import Any
 
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -9,22 +10,22 @@ from core.money import is_plain_amount, quantize
 
 
 @extend_schema_field({"type": "string", "format": "decimal", "example": "25.00"})
-class MoneyField(serializers.Field):
+class MoneyField(serializers.Field[Any, Any, str | None, Any]):
     """Read-only amount as a string with exactly its currency's decimals ("25.00", "3000")."""
 
-    def __init__(self, *, currency_from: str = "currency", **kwargs):
+    def __init__(self, *, currency_from: str = "currency", **kwargs: Any) -> None:
         self.currency_from = currency_from
         kwargs["read_only"] = True
         super().__init__(**kwargs)
 
-    def get_attribute(self, instance):
+    def get_attribute(self, instance: Any) -> tuple[Any, Any]:
         value = super().get_attribute(instance)
         currency = instance
         for part in self.currency_from.split("."):
             currency = getattr(currency, part)
         return value, currency
 
-    def to_representation(self, value) -> str | None:
+    def to_representation(self, value: tuple[Any, Any]) -> str | None:
         amount, currency = value
         return None if amount is None else str(quantize(Decimal(amount), currency))
 
@@ -35,7 +36,7 @@ class AmountField(serializers.DecimalField):
     The grammar is core.money.PLAIN_AMOUNT's, the web forms' too. Currency precision is
     checked by the services."""
 
-    def to_internal_value(self, data):
+    def to_internal_value(self, data: Any) -> Any:
         if isinstance(data, bool):
             self.fail("invalid")
         if isinstance(data, str) and not is_plain_amount(data):
@@ -45,7 +46,7 @@ class AmountField(serializers.DecimalField):
         return super().to_internal_value(data)
 
 
-def amount_input(**kwargs) -> serializers.DecimalField:
+def amount_input(**kwargs: Any) -> serializers.DecimalField:
     return AmountField(max_digits=18, decimal_places=3, coerce_to_string=True, **kwargs)
 
 

@@ -6,7 +6,7 @@ from django.db import connection, models
 
 
 def insert_missing(
-    model: type[models.Model], rows: Iterable[models.Model], *, existing: models.QuerySet, batch_size: int = 1000
+    model: type[models.Model], rows: Iterable[models.Model], *, existing: models.QuerySet[Any], batch_size: int = 1000
 ) -> int:
     """Insert rows in batches, skipping any a unique constraint says exist already; how many were new.
 
@@ -15,7 +15,7 @@ def insert_missing(
     before = existing.count()
     rows = iter(rows)
     while batch := list(islice(rows, batch_size)):
-        model.objects.bulk_create(batch, ignore_conflicts=True)
+        model._default_manager.bulk_create(batch, ignore_conflicts=True)
     return existing.count() - before
 
 
@@ -43,7 +43,7 @@ def copy_insert(model: type[models.Model], rows: Iterable[dict[str, Any]]) -> in
     No signals, no ``save()``.
     """
     fields = [field for field in model._meta.concrete_fields]
-    columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
+    columns = ", ".join(connection.ops.quote_name(str(field.column)) for field in fields)
     table = connection.ops.quote_name(model._meta.db_table)
     written = 0
     with connection.cursor() as cursor, cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:

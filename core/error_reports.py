@@ -6,8 +6,10 @@ values."""
 
 from urllib.parse import parse_qsl, urlencode
 
+from sentry_sdk.types import Event, Hint
 
-def scrub_event(event: dict, hint: dict) -> dict:
+
+def scrub_event(event: Event, hint: Hint) -> Event:
     request = event.get("request")
     if isinstance(request, dict) and request.get("query_string"):
         query = request["query_string"]

@@ -22,10 +22,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from functools import wraps
+from typing import Any, cast
 
 import redis
 from django.db import transaction
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
 
@@ -38,6 +39,8 @@ GENERATION = "pledgeboard:gen:{scope}"
 ENTRY = "pledgeboard:hot:{scope}:{name}"
 # The lists of campaigns (the API's and the home page): any campaign's change invalidates them.
 LIST_SCOPE = "campaigns"
+
+View = Callable[..., HttpResponse]
 
 
 def campaign_scope(campaign_id: int) -> str:
@@ -59,7 +62,7 @@ def cached(scope: str, name: str, build: Callable[[], bytes | None], *, ttl_ms: 
     generation_key, entry_key = GENERATION.format(scope=scope), ENTRY.format(scope=scope, name=name)
     client = redis_client()
     try:
-        generation, body = _current(*client.mget(generation_key, entry_key))
+        generation, body = _current(*cast("list[bytes | None]", client.mget(generation_key, entry_key)))
     except redis.RedisError as error:
         log.warning("hot cache unavailable: %s", error)
         return build()
@@ -111,7 +114,7 @@ def _bump(scopes: tuple[str, ...]) -> None:
         log.error("could not invalidate the hot cache of %s: %s", ", ".join(scopes), error)
 
 
-def _per_visitor(request) -> bool:
+def _per_visitor(request: HttpRequest) -> bool:
     """Whether building the page made it this visitor's own: a CSRF token (its cookie is set
     by the middleware only after the view), the session written, or a message queued."""
     if request.META.get("CSRF_COOKIE_NEEDS_UPDATE"):
@@ -122,7 +125,7 @@ def _per_visitor(request) -> bool:
     return bool(getattr(getattr(request, "_messages", None), "added_new", False))
 
 
-def cached_page(scope_of: Callable[..., str | None]):
+def cached_page(scope_of: Callable[..., str | None]) -> Callable[[View], View]:
     """A view decorator: the page as a visitor without cookies gets it (no session, no
     messages, no CSRF token: the same bytes for all of them, per language), from the hot
     cache. ``scope_of(**view_kwargs)`` names the page's scope (None: not cached). Any other
@@ -130,15 +133,15 @@ def cached_page(scope_of: Callable[..., str | None]):
     cookie and holds nothing of the visitor's own (a CSRF token, a session, a message), goes
     through the view and is not stored."""
 
-    def decorator(view):
+    def decorator(view: View) -> View:
         @wraps(view)
-        def wrapper(request, *args, **kwargs):
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             if request.method != "GET" or request.COOKIES or request.GET:
                 return view(request, *args, **kwargs)
             scope = scope_of(**kwargs)
             if scope is None:
                 return view(request, *args, **kwargs)
-            built = []
+            built: list[HttpResponse] = []
 
             def build() -> bytes | None:
                 response = view(request, *args, **kwargs)

@@ -7,4 +7,5 @@ from django.urls import reverse
 def absolute_url(path_or_name: str, *args: object) -> str:
     """``absolute_url("/campaigns/x/")`` or ``absolute_url("unsubscribe", token)`` (a URL name and its args)."""
     path = path_or_name if path_or_name.startswith("/") else reverse(path_or_name, args=args)
-    return settings.SITE_URL.rstrip("/") + path
+    site: str = settings.SITE_URL
+    return site.rstrip("/") + path

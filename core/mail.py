@@ -17,6 +17,7 @@ failed with the last reason and never tried again.
 
 from collections.abc import Callable
 from datetime import timedelta
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
@@ -51,6 +52,8 @@ class OutgoingMail(models.Model):
 # Rows still to be sent (now or after their back-off); the rest were sent or given up.
 TO_SEND = Q(sent_at__isnull=True, failed_at__isnull=True)
 
+Mail = TypeVar("Mail", bound=OutgoingMail)
+
 
 def build_email(
     *,
@@ -73,7 +76,7 @@ def build_email(
 
 
 def render_email(
-    template: str, context: dict, *, unsubscribe: str | None, language: str | None = None
+    template: str, context: dict[str, Any], *, unsubscribe: str | None, language: str | None = None
 ) -> tuple[str, str, str]:
     """(subject, text, html) from emails/<template>_subject.txt and .txt; the HTML part wraps the text
     (its links made clickable).
@@ -86,7 +89,7 @@ def render_email(
         return _render_email(template, context, unsubscribe=unsubscribe)
 
 
-def _render_email(template: str, context: dict, *, unsubscribe: str | None) -> tuple[str, str, str]:
+def _render_email(template: str, context: dict[str, Any], *, unsubscribe: str | None) -> tuple[str, str, str]:
     context = {**context, "site_url": settings.SITE_URL, "unsubscribe_url": unsubscribe}
     # Subject and text are plain text: the "text" engine (settings.TEMPLATES) escapes nothing.
     subject = " ".join(render_to_string(f"emails/{template}_subject.txt", context, using="text").split())
@@ -100,8 +103,8 @@ def _render_email(template: str, context: dict, *, unsubscribe: str | None) -> t
 
 
 def drain(
-    unsent: Callable[[], models.QuerySet],
-    build: Callable[[models.Model], EmailMultiAlternatives | None],
+    unsent: Callable[[], models.QuerySet[Mail]],
+    build: Callable[[Mail], EmailMultiAlternatives | None],
     *,
     limit: int,
 ) -> int:
@@ -132,7 +135,7 @@ def drain(
                 # A refusal can leave an SMTP session unusable; the next message gets a fresh one.
                 connection.close()
                 continue
-            type(row).objects.filter(pk=row.pk, sent_at__isnull=True).update(
+            type(row)._default_manager.filter(pk=row.pk, sent_at__isnull=True).update(
                 sent_at=timezone.now(), next_attempt_at=None
             )
             if message is not None:
@@ -140,7 +143,7 @@ def drain(
     return sent
 
 
-def _claim(unsent: Callable[[], models.QuerySet], *, skip: list[int]) -> OutgoingMail | None:
+def _claim(unsent: Callable[[], models.QuerySet[Mail]], *, skip: list[int]) -> Mail | None:
     """Lock the oldest due row no other sender holds and lease it to this one; committed on return."""
     now = timezone.now()
     with transaction.atomic():
@@ -159,13 +162,13 @@ def _claim(unsent: Callable[[], models.QuerySet], *, skip: list[int]) -> Outgoin
 
 
 def _release(row: OutgoingMail) -> None:
-    type(row).objects.filter(pk=row.pk, sent_at__isnull=True).update(next_attempt_at=None)
+    type(row)._default_manager.filter(pk=row.pk, sent_at__isnull=True).update(next_attempt_at=None)
 
 
 def _record_failure(row: OutgoingMail, error: Exception) -> None:
     now = timezone.now()
     with transaction.atomic():
-        row = type(row).objects.select_for_update().get(pk=row.pk)
+        row = type(row)._default_manager.select_for_update().get(pk=row.pk)
         row.attempts += 1
         row.last_error = f"{type(error).__name__}: {error}"[:ERROR_LENGTH]
         if row.attempts >= settings.MAIL_MAX_ATTEMPTS:
@@ -178,4 +181,6 @@ def _record_failure(row: OutgoingMail, error: Exception) -> None:
 
 def retry_delay(attempts: int) -> timedelta:
     """MAIL_RETRY_BACKOFF after the first refusal, doubling after each one, at most a day."""
-    return min(settings.MAIL_RETRY_BACKOFF * 2 ** (attempts - 1), MAX_RETRY_DELAY)
+    backoff: timedelta = settings.MAIL_RETRY_BACKOFF
+    delay: timedelta = min(backoff * 2 ** (attempts - 1), MAX_RETRY_DELAY)
+    return delay

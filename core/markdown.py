@@ -58,7 +58,7 @@ _libc_free.argtypes = [ctypes.c_void_p]
 _libc_free.restype = None
 
 
-def _address(pointer) -> int:
+def _address(pointer: object) -> int:
     return int(_ffi.cast("uintptr_t", pointer))
 
 
@@ -73,7 +73,8 @@ def _cmark_html(text: str, *, tables: bool) -> str:
         try:
             html = _lib.cmark_render_html(document, _SAFE, _lib.cmark_parser_get_syntax_extensions(parser))
             try:
-                return _ffi.string(html).decode("utf-8")
+                rendered: str = _ffi.string(html).decode("utf-8")
+                return rendered
             finally:
                 _libc_free(_address(html))
         finally:

@@ -22,13 +22,14 @@ from __future__ import annotations
 import logging
 import os
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 import redis
 from django.conf import settings
+from django.http import HttpRequest, HttpResponse
 from prometheus_client import CollectorRegistry, Histogram, generate_latest, multiprocess
-from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 
 from core.redis_client import quick_redis_client, redis_client
 
@@ -48,9 +49,9 @@ REQUEST_LATENCY = Histogram(
 )
 
 
-def route_of(request) -> str:
+def route_of(request: HttpRequest) -> str:
     """The URL pattern's name (``campaign-detail``), never the raw path: one series per route."""
-    named = getattr(request, "metrics_route", None)
+    named: str | None = getattr(request, "metrics_route", None)
     if named:
         return named
     match = getattr(request, "resolver_match", None)
@@ -62,10 +63,10 @@ def route_of(request) -> str:
 class RequestMetricsMiddleware:
     """Outermost: the time of everything, middleware included."""
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponse:
         started = time.perf_counter()
         response = self.get_response(request)
         method = request.method if request.method in _METHODS else "other"
@@ -126,7 +127,7 @@ def queue_names() -> list[str]:
 class SharedCollector:
     """What every node reads from Redis and the database when it is scraped."""
 
-    def collect(self):
+    def collect(self) -> Iterator[Metric]:
         client = redis_client()
         queues = queue_names()
         try:
@@ -179,7 +180,7 @@ def exposition() -> bytes:
     """The text a scrape gets: this node's processes, then what the site shares."""
     registry = CollectorRegistry()
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-        multiprocess.MultiProcessCollector(registry)
+        multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]  # unannotated upstream
     else:
         registry.register(_ThisProcess())
     registry.register(SharedCollector())
@@ -189,5 +190,5 @@ def exposition() -> bytes:
 class _ThisProcess:
     """The request histogram of a single process (no multiprocess directory)."""
 
-    def collect(self):
+    def collect(self) -> Iterator[Metric]:
         yield from REQUEST_LATENCY.collect()

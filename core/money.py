@@ -25,6 +25,7 @@ from __future__ import annotations
 import copy
 import re
 from decimal import Decimal, InvalidOperation
+from typing import TypedDict
 
 from babel import Locale
 from django.conf import settings
@@ -77,6 +78,8 @@ def to_minor_units(amount: Decimal, currency: str) -> int:
     assert isinstance(exp, int)  # finite
     coefficient = int("".join(map(str, digits)))
     shift = exp + exponent
+    minor: int  # 10**shift is typed int | float
+    remainder: int
     if shift >= 0:
         minor, remainder = coefficient * 10**shift, 0
     else:
@@ -124,7 +127,12 @@ def is_plain_amount(text: str) -> bool:
 
 # Database columns for amounts: 15 integer digits, so totals of a million maximal pledges still fit;
 # three decimals for the three-decimal currencies.
-MONEY_FIELD = {"max_digits": 18, "decimal_places": 3}
+class _MoneyColumn(TypedDict):
+    max_digits: int
+    decimal_places: int
+
+
+MONEY_FIELD: _MoneyColumn = {"max_digits": 18, "decimal_places": 3}
 
 # One pledge is one card payment, and Stripe charges at most 99,999,999 minor units at once.
 MAX_CHARGE_MINOR_UNITS = 99_999_999
@@ -285,7 +293,8 @@ def format_money(amount: Decimal, currency: str, locale: str | None = None) -> s
     # not CLDR's (which has ISK at 0 but knows nothing of Stripe's rules).
     pattern = copy.copy(babel_locale.currency_formats["standard"])
     pattern.frac_prec = (places, places)
-    return pattern.apply(amount, babel_locale, currency=code, currency_digits=False)
+    formatted: str = pattern.apply(amount, babel_locale, currency=code, currency_digits=False)
+    return formatted
 
 
 def _decimals_in(amount: Decimal) -> int:

@@ -2,6 +2,8 @@
 on every operation they can come from (drf-spectacular postprocessing hook); and each method of
 a URL with several API classes (core.api_routing) is documented from its own class."""
 
+from typing import Any
+
 from drf_spectacular.generators import SchemaGenerator as SpectacularSchemaGenerator
 
 ERROR = {
@@ -25,7 +27,7 @@ UNSAFE = ("post", "put", "patch", "delete")
 UNTHROTTLED = ("/api/webhooks/stripe/",)
 
 
-def _statuses(path: str, method: str, operation: dict) -> list[int]:
+def _statuses(path: str, method: str, operation: dict[str, Any]) -> list[int]:
     statuses = [] if path in UNTHROTTLED else [429]
     anonymous_allowed = {} in operation.get("security", [{}])
     if not anonymous_allowed:
@@ -40,7 +42,7 @@ def _statuses(path: str, method: str, operation: dict) -> list[int]:
     return sorted(statuses)
 
 
-def add_error_responses(result, generator, request, public):
+def add_error_responses(result: dict[str, Any], generator: object, request: object, public: bool) -> dict[str, Any]:
     result.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR
     for path, operations in result.get("paths", {}).items():
         for method, operation in operations.items():

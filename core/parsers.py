@@ -1,7 +1,9 @@
 """The API's JSON parser: exact decimals, no NaN or Infinity, and a bounded nesting depth."""
 
 import json
+from collections.abc import Mapping
 from decimal import Decimal
+from typing import IO, Any, NoReturn
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
@@ -15,7 +17,7 @@ MAX_DEPTH = 32
 LARGEST = Decimal("1.7976931348623157e308")
 
 
-def _refuse_constant(name: str):
+def _refuse_constant(name: str) -> NoReturn:
     raise ValueError(f"{name} is not a number here")
 
 
@@ -47,7 +49,9 @@ def loads_strict(text: str) -> object:
 
 
 class StrictJSONParser(JSONParser):
-    def parse(self, stream, media_type=None, parser_context=None):
+    def parse(
+        self, stream: IO[Any], media_type: str | None = None, parser_context: Mapping[str, Any] | None = None
+    ) -> Any:  # JSON: an object, an array or a scalar, not only the dict the stubs say
         encoding = (parser_context or {}).get("encoding", settings.DEFAULT_CHARSET)
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE  # Django checks it for request.body, not for a stream
         body = stream.read() if limit is None else stream.read(limit + 1)

@@ -1,10 +1,18 @@
 """Who may do what through the API. Staff act by their model permissions, not by being staff:
 a view-only support person reads pledges but cannot refund them or cancel campaigns."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
+if TYPE_CHECKING:
+    from rest_framework.request import Request
+    from rest_framework.views import APIView
 
-def staff_may(user, permission: str) -> bool:
+
+def staff_may(user: Any, permission: str) -> bool:
     """A staff member holding this model permission (a superuser holds them all)."""
     return bool(user and user.is_authenticated and user.is_staff and user.has_perm(permission))
 
@@ -14,11 +22,11 @@ class IsCreatorOrReadOnly(BasePermission):
 
     message = "Only the campaign's creator may do that."
 
-    def has_object_permission(self, request, view, obj) -> bool:
+    def has_object_permission(self, request: Request, view: APIView, obj: Any) -> bool:
         if request.method in SAFE_METHODS:
             return True
         campaign = getattr(obj, "campaign", obj)
-        return campaign.creator_id == request.user.id
+        return bool(campaign.creator_id == request.user.id)
 
 
 class IsCreatorOrStaff(BasePermission):
@@ -27,9 +35,9 @@ class IsCreatorOrStaff(BasePermission):
     message = "Only the campaign's creator or staff may do that."
     staff_permission = ""
 
-    def has_object_permission(self, request, view, obj) -> bool:
+    def has_object_permission(self, request: Request, view: APIView, obj: Any) -> bool:
         campaign = getattr(obj, "campaign", obj)
-        return campaign.creator_id == request.user.id or staff_may(request.user, self.staff_permission)
+        return bool(campaign.creator_id == request.user.id) or staff_may(request.user, self.staff_permission)
 
 
 class IsCreatorOrStaffWhoChangesCampaigns(IsCreatorOrStaff):
@@ -51,7 +59,7 @@ class IsCreatorOrStaffWhoExportsBackerEmails(IsCreatorOrStaff):
 class IsStaffWhoExportsPlatformReport(BasePermission):
     message = "Only staff allowed to export the platform report may do that."
 
-    def has_permission(self, request, view) -> bool:
+    def has_permission(self, request: Request, view: APIView) -> bool:
         return staff_may(request.user, EXPORT_PLATFORM_REPORT)
 
 
@@ -60,7 +68,7 @@ class IsBackerOrStaffReadOnly(BasePermission):
 
     message = "This pledge belongs to someone else."
 
-    def has_object_permission(self, request, view, obj) -> bool:
+    def has_object_permission(self, request: Request, view: APIView, obj: Any) -> bool:
         if obj.backer_id == request.user.id:
             return True
         return request.method in SAFE_METHODS and staff_may(request.user, "pledges.view_pledge")

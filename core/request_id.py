@@ -11,7 +11,11 @@ from __future__ import annotations
 import logging
 import re
 import uuid
-from contextvars import ContextVar
+from collections.abc import Callable
+from contextvars import ContextVar, Token
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
 
 HEADER = "X-Request-ID"
 TASK_HEADER = "request_id"
@@ -24,12 +28,12 @@ def current() -> str | None:
     return _current.get()
 
 
-def bind(request_id: str | None):
+def bind(request_id: str | None) -> Token[str | None]:
     """Set the id for what follows in this context; returns the token to ``reset`` with."""
     return _current.set(request_id)
 
 
-def reset(token) -> None:
+def reset(token: Token[str | None]) -> None:
     _current.reset(token)
 
 
@@ -38,12 +42,12 @@ def from_header(value: str | None) -> str:
 
 
 class RequestIdMiddleware:
-    def __init__(self, get_response):
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponse:
         request_id = from_header(request.headers.get(HEADER))
-        request.request_id = request_id
+        request.request_id = request_id  # type: ignore[attr-defined]  # our own attribute, read by the log filter
         token = bind(request_id)
         try:
             response = self.get_response(request)
@@ -66,17 +70,17 @@ class RequestIdFilter(logging.Filter):
 # --- Celery: the id travels in a message header (connected in config/celery_app.py) ---------
 
 
-def add_to_task_headers(headers: dict | None = None, **kwargs) -> None:
+def add_to_task_headers(headers: dict[str, Any] | None = None, **kwargs: Any) -> None:
     request_id = _current.get()
     if request_id and headers is not None:
         headers[TASK_HEADER] = request_id
 
 
-def bind_for_task(task=None, **kwargs) -> None:
+def bind_for_task(task: Any = None, **kwargs: Any) -> None:
     request = getattr(task, "request", None)
     request_id = getattr(request, TASK_HEADER, None) or (getattr(request, "headers", None) or {}).get(TASK_HEADER)
     _current.set(request_id if isinstance(request_id, str) and ACCEPTED.fullmatch(request_id) else None)
 
 
-def unbind_after_task(**kwargs) -> None:
+def unbind_after_task(**kwargs: Any) -> None:
     _current.set(None)

@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from typing import Any
 from urllib.parse import urljoin
 
 from django.conf import settings
 from django.core.files.storage import Storage, storages
-from django.http import Http404, StreamingHttpResponse
+from django.http import Http404, HttpRequest, StreamingHttpResponse
 from django.utils.encoding import filepath_to_uri
 from storages.backends.s3 import S3Storage
 from storages.utils import clean_name
@@ -28,20 +29,23 @@ MEDIA_NAME = re.compile(r"[A-Za-z0-9_-]+(/[A-Za-z0-9_-]+)*\.(jpg|jpeg|png|webp|g
 MEDIA_CACHE_CONTROL = "public, max-age=31536000, immutable"
 
 
-class MediaS3Storage(S3Storage):
+class MediaS3Storage(S3Storage):  # type: ignore[misc]  # django-storages ships no types
     """Campaign pictures. A picture's URL is MEDIA_URL + its name: the app's own /media/ view
     (the same path on every node, so cached pages and API answers hold for every host), or a
     CDN in front of the bucket. No request is made to build a URL."""
 
-    def url(self, name, parameters=None, expire=None, http_method=None):
-        return urljoin(settings.MEDIA_URL, filepath_to_uri(clean_name(name)))
+    def url(self, name: str, parameters: object = None, expire: object = None, http_method: object = None) -> str:
+        url: str = urljoin(settings.MEDIA_URL, filepath_to_uri(clean_name(name)))
+        return url
 
 
-class ExportS3Storage(S3Storage):
+class ExportS3Storage(S3Storage):  # type: ignore[misc]  # django-storages ships no types
     """Exports: private objects, uploaded from the worker's temporary file in parts of 8 MB,
     two at a time (boto3's default of ten would hold 80 MB of a big report in memory)."""
 
-    def __init__(self, **kwargs):
+    transfer_config: Any  # S3Storage's setting (AWS_S3_TRANSFER_CONFIG), None by default
+
+    def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         if self.transfer_config is None:
             from boto3.s3.transfer import TransferConfig
@@ -57,7 +61,7 @@ def media_storage() -> Storage:
     return storages["default"]
 
 
-def _closing(chunks: Iterator[bytes], body) -> Iterator[bytes]:
+def _closing(chunks: Iterator[bytes], body: Any) -> Iterator[bytes]:
     try:
         yield from chunks
     finally:
@@ -88,7 +92,7 @@ def open_stream(storage: Storage, name: str) -> tuple[Iterator[bytes], int] | No
     return _closing(file.chunks(CHUNK), file), file.size
 
 
-def serve_media(request, path: str) -> StreamingHttpResponse:
+def serve_media(request: HttpRequest, path: str) -> StreamingHttpResponse:
     """GET /media/<name>: a campaign picture from the media storage, public like the page
     that shows it."""
     if not MEDIA_NAME.fullmatch(path):

@@ -1,6 +1,7 @@
 """Plain text that people read (titles, names): no invisible direction or control characters."""
 
 import unicodedata
+from typing import Any
 
 from django.utils import translation
 from django.utils.text import Truncator
@@ -53,7 +54,7 @@ def check_plain_text(value: str, *, field: str) -> str:
     return value
 
 
-def person(user) -> str:
+def person(user: Any) -> str:
     """Someone as staff recognise them: "Ann Lee (ann@example.com)", the username when no name is given."""
     name = user.get_full_name().strip() or user.get_username()
     return f"{name} ({user.email})" if user.email else name
@@ -64,7 +65,7 @@ def shorten(text: str, length: int = 30) -> str:
     return Truncator(text).chars(length, truncate="…")
 
 
-def in_sentence(label) -> str:
+def in_sentence(label: object) -> str:
     """A state's label inside a sentence ("A canceled pledge ..."): lower-cased, except in
     German, where the label may be a noun ("Entwurf") and keeps its capital."""
     text = str(label)

@@ -29,6 +29,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from typing import Any, cast
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -44,7 +45,7 @@ from core.markdown import render_markdown
 from core.money import percent_funded
 from demo.cards import CARD_DECLINES_ON_CHARGE, CARD_SUCCEEDS, card_payment_method
 from pledges.models import Charge, Pledge
-from pledges.payments import get_gateway
+from pledges.payments import StripeGateway, get_gateway
 from pledges.services import pledge_create
 from rewards.models import RewardTier
 from rewards.services import reward_create
@@ -305,7 +306,7 @@ def _copy_backers_and_pledges(
     charge_ids = reserve_ids(Charge, len(pledges)) if collected else []
     closed = campaign.closed_at or campaign.deadline
 
-    def users() -> Iterator[dict]:
+    def users() -> Iterator[dict[str, Any]]:
         for number, (user_id, pledge) in enumerate(zip(user_ids, pledges, strict=True), start=1):
             first, last = _backer_name(rng)
             yield {
@@ -318,7 +319,7 @@ def _copy_backers_and_pledges(
                 "date_joined": pledge.at - timedelta(minutes=5),
             }
 
-    def pledge_rows() -> Iterator[dict]:
+    def pledge_rows() -> Iterator[dict[str, Any]]:
         for user_id, pledge_id, pledge in zip(user_ids, pledge_ids, pledges, strict=True):
             yield {
                 "id": pledge_id,
@@ -338,7 +339,7 @@ def _copy_backers_and_pledges(
                 "collection_enqueued_at": closed if collected else None,
             }
 
-    def charges() -> Iterator[dict]:
+    def charges() -> Iterator[dict[str, Any]]:
         for charge_id, pledge_id, pledge in zip(charge_ids, pledge_ids, pledges, strict=True):
             yield {
                 "id": charge_id,
@@ -544,7 +545,7 @@ def load_live(spec: Live, *, now: datetime | None = None) -> Campaign | None:
     campaign_launch(campaign=campaign, now=launched)
     tiers = list(campaign.rewards.order_by("minimum", "id"))
     rng = random.Random(f"{SEED}:{spec.slug_title}")  # noqa: S311 - demo data, fixed seed
-    gateway = get_gateway()
+    gateway = cast(StripeGateway, get_gateway())  # the demo's cards are Stripe's test cards
     taken = {tier.pk: 0 for tier in tiers}
     for number in range(1, spec.backers + 1):
         backer, _ = User.objects.get_or_create(
@@ -579,8 +580,8 @@ def load_demo(*, live: bool = True) -> list[str]:
             if campaign := load_finished(spec):
                 loaded.append(f"{campaign.title}: {campaign.state}, {campaign.backers_count} backers")
         if live:
-            for spec in LIVE:
-                if campaign := load_live(spec):
+            for live_spec in LIVE:
+                if campaign := load_live(live_spec):
                     loaded.append(f"{campaign.title}: live, {campaign.backers_count} backers")
         if loaded:
             _analyze()

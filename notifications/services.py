@@ -4,11 +4,13 @@ the event that caused it, and sent once by the drain after that transaction comm
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
+from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -23,8 +25,6 @@ from core.queue import enqueue_on_commit
 from core.unsubscribe import unsubscribe_url
 from notifications.models import Notification, Reminder
 from pledges.models import Pledge
-
-User = get_user_model()
 
 # Kinds, and the e-mail template each renders with.
 PLEDGE_CONFIRMED = "pledge_confirmed"
@@ -99,11 +99,11 @@ def campaign_notification_fan_out(*, campaign_id: int, kind: str) -> int:
     )
 
 
-def _notifications():
+def _notifications() -> QuerySet[Notification]:
     return Notification.objects.all()  # drain picks the ones due to be sent
 
 
-def _build(notification: Notification):
+def _build(notification: Notification) -> EmailMultiAlternatives | None:
     user = User.objects.select_related("profile").get(pk=notification.recipient_id)
     if not user.email or Unsubscription.objects.filter(user=user, campaign__isnull=True).exists():
         return None  # nothing to send: the row is still marked, so it is never retried
@@ -123,9 +123,9 @@ def _build(notification: Notification):
     )
 
 
-def _context(notification: Notification, user) -> dict | None:
+def _context(notification: Notification, user: User) -> dict[str, Any] | None:
     params = notification.params
-    context = {"user": user, "kind": notification.kind}
+    context: dict[str, Any] = {"user": user, "kind": notification.kind}
     if "pledge_id" in params:
         pledge = Pledge.objects.select_related("campaign", "reward").filter(pk=params["pledge_id"]).first()
         if pledge is None:
@@ -156,14 +156,14 @@ def notifications_send(*, limit: int = 500) -> int:
     return drain(_notifications, _build, limit=limit)
 
 
-def reminder_set(*, user, campaign: Campaign) -> Reminder:
+def reminder_set(*, user: User, campaign: Campaign) -> Reminder:
     if campaign.state != Campaign.State.LIVE:
         raise Conflict(_("Only a live campaign can be reminded of."), code="campaign_closed")
     reminder, _created = Reminder.objects.get_or_create(user=user, campaign=campaign)
     return reminder
 
 
-def reminder_remove(*, user, campaign: Campaign) -> None:
+def reminder_remove(*, user: User, campaign: Campaign) -> None:
     Reminder.objects.filter(user=user, campaign=campaign).delete()
 
 
@@ -182,7 +182,8 @@ def creator_digests(*, now: datetime | None = None) -> int:
             new_total = sum(
                 Pledge.objects.filter(campaign=campaign, activated_at__gt=since, activated_at__lte=now).values_list(
                     "amount", flat=True
-                )
+                ),
+                Decimal(0),
             )
             notify(
                 recipient_id=campaign.creator_id,

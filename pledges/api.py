@@ -1,5 +1,8 @@
 """Pledges over HTTP: one API class per operation (docs/api.md, "One class per operation")."""
 
+from typing import cast
+
+from django.contrib.auth.models import User
 from django.shortcuts import get_object_or_404
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
@@ -169,12 +172,14 @@ class _PledgeObjectApi(GenericAPIView):
     serializer_class = PledgeOutputSerializer
 
     def get_object(self) -> Pledge:
-        pledge = get_object_or_404(pledges_visible_to(self.request.user), pk=self.kwargs["pledge_id"])
+        user = cast(User, self.request.user)  # IsAuthenticated: never anonymous here
+        pledge = get_object_or_404(pledges_visible_to(user), pk=self.kwargs["pledge_id"])
         self.check_object_permissions(self.request, pledge)
         return pledge
 
     def respond(self, pledge: Pledge) -> Response:
-        return Response(PledgeOutputSerializer(pledges_visible_to(self.request.user).get(pk=pledge.pk)).data)
+        user = cast(User, self.request.user)  # IsAuthenticated
+        return Response(PledgeOutputSerializer(pledges_visible_to(user).get(pk=pledge.pk)).data)
 
 
 class PledgeDetailApi(_PledgeObjectApi):

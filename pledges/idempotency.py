@@ -13,7 +13,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from decimal import Decimal
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -50,9 +50,7 @@ def _canonical(value: object) -> object:
     return value
 
 
-def idempotent(
-    *, user: AbstractBaseUser, key: str, fingerprint: str, run: Callable[[], tuple[int, object]]
-) -> tuple[int, object]:
+def idempotent(*, user: User, key: str, fingerprint: str, run: Callable[[], tuple[int, object]]) -> tuple[int, object]:
     """(status, body) of ``run()``, or of the first request that used this key."""
     if not key or len(key) > 255 or not key.isprintable():
         raise InvalidInput(_("An Idempotency-Key is 1 to 255 printable characters."), code="invalid_idempotency_key")
@@ -71,7 +69,7 @@ def idempotent(
     return status, body
 
 
-def _claim(*, user: AbstractBaseUser, key: str, fingerprint: str) -> IdempotencyKey:
+def _claim(*, user: User, key: str, fingerprint: str) -> IdempotencyKey:
     """Our own new record (unanswered), or the first request's answered one."""
     deadline = time.monotonic() + WAIT_FOR_FIRST.total_seconds()
     while True:

@@ -7,11 +7,13 @@ an UPDATE that only matches while the campaign is live and before its deadline;
 whatever fails, the transaction rolls back whole.
 """
 
+from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
+from typing import Any, TypeVar
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import IntegrityError, models, transaction
 from django.db.models import F, Min
 from django.utils import timezone
@@ -49,6 +51,7 @@ from rewards.models import RewardTier
 from rewards.services import tier_claim, tier_release
 
 _UNSET = object()
+_T = TypeVar("_T")
 ALREADY_BACKING = "You already back this campaign; change your pledge instead."
 
 
@@ -137,7 +140,7 @@ def _check_stock(reward: RewardTier | None, now: datetime) -> None:
         raise Conflict(_("This reward is sold out."), code="sold_out")
 
 
-def customer_for(user: AbstractBaseUser) -> str:
+def customer_for(user: User) -> str:
     """The user's Customer at the provider, created once: an advisory lock per user (not a row
     lock, which must never be held across a provider call) makes a second request wait."""
     existing = PaymentCustomer.objects.filter(user=user).values_list("stripe_customer_id", flat=True).first()
@@ -157,7 +160,7 @@ def customer_for(user: AbstractBaseUser) -> str:
         return customer_id
 
 
-def provider_call(call, /, **kwargs):
+def provider_call(call: Callable[..., _T], /, **kwargs: Any) -> _T:
     try:
         return call(**kwargs)
     except CardDeclined as error:
@@ -176,7 +179,7 @@ def provider_call(call, /, **kwargs):
 
 def pledge_create(
     *,
-    backer: AbstractBaseUser,
+    backer: User,
     campaign_id: int,
     amount: Decimal,
     reward_id: int | None = None,
@@ -313,7 +316,7 @@ def pledge_activate_from_setup(*, pledge: Pledge, payment_method_id: str | None,
 
 @transaction.atomic
 def pledge_update(
-    *, pledge: Pledge, amount: Decimal | None = None, reward_id=_UNSET, now: datetime | None = None
+    *, pledge: Pledge, amount: Decimal | None = None, reward_id: Any = _UNSET, now: datetime | None = None
 ) -> Pledge:
     """Change the amount or the reward before the deadline; totals and stock follow."""
     now = now or timezone.now()
@@ -342,7 +345,7 @@ def pledge_update(
 
 def _swap_tiers(*, old_id: int | None, new_id: int | None) -> None:
     """Release the old tier and claim the new one, touching the rows in id order (the lock order)."""
-    steps = []
+    steps: list[tuple[int, Callable[[], object]]] = []
     if old_id is not None:
         steps.append((old_id, lambda: tier_release(reward_id=old_id)))
     if new_id is not None:
@@ -457,7 +460,7 @@ def pledges_release_for_campaign(*, campaign: Campaign, now: datetime) -> int:
     ).update(state=Pledge.State.RELEASED, ended_at=now, updated_at=now)
 
 
-def pledge_refund(*, pledge: Pledge, by: AbstractBaseUser, now: datetime | None = None) -> Pledge:
+def pledge_refund(*, pledge: Pledge, by: User, now: datetime | None = None) -> Pledge:
     """Refund what is left of a collected pledge: staff at any time, the creator within
     CREATOR_REFUND_WINDOW.
 
@@ -493,7 +496,7 @@ def pledge_refund(*, pledge: Pledge, by: AbstractBaseUser, now: datetime | None 
     return Pledge.objects.get(pk=pledge.pk)
 
 
-def _check_refund_allowed(pledge: Pledge, campaign: Campaign, by: AbstractBaseUser, now: datetime) -> None:
+def _check_refund_allowed(pledge: Pledge, campaign: Campaign, by: User, now: datetime) -> None:
     if not staff_may(by, "pledges.refund_pledge"):
         if campaign.creator_id != by.pk:
             raise NotAllowed(_("Only staff or the campaign's creator may refund a pledge."))

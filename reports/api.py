@@ -4,6 +4,8 @@ Views only translate: they check who may ask, parse the query, and hand the rows
 from campaigns.reports to a streaming response, or queue an export (202).
 """
 
+from typing import Any
+
 from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -156,7 +158,7 @@ class BackerReportApi(GenericAPIView):
         return report_response(backer_report(campaign, filters), "csv")
 
 
-PLATFORM_REPORT_SCHEMA = {
+PLATFORM_REPORT_SCHEMA: dict[str, Any] = {
     "parameters": [
         OpenApiParameter("format", OpenApiTypes.STR, enum=["csv", "xlsx"], description="Default: the path's."),
         OpenApiParameter("state", OpenApiTypes.STR, description="Campaign states, comma-separated."),

@@ -262,7 +262,7 @@ COPY (
 def _copy_statement(campaign: Campaign, filters: BackerFilters, numbers: tuple[int, int] | None = None):
     from psycopg import sql
 
-    where = [sql.SQL("TRUE")]
+    where: list[sql.Composable] = [sql.SQL("TRUE")]
     if numbers is not None:
         low, high = numbers
         where.append(sql.SQL("n.number > {} AND n.number <= {}").format(sql.Literal(low), sql.Literal(high)))

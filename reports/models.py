@@ -53,5 +53,5 @@ class ExportJob(models.Model):
 
     def __str__(self) -> str:
         what = _("%(kind)s export #%(number)s") % {"kind": self.get_kind_display(), "number": self.pk}
-        of = f" · {shorten(self.campaign.title)}" if self.campaign_id else ""
+        of = f" · {shorten(self.campaign.title)}" if self.campaign is not None else ""
         return f"{what}{of} ({self.get_state_display()})"

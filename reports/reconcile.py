@@ -90,7 +90,11 @@ def _provider_differences(campaigns) -> Iterator[str]:
     paid_at_provider: dict[str, list[str]] = defaultdict(list)
     seen = set()
     for payment in gateway.all_payments():
-        if payment.status == "succeeded" and (payment.pledge_id, payment.customer_id) in pledges:
+        if (
+            payment.status == "succeeded"
+            and payment.pledge_id is not None
+            and (payment.pledge_id, payment.customer_id) in pledges
+        ):
             paid_at_provider[payment.pledge_id].append(payment.payment_intent_id)
         charge = ours.get(payment.payment_intent_id)
         if charge is None:

@@ -13,6 +13,7 @@ def report_response(report: Report, fmt: str = "csv"):
     file first (openpyxl's write-only mode keeps memory flat) and then streamed from it."""
     filename = f"{report.name}-{timezone.now():%Y%m%d}.{fmt}"
     if fmt == "xlsx":
+        response: FileResponse | StreamingHttpResponse
         spool = tempfile.TemporaryFile()  # FileResponse closes it
         write_xlsx(report, spool)
         spool.seek(0)

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
@@ -16,7 +16,7 @@ from pledges.models import Charge, Pledge
 from reports.models import ExportJob
 
 
-def export_jobs_visible_to(user: AbstractBaseUser) -> QuerySet[ExportJob]:
+def export_jobs_visible_to(user: User) -> QuerySet[ExportJob]:
     """The requester sees their own exports; staff see everyone's."""
     jobs = ExportJob.objects.select_related("campaign")
     return jobs if staff_may(user, "reports.view_exportjob") else jobs.filter(requested_by=user)
@@ -26,7 +26,7 @@ def export_jobs_visible_to(user: AbstractBaseUser) -> QuerySet[ExportJob]:
 EXPORT_PERMISSIONS = {ExportJob.Kind.BACKERS: EXPORT_BACKER_EMAILS, ExportJob.Kind.CAMPAIGNS: EXPORT_PLATFORM_REPORT}
 
 
-def export_jobs_downloadable_by(user: AbstractBaseUser) -> QuerySet[ExportJob]:
+def export_jobs_downloadable_by(user: User) -> QuerySet[ExportJob]:
     """Requesters download their own files; staff the kinds of report they may export themselves
     (viewing the job list is not leave to take a file of backers' e-mail addresses)."""
     kinds = [kind for kind, permission in EXPORT_PERMISSIONS.items() if staff_may(user, permission)]

@@ -41,6 +41,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from fractions import Fraction
+from typing import cast
 
 from django.db.models import Count, Sum
 from django.db.models.functions import TruncDate
@@ -134,7 +135,8 @@ def campaign_stats(*, campaign: Campaign, now: datetime | None = None) -> Campai
 def project(campaign: Campaign, days: list[Day], total: Decimal, now: datetime) -> Projection | None:
     if campaign.state == Campaign.State.DRAFT or campaign.launched_at is None:
         return None
-    if campaign.state != Campaign.State.LIVE or campaign.deadline <= now:
+    deadline = cast(datetime, campaign.deadline)  # a launched campaign has one
+    if campaign.state != Campaign.State.LIVE or deadline <= now:
         return Projection(
             method="final",
             daily_rate=None,
@@ -156,7 +158,7 @@ def project(campaign: Campaign, days: list[Day], total: Decimal, now: datetime) 
         method = "since_launch"
         rate = Fraction(total) / max(_days(now - campaign.launched_at), Fraction(1))
         start, end = launch_day, today
-    remaining = _days(campaign.deadline - now)
+    remaining = _days(deadline - now)
     places = currency_decimal_places(campaign.currency)
     projected = _rounded(Fraction(total) + rate * remaining, places)
     return Projection(

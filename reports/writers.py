@@ -15,9 +15,12 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+if TYPE_CHECKING:
+    from _typeshed import SupportsWrite
 
 # A spreadsheet treats a cell starting with =, +, -, @ as a formula, and a tab or carriage
 # return may shift one into it (OWASP's list for CSV injection). Excel in a locale whose list
@@ -126,7 +129,7 @@ def csv_chunks(report: Report, progress: Progress | None = None) -> Iterator[str
             progress(reported := done)
 
 
-def write_csv(report: Report, out: IO[str], progress: Progress | None = None) -> None:
+def write_csv(report: Report, out: SupportsWrite[str], progress: Progress | None = None) -> None:
     for chunk in csv_chunks(report, progress):
         out.write(chunk)
 

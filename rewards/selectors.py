@@ -1,11 +1,11 @@
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import QuerySet
 
 from campaigns.selectors import campaigns_visible_to
 from rewards.models import RewardTier
 
 
-def rewards_visible_to(user: AbstractBaseUser | AnonymousUser) -> QuerySet[RewardTier]:
+def rewards_visible_to(user: User | AnonymousUser) -> QuerySet[RewardTier]:
     """The tiers of the campaigns the user may see, cheapest first."""
     return (
         RewardTier.objects.select_related("campaign")

@@ -7,6 +7,7 @@ PostgreSQL and the loser sees zero rows: a tier is never oversold, and the
 
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
@@ -104,8 +105,8 @@ def reward_update(
     title: str | None = None,
     description: str | None = None,
     minimum: Decimal | None = None,
-    limit=_UNSET,
-    estimated_delivery=_UNSET,
+    limit: Any = _UNSET,
+    estimated_delivery: Any = _UNSET,
     shipping: Decimal | None = None,
 ) -> RewardTier:
     """Edit a tier. Once the campaign is live its price is fixed and its limit may only grow."""

@@ -1,5 +1,7 @@
 """Creator updates over HTTP: one API class per operation (docs/api.md, "One class per operation")."""
 
+from typing import Any
+
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
@@ -19,7 +21,7 @@ from updates.services import EDIT_WINDOW, update_edit, update_publish
 # Shared, not nested: every update endpoint answers this one shape (one UpdateOutput component).
 class UpdateOutputSerializer(serializers.ModelSerializer):
     body_html = serializers.CharField(read_only=True, help_text="The body as sanitised HTML, rendered when saved.")
-    tiers = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    tiers: "serializers.PrimaryKeyRelatedField[Any]" = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
     editable_until = serializers.SerializerMethodField()
 
     class Meta:

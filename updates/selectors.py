@@ -1,8 +1,9 @@
 """Reads of creator updates: who may read them, who receives them, what is left to send."""
 
 from datetime import timedelta
+from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
@@ -14,14 +15,14 @@ from pledges.models import Pledge
 from updates.models import CampaignUpdate, UpdateDelivery
 
 
-def _backers(campaign_id: int, tier_ids: list[int] | None = None) -> QuerySet:
+def _backers(campaign_id: int, tier_ids: list[int] | None = None) -> QuerySet[Pledge]:
     pledges = Pledge.objects.filter(campaign_id=campaign_id, state__in=Pledge.BACKER_STATES)
     if tier_ids is not None:
         pledges = pledges.filter(reward_id__in=tier_ids)
     return pledges
 
 
-def updates_visible_to(campaign: Campaign, user: AbstractBaseUser | AnonymousUser) -> QuerySet[CampaignUpdate]:
+def updates_visible_to(campaign: Campaign, user: User | AnonymousUser) -> QuerySet[CampaignUpdate]:
     """Public updates for everyone; backers-only ones for backers (of the chosen tiers), the creator, staff."""
     updates = campaign.updates.prefetch_related("tiers")
     if campaign.creator_id == user.pk or staff_may(user, "updates.view_campaignupdate"):
@@ -38,7 +39,7 @@ def updates_visible_to(campaign: Campaign, user: AbstractBaseUser | AnonymousUse
     return updates.filter(visible).distinct()
 
 
-def update_recipients(update: CampaignUpdate) -> QuerySet:
+def update_recipients(update: CampaignUpdate) -> QuerySet[Any]:
     """User ids the update is e-mailed to: the backers it is meant for, less those who opted out."""
     tier_ids = (
         list(update.tiers.values_list("pk", flat=True)) if update.audience == CampaignUpdate.Audience.TIERS else None

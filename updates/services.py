@@ -6,8 +6,10 @@ sender tasks work through the unsent rows, claiming one at a time (core.mail.dra
 """
 
 from datetime import datetime, timedelta
+from typing import cast
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
+from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -52,7 +54,7 @@ def _check_tiers(campaign: Campaign, audience: str, tier_ids: list[int]) -> list
 def update_publish(
     *,
     campaign: Campaign,
-    author: AbstractBaseUser,
+    author: User,
     title: str,
     body: str,
     audience: str = CampaignUpdate.Audience.PUBLIC,
@@ -100,7 +102,7 @@ def update_edit(
     if title is not None:
         update.title = check_plain_text(title, field="title")
     if body is not None:
-        update.body, update.body_html = body, body_html
+        update.body, update.body_html = body, cast(str, body_html)  # rendered above when a body is given
     update.edited_at = now
     update.save(update_fields=["title", "body", "body_html", "edited_at"])
     return update
@@ -120,7 +122,7 @@ def update_deliveries_create(*, update_id: int) -> int:
 def update_deliveries_send(*, update_id: int, limit: int = SEND_BATCH) -> int:
     update = CampaignUpdate.objects.select_related("campaign").get(pk=update_id)
 
-    def build(delivery: UpdateDelivery):
+    def build(delivery: UpdateDelivery) -> EmailMultiAlternatives | None:
         user = delivery.recipient
         if not user.email:
             return None

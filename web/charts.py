@@ -23,6 +23,6 @@ def funding_series(campaign: Campaign) -> tuple[dict | None, CampaignStats | Non
         "cumulative": [str(day.cumulative) for day in stats.days],
         "goal": str(campaign.money(campaign.goal)),
         "deadline": campaign.deadline.date().isoformat() if projecting and campaign.deadline else None,
-        "projected": str(projection.projected_total) if projecting else None,
+        "projected": str(projection.projected_total) if projecting and projection else None,
     }
     return data, stats

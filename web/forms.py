@@ -1,6 +1,7 @@
 """Forms of the web pages: they read what people type; the services decide what is allowed."""
 
 from decimal import Decimal
+from typing import cast
 
 from django import forms
 from django.conf import settings
@@ -188,7 +189,8 @@ class PledgeForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.campaign = campaign
         self.fields["amount"] = _amount_field(campaign.currency, decimals)
-        self.fields["reward"].choices = [(NO_REWARD, _("No reward"))] + [(str(r.pk), r.title) for r in rewards]
+        reward = cast(forms.ChoiceField, self.fields["reward"])
+        reward.choices = [(NO_REWARD, _("No reward"))] + [(str(r.pk), r.title) for r in rewards]
 
     def reward_id(self) -> int | None:
         value = self.cleaned_data.get("reward") or NO_REWARD
@@ -284,7 +286,7 @@ class UpdateForm(forms.Form):
 
     def __init__(self, *args, rewards: list[RewardTier], **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["tiers"].choices = [(str(r.pk), r.title) for r in rewards]
+        cast(forms.ChoiceField, self.fields["tiers"]).choices = [(str(r.pk), r.title) for r in rewards]
 
 
 class UpdateEditForm(forms.Form):

@@ -10,12 +10,13 @@ back and the server asks Stripe what happened (``pledge_confirm``,
 
 import secrets
 from decimal import Decimal
+from typing import Any, cast
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Q
-from django.http import Http404
+from django.http import Http404, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import translation
@@ -127,8 +128,9 @@ def pledge_checkout(request, slug: str):
                 return redirect("my-pledge-card", outcome.pk)
             form.add_error(None, outcome)
         status = 400
-        form.data = form.data.copy()
-        form.data["token"] = _new_token()  # a corrected form is another request
+        data = cast(QueryDict, form.data).copy()
+        data["token"] = _new_token()  # a corrected form is another request
+        form.data = data
     else:
         form = _pledge_form(campaign, initial=_checkout_initial(request, campaign))
     return render(request, "web/pledges/checkout.html", {**context, "form": form}, status=status)
@@ -143,7 +145,7 @@ def _checkout_initial(request, campaign: Campaign) -> dict:
 
 
 def _is_int(value: str | None) -> bool:
-    return bool(value) and value.isdigit() and len(value) < 18
+    return value is not None and value.isdigit() and len(value) < 18
 
 
 def _create_pledge(request, campaign: Campaign, form: PledgeForm) -> Pledge | str:
@@ -163,6 +165,7 @@ def _create_pledge(request, campaign: Campaign, form: PledgeForm) -> Pledge | st
         return 201, {"pledge": pledge.pk}
 
     token = form.cleaned_data.get("token") or _new_token()
+    body: Any  # run()'s body, or the stored one: a dict either way
     try:
         status, body = idempotent(
             user=request.user,

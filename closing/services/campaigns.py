@@ -4,6 +4,7 @@ pledges lives here, so none of them needs to know about the others' endings."""
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import cast
 
 from django.db import transaction
 from django.utils import timezone
@@ -46,7 +47,8 @@ def campaign_close(*, campaign_id: int, now: datetime | None = None) -> Campaign
     """
     now = now or timezone.now()
     campaign = Campaign.objects.select_for_update().filter(pk=campaign_id).first()
-    if campaign is None or campaign.state != Campaign.State.LIVE or campaign.deadline > now:
+    # A live campaign has a deadline (campaign_launch checks it).
+    if campaign is None or campaign.state != Campaign.State.LIVE or cast(datetime, campaign.deadline) > now:
         return None
     campaign.closed_at = now
     # A pledge whose card was never confirmed cannot be charged: it lapses either way.

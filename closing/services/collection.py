@@ -11,6 +11,7 @@ Idempotency-Key headers, so this does not lean on Stripe's own idempotency.
 
 import logging
 from datetime import datetime
+from typing import cast
 
 from django.conf import settings
 from django.db import transaction
@@ -281,7 +282,8 @@ def pledge_replace_payment_method(
         locked = Pledge.objects.select_for_update().get(pk=pledge.pk)
         if locked.state != Pledge.State.ERRORED:
             raise Conflict(_("This pledge no longer needs a new card."), code="not_errored")
-        locked.payment_method_id = setup.payment_method_id or payment_method_id
+        # One of the two is given (checked above).
+        locked.payment_method_id = cast(str, setup.payment_method_id or payment_method_id)
         locked.setup_intent_id = setup.id
         locked.next_retry_at = now
         locked.save(update_fields=["payment_method_id", "setup_intent_id", "next_retry_at", "updated_at"])

@@ -9,6 +9,7 @@ No database transaction is open while the provider is asked.
 
 import logging
 from collections.abc import Callable
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -26,7 +27,7 @@ class Ignored(DomainError):
     """The event asks for nothing we can or should do; recorded with the reason."""
 
 
-def _object(event: dict) -> dict:
+def _object(event: dict[str, Any]) -> dict[str, Any]:
     data = event.get("data")
     obj = data.get("object") if isinstance(data, dict) else None
     if not isinstance(obj, dict) or not isinstance(obj.get("id"), str):
@@ -34,7 +35,7 @@ def _object(event: dict) -> dict:
     return obj
 
 
-def on_payment_intent(event: dict) -> bool:
+def on_payment_intent(event: dict[str, Any]) -> bool:
     """payment_intent.succeeded / payment_failed: what a crashed worker could not record."""
     hint = _object(event)
     charge = Charge.objects.filter(payment_intent_id=hint["id"]).first()
@@ -50,7 +51,7 @@ def on_payment_intent(event: dict) -> bool:
     return True
 
 
-def on_setup_intent_succeeded(event: dict) -> bool:
+def on_setup_intent_succeeded(event: dict[str, Any]) -> bool:
     hint = _object(event)
     pledge = Pledge.objects.filter(setup_intent_id=hint["id"], state=Pledge.State.PENDING).first()
     if pledge is None:
@@ -62,7 +63,7 @@ def on_setup_intent_succeeded(event: dict) -> bool:
     return True
 
 
-def on_charge_refunded(event: dict) -> bool:
+def on_charge_refunded(event: dict[str, Any]) -> bool:
     """Also sent for partial refunds: the provider's total of refunds is what counts."""
     intent_id = _object(event).get("payment_intent")
     if not isinstance(intent_id, str) or not intent_id:
@@ -73,7 +74,7 @@ def on_charge_refunded(event: dict) -> bool:
     return charge_record_refunds(charge_id=charge.pk, refunds=get_gateway().refunds_of(intent_id))
 
 
-def on_dispute_created(event: dict) -> bool:
+def on_dispute_created(event: dict[str, Any]) -> bool:
     dispute = _object(event)
     updated = Charge.objects.filter(
         payment_intent_id=dispute.get("payment_intent") or "", disputed_at__isnull=True
@@ -83,7 +84,7 @@ def on_dispute_created(event: dict) -> bool:
     return bool(updated)
 
 
-HANDLERS: dict[str, Callable[[dict], bool]] = {
+HANDLERS: dict[str, Callable[[dict[str, Any]], bool]] = {
     "payment_intent.succeeded": on_payment_intent,
     "payment_intent.payment_failed": on_payment_intent,
     "setup_intent.succeeded": on_setup_intent_succeeded,
@@ -92,7 +93,7 @@ HANDLERS: dict[str, Callable[[dict], bool]] = {
 }
 
 
-def webhook_receive(*, event: dict) -> WebhookEvent | None:
+def webhook_receive(*, event: dict[str, Any]) -> WebhookEvent | None:
     """Store a verified event, then handle it; None when it was handled before.
 
     The row is committed first, so it survives whatever follows. If handling fails

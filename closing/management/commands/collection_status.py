@@ -26,8 +26,8 @@ class Command(BaseCommand):
             out(f"  {row['state']:<10} {row['n']:>8}  {campaign.money(row['total'])}")
         out("charges:")
         charges = Charge.objects.filter(pledge__campaign=campaign).values("state").annotate(n=Count("id"))
-        for row in charges.order_by("state"):
-            out(f"  {row['state']:<16} {row['n']:>8}")
+        for charge_row in charges.order_by("state"):
+            out(f"  {charge_row['state']:<16} {charge_row['n']:>8}")
         active = Pledge.objects.filter(campaign=campaign, state=Pledge.State.ACTIVE).count()
         total = campaign.collected_count + active
         if campaign.state == Campaign.State.SUCCESSFUL and total:

@@ -25,8 +25,9 @@ import threading
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import cast
 
 import requests
 from django.contrib.auth import get_user_model
@@ -41,7 +42,7 @@ from campaigns.models import Campaign
 from demo.cards import CARD_DECLINES_ON_CHARGE, CARD_SUCCEEDS, card_payment_method
 from demo.services import BACKERS, GOAL, TIERS
 from pledges.models import Pledge
-from pledges.payments import get_gateway
+from pledges.payments import StripeGateway, get_gateway
 from reports.management.commands._progress import ProgressBar
 
 NO_REWARD_SHARE = Decimal(BACKERS - sum(tier.backers for tier in TIERS)) / BACKERS
@@ -146,7 +147,7 @@ class Command(BaseCommand):
     def _cards(self, count: int) -> list[str]:
         """Each backer's card, saved at the provider as Stripe.js does in the browser."""
         declines = set(self.rng.sample(range(count), round(count * self.options["declines"])))
-        gateway = get_gateway()
+        gateway = cast(StripeGateway, get_gateway())  # the demo's cards are Stripe's test cards
         numbers = [CARD_DECLINES_ON_CHARGE if n in declines else CARD_SUCCEEDS for n in range(count)]
         bar = ProgressBar(sys.stderr, count, label="Cards   ", unit="cards", enabled=not self.quiet)
         done = 0
@@ -242,7 +243,7 @@ class Command(BaseCommand):
 
     def _wait_for_close(self, campaign_id: int) -> None:
         campaign = Campaign.objects.get(pk=campaign_id)
-        left = (campaign.deadline - timezone.now()).total_seconds()
+        left = (cast(datetime, campaign.deadline) - timezone.now()).total_seconds()  # a live campaign's
         self._say(f"Waiting {max(left, 0):.0f} s for the deadline, then for the worker to close the campaign")
         deadline = time.monotonic() + max(left, 0) + self.options["timeout"]
         while Campaign.objects.filter(pk=campaign_id, state=Campaign.State.LIVE).exists():
@@ -269,7 +270,7 @@ class Command(BaseCommand):
         bar.finish(settled)
         last = pledges.aggregate(collected=Max("collected_at"), errored=Max("errored_at"))
         ended = max(moment for moment in (last["collected"], last["errored"], campaign.closed_at) if moment)
-        seconds = (ended - campaign.closed_at).total_seconds()
+        seconds = (ended - cast(datetime, campaign.closed_at)).total_seconds()  # closed by now
         return {"seconds": seconds, "per_second": to_collect / seconds if seconds > 0 else 0.0}
 
     # -- output ------------------------------------------------------------------
