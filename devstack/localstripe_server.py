@@ -8,6 +8,10 @@ machine overwrite each other's file. Both profiles start from scratch instead.
 makes every API answer (``/v1/…``) wait that long, as Stripe's own does over the
 internet (about 300 ms a call): the wait is an ``asyncio.sleep`` in a middleware, so
 the requests meanwhile are served as usual and the delays overlap, never queue.
+
+Stripe's rate limits are emulated (devstack/localstripe_limits.py): past 100 requests a
+second, or 25 a second of one operation, the API answers 429 as Stripe does
+(``LOCALSTRIPE_RATE_LIMIT``, ``LOCALSTRIPE_OPERATION_RATE_LIMIT``; 0 turns one off).
 """
 
 import argparse
@@ -17,6 +21,8 @@ import os
 
 from aiohttp import web
 from localstripe import resources, server
+
+from devstack import localstripe_limits
 
 
 def latency_middleware(seconds: float):
@@ -44,6 +50,7 @@ def main() -> None:
     resources.Store.dump_to_disk = lambda self: None
     if args.latency_ms > 0:
         server.app.middlewares.insert(0, latency_middleware(args.latency_ms / 1000))
+    localstripe_limits.install(server.app)  # first: Stripe's 429s, and the calls counted
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
     web.run_app(server.app, host=args.host, port=args.port, print=None)
 
