@@ -51,6 +51,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -63,6 +64,7 @@ from django.utils.translation import gettext as _
 from core.metrics import count_provider_call
 from core.parsers import loads_strict
 
+from . import ratelimit
 from .base import (
     CardDeclined,
     ChargeResult,
@@ -111,18 +113,31 @@ def _outcome(status: int) -> str:
 
 
 class CountingRequestsClient(stripe.RequestsClient):
-    """The SDK's HTTP client, counting every call by operation and outcome (core.metrics): each
-    page of a listing and each look-up counts, as it does against the provider's limits."""
+    """The SDK's HTTP client, within the provider's budget and counted: every call (each page of a
+    listing and each look-up too, as they count against the provider's limits) first takes a slot
+    of its operation at its priority (ratelimit.py), and is counted by operation and outcome
+    (core.metrics). A 429 is sent again after a backoff unless the provider says
+    ``Stripe-Should-Retry: false`` (a person gets two quick retries, background work six longer
+    ones); a 429 still standing after them reaches the SDK (RateLimitError, our RateLimited).
+    Sending it again is safe: a rate-limited request was not carried out, and charges and
+    refunds carry their idempotency key."""
 
     def request(self, method, url, headers, post_data=None):
         operation = provider_operation(method, url)
-        try:
-            content, status, response_headers = super().request(method, url, headers, post_data)
-        except stripe.APIConnectionError:
-            count_provider_call(operation=operation, outcome="network_error")
-            raise
-        count_provider_call(operation=operation, outcome=_outcome(status))
-        return content, status, response_headers
+        priority = ratelimit.current_priority()
+        attempt = 0
+        while True:
+            ratelimit.acquire_provider_slot(operation=operation, priority=priority)
+            try:
+                content, status, response_headers = super().request(method, url, headers, post_data)
+            except stripe.APIConnectionError:
+                count_provider_call(operation=operation, outcome="network_error")
+                raise
+            count_provider_call(operation=operation, outcome=_outcome(status))
+            if status != 429 or not ratelimit.should_retry_429(response_headers, attempt=attempt, priority=priority):
+                return content, status, response_headers
+            time.sleep(ratelimit.backoff_after_429(attempt=attempt, priority=priority))
+            attempt += 1
 
 
 def _plain(obj: Any) -> dict[str, Any]:

@@ -199,11 +199,12 @@ def test_a_429_is_counted_as_rate_limited_by_operation(scraper):
         with pytest.raises(RateLimited):
             gateway.retrieve_charge("pi_123")
 
+    # Each call is sent three times: a person's call is retried twice after a 429 (ratelimit.py).
     assert _calls(scrape(scraper)) == {
-        ("POST /v1/payment_intents", "rate_limited"): 2,
-        ("GET /v1/payment_intents/{id}", "rate_limited"): 1,
+        ("POST /v1/payment_intents", "rate_limited"): 6,
+        ("GET /v1/payment_intents/{id}", "rate_limited"): 3,
     }
     assert re.search(
-        r'pledgeboard_provider_calls_total\{operation="POST /v1/payment_intents",outcome="rate_limited"\} 2\.0',
+        r'pledgeboard_provider_calls_total\{operation="POST /v1/payment_intents",outcome="rate_limited"\} 6\.0',
         scraper.get("/metrics").content.decode(),
     )
