@@ -11,13 +11,14 @@ call below was checked against it. What localstripe does, measured:
   aliases ``pm_card_visa`` (4242), ``pm_card_visa_chargeDeclined`` (0002) and
   ``pm_card_chargeCustomerFail`` (0341) also work; each use mints a new ``pm_``.
   Real Stripe refuses raw card numbers by default: use those aliases there.
-* SetupIntents: create accepts only customer/usage/payment_method_types/metadata
-  (``confirm``/``payment_method`` at create -> 400 "Unexpected ..."), so we create,
-  then ``confirm(payment_method=...)``; that works on real Stripe too.
+* SetupIntents: localstripe 1.15 itself accepts only customer/usage/payment_method_types/
+  metadata at create (``confirm``/``payment_method`` -> 400 "Unexpected ..."); the devstack's
+  localstripe takes ``payment_method`` with ``confirm=true`` as Stripe does
+  (devstack/localstripe_setup_intents.py), so a card is saved in one call.
   4242 and 0341 -> ``succeeded``; 0002 -> HTTP 402 (``CardError``, code
   ``card_declined``, message "Your card was declined.", ``type`` says
-  ``invalid_request_error``, no ``decline_code``/``setup_intent`` in the body) and
-  the SetupIntent is left ``canceled``; 4000002500003155 / 4000002760003184 ->
+  ``invalid_request_error``, no ``decline_code``; the SetupIntent in the error's
+  ``setup_intent``, as Stripe sends it) and the SetupIntent is left ``canceled``; 4000002500003155 / 4000002760003184 ->
   ``requires_action`` with ``next_action.type == "use_stripe_sdk"``. The browser
   (or tests/support/payments.py's ``complete_test_3ds_setup``) finishes it by confirming again
   without a payment method (-> ``succeeded``) or cancelling. Confirming does not
@@ -254,24 +255,35 @@ class StripeGateway:
     def create_setup_intent(
         self, *, customer_id: str, payment_method_id: str | None, metadata: dict[str, str]
     ) -> SetupResult:
+        """A SetupIntent for off-session charges; with ``payment_method_id`` created and confirmed
+        in the same call (``confirm=true``), so saving a card costs one request, not two."""
+        params: dict[str, Any] = {
+            "customer": customer_id,
+            "usage": "off_session",
+            "payment_method_types": ["card"],
+            "metadata": metadata,
+        }
+        if payment_method_id is not None:
+            params |= {"payment_method": payment_method_id, "confirm": True}
         with _stripe_errors():
-            si = self.client.v1.setup_intents.create(
-                params={
-                    "customer": customer_id,
-                    "usage": "off_session",
-                    "payment_method_types": ["card"],
-                    "metadata": metadata,
-                }
-            )
-        if payment_method_id is None:
-            return _setup_result(si)  # the browser confirms it with Stripe.js
+            try:
+                si = self.client.v1.setup_intents.create(params=params)
+            except stripe.CardError as e:
+                self._drop_declined_setup(_error_body(e).get("setup_intent"))
+                raise
+        return _setup_result(si)
+
+    def _drop_declined_setup(self, setup_intent: Any) -> None:
+        """A SetupIntent whose card was declined, as the 402 carries it: cancelled unless it is
+        already (localstripe cancels it; Stripe leaves it waiting for another card). Best effort."""
+        data = _plain(setup_intent) if setup_intent else {}
+        if not data.get("id") or data.get("status") == "canceled":
+            return
         try:
             with _stripe_errors():
-                si = self.client.v1.setup_intents.confirm(si.id, params={"payment_method": payment_method_id})
-        except CardDeclined:
-            self.cancel_setup_intent(si.id)
-            raise
-        return _setup_result(si)
+                self.client.v1.setup_intents.cancel(data["id"])
+        except PaymentError as e:
+            log.warning("could not cancel SetupIntent %s: %s", data["id"], e.message)
 
     def retrieve_setup_intent(self, setup_intent_id: str) -> SetupResult:
         with _stripe_errors():
