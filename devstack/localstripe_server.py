@@ -22,7 +22,7 @@ import os
 from aiohttp import web
 from localstripe import resources, server
 
-from devstack import localstripe_limits, localstripe_setup_intents
+from devstack import localstripe_answers, localstripe_limits
 
 
 def latency_middleware(seconds: float):
@@ -51,7 +51,7 @@ def main() -> None:
     if args.latency_ms > 0:
         server.app.middlewares.insert(0, latency_middleware(args.latency_ms / 1000))
     localstripe_limits.install(server.app)  # first: Stripe's 429s, and the calls counted
-    localstripe_setup_intents.install()  # confirm=true at creation, as Stripe takes it
+    localstripe_answers.install()  # where localstripe answers otherwise than Stripe
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
     web.run_app(server.app, host=args.host, port=args.port, print=None)
 

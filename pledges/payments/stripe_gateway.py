@@ -14,7 +14,7 @@ call below was checked against it. What localstripe does, measured:
 * SetupIntents: localstripe 1.15 itself accepts only customer/usage/payment_method_types/
   metadata at create (``confirm``/``payment_method`` -> 400 "Unexpected ..."); the devstack's
   localstripe takes ``payment_method`` with ``confirm=true`` as Stripe does
-  (devstack/localstripe_setup_intents.py), so a card is saved in one call.
+  (devstack/localstripe_answers.py), so a card is saved in one call.
   4242 and 0341 -> ``succeeded``; 0002 -> HTTP 402 (``CardError``, code
   ``card_declined``, message "Your card was declined.", ``type`` says
   ``invalid_request_error``, no ``decline_code``; the SetupIntent in the error's
@@ -25,7 +25,8 @@ call below was checked against it. What localstripe does, measured:
   attach the payment method to the customer (real Stripe does).
 * Off-session PaymentIntents (``off_session=true, confirm=true``): 4242 ->
   ``succeeded``; 0341 -> HTTP 402 ``card_declined`` whose body carries ``charge``
-  but not ``payment_intent`` (we read ``charge.payment_intent``), the intent stays
+  but not ``payment_intent`` (devstack's localstripe adds it, as Stripe sends it:
+  devstack/localstripe_answers.py; else we read ``charge.payment_intent``), the intent stays
   ``requires_payment_method`` with ``last_payment_error``; 3-D Secure cards ->
   HTTP 200, status ``requires_action``, no error (real Stripe: 402
   ``authentication_required``, intent ``requires_payment_method``). Both shapes map
@@ -126,9 +127,12 @@ class CountingRequestsClient(stripe.RequestsClient):
     def request(self, method, url, headers, post_data=None):
         operation = provider_operation(method, url)
         priority = ratelimit.current_priority()
+        # One wait for slots for the call, retries included: a call never outlasts its task's limit.
+        deadline = time.monotonic() + ratelimit.WAIT_FOR_SLOT[priority]
         attempt = 0
         while True:
-            ratelimit.acquire_provider_slot(operation=operation, priority=priority)
+            wait = max(0.0, deadline - time.monotonic())
+            ratelimit.acquire_provider_slot(operation=operation, priority=priority, timeout=wait)
             try:
                 content, status, response_headers = super().request(method, url, headers, post_data)
             except stripe.APIConnectionError:

@@ -107,3 +107,24 @@ def test_a_web_pledge_costs_a_new_backer_three_calls_and_a_returning_one_two(cam
         confirm,
     )
     assert _web_pledge(client, campaigns[1], gateway) == ({"POST /v1/setup_intents": 1}, browser, confirm)
+
+
+@pytest.mark.parametrize(
+    ("card", "state"),
+    [(factories.CARD_SUCCEEDS, "succeeded"), (factories.CARD_DECLINES_ON_CHARGE, "failed")],
+    ids=["charged", "declined"],
+)
+def test_collecting_a_pledge_costs_one_call_whether_charged_or_declined(card, state, gateway):
+    """The 402 of a declined charge carries its PaymentIntent (as Stripe's does): no look-up."""
+    from closing.services import pledge_collect
+
+    campaign = factories.LiveCampaignFactory(goal=Decimal("10.00"))
+    pledge = factories.PledgeFactory(campaign=campaign, amount="20.00", card=card)
+    factories.closed(campaign)
+    calls = ProviderCalls()
+
+    charge = pledge_collect(pledge_id=pledge.pk)
+
+    assert charge.state == state
+    assert charge.payment_intent_id.startswith("pi_")
+    assert calls.since() == {"POST /v1/payment_intents": 1}
