@@ -5,7 +5,6 @@ server, a Valkey of the test's own (the shared one is never stopped), a Celery w
 import os
 import subprocess
 import sys
-import time
 from decimal import Decimal
 from pathlib import Path
 
