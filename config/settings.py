@@ -547,8 +547,9 @@ STALE_CHARGE_AFTER = timedelta(seconds=env.int("STALE_CHARGE_AFTER", default=120
 # A collect_pledge message counts as lost (and the sweeper sends another) only once it
 # was sent this long ago and the pledge is still uncollected. The fan-out keeps at most
 # COLLECTION_CHUNK messages per collecting campaign in the queue, so a message waits
-# about COLLECTION_CHUNK x (campaigns collecting at once) / STRIPE_RATE_LIMIT seconds:
-# 25 s per campaign at the defaults; the hour leaves room for a slow provider.
+# about COLLECTION_CHUNK x (campaigns collecting at once) / (the charges background work may
+# send a second: STRIPE_OPERATION_RATE_LIMIT x STRIPE_BACKGROUND_SHARE, 15) seconds: 34 s per
+# campaign at the defaults; the hour leaves room for a slow provider.
 COLLECTION_LOST_AFTER = timedelta(seconds=env.int("COLLECTION_LOST_AFTER", default=3600))
 # Pledges a campaign's fan-out sends per step; the next step queues behind them.
 COLLECTION_CHUNK = env.int("COLLECTION_CHUNK", default=500)
