@@ -17,11 +17,19 @@ Figures (ratios > 1 mean faster than the baseline, except export_ratio, a time r
 * list:   GET /api/campaigns/ against the same bare view;
 * page:   the campaign page /campaigns/<slug>/ against the same bare view;
 * intake: POST /api/pledges/ with a saved card, 16 connections, against localstripe
-          alone doing the same provider calls (Customer, SetupIntent, confirm) from 16
-          clients; and at 300 ms provider latency with 64 connections;
+          alone doing the same provider calls (Customer, SetupIntent created and confirmed)
+          from 16 clients; and at 300 ms provider latency with 64 connections;
 * collection: a campaign's collection by the collection worker (thread pool) against
           bare SDK charges from as many threads, same localstripe; and at 300 ms latency
-          with STRIPE_RATE_LIMIT=100 (48 threads), with the duplicates found at the provider;
+          (48 threads), with the duplicates found at the provider;
+* limits: a campaign's collection at 300 ms latency against Stripe's limits as localstripe
+          emulates them (25 charges/s), with the app's own budget at its defaults: charges/s
+          against the limit (and against background work's share of it), the 429s met, and
+          the pledges errored or charged twice because of them.
+
+The comparisons with a baseline (intake, collection) measure our overhead, not the provider's
+limits: there both localstripe and the app run without them. Setting up cards and customers
+lifts the emulator's limits for the while (they are not what is measured).
 * export: the 200,000-row backer report streamed over HTTP against PostgreSQL's
           ``COPY (…) TO STDOUT`` of the same joined rows; and the serving process's peak RSS;
           the same report built in the background into object storage (the exports storage,
@@ -51,7 +59,7 @@ from devstack.process import free_port, wait_for_port  # noqa: E402
 from devstack.processes import web_command, worker_command  # noqa: E402
 
 PYTHON = sys.executable
-SECTIONS = ("read", "page", "intake", "collection", "export")
+SECTIONS = ("read", "page", "intake", "collection", "limits", "export")
 THROTTLE = "10000000/minute"  # throttles run (one round trip each) but never refuse
 LATENCY_MS = 300
 # Production's collection worker (processes.toml: queues, pool, prefetch), its threads split
@@ -80,12 +88,38 @@ def process(command: list[str], env: dict[str, str], log: str, port: int | None 
         out.close()
 
 
+# The app without a provider budget, for the comparisons of overhead with the bare SDK.
+NO_LIMITS = {"STRIPE_RATE_LIMIT": "0", "STRIPE_OPERATION_RATE_LIMIT": "0"}
+
+
 @contextmanager
-def localstripe(latency_ms: int = 0):
+def localstripe(latency_ms: int = 0, *, limits: bool = False):
+    """A fresh localstripe; with ``limits``, Stripe's (100/s, 25/s per operation), else none."""
     port = free_port()
     command = [PYTHON, "-m", "devstack.localstripe_server", "--port", str(port), "--latency-ms", str(latency_ms)]
-    with process(command, dict(os.environ), "localstripe.log", port):
+    env = dict(os.environ)
+    if limits:
+        env.pop("LOCALSTRIPE_RATE_LIMIT", None)
+        env.pop("LOCALSTRIPE_OPERATION_RATE_LIMIT", None)
+    else:
+        env |= {"LOCALSTRIPE_RATE_LIMIT": "0", "LOCALSTRIPE_OPERATION_RATE_LIMIT": "0"}
+    with process(command, env, "localstripe.log", port):
         yield f"http://127.0.0.1:{port}"
+
+
+@contextmanager
+def limits_lifted(base: str):
+    """The emulator without limits for a while (setting up), then back to what it had."""
+    import requests
+
+    config = f"{base}/_config/limits"
+    before = requests.get(config, timeout=10).json()
+    requests.post(config, json={"rate_limit": 0, "operation_rate_limit": 0}, timeout=10).raise_for_status()
+    try:
+        yield
+    finally:
+        kept = {name: before[name] for name in ("rate_limit", "operation_rate_limit")}
+        requests.post(config, json=kept, timeout=10).raise_for_status()
 
 
 def child_env(stripe: str, **extra: str) -> dict[str, str]:
@@ -238,7 +272,8 @@ def cards(base: str, count: int, concurrency: int = 32) -> list[str]:
     async def make(session, n):
         return (await _post(session, "/v1/payment_methods", CARD))["id"]
 
-    return asyncio.run(_stripe_calls(base, count, concurrency, make))
+    with limits_lifted(base):
+        return asyncio.run(_stripe_calls(base, count, concurrency, make))
 
 
 def customers_with_cards(base: str, count: int, concurrency: int = 32) -> list[tuple[str, str]]:
@@ -255,7 +290,8 @@ def customers_with_cards(base: str, count: int, concurrency: int = 32) -> list[t
         await _post(session, f"/v1/setup_intents/{setup['id']}/confirm", {"payment_method": card})
         return customer, card
 
-    return asyncio.run(_stripe_calls(base, count, concurrency, make))
+    with limits_lifted(base):
+        return asyncio.run(_stripe_calls(base, count, concurrency, make))
 
 
 # --- measurements -------------------------------------------------------------------------
@@ -300,8 +336,9 @@ def measure_intake(base_stripe: str, base: str, count: int, connections: int, se
 
 
 def measure_provider_alone(stripe: str, count: int, clients: int, seconds: float) -> load.Result:
-    """The provider-only bound: the calls a pledge makes (Customer, SetupIntent, confirm) through
-    the same SDK our server uses, from ``clients`` threads of one process, nothing else."""
+    """The provider-only bound: the calls a pledge makes (Customer, SetupIntent created and
+    confirmed) through the same SDK our server uses, from ``clients`` threads of one process,
+    nothing else."""
     from concurrent.futures import ThreadPoolExecutor
 
     import stripe as sdk
@@ -318,10 +355,8 @@ def measure_provider_alone(stripe: str, count: int, clients: int, seconds: float
             return
         sent = time.monotonic()
         customer = client.v1.customers.create(params={"email": f"p{n}@example.com"})
-        setup = client.v1.setup_intents.create(
-            params={"customer": customer.id, "usage": "off_session", "payment_method_types": ["card"]}
-        )
-        confirmed = client.v1.setup_intents.confirm(setup.id, params={"payment_method": pms[n]})
+        params = {"customer": customer.id, "usage": "off_session", "payment_method_types": ["card"]}
+        confirmed = client.v1.setup_intents.create(params=params | {"payment_method": pms[n], "confirm": True})
         assert confirmed.status == "succeeded"
         result.latencies.append(time.monotonic() - sent)
         result.count += 1
@@ -336,9 +371,9 @@ def measure_provider_alone(stripe: str, count: int, clients: int, seconds: float
 def measure_intake_all(results: dict, seconds: float, count: int) -> None:
     with localstripe() as stripe:
         alone = measure_provider_alone(stripe, count, 16, seconds)
-    with localstripe() as stripe, web(stripe) as base:
+    with localstripe() as stripe, web(stripe, **NO_LIMITS) as base:
         ours = measure_intake(stripe, base, count, 16, seconds)
-    with localstripe(LATENCY_MS) as stripe, web(stripe) as base:
+    with localstripe(LATENCY_MS) as stripe, web(stripe, **NO_LIMITS) as base:
         slow = measure_intake(stripe, base, count, 64, seconds * 1.5)
     results["intake_ratio"] = ours.rate / alone.rate
     results["intake_latency_pledges_per_s"] = slow.rate
@@ -400,7 +435,11 @@ def successful_campaign_with_active_pledges(saved: list[tuple[str, str]]) -> int
 
 
 def collect(stripe: str, count: int, concurrency: int, **extra: str) -> tuple[float, int]:
-    """Seconds from sending the campaign's collection to its last pledge settled; charges made."""
+    """Seconds from sending the campaign's collection to its last pledge settled; charges made.
+    ``extra``: the collection workers' environment (the provider budget: NO_LIMITS, or none for
+    the defaults)."""
+    from django.db.models import Count
+
     from config.celery_app import app
     from pledges.models import Pledge
 
@@ -410,10 +449,11 @@ def collect(stripe: str, count: int, concurrency: int, **extra: str) -> tuple[fl
     with collection_worker(stripe, concurrency, **extra):
         started = time.monotonic()
         app.send_task("closing.tasks.collect_campaign", (campaign_id,))
-        deadline = started + 300
+        deadline = started + max(300, count / 4)
         while pledges.filter(state=Pledge.State.ACTIVE).exists():
             if time.monotonic() > deadline:
-                raise RuntimeError("collection did not finish in 300 s")
+                states = dict(pledges.values_list("state").annotate(n=Count("pk")).order_by())
+                raise RuntimeError(f"collection did not finish in {deadline - started:.0f} s: {states}")
             time.sleep(0.05)
         seconds = time.monotonic() - started
     return seconds, pledges.filter(state=Pledge.State.COLLECTED).count()
@@ -463,13 +503,13 @@ def measure_collection(results: dict, count: int, slow_count: int, threads: int)
     with localstripe() as stripe:
         bare = bare_charges(stripe, count, threads)
     with localstripe() as stripe:
-        seconds, charged = collect(stripe, count, threads, STRIPE_RATE_LIMIT="100000")
+        seconds, charged = collect(stripe, count, threads, **NO_LIMITS)
     ours = charged / seconds
     print(f"collection at 0 ms: bare {bare:.1f}/s, ours {ours:.1f}/s", file=sys.stderr, flush=True)
     with localstripe(LATENCY_MS) as stripe:
         bare_slow = bare_charges(stripe, count, 48)
     with localstripe(LATENCY_MS) as stripe:
-        slow_seconds, slow_charged = collect(stripe, slow_count, 48, STRIPE_RATE_LIMIT="100")
+        slow_seconds, slow_charged = collect(stripe, slow_count, 48, **NO_LIMITS)
         intents, duplicated = provider_duplicates(stripe)
     slow = slow_charged / slow_seconds
     results["collection_ratio"] = ours / bare
@@ -486,10 +526,39 @@ def measure_collection(results: dict, count: int, slow_count: int, threads: int)
         ),
         (f"bare SDK charges at {LATENCY_MS} ms, 48 threads (reference)", f"{bare_slow:,.1f}/s ({count})", ""),
         (
-            f"collection at {LATENCY_MS} ms, rate limit 100/s, 48 threads {workers}",
+            f"collection at {LATENCY_MS} ms, no rate limit, 48 threads {workers}",
             f"{slow:,.1f}/s ({slow_charged} in {slow_seconds:.1f}s; {intents} charges at the provider, "
             f"{duplicated} pledges charged twice)",
             "",
+        ),
+    ]
+
+
+def measure_limits(results: dict, count: int) -> None:
+    """Collection of ``count`` pledges at 300 ms against Stripe's emulated limits, the app's budget at
+    its defaults (STRIPE_OPERATION_RATE_LIMIT 25, STRIPE_BACKGROUND_SHARE 0.6): 48 threads."""
+    import requests
+    from django.conf import settings
+
+    with localstripe(LATENCY_MS, limits=True) as stripe:
+        seconds, charged = collect(stripe, count, 48)
+        refused = requests.get(f"{stripe}/_config/limits", timeout=10).json()["rate_limited"]
+        with limits_lifted(stripe):
+            intents, duplicated = provider_duplicates(stripe)
+    limit = 25  # localstripe's default per operation, Stripe's
+    share = limit * settings.STRIPE_BACKGROUND_SHARE
+    rate = charged / seconds
+    results["collection_limit_charges_per_s"] = rate
+    results["collection_limit_ratio"] = rate / limit
+    results["collection_limit_ratio_of_background_share"] = rate / share
+    results["collection_limit_429s"] = sum(refused.values())
+    results["collection_429_failures"] = (count - charged) + duplicated
+    results["table"] += [
+        (
+            f"collection at {LATENCY_MS} ms against Stripe's limit ({limit}/s), background share {share:g}/s",
+            f"{rate:,.1f}/s ({charged} of {count} in {seconds:.1f}s; 429s met: {refused or 0}; "
+            f"{count - charged} not collected, {duplicated} charged twice; {intents} at the provider)",
+            f"{rate / limit:.2f}x the limit, {rate / share:.2f}x the share",
         ),
     ]
 
@@ -694,6 +763,8 @@ KEYS = (
     "intake_latency_pledges_per_s",
     "collection_ratio",
     "collection_latency_charges_per_s",
+    "collection_limit_ratio",
+    "collection_429_failures",
     "export_ratio",
     "export_rss_mb",
 )
@@ -707,6 +778,7 @@ def main() -> None:
     parser.add_argument("--charges", type=int, default=600, help="charges per collection run at 0 ms")
     parser.add_argument("--slow-charges", type=int, default=1500, help="charges at 300 ms latency")
     parser.add_argument("--threads", type=int, default=8, help="collection threads against the bare SDK's")
+    parser.add_argument("--limit-charges", type=int, default=2000, help="charges against Stripe's emulated limits")
     parser.add_argument("--export-rows", type=int, default=200_000)
     parser.add_argument("--export-child", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--copy-child", type=int, help=argparse.SUPPRESS)
@@ -730,6 +802,8 @@ def main() -> None:
         measure_intake_all(results, args.seconds, args.pledges)
     if "collection" in only:
         measure_collection(results, args.charges, args.slow_charges, args.threads)
+    if "limits" in only:
+        measure_limits(results, args.limit_charges)
     if "export" in only:
         measure_export(results, args.export_rows)
     table = results.pop("table")

@@ -4,7 +4,7 @@
 
 One process per core and one more (Python runs one thread at a time per process), each
 with WEB_THREADS threads: a request waiting on the payment provider (about 300 ms a call,
-three calls for a pledge) or the database holds a thread, not a core, so a burst of
+two calls for a new backer's pledge) or the database holds a thread, not a core, so a burst of
 pledges keeps many provider calls in flight. Database connections come from each process's
 pool (DATABASE_POOL_MAX_SIZE, config/settings.py): workers x DATABASE_POOL_MAX_SIZE, plus the
 Celery processes' pools, must stay under PostgreSQL's max_connections, whatever WEB_THREADS is.

@@ -364,7 +364,13 @@ STRIPE_JS_URL = env(
     "STRIPE_JS_URL",
     default=f"{STRIPE_API_BASE.rstrip('/')}/js.stripe.com/v3/" if STRIPE_API_BASE else "https://js.stripe.com/v3/",
 )
-STRIPE_RATE_LIMIT = env.int("STRIPE_RATE_LIMIT", default=20)
+# The provider's limits in requests per second, shared by every process (pledges/payments/ratelimit.py):
+# Stripe's live mode allows 100 per account and 25 per operation (e.g. POST /v1/payment_intents);
+# background work (collection, clean-ups) uses at most STRIPE_BACKGROUND_SHARE of each, the rest
+# is kept for the people waiting on a request. 0 turns a limit off.
+STRIPE_RATE_LIMIT = env.int("STRIPE_RATE_LIMIT", default=100)
+STRIPE_OPERATION_RATE_LIMIT = env.int("STRIPE_OPERATION_RATE_LIMIT", default=25)
+STRIPE_BACKGROUND_SHARE = env.float("STRIPE_BACKGROUND_SHARE", default=0.6)
 
 
 def _origin(url: str) -> str:
@@ -562,8 +568,9 @@ STALE_CHARGE_AFTER = timedelta(seconds=env.int("STALE_CHARGE_AFTER", default=120
 # A collect_pledge message counts as lost (and the sweeper sends another) only once it
 # was sent this long ago and the pledge is still uncollected. The fan-out keeps at most
 # COLLECTION_CHUNK messages per collecting campaign in the queue, so a message waits
-# about COLLECTION_CHUNK x (campaigns collecting at once) / STRIPE_RATE_LIMIT seconds:
-# 25 s per campaign at the defaults; the hour leaves room for a slow provider.
+# about COLLECTION_CHUNK x (campaigns collecting at once) / (the charges background work may
+# send a second: STRIPE_OPERATION_RATE_LIMIT x STRIPE_BACKGROUND_SHARE, 15) seconds: 34 s per
+# campaign at the defaults; the hour leaves room for a slow provider.
 COLLECTION_LOST_AFTER = timedelta(seconds=env.int("COLLECTION_LOST_AFTER", default=3600))
 # Pledges a campaign's fan-out sends per step; the next step queues behind them.
 COLLECTION_CHUNK = env.int("COLLECTION_CHUNK", default=500)

@@ -37,15 +37,14 @@ def object_storage_env(profile: Profile) -> dict[str, str]:
 
 
 # What the demo runs with unless the environment says otherwise: campaigns may be short
-# (make simulate runs one for a minute), the close sweep is quick, and collection may use
-# Stripe's live rate. Two-factor sign-in is offered but not required, so `admin`/`admin` signs
-# straight in and a visitor's new campaign launches; MFA_REQUIRED_FOR_STAFF=1 (or _CREATORS)
+# (make simulate runs one for a minute) and the close sweep is quick. Two-factor sign-in is
+# offered but not required, so `admin`/`admin` signs straight in and a visitor's new campaign
+# launches; MFA_REQUIRED_FOR_STAFF=1 (or _CREATORS)
 # in the environment turns production's rule back on (the admin is then sent to set it up).
 DEMO_DEFAULTS = {
     "DJANGO_DEBUG": "0",
     "CAMPAIGN_MIN_DURATION": "30",
     "CLOSE_SWEEP_INTERVAL": "5",
-    "STRIPE_RATE_LIMIT": "100",
     "MFA_REQUIRED_FOR_STAFF": "0",
     "MFA_REQUIRED_FOR_CREATORS": "0",
 }

@@ -9,6 +9,12 @@ makes every API answer (``/v1/…``) wait that long, as Stripe's own does over t
 internet (about 300 ms a call): the wait is an ``asyncio.sleep`` in a middleware, so
 the requests meanwhile are served as usual and the delays overlap, never queue.
 
+Stripe's rate limits are emulated (devstack/localstripe_limits.py): past 100 requests a
+second, or 25 a second of one operation, the API answers 429 as Stripe does
+(``LOCALSTRIPE_RATE_LIMIT``, ``LOCALSTRIPE_OPERATION_RATE_LIMIT``; 0 turns one off).
+devstack.localstripe_answers answers as Stripe does where localstripe does not (a SetupIntent
+confirmed as it is created; a declined charge's PaymentIntent in its 402).
+
 Stripe Connect (accounts, onboarding links, transfers, the balance, charges' fees) is
 added by devstack.localstripe_connect; ``--fee-percent``/``--fee-fixed`` (defaults:
 ``STRIPE_FEE_PERCENT``/``STRIPE_FEE_FIXED``, else Stripe's US card pricing, 2.9 % + 30
@@ -24,7 +30,7 @@ from decimal import Decimal
 from aiohttp import web
 from localstripe import resources, server
 
-from . import localstripe_connect
+from . import localstripe_answers, localstripe_connect, localstripe_limits
 
 
 def latency_middleware(seconds: float):
@@ -73,6 +79,8 @@ def main() -> None:
     )
     if args.latency_ms > 0:
         server.app.middlewares.insert(0, latency_middleware(args.latency_ms / 1000))
+    localstripe_limits.install(server.app)  # first: Stripe's 429s, and the calls counted
+    localstripe_answers.install()  # where localstripe answers otherwise than Stripe
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
     web.run_app(server.app, host=args.host, port=args.port, print=None)
 

@@ -336,7 +336,6 @@ def worker_env(django_db_setup, django_db_blocker, worker_mail_dir) -> dict[str,
         "MAIL_CLAIM_LEASE": "3",
         "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
         "EMAIL_FILE_PATH": str(worker_mail_dir),
-        "STRIPE_RATE_LIMIT": os.environ.get("STRIPE_RATE_LIMIT", "200"),
         # As in the test process (_mfa_not_required): scripts seed campaigns with factories.live_campaign.
         "MFA_REQUIRED_FOR_STAFF": "0",
         "MFA_REQUIRED_FOR_CREATORS": "0",

@@ -27,7 +27,6 @@ from core.locks import COLLECTION, try_advisory_lock
 from core.money import to_minor_units
 from pledges.models import Charge, Pledge
 from pledges.payments import ChargeResult, PaymentError, ProviderUnavailable, SetupResult, get_gateway
-from pledges.payments.ratelimit import acquire_stripe_slot
 from pledges.services import provider_call
 
 log = logging.getLogger(__name__)
@@ -102,7 +101,6 @@ def pledge_collect(*, pledge_id: int, now: datetime | None = None) -> Charge | N
             if result is None:
                 if charge.submitted_at is None:
                     Charge.objects.filter(pk=charge.pk).update(submitted_at=now, updated_at=now)
-                acquire_stripe_slot()
                 result = get_gateway().charge_off_session(
                     customer_id=pledge.stripe_customer_id,
                     payment_method_id=pledge.payment_method_id,
@@ -131,7 +129,6 @@ def pledge_collect(*, pledge_id: int, now: datetime | None = None) -> Charge | N
 
 def _find_earlier_attempt(charge: Charge, pledge: Pledge) -> ChargeResult | None:
     gateway = get_gateway()
-    acquire_stripe_slot()
     if charge.payment_intent_id:
         return gateway.retrieve_charge(charge.payment_intent_id)
     return gateway.find_charge(customer_id=pledge.stripe_customer_id, idempotency_key=charge.idempotency_key)

@@ -11,20 +11,22 @@ call below was checked against it. What localstripe does, measured:
   aliases ``pm_card_visa`` (4242), ``pm_card_visa_chargeDeclined`` (0002) and
   ``pm_card_chargeCustomerFail`` (0341) also work; each use mints a new ``pm_``.
   Real Stripe refuses raw card numbers by default: use those aliases there.
-* SetupIntents: create accepts only customer/usage/payment_method_types/metadata
-  (``confirm``/``payment_method`` at create -> 400 "Unexpected ..."), so we create,
-  then ``confirm(payment_method=...)``; that works on real Stripe too.
+* SetupIntents: localstripe 1.15 itself accepts only customer/usage/payment_method_types/
+  metadata at create (``confirm``/``payment_method`` -> 400 "Unexpected ..."); the devstack's
+  localstripe takes ``payment_method`` with ``confirm=true`` as Stripe does
+  (devstack/localstripe_answers.py), so a card is saved in one call.
   4242 and 0341 -> ``succeeded``; 0002 -> HTTP 402 (``CardError``, code
   ``card_declined``, message "Your card was declined.", ``type`` says
-  ``invalid_request_error``, no ``decline_code``/``setup_intent`` in the body) and
-  the SetupIntent is left ``canceled``; 4000002500003155 / 4000002760003184 ->
+  ``invalid_request_error``, no ``decline_code``; the SetupIntent in the error's
+  ``setup_intent``, as Stripe sends it) and the SetupIntent is left ``canceled``; 4000002500003155 / 4000002760003184 ->
   ``requires_action`` with ``next_action.type == "use_stripe_sdk"``. The browser
   (or tests/support/payments.py's ``complete_test_3ds_setup``) finishes it by confirming again
   without a payment method (-> ``succeeded``) or cancelling. Confirming does not
   attach the payment method to the customer (real Stripe does).
 * Off-session PaymentIntents (``off_session=true, confirm=true``): 4242 ->
   ``succeeded``; 0341 -> HTTP 402 ``card_declined`` whose body carries ``charge``
-  but not ``payment_intent`` (we read ``charge.payment_intent``), the intent stays
+  but not ``payment_intent`` (devstack's localstripe adds it, as Stripe sends it:
+  devstack/localstripe_answers.py; else we read ``charge.payment_intent``), the intent stays
   ``requires_payment_method`` with ``last_payment_error``; 3-D Secure cards ->
   HTTP 200, status ``requires_action``, no error (real Stripe: 402
   ``authentication_required``, intent ``requires_payment_method``). Both shapes map
@@ -51,6 +53,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
@@ -63,6 +66,7 @@ from django.utils.translation import gettext as _
 from core.metrics import count_provider_call
 from core.parsers import loads_strict
 
+from . import ratelimit
 from .base import (
     CardDeclined,
     ChargeResult,
@@ -77,7 +81,7 @@ from .base import (
 )
 
 if TYPE_CHECKING:
-    from stripe.params import PaymentIntentCreateParams, RefundCreateParams, SetupIntentCreateParams
+    from stripe.params import PaymentIntentCreateParams, RefundCreateParams
 
 log = logging.getLogger(__name__)
 
@@ -114,18 +118,34 @@ def _outcome(status: int) -> str:
 
 
 class CountingRequestsClient(stripe.RequestsClient):
-    """The SDK's HTTP client, counting every call by operation and outcome (core.metrics): each
-    page of a listing and each look-up counts, as it does against the provider's limits."""
+    """The SDK's HTTP client, within the provider's budget and counted: every call (each page of a
+    listing and each look-up too, as they count against the provider's limits) first takes a slot
+    of its operation at its priority (ratelimit.py), and is counted by operation and outcome
+    (core.metrics). A 429 is sent again after a backoff unless the provider says
+    ``Stripe-Should-Retry: false`` (a person gets two quick retries, background work six longer
+    ones); a 429 still standing after them reaches the SDK (RateLimitError, our RateLimited).
+    Sending it again is safe: a rate-limited request was not carried out, and charges and
+    refunds carry their idempotency key."""
 
     def request(self, method, url, headers, post_data=None):
         operation = provider_operation(method, url)
-        try:
-            content, status, response_headers = super().request(method, url, headers, post_data)
-        except stripe.APIConnectionError:
-            count_provider_call(operation=operation, outcome="network_error")
-            raise
-        count_provider_call(operation=operation, outcome=_outcome(status))
-        return content, status, response_headers
+        priority = ratelimit.current_priority()
+        # One wait for slots for the call, retries included: a call never outlasts its task's limit.
+        deadline = time.monotonic() + ratelimit.WAIT_FOR_SLOT[priority]
+        attempt = 0
+        while True:
+            wait = max(0.0, deadline - time.monotonic())
+            ratelimit.acquire_provider_slot(operation=operation, priority=priority, timeout=wait)
+            try:
+                content, status, response_headers = super().request(method, url, headers, post_data)
+            except stripe.APIConnectionError:
+                count_provider_call(operation=operation, outcome="network_error")
+                raise
+            count_provider_call(operation=operation, outcome=_outcome(status))
+            if status != 429 or not ratelimit.should_retry_429(response_headers, attempt=attempt, priority=priority):
+                return content, status, response_headers
+            time.sleep(ratelimit.backoff_after_429(attempt=attempt, priority=priority))
+            attempt += 1
 
 
 def _plain(obj: Any) -> dict[str, Any]:
@@ -242,24 +262,35 @@ class StripeGateway:
     def create_setup_intent(
         self, *, customer_id: str, payment_method_id: str | None, metadata: dict[str, str]
     ) -> SetupResult:
-        params: SetupIntentCreateParams = {
+        """A SetupIntent for off-session charges; with ``payment_method_id`` created and confirmed
+        in the same call (``confirm=true``), so saving a card costs one request, not two."""
+        params: dict[str, Any] = {
             "customer": customer_id,
             "usage": "off_session",
-            # Sent as always (see the top of this module); Stripe's types no longer list the key.
-            "payment_method_types": ["card"],  # type: ignore[typeddict-unknown-key]
+            "payment_method_types": ["card"],
             "metadata": metadata,
         }
+        if payment_method_id is not None:
+            params |= {"payment_method": payment_method_id, "confirm": True}
         with _stripe_errors():
-            si = self.client.v1.setup_intents.create(params=params)
-        if payment_method_id is None:
-            return _setup_result(si)  # the browser confirms it with Stripe.js
+            try:
+                si = self.client.v1.setup_intents.create(params=params)
+            except stripe.CardError as e:
+                self._drop_declined_setup(_error_body(e).get("setup_intent"))
+                raise
+        return _setup_result(si)
+
+    def _drop_declined_setup(self, setup_intent: Any) -> None:
+        """A SetupIntent whose card was declined, as the 402 carries it: cancelled unless it is
+        already (localstripe cancels it; Stripe leaves it waiting for another card). Best effort."""
+        data = _plain(setup_intent) if setup_intent else {}
+        if not data.get("id") or data.get("status") == "canceled":
+            return
         try:
             with _stripe_errors():
-                si = self.client.v1.setup_intents.confirm(si.id, params={"payment_method": payment_method_id})
-        except CardDeclined:
-            self.cancel_setup_intent(si.id)
-            raise
-        return _setup_result(si)
+                self.client.v1.setup_intents.cancel(data["id"])
+        except PaymentError as e:
+            log.warning("could not cancel SetupIntent %s: %s", data["id"], e.message)
 
     def retrieve_setup_intent(self, setup_intent_id: str) -> SetupResult:
         with _stripe_errors():

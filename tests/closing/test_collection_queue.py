@@ -57,7 +57,7 @@ def test_the_sweep_leaves_waiting_collection_alone_and_resends_a_lost_message_on
     assert collect_campaign(campaign.pk) == 0  # the fan-out's last step: nobody left
     assert _collection_queue() == []
 
-    # The messages are waiting in the queue (a deep one, at 20 charges/s): not lost.
+    # The messages are waiting in the queue (a deep one, at 15 charges/s): not lost.
     assert collection_sweep()["requeued"] == 0
     with time_machine.travel(sent_at + settings.COLLECTION_LOST_AFTER - timedelta(seconds=1)):
         assert collection_sweep()["requeued"] == 0

@@ -431,3 +431,39 @@ def test_slow_provider_times_out():
         with pytest.raises(ProviderUnavailable):
             _gateway_at(url, timeout=0.5).retrieve_charge("pi_x")
         assert time.monotonic() - started < 2.0
+
+
+def test_a_card_declined_at_setup_on_stripe_cancels_the_intent_the_402_carries():
+    """Stripe leaves a SetupIntent whose card was declined waiting for another card, and sends it in
+    the 402: it is cancelled by its id, without a look-up first."""
+    seen: list[tuple[str, str]] = []
+    declined = {
+        "error": {
+            "type": "card_error",
+            "code": "card_declined",
+            "decline_code": "generic_decline",
+            "message": "Your card was declined.",
+            "setup_intent": {"id": "seti_declined", "object": "setup_intent", "status": "requires_payment_method"},
+        }
+    }
+    cancelled = {"id": "seti_declined", "object": "setup_intent", "status": "canceled"}
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):
+            seen.append((self.command, self.path))
+            status, body = (402, declined) if self.path == "/v1/setup_intents" else (200, cancelled)
+            raw = json.dumps(body).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(raw)))
+            self.end_headers()
+            self.wfile.write(raw)
+
+        def log_message(self, *args):
+            pass
+
+    with http_server(Handler) as url:
+        with pytest.raises(CardDeclined) as error:
+            _gateway_at(url).create_setup_intent(customer_id="cus_x", payment_method_id="pm_x", metadata={})
+    assert error.value.decline_code == "generic_decline"
+    assert seen == [("POST", "/v1/setup_intents"), ("POST", "/v1/setup_intents/seti_declined/cancel")]

@@ -1,0 +1,101 @@
+"""Collection at the provider's limits: the emulator answers 429s mid-collection, a person pledges
+meanwhile without waiting behind it, and every pledge is charged exactly once."""
+
+from decimal import Decimal
+
+import pytest
+import requests
+from django.conf import settings
+
+from closing.tasks import close_due_campaigns
+from pledges.models import Pledge
+from pledges.payments import get_gateway, ratelimit
+from reports.reconcile import reconcile
+from tests import factories
+from tests.closing.test_collection_worker import _all_collected, _assert_each_pledge_charged_exactly_once
+from tests.conftest import client_for, wait_until
+from tests.support.payments import flush_localstripe
+
+pytestmark = pytest.mark.celery
+
+PLEDGES = 30
+
+
+@pytest.fixture
+def emulated_limits():
+    """localstripe's limits for one test (POST here), back to the environment's after it."""
+    config = f"{settings.STRIPE_API_BASE.rstrip('/')}/_config/limits"
+    requests.delete(config, timeout=10).raise_for_status()
+    yield config
+    requests.delete(config, timeout=10).raise_for_status()
+
+
+@pytest.fixture
+def funded(transactional_db):
+    """A campaign past its deadline with PLEDGES pledges, its backers' cards saved at full speed."""
+    flush_localstripe(get_gateway())
+    campaign = factories.LiveCampaignFactory(goal=Decimal("100.00"))
+    pledges = [factories.PledgeFactory(campaign=campaign, amount="10.00") for _ in range(PLEDGES)]
+    factories.ended(campaign)
+    return campaign, pledges
+
+
+def _collecting_under(worker, settings, **budget) -> None:
+    """The worker (restarted) and this process with the app's budget ``budget``."""
+    worker.stop()
+    worker.env = {**worker.env, **{name: str(value) for name, value in budget.items()}}
+    worker.start(concurrency=4)
+    for name, value in budget.items():
+        setattr(settings, name, value)
+
+
+def _collected(campaign) -> int:
+    return Pledge.objects.filter(campaign=campaign, state=Pledge.State.COLLECTED).count()
+
+
+def test_a_person_pledging_during_collection_never_waits_behind_it(
+    celery_worker, funded, emulated_limits, settings, monkeypatch
+):
+    campaign, pledges = funded
+    other = factories.LiveCampaignFactory(goal=Decimal("1000.00"))
+    person = factories.UserFactory()
+    card = factories.payment_method()
+    # Stripe allows 10 requests/s here; collection (background) takes at most 6 of each second.
+    requests.post(emulated_limits, json={"rate_limit": 10, "operation_rate_limit": 0}, timeout=10).raise_for_status()
+    _collecting_under(
+        celery_worker, settings, STRIPE_RATE_LIMIT=10, STRIPE_OPERATION_RATE_LIMIT=0, STRIPE_BACKGROUND_SHARE=0.6
+    )
+
+    close_due_campaigns.delay()
+    wait_until(lambda: _collected(campaign) >= 5, timeout=60, message="collection under way")
+    # The person may not wait for a slot at all: a wait behind collection would fail the pledge.
+    monkeypatch.setitem(ratelimit.WAIT_FOR_SLOT, ratelimit.INTERACTIVE, 0)
+    response = client_for(person).post(
+        "/api/pledges/", {"campaign": other.pk, "amount": "25.00", "payment_method": card}, format="json"
+    )
+    collected_meanwhile = _collected(campaign)
+
+    assert response.status_code == 201, response.json()
+    assert response.json()["state"] == "active"
+    assert collected_meanwhile < PLEDGES, "collection finished before the person pledged"
+    wait_until(lambda: _all_collected(campaign, PLEDGES), timeout=120, message="every pledge collected")
+    refused = requests.get(emulated_limits, timeout=10).json()["rate_limited"]
+    assert refused == {}  # the shared budget kept every process under Stripe's limit
+    _assert_each_pledge_charged_exactly_once(campaign, pledges)
+    assert reconcile(campaign_ids=[campaign.pk, other.pk]) == []
+
+
+def test_collection_that_meets_429s_charges_every_pledge_exactly_once(celery_worker, funded, emulated_limits, settings):
+    campaign, pledges = funded
+    # The provider allows 4 charges a second, fewer than the app believes (25, background 15).
+    requests.post(emulated_limits, json={"rate_limit": 100, "operation_rate_limit": 4}, timeout=10).raise_for_status()
+    _collecting_under(celery_worker, settings, STRIPE_RATE_LIMIT=100, STRIPE_OPERATION_RATE_LIMIT=25)
+
+    close_due_campaigns.delay()
+    wait_until(lambda: _all_collected(campaign, PLEDGES), timeout=120, message="every pledge collected")
+
+    refused = requests.get(emulated_limits, timeout=10).json()["rate_limited"]
+    assert refused.get("POST /v1/payment_intents", 0) > 0, "the emulator never answered 429 to collection"
+    requests.delete(emulated_limits, timeout=10).raise_for_status()  # the checks below list at full speed
+    _assert_each_pledge_charged_exactly_once(campaign, pledges)
+    assert reconcile(campaign_ids=[campaign.pk]) == []
