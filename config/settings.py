@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "rewards",
     "pledges",
     "closing",
+    "payouts",
     "updates",
     "notifications",
     "reports",
@@ -338,6 +339,10 @@ CELERY_BEAT_SCHEDULE = {
     "forget-old-exports": {"task": "reports.tasks.forget_old_exports", "schedule": 3600.0},
     "forget-expired-tokens": {"task": "accounts.tasks.forget_expired_tokens", "schedule": 3600.0},
     "forget-stale-signups": {"task": "accounts.tasks.forget_stale_signups", "schedule": 3600.0},
+    "payout-sweep": {
+        "task": "payouts.tasks.payout_sweep",
+        "schedule": float(env.int("PAYOUT_SWEEP_INTERVAL", default=300)),
+    },
 }
 
 # --- Payments (Stripe) ---------------------------------------------------------
@@ -391,6 +396,17 @@ CLOSE_SWEEP_INTERVAL = env.int("CLOSE_SWEEP_INTERVAL", default=30)
 ERRORED_PLEDGE_GRACE = timedelta(seconds=env.int("ERRORED_PLEDGE_GRACE", default=7 * 86400))
 PENDING_PLEDGE_TTL = timedelta(seconds=env.int("PENDING_PLEDGE_TTL", default=10 * 60))
 PLATFORM_FEE_PERCENT = Decimal(env.str("PLATFORM_FEE_PERCENT", default="5"))
+
+# --- Payouts (Stripe Connect) ------------------------------------------------------
+# Seconds after a successful close before the creator's money is transferred (Kickstarter: ~14 days).
+PAYOUT_DELAY = timedelta(seconds=env.int("PAYOUT_DELAY", default=14 * 86400))
+# Share of the net kept back at the first payout (Indiegogo keeps 5%); released PAYOUT_RESERVE_HOLD later.
+PAYOUT_RESERVE_PERCENT = Decimal(env.str("PAYOUT_RESERVE_PERCENT", default="0"))
+PAYOUT_RESERVE_HOLD = timedelta(seconds=env.int("PAYOUT_RESERVE_HOLD", default=90 * 86400))
+# Launch needs a payouts-enabled Connect account (the environment wins).
+PAYOUTS_REQUIRED_TO_LAUNCH = env.bool("PAYOUTS_REQUIRED_TO_LAUNCH", default=True)
+# Country of new Express accounts (Stripe needs one at creation).
+PAYOUT_CONNECT_COUNTRY = env.str("PAYOUT_CONNECT_COUNTRY", default="US")
 # Reports with more rows than this are built by a Celery task (202 + a job to follow), not streamed.
 EXPORT_ASYNC_THRESHOLD = env.int("EXPORT_ASYNC_THRESHOLD", default=5000)
 

@@ -16,6 +16,8 @@ CUSTOMER = 4
 DEMO = 5
 COLLECTION = 6  # a pledge's collection (closing.services.collection.pledge_collect), keyed by the pledge
 ACCOUNT_EMAIL = 7  # an e-mail address being claimed by an account, keyed by the address's hash
+PAYOUT = 8  # a campaign's payout (payouts.services.campaign_payout), keyed by the campaign
+PAYOUT_ACCOUNT = 9  # a creator's payout account being created at the provider, keyed by the creator
 
 
 def transaction_lock_on_text(namespace: int, text: str) -> None:
