@@ -8,15 +8,23 @@ machine overwrite each other's file. Both profiles start from scratch instead.
 makes every API answer (``/v1/…``) wait that long, as Stripe's own does over the
 internet (about 300 ms a call): the wait is an ``asyncio.sleep`` in a middleware, so
 the requests meanwhile are served as usual and the delays overlap, never queue.
+
+Stripe Connect (accounts, onboarding links, transfers, the balance, charges' fees) is
+added by devstack.localstripe_connect; ``--fee-percent``/``--fee-fixed`` (defaults:
+``STRIPE_FEE_PERCENT``/``STRIPE_FEE_FIXED``, else Stripe's US card pricing, 2.9 % + 30
+minor units) set the processing fee of every charge's balance transaction.
 """
 
 import argparse
 import asyncio
 import logging
 import os
+from decimal import Decimal
 
 from aiohttp import web
 from localstripe import resources, server
+
+from . import localstripe_connect
 
 
 def latency_middleware(seconds: float):
@@ -39,9 +47,22 @@ def main() -> None:
         default=int(os.environ.get("STRIPE_LATENCY_MS") or 0),
         help="delay every API answer by this many milliseconds (default: $STRIPE_LATENCY_MS or 0)",
     )
+    parser.add_argument(
+        "--fee-percent",
+        type=Decimal,
+        default=Decimal(os.environ.get("STRIPE_FEE_PERCENT") or "2.9"),
+        help="a charge's processing fee: this percentage of it (default: $STRIPE_FEE_PERCENT or 2.9) ...",
+    )
+    parser.add_argument(
+        "--fee-fixed",
+        type=int,
+        default=int(os.environ.get("STRIPE_FEE_FIXED") or 30),
+        help="... plus this many minor units (default: $STRIPE_FEE_FIXED or 30)",
+    )
     args = parser.parse_args()
 
     resources.Store.dump_to_disk = lambda self: None
+    localstripe_connect.install(server.app, fee_percent=args.fee_percent, fee_fixed=args.fee_fixed)
     if args.latency_ms > 0:
         server.app.middlewares.insert(0, latency_middleware(args.latency_ms / 1000))
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
