@@ -305,6 +305,10 @@ def _send(payout: Payout, now: datetime) -> Payout:
         hold = _transfer_hold(payout.campaign)
         if hold is not None:
             return payout_hold(payout_id=payout.pk, code=hold[0], reason=hold[1])
+        if not payout.submitted_at:
+            # The account may have been connected (or replaced) since the payout was written.
+            payout.destination = PayoutAccount.objects.get(creator_id=payout.campaign.creator_id).stripe_account_id
+            Payout.objects.filter(pk=payout.pk).update(destination=payout.destination)
     try:
         found = None
         if payout.submitted_at:
