@@ -12,7 +12,7 @@ from config.health import livez, readyz
 from config.metrics import metrics
 from core.storage import serve_media
 from notifications.api import RemindApi, unsubscribe_view
-from payouts.api import CampaignStatementApi
+from payouts.api import CampaignPayoutHoldApi, CampaignPayoutReleaseApi, CampaignStatementApi
 from pledges.api import (
     PledgeCancelApi,
     PledgeConfirmApi,
@@ -60,6 +60,12 @@ api = [
     path("campaigns/<int:campaign_id>/backers.csv", BackerReportApi.as_view(), name="campaign-backers"),
     path("campaigns/<int:campaign_id>/stats/", CampaignStatsApi.as_view(), name="campaign-stats"),
     path("campaigns/<int:campaign_id>/statement/", CampaignStatementApi.as_view(), name="campaign-statement"),
+    path("campaigns/<int:campaign_id>/payouts/hold/", CampaignPayoutHoldApi.as_view(), name="campaign-payout-hold"),
+    path(
+        "campaigns/<int:campaign_id>/payouts/release/",
+        CampaignPayoutReleaseApi.as_view(),
+        name="campaign-payout-release",
+    ),
     path("reports/campaigns.csv", PlatformReportApi.as_view(), name="platform-report"),
     path("reports/campaigns.xlsx", PlatformReportXlsxApi.as_view(), name="platform-report-xlsx"),
     path("exports/", ExportJobListApi.as_view(), name="export-list"),

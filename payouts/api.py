@@ -1,16 +1,20 @@
 """A campaign's statement through the API: its creator, and staff who may view payouts."""
 
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.generics import GenericAPIView
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
+from campaigns.models import Campaign
 from campaigns.selectors import campaigns_visible_to
+from core.errors import NotAllowed
 from core.money import quantize
-from core.permissions import IsCreatorOrStaff
+from core.permissions import IsCreatorOrStaff, staff_may
 from payouts.selectors import campaign_statement
+from payouts.services import campaign_payouts_hold, campaign_payouts_release
 
 
 class IsCreatorOrStaffWhoViewsPayouts(IsCreatorOrStaff):
@@ -52,7 +56,12 @@ class CampaignStatementApi(GenericAPIView):
     permission_classes = [IsAuthenticated, IsCreatorOrStaffWhoViewsPayouts]
     serializer_class = StatementSerializer
 
-    @extend_schema(responses=StatementSerializer)
+    @extend_schema(
+        responses={
+            200: StatementSerializer,
+            403: OpenApiResponse(description="Neither the campaign's creator nor staff who may view payouts."),
+        }
+    )
     def get(self, request, campaign_id: int):
         campaign = get_object_or_404(campaigns_visible_to(request.user), pk=campaign_id)
         self.check_object_permissions(request, campaign)
@@ -94,3 +103,39 @@ class CampaignStatementApi(GenericAPIView):
             ],
         }
         return Response(StatementSerializer(body).data)
+
+
+class HoldInputSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=2000)
+
+
+class CampaignPayoutHoldApi(GenericAPIView):
+    """Staff (``payouts.hold_payout``) hold a campaign's transfers with a reason."""
+
+    permission_classes = [IsAuthenticated]
+    serializer_class = HoldInputSerializer
+
+    @extend_schema(request=HoldInputSerializer, responses={201: None})
+    def post(self, request, campaign_id: int):
+        if not staff_may(request.user, "payouts.hold_payout"):
+            raise NotAllowed(_("Only staff allowed to hold payouts may do that."))
+        campaign = get_object_or_404(Campaign, pk=campaign_id)
+        data = HoldInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        hold = campaign_payouts_hold(campaign=campaign, by=request.user, reason=data.validated_data["reason"])
+        return Response({"campaign": campaign.pk, "reason": hold.reason, "held_at": hold.held_at}, status=201)
+
+
+class CampaignPayoutReleaseApi(GenericAPIView):
+    """Staff lift the hold (and retry a payout the provider refused, once its cause is gone)."""
+
+    permission_classes = [IsAuthenticated]
+    serializer_class = None
+
+    @extend_schema(request=None, responses={200: None})
+    def post(self, request, campaign_id: int):
+        if not staff_may(request.user, "payouts.hold_payout"):
+            raise NotAllowed(_("Only staff allowed to hold payouts may do that."))
+        campaign = get_object_or_404(Campaign, pk=campaign_id)
+        released = campaign_payouts_release(campaign=campaign, by=request.user)
+        return Response({"campaign": campaign.pk, "released": len(released)})

@@ -252,7 +252,7 @@ def _open_payout(*, campaign_id: int, now: datetime) -> Payout | None:
     if balance > 0:
         account = PayoutAccount.objects.filter(creator_id=campaign.creator_id).first()
         hold = _transfer_hold(campaign)
-        return Payout.objects.create(
+        payout = Payout.objects.create(
             **common,
             kind=Payout.Kind.TRANSFER,
             amount=balance,
@@ -261,6 +261,9 @@ def _open_payout(*, campaign_id: int, now: datetime) -> Payout | None:
             hold_code=hold[0] if hold else "",
             hold_reason=hold[1] if hold else "",
         )
+        if hold:
+            payout_held.send(sender=Payout, payout=payout, notify_staff=False)
+        return payout
     reversible = _reversible(campaign)
     if balance < 0 and reversible:
         # A refund after the payout: take back what the creator was overpaid, from the newest transfer.
