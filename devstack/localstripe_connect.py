@@ -11,6 +11,7 @@ feature calls through the real ``stripe`` SDK, in Stripe's shapes, errors and ev
 * ``/v1/transfers`` (with ``Idempotency-Key``), ``/v1/transfers/{id}/reversals``;
 * ``GET /v1/balance`` computed from the balance transactions (localstripe's is a constant);
 * a processing fee on every charge's balance transaction (``fee``, ``net``, ``fee_details``);
+* ``transfer_group`` on PaymentIntents and charges (localstripe refuses the parameter);
 * events ``account.updated``, ``transfer.created``, ``transfer.reversed``, sent to the
   webhook endpoints registered at ``/_config/webhooks/{id}`` like localstripe's own;
 * ``POST /_config/accounts/{id}/restrict`` (tests only): the account loses transfers and
@@ -30,7 +31,16 @@ from typing import Any
 from aiohttp import web
 from localstripe import resources, server
 from localstripe.errors import UserError
-from localstripe.resources import BalanceTransaction, Charge, DeletedObject, Event, List, StripeObject, store
+from localstripe.resources import (
+    BalanceTransaction,
+    Charge,
+    DeletedObject,
+    Event,
+    List,
+    PaymentIntent,
+    StripeObject,
+    store,
+)
 from localstripe.webhooks import schedule_webhook
 
 PAGES = "/connect/"
@@ -58,17 +68,19 @@ EURO_COUNTRIES |= {"NL", "PT", "SI", "SK"}
 CAPABILITIES = {"card_payments", "transfers"}
 
 
-class Fees:
-    """The processing fee of a charge: ``percent`` of the amount (rounded half up) plus ``fixed``
-    minor units, never more than the amount. Stripe's US card pricing by default."""
+class Config:
+    """Set by ``install``. A charge's processing fee: ``fee_percent`` of its amount (rounded half
+    up) plus ``fee_fixed`` minor units, never more than the amount (Stripe's US card pricing by
+    default). ``public_url``: where a browser reaches the pages (empty: where the API was called)."""
 
-    percent = Decimal("2.9")
-    fixed = 30
+    fee_percent = Decimal("2.9")
+    fee_fixed = 30
+    public_url = ""
 
-    @classmethod
-    def of(cls, amount: int) -> int:
-        fee = (Decimal(amount) * cls.percent / 100).quantize(Decimal(1), rounding=ROUND_HALF_UP)
-        return min(int(fee) + cls.fixed, max(amount, 0))
+
+def fee(amount: int) -> int:
+    percent = (Decimal(amount) * Config.fee_percent / 100).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+    return min(int(percent) + Config.fee_fixed, max(amount, 0))
 
 
 # -- errors ---------------------------------------------------------------------------------
@@ -305,16 +317,30 @@ class Account(StripeObject):
         self._changed(before)
 
     @classmethod
-    def _get(cls, id: Any, param: str = "account", status: int = 404) -> Account:
+    def _get(cls, id: Any, param: str) -> Account:
+        """The account a parameter names (``destination``, ``account``): 400 ``No such ...``."""
         obj = store.get(f"account:{id}")
         if obj is None:
-            # Stripe answers an unknown account id as one the key has no access to.
-            raise missing("account", id, param, status)
+            raise missing(param, id, param, status=400)
+        return obj
+
+    @classmethod
+    def _at(cls, id: Any) -> Account:
+        """The account a path names (``/v1/accounts/{id}...``) or ``Stripe-Account``: Stripe
+        answers an unknown one as one the key has no access to (403 ``account_invalid``)."""
+        obj = store.get(f"account:{id}")
+        if obj is None:
+            raise stripe_error(
+                f"The provided key does not have access to account '{id}' (or that account does not exist). "
+                "Application access may have been revoked.",
+                code="account_invalid",
+                status=403,
+            )
         return obj
 
     @classmethod
     def _update_from(cls, id: str, data: dict[str, Any]) -> Account:
-        account = cls._get(id, "id")
+        account = cls._at(id)
         changes: dict[str, Any] = {}
         if "metadata" in data:
             changes["metadata"] = merge_metadata(account.metadata, data.pop("metadata"))
@@ -365,7 +391,7 @@ class Transfer(StripeObject):
                 raise required(param)
         amount = as_int(data.pop("amount"), "amount")
         currency = str(data.pop("currency")).lower()
-        destination = Account._get(data.pop("destination"), "destination", status=400)
+        destination = Account._get(data.pop("destination"), "destination")
         group = data.pop("transfer_group", None) or None
         description = data.pop("description", None) or None
         metadata = as_metadata(data.pop("metadata", None))
@@ -470,9 +496,8 @@ class TransferReversal(StripeObject):
         unknown_params(data)
         if left == 0:
             raise stripe_error(
-                f"Transfer {transfer.id} has already been fully reversed.", code="transfer_already_reversed",
-                replayable=True,
-            )  # fmt: skip
+                f"Transfer {transfer.id} has already been fully reversed.", param="amount", replayable=True
+            )
         if amount > left:
             raise stripe_error(
                 f"You cannot reverse more than the remaining amount of transfer {transfer.id}: "
@@ -541,16 +566,7 @@ def balance(account_id: str | None) -> dict[str, Any]:
         for txn in _txns():
             totals[txn.currency] = totals.get(txn.currency, 0) + txn.net
     else:
-        account = store.get(f"account:{account_id}")
-        if account is None:
-            raise stripe_error(
-                f"The provided key does not have access to account '{account_id}' (or that account does not "
-                "exist). Application access may have been revoked.",
-                code="account_invalid",
-                status=403,
-                kind="invalid_request_error",
-            )
-        default = account.default_currency
+        default = Account._at(account_id).default_currency
         for transfer in transfers(lambda t: t.destination == account_id):
             totals[transfer.currency] = (
                 totals.get(transfer.currency, 0) + transfer.amount - transfer.amount_reversed
@@ -571,7 +587,7 @@ def charge_fee(original_init):
     def __init__(self, *args, **kwargs):
         original_init(self, *args, **kwargs)
         if self.type == "charge":
-            self.fee = Fees.of(self.amount)
+            self.fee = fee(self.amount)
             self.fee_details = (
                 [
                     {
@@ -588,6 +604,43 @@ def charge_fee(original_init):
 
     __init__._connect_fee = True
     return __init__
+
+
+def accepting_transfer_group(original_init):
+    """Wraps a localstripe constructor (PaymentIntent, Charge): ``transfer_group`` is accepted
+    (localstripe answers "Unexpected transfer_group") and kept."""
+
+    def __init__(self, *args, transfer_group=None, **kwargs):
+        if transfer_group is not None and not isinstance(transfer_group, str):
+            raise stripe_error("Invalid string", code="parameter_invalid_string", param="transfer_group")
+        original_init(self, *args, **kwargs)
+        self._transfer_group = transfer_group or None
+
+    __init__._connect_transfer_group = True
+    return __init__
+
+
+def _charge_transfer_group(charge: Charge) -> str | None:
+    """A charge's own transfer_group, else its PaymentIntent's (as Stripe copies it over)."""
+    own = getattr(charge, "_transfer_group", None)
+    if own is None and charge.payment_intent:
+        intent = store.get(f"payment_intent:{charge.payment_intent}")
+        own = getattr(intent, "_transfer_group", None)
+    return own
+
+
+def _set_transfer_group(obj: StripeObject, value: Any) -> None:
+    obj._transfer_group = value or None
+
+
+def install_transfer_group() -> None:
+    for cls in (PaymentIntent, Charge):
+        if not getattr(cls.__init__, "_connect_transfer_group", False):
+            cls.__init__ = accepting_transfer_group(cls.__init__)
+    PaymentIntent.transfer_group = property(
+        lambda intent: getattr(intent, "_transfer_group", None), _set_transfer_group
+    )
+    Charge.transfer_group = property(_charge_transfer_group, _set_transfer_group)
 
 
 # -- idempotency ----------------------------------------------------------------------------
@@ -612,6 +665,7 @@ def idempotent(request: web.Request, data: dict[str, Any], run) -> web.Response:
                 kind="idempotency_error",
             )
         response = server.json_response(record["body"], status=record["status"])
+        response.headers["Idempotency-Key"] = key
         response.headers["Idempotent-Replayed"] = "true"
         return response
     try:
@@ -648,7 +702,7 @@ async def create_account(request: web.Request) -> web.Response:
 
 async def retrieve_account(request: web.Request) -> web.Response:
     data = await _params(request)
-    return server.json_response(Account._get(request.match_info["id"], "id")._export(expand=_expand(data)))
+    return server.json_response(Account._at(request.match_info["id"])._export(expand=_expand(data)))
 
 
 async def update_account(request: web.Request) -> web.Response:
@@ -661,7 +715,7 @@ async def update_account(request: web.Request) -> web.Response:
 
 
 async def delete_account(request: web.Request) -> web.Response:
-    account = Account._get(request.match_info["id"], "id")
+    account = Account._at(request.match_info["id"])
     del store[f"account:{account.id}"]
     return server.json_response(DeletedObject(account.id, "account")._export())
 
@@ -676,7 +730,8 @@ async def list_accounts(request: web.Request) -> web.Response:
 
 
 def _base(request: web.Request) -> str:
-    return f"{request.scheme}://{request.host}"
+    """Where a browser reaches the pages: --public-url, else the address the API was called at."""
+    return Config.public_url or f"{request.scheme}://{request.host}"
 
 
 def _url_param(data: dict[str, Any], param: str) -> str:
@@ -691,7 +746,7 @@ def _url_param(data: dict[str, Any], param: str) -> str:
 def _account_link(request: web.Request, data: dict[str, Any]) -> dict[str, Any]:
     if not data.get("account"):
         raise required("account")
-    account = Account._get(data.pop("account"), "account", status=400)
+    account = Account._get(data.pop("account"), "account")
     kind = data.pop("type", None)
     if not kind:
         raise required("type")
@@ -733,7 +788,7 @@ async def create_login_link(request: web.Request) -> web.Response:
     data = await _params(request)
     params = json.loads(json.dumps(data))
     data.pop("expand", None)
-    account = Account._get(request.match_info["id"], "account")
+    account = Account._at(request.match_info["id"])
     unknown_params(data)
 
     def run() -> dict[str, Any]:
@@ -838,7 +893,7 @@ async def retrieve_reversal(request: web.Request) -> web.Response:
 async def restrict_account(request: web.Request) -> web.Response:
     """Tests only (no API key, like localstripe's /_config): Stripe restricts the account."""
     data = await _params(request)
-    account = Account._get(request.match_info["id"], "id")
+    account = Account._at(request.match_info["id"])
     reason = data.get("disabled_reason") or "requirements.past_due"
     past_due = data.get("past_due") or ["individual.verification.document"]
     if isinstance(past_due, str):
@@ -959,11 +1014,21 @@ ROUTES = [
 ]
 
 
-def install(app: web.Application, *, fee_percent: Decimal = Fees.percent, fee_fixed: int = Fees.fixed) -> None:
-    """Adds the Connect routes to localstripe's app (before it starts) and the fee to charges."""
-    Fees.percent, Fees.fixed = Decimal(fee_percent), int(fee_fixed)
+def install(
+    app: web.Application,
+    *,
+    fee_percent: Decimal = Config.fee_percent,
+    fee_fixed: int = Config.fee_fixed,
+    public_url: str = "",
+) -> None:
+    """Adds the Connect routes to localstripe's app (before it starts) and the fee to charges.
+    ``public_url``: the emulator's address as a browser reaches it, for the links' pages (in
+    docker-compose the API is called at http://localstripe:8420, the browser opens localhost)."""
+    Config.fee_percent, Config.fee_fixed = Decimal(fee_percent), int(fee_fixed)
+    Config.public_url = public_url.rstrip("/")
     if not getattr(BalanceTransaction.__init__, "_connect_fee", False):
         BalanceTransaction.__init__ = charge_fee(BalanceTransaction.__init__)
+    install_transfer_group()
     for method, path, handler in ROUTES:
         app.router.add_route(method, path, handler)
     app.middlewares[app.middlewares.index(server.auth_middleware)] = pages_without_key

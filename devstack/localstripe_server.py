@@ -59,10 +59,18 @@ def main() -> None:
         default=int(os.environ.get("STRIPE_FEE_FIXED") or 30),
         help="... plus this many minor units (default: $STRIPE_FEE_FIXED or 30)",
     )
+    parser.add_argument(
+        "--public-url",
+        default="",
+        help="the emulator's address as a browser reaches it, for the pages Connect's links open "
+        "(default: the address the API was called at)",
+    )
     args = parser.parse_args()
 
     resources.Store.dump_to_disk = lambda self: None
-    localstripe_connect.install(server.app, fee_percent=args.fee_percent, fee_fixed=args.fee_fixed)
+    localstripe_connect.install(
+        server.app, fee_percent=args.fee_percent, fee_fixed=args.fee_fixed, public_url=args.public_url
+    )
     if args.latency_ms > 0:
         server.app.middlewares.insert(0, latency_middleware(args.latency_ms / 1000))
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)

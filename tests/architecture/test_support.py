@@ -15,11 +15,12 @@ NOT_PRODUCTION = {"tests", "bench", ".venv", "var", ".git", "node_modules"}
 
 
 def production_files(root: Path) -> list[Path]:
-    return sorted(
-        path
-        for path in root.rglob("*.py")
-        if not NOT_PRODUCTION & set(path.relative_to(root).parts[:1]) and ".venv" not in path.parts
-    )
+    # Walk only the top-level entries that are production: rglob from the root would walk
+    # the whole of .venv first (seconds) only to throw it away.
+    tops = [e for e in root.iterdir() if e.name not in NOT_PRODUCTION and not e.name.startswith(".")]
+    files = [e for e in tops if e.is_file() and e.suffix == ".py"]
+    files += [path for e in tops if e.is_dir() for path in e.rglob("*.py")]
+    return sorted(path for path in files if ".venv" not in path.parts)
 
 
 def _absolute(path: Path, root: Path, node: ast.ImportFrom) -> str:

@@ -51,7 +51,7 @@ def test_the_sweep_closes_a_funded_campaign_and_the_worker_collects_every_pledge
         assert payment_intents_of(get_gateway(), pledge.stripe_customer_id) == []
 
 
-PLEDGES_TO_KILL = 240
+PLEDGES_TO_KILL = 120
 
 
 def test_killing_the_worker_mid_collection_still_charges_every_pledge_exactly_once(celery_worker):

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import threading
 import time
+from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -26,31 +27,37 @@ REFRESH_URL = "https://pledgeboard.example/payouts/refresh"
 FEE_ARGS = ["--fee-percent", "2.9", "--fee-fixed", "30"]
 
 
-@pytest.fixture(scope="module")
-def emulator():
+@contextmanager
+def running_emulator(*args: str):
     port = free_port()
-    env = {**os.environ, "STRIPE_LATENCY_MS": "0"}
     process = subprocess.Popen(
-        [sys.executable, "-m", "devstack.localstripe_server", "--port", str(port), *FEE_ARGS],
+        [sys.executable, "-m", "devstack.localstripe_server", "--port", str(port), *args],
         cwd=ROOT,
-        env=env,
+        env={**os.environ, "STRIPE_LATENCY_MS": "0"},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            requests.get(f"{url}/_config/webhooks/none", timeout=1)
-            break
-        except requests.ConnectionError:
-            if time.monotonic() > deadline:
-                process.kill()
-                raise
-            time.sleep(0.1)
-    yield url
-    process.terminate()
-    process.wait(timeout=10)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                requests.get(f"{url}/_config/webhooks/none", timeout=1)
+                break
+            except requests.ConnectionError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def emulator():
+    with running_emulator(*FEE_ARGS) as url:
+        yield url
 
 
 @pytest.fixture
@@ -126,7 +133,7 @@ def onboarded_account(client, **kwargs):
     return client.v1.accounts.retrieve(account.id)
 
 
-def charge(client, amount, currency="usd"):
+def charge(client, amount, currency="usd", **extra):
     """A backer's card charged on the platform; the PaymentIntent with its charge's balance transaction."""
     customer = client.v1.customers.create(params={"email": "backer@example.com"})
     card = {"number": "4242424242424242", "exp_month": 12, "exp_year": 2035, "cvc": "123"}
@@ -139,6 +146,7 @@ def charge(client, amount, currency="usd"):
             "payment_method": payment_method.id,
             "confirm": True,
             "off_session": True,
+            **extra,
         }
     )
     assert intent.status == "succeeded"
@@ -181,10 +189,30 @@ def test_an_account_can_be_deleted_and_is_then_unknown(client):
     deleted = client.v1.accounts.delete(account.id)
 
     assert (deleted.id, deleted.object, deleted.deleted) == (account.id, "account", True)
-    with pytest.raises(stripe.InvalidRequestError) as error:
+    # Stripe answers an account it does not know as one the key may not see.
+    with pytest.raises(stripe.PermissionError) as error:
         client.v1.accounts.retrieve(account.id)
-    assert error.value.http_status == 404
-    assert error.value.code == "resource_missing"
+    assert error.value.http_status == 403
+    assert error.value.json_body["error"]["code"] == "account_invalid"  # the SDK leaves .code empty on a 403
+    assert f"does not have access to account '{account.id}'" in error.value.user_message
+
+
+def test_an_account_update_merges_metadata_and_says_what_changed(client):
+    account = client.v1.accounts.create(
+        params={
+            "type": "express",
+            "capabilities": {"transfers": {"requested": True}},
+            "metadata": {"user_id": "5", "campaign": "7"},
+        }
+    )
+
+    updated = client.v1.accounts.update(account.id, params={"metadata": {"campaign": "", "note": "x"}})
+
+    assert updated.metadata.to_dict() == {"user_id": "5", "note": "x"}
+    event = events_of(client, "account.updated")[-1].to_dict()
+    assert event["data"]["previous_attributes"] == {"metadata": {"user_id": "5", "campaign": "7"}}
+    client.v1.accounts.update(account.id, params={"metadata": {"note": "x"}})  # nothing changes: no event
+    assert len(events_of(client, "account.updated")) == 1
 
 
 def test_only_express_accounts_with_a_capability_are_made(client):
@@ -330,6 +358,14 @@ def test_the_fee_rounds_half_up(client):
     assert charge(client, 1_050).latest_charge.balance_transaction.fee == 60  # 30.45 -> 30, + 30
 
 
+def test_the_fee_and_the_pages_address_are_options():
+    with running_emulator("--fee-percent", "1.4", "--fee-fixed", "25", "--public-url", "http://localhost:9999/") as url:
+        client = stripe.StripeClient("sk_test_connect", base_addresses={"api": url}, max_network_retries=0)
+        assert charge(client, 10_000).latest_charge.balance_transaction.fee == 165  # 140 + 25
+        link = onboarding_link(client, express_account(client).id)
+        assert link.url.startswith("http://localhost:9999/connect/setup/e/")
+
+
 def test_balance_is_net_of_fees_refunds_and_transfers_plus_reversals(client):
     assert available(client) == 0
     charge(client, 10_000)  # net 9,680
@@ -369,7 +405,7 @@ def test_transfer_is_stripe_shaped_and_listed_by_transfer_group(client):
     second = client.v1.transfers.create(
         params={"amount": 2_000, "currency": "usd", "destination": account.id, "transfer_group": "campaign_7"}
     )
-    client.v1.transfers.create(
+    third = client.v1.transfers.create(
         params={"amount": 3_000, "currency": "usd", "destination": account.id, "transfer_group": "campaign_8"}
     )
 
@@ -383,6 +419,21 @@ def test_transfer_is_stripe_shaped_and_listed_by_transfer_group(client):
     assert client.v1.transfers.retrieve(first.id).to_dict() == first.to_dict()
     listed = client.v1.transfers.list(params={"transfer_group": "campaign_7"}).data
     assert [t.id for t in listed] == [second.id, first.id]
+    # Pages (the SDK's auto-paging asks for starting_after the last one), newest first.
+    page = client.v1.transfers.list(params={"limit": 2})
+    assert (len(page.data), page.has_more) == (2, True)
+    assert [t.id for t in page.auto_paging_iter()] == [third.id, second.id, first.id]
+
+
+def test_payment_intents_and_their_charges_carry_a_transfer_group(client):
+    intent = charge(client, 1_000, transfer_group="campaign_7")
+
+    assert intent.transfer_group == "campaign_7"
+    assert intent.latest_charge.transfer_group == "campaign_7"
+    assert client.v1.charges.retrieve(intent.latest_charge.id).transfer_group == "campaign_7"
+    assert charge(client, 1_000).transfer_group is None
+    updated = client.v1.payment_intents.update(intent.id, params={"transfer_group": "campaign_8"})
+    assert updated.transfer_group == "campaign_8"
 
 
 def test_an_idempotency_key_replays_the_same_transfer(client):
@@ -506,6 +557,9 @@ def test_reversals_take_money_back_up_to_the_transfer(client):
     assert rest.amount == 3_000
     transfer = client.v1.transfers.retrieve(transfer.id)
     assert (transfer.amount_reversed, transfer.reversed) == (5_000, True)
+    with pytest.raises(stripe.InvalidRequestError) as error:
+        client.v1.transfers.reversals.create(transfer.id, params={"amount": 1})
+    assert (error.value.http_status, error.value.param) == (400, "amount")
     listed = client.v1.transfers.reversals.list(transfer.id).data
     assert [r.id for r in listed] == [rest.id, reversal.id]
     assert client.v1.transfers.reversals.retrieve(transfer.id, reversal.id).amount == 2_000

@@ -5,7 +5,6 @@ server, a Valkey of the test's own (the shared one is never stopped), a Celery w
 import os
 import subprocess
 import sys
-import time
 from decimal import Decimal
 from pathlib import Path
 
@@ -95,17 +94,17 @@ def test_pledges_made_while_the_broker_is_down_are_kept_and_followed_up(web, own
     own_broker.stop()
     answers = []
     for token, card in zip(tokens, cards, strict=True):
-        started = time.monotonic()
         response = requests.post(
             f"{url}/api/pledges/",
             json={"campaign": campaign.pk, "amount": "25.00", "payment_method": card},
             headers={"Authorization": f"Token {token}"},
             timeout=30,
         )
-        answers.append((response.status_code, response.json().get("state"), time.monotonic() - started))
+        answers.append((response.status_code, response.json().get("state")))
 
-    assert [(status, state) for status, state, _ in answers] == [(201, "active")] * BACKERS
-    assert max(seconds for _, _, seconds in answers) < 10
+    # Each answer came before the client's 30 s timeout (a publish that waited for the broker
+    # would hang far longer); how fast it answers is bench/'s business, not a test's.
+    assert answers == [(201, "active")] * BACKERS
     campaign.refresh_from_db()
     assert (campaign.pledged, campaign.backers_count) == (Decimal("75.00"), BACKERS)
     mails = Notification.objects.filter(kind="pledge_confirmed", recipient__in=backers)

@@ -19,7 +19,7 @@ from tests import factories
 from tests.conftest import ROOT
 
 PROCESSES, THREADS, POOL = 2, 16, 3
-CLIENTS, REQUESTS = 64, 384
+CLIENTS, REQUESTS = 64, 192
 
 
 def _peak_connections(worker_env, tmp_path, *, pool_size: int, application: str, token: str) -> tuple[int, list]:
