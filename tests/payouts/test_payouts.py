@@ -228,3 +228,21 @@ def test_an_incomplete_account_does_not_launch(creator):
     with pytest.raises(NotAllowed):
         campaign_launch(campaign=draft)
     assert PayoutAccount.objects.get(creator=creator).payouts_enabled is False
+
+
+def test_reconcile_finds_the_books_and_the_provider_agree_and_names_a_transfer_lost_here(creator, staff):
+    from reports.reconcile import reconcile
+
+    onboard(creator)
+    campaign, [pledge, _] = _collected_campaign(creator, "40.00", "20.00")
+    services.campaign_payout(campaign_id=campaign.pk)
+    pledge_refund(pledge=pledge, by=staff)
+    services.campaign_payout(campaign_id=campaign.pk)  # the reversal
+
+    assert reconcile(campaign_ids=[campaign.pk]) == []
+    transfer = Payout.objects.get(campaign=campaign, kind=Payout.Kind.TRANSFER)
+    Payout.objects.filter(pk=transfer.pk).update(provider_id="tr_lost")  # as if the write never happened
+
+    differences = reconcile(campaign_ids=[campaign.pk])
+    assert any(f"transfer {transfer.provider_id} (campaign:{campaign.pk})" in d for d in differences)
+    assert any("tr_lost" in d and "unknown at the provider" in d for d in differences)
