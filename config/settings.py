@@ -316,6 +316,8 @@ CELERY_TASK_QUEUES = [Queue("default"), Queue("collection"), Queue("mail"), Queu
 CELERY_TASK_ROUTES = {
     "closing.tasks.collect_pledge": {"queue": "collection"},
     "closing.tasks.collect_campaign": {"queue": "collection"},
+    # One provider look-up per collected charge: beside collection, under the same rate limit.
+    "payouts.tasks.record_charge_fee": {"queue": "collection"},
     "notifications.tasks.*": {"queue": "mail"},
     "updates.tasks.*": {"queue": "mail"},
     "reports.tasks.build_export": {"queue": "exports"},
