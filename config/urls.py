@@ -30,6 +30,7 @@ from reports.api import (
     ExportJobListApi,
     PlatformReportApi,
     PlatformReportXlsxApi,
+    PlatformRevenueApi,
 )
 from rewards.api import RewardDetailApi, RewardListCreateApi
 from updates.api import UpdateDetailApi, UpdateListCreateApi
@@ -68,6 +69,7 @@ api = [
     ),
     path("reports/campaigns.csv", PlatformReportApi.as_view(), name="platform-report"),
     path("reports/campaigns.xlsx", PlatformReportXlsxApi.as_view(), name="platform-report-xlsx"),
+    path("reports/revenue/", PlatformRevenueApi.as_view(), name="platform-revenue"),
     path("exports/", ExportJobListApi.as_view(), name="export-list"),
     path("exports/<int:job_id>/", ExportJobDetailApi.as_view(), name="export-detail"),
     path("exports/<int:job_id>/download/", ExportJobDownloadApi.as_view(), name="export-download"),
