@@ -246,3 +246,28 @@ def test_reconcile_finds_the_books_and_the_provider_agree_and_names_a_transfer_l
     differences = reconcile(campaign_ids=[campaign.pk])
     assert any(f"transfer {transfer.provider_id} (campaign:{campaign.pk})" in d for d in differences)
     assert any("tr_lost" in d and "unknown at the provider" in d for d in differences)
+
+
+def test_the_reserve_is_kept_back_then_released_after_its_hold(creator, settings):
+    import time_machine
+
+    onboard(creator)
+    settings.PAYOUT_RESERVE_PERCENT = Decimal("5")
+    settings.PAYOUT_RESERVE_HOLD = settings.PAYOUT_DELAY.__class__(days=90)
+    campaign, _ = _collected_campaign(creator, "40.00")
+
+    first = services.campaign_payout(campaign_id=campaign.pk)
+    early = services.campaign_payout(campaign_id=campaign.pk)
+    later = campaign.closed_at + settings.PAYOUT_RESERVE_HOLD
+    with time_machine.travel(later):
+        assert campaigns_due_for_payout(now=later) == [campaign.pk]
+        released = services.campaign_payout(campaign_id=campaign.pk)
+
+    # 36.54 net of fees, less 5 % of the 40.00 collected (2.00) kept back; then the 2.00 alone.
+    assert (first.amount, early, released.amount) == (Decimal("34.54"), None, Decimal("2.00"))
+    statement = campaign_statement(campaign=campaign)
+    assert (statement.reserve, statement.transferred, statement.balance) == (
+        Decimal("0"),
+        Decimal("36.54"),
+        Decimal("0"),
+    )
