@@ -92,5 +92,15 @@ def campaign_statement(*, campaign: Campaign) -> Statement:
     )
 
 
+def verified_name_of(user_id: int) -> str:
+    """The name the payment provider verified for a creator who can be paid ("" if none)."""
+    return (
+        PayoutAccount.objects.filter(creator_id=user_id, details_submitted=True, payouts_enabled=True)
+        .values_list("verified_name", flat=True)
+        .first()
+        or ""
+    )
+
+
 def payout_account_of(user) -> PayoutAccount | None:
     return PayoutAccount.objects.filter(creator=user).first()

@@ -69,3 +69,20 @@ def test_an_unknown_account_is_ignored():
     stored = webhook_receive(event={"id": "evt_3", "type": "account.updated", "data": {"object": {"id": "acct_x"}}})
 
     assert stored.status == "ignored"
+
+
+def test_the_verified_name_shows_on_the_creators_campaign_page(client):
+    from tests.support.payouts import onboard
+
+    creator = factories.UserFactory()
+    campaign = factories.LiveCampaignFactory(creator=creator)
+    before = client.get(f"/campaigns/{campaign.slug}/").content.decode()
+    account = onboard(creator)
+    PayoutAccount.objects.filter(pk=account.pk).update(verified_name="Amanda Palmer")  # the emulator verifies none
+    from django.core.cache import cache
+
+    cache.clear()  # the page is cached for visitors
+    after = client.get(f"/campaigns/{campaign.slug}/").content.decode()
+
+    assert 'id="creator-verified"' not in before
+    assert "Verified: Amanda Palmer" in after
