@@ -368,6 +368,8 @@ def _origin(url: str) -> str:
 
 # --- Content Security Policy (django-csp): scripts only from us and Stripe.js --------------
 _STRIPE_ORIGINS = sorted({_origin(STRIPE_JS_URL), _origin(STRIPE_API_BASE or "https://api.stripe.com")})
+# Account Links and login links: Stripe's connect.stripe.com, the emulator's own pages in development.
+_CONNECT_ORIGIN = _origin(STRIPE_API_BASE) if STRIPE_API_BASE else "https://connect.stripe.com"
 CONTENT_SECURITY_POLICY = {
     # Django's admin and the Swagger UI are not ours to rewrite; staff-only or documentation.
     "EXCLUDE_URL_PREFIXES": ["/admin/", "/api/docs/"],
@@ -382,7 +384,8 @@ CONTENT_SECURITY_POLICY = {
         "style-src": ["'self'", "'unsafe-inline'"],
         "object-src": ["'none'"],
         "base-uri": ["'self'"],
-        "form-action": ["'self'"],
+        # The payouts page's forms redirect to the provider's hosted onboarding and Express dashboard.
+        "form-action": ["'self'", _CONNECT_ORIGIN],
         "frame-ancestors": ["'none'"],
     },
 }
