@@ -19,7 +19,7 @@ from django.utils.translation import ngettext
 from accounts.mfa import mfa_check_for_launch
 from campaigns.images import image_prepare
 from campaigns.models import Campaign
-from campaigns.signals import campaign_funded
+from campaigns.signals import campaign_funded, campaign_launching
 from core.errors import Conflict, InvalidInput
 from core.hotcache import invalidate_campaign
 from core.locks import CREATOR_DRAFTS, transaction_lock_on_text
@@ -228,6 +228,7 @@ def campaign_launch(*, campaign: Campaign, now: datetime | None = None) -> Campa
             % {"low": _human(low), "high": _human(high)},
             code="invalid_deadline",
         )
+    campaign_launching.send(sender=Campaign, campaign=campaign)
     campaign.state = Campaign.State.LIVE
     campaign.launched_at = now
     campaign.save(update_fields=["state", "launched_at", "updated_at"])

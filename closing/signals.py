@@ -6,3 +6,5 @@ from django.dispatch import Signal
 campaign_closed = Signal()
 # An attempt to charge a pledge failed (declined, or the bank wants authentication): pledge, charge.
 pledge_payment_failed = Signal()
+# A pledge was collected: its charge succeeded (sent once per charge). pledge, charge.
+pledge_collected = Signal()

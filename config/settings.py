@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "rewards",
     "pledges",
     "closing",
+    "payouts",
     "updates",
     "notifications",
     "reports",
@@ -328,6 +329,8 @@ CELERY_TASK_QUEUES = [Queue("default"), Queue("collection"), Queue("mail"), Queu
 CELERY_TASK_ROUTES = {
     "closing.tasks.collect_pledge": {"queue": "collection"},
     "closing.tasks.collect_campaign": {"queue": "collection"},
+    # One provider look-up per collected charge: beside collection, under the same rate limit.
+    "payouts.tasks.record_charge_fee": {"queue": "collection"},
     "notifications.tasks.*": {"queue": "mail"},
     "updates.tasks.*": {"queue": "mail"},
     "reports.tasks.build_export": {"queue": "exports"},
@@ -351,6 +354,10 @@ CELERY_BEAT_SCHEDULE = {
     "forget-old-exports": {"task": "reports.tasks.forget_old_exports", "schedule": 3600.0},
     "forget-expired-tokens": {"task": "accounts.tasks.forget_expired_tokens", "schedule": 3600.0},
     "forget-stale-signups": {"task": "accounts.tasks.forget_stale_signups", "schedule": 3600.0},
+    "payout-sweep": {
+        "task": "payouts.tasks.payout_sweep",
+        "schedule": float(env.int("PAYOUT_SWEEP_INTERVAL", default=300)),
+    },
 }
 
 # --- Payments (Stripe) ---------------------------------------------------------
@@ -380,6 +387,8 @@ def _origin(url: str) -> str:
 
 # --- Content Security Policy (django-csp): scripts only from us and Stripe.js --------------
 _STRIPE_ORIGINS = sorted({_origin(STRIPE_JS_URL), _origin(STRIPE_API_BASE or "https://api.stripe.com")})
+# Account Links and login links: Stripe's connect.stripe.com, the emulator's own pages in development.
+_CONNECT_ORIGIN = _origin(STRIPE_API_BASE) if STRIPE_API_BASE else "https://connect.stripe.com"
 CONTENT_SECURITY_POLICY = {
     # Django's admin and the Swagger UI are not ours to rewrite; staff-only or documentation.
     "EXCLUDE_URL_PREFIXES": ["/admin/", "/api/docs/"],
@@ -394,7 +403,8 @@ CONTENT_SECURITY_POLICY = {
         "style-src": ["'self'", "'unsafe-inline'"],
         "object-src": ["'none'"],
         "base-uri": ["'self'"],
-        "form-action": ["'self'"],
+        # The payouts page's forms redirect to the provider's hosted onboarding and Express dashboard.
+        "form-action": ["'self'", _CONNECT_ORIGIN],
         "frame-ancestors": ["'none'"],
     },
 }
@@ -414,6 +424,17 @@ PENDING_PLEDGE_TTL = timedelta(seconds=env.int("PENDING_PLEDGE_TTL", default=5 *
 # Card-less holds of one limited tier one client address may have at once (an account has one).
 TIER_HOLDS_PER_CLIENT = env.int("TIER_HOLDS_PER_CLIENT", default=3)
 PLATFORM_FEE_PERCENT = Decimal(env.str("PLATFORM_FEE_PERCENT", default="5"))
+
+# --- Payouts (Stripe Connect) ------------------------------------------------------
+# Seconds after a successful close before the creator's money is transferred (Kickstarter: ~14 days).
+PAYOUT_DELAY = timedelta(seconds=env.int("PAYOUT_DELAY", default=14 * 86400))
+# Share of the net kept back at the first payout (Indiegogo keeps 5%); released PAYOUT_RESERVE_HOLD later.
+PAYOUT_RESERVE_PERCENT = Decimal(env.str("PAYOUT_RESERVE_PERCENT", default="0"))
+PAYOUT_RESERVE_HOLD = timedelta(seconds=env.int("PAYOUT_RESERVE_HOLD", default=90 * 86400))
+# Launch needs a payouts-enabled Connect account (the environment wins).
+PAYOUTS_REQUIRED_TO_LAUNCH = env.bool("PAYOUTS_REQUIRED_TO_LAUNCH", default=True)
+# Country of new Express accounts (Stripe needs one at creation).
+PAYOUT_CONNECT_COUNTRY = env.str("PAYOUT_CONNECT_COUNTRY", default="US")
 # Reports with more rows than this are built by a Celery task (202 + a job to follow), not streamed.
 EXPORT_ASYNC_THRESHOLD = env.int("EXPORT_ASYNC_THRESHOLD", default=5000)
 # The studio's backer report (XLSX, slower to write than CSV) past this many rows is a background export.

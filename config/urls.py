@@ -12,6 +12,7 @@ from config.health import livez, readyz
 from config.metrics import metrics
 from core.storage import serve_media
 from notifications.api import ReminderRoutes, unsubscribe_view
+from payouts.api import CampaignPayoutHoldApi, CampaignPayoutReleaseApi, CampaignStatementApi
 from pledges.api import (
     PledgeCancelApi,
     PledgeConfirmApi,
@@ -29,6 +30,7 @@ from reports.api import (
     ExportJobListApi,
     PlatformReportApi,
     PlatformReportXlsxApi,
+    PlatformRevenueApi,
 )
 from rewards.api import RewardRoutes, RewardsRoutes
 from updates.api import UpdateRoutes, UpdatesRoutes
@@ -58,8 +60,16 @@ api = [
     path("campaigns/<int:campaign_id>/remind/", ReminderRoutes.as_view(), name="campaign-remind"),
     path("campaigns/<int:campaign_id>/backers.csv", BackerReportApi.as_view(), name="campaign-backers"),
     path("campaigns/<int:campaign_id>/stats/", CampaignStatsApi.as_view(), name="campaign-stats"),
+    path("campaigns/<int:campaign_id>/statement/", CampaignStatementApi.as_view(), name="campaign-statement"),
+    path("campaigns/<int:campaign_id>/payouts/hold/", CampaignPayoutHoldApi.as_view(), name="campaign-payout-hold"),
+    path(
+        "campaigns/<int:campaign_id>/payouts/release/",
+        CampaignPayoutReleaseApi.as_view(),
+        name="campaign-payout-release",
+    ),
     path("reports/campaigns.csv", PlatformReportApi.as_view(), name="platform-report"),
     path("reports/campaigns.xlsx", PlatformReportXlsxApi.as_view(), name="platform-report-xlsx"),
+    path("reports/revenue/", PlatformRevenueApi.as_view(), name="platform-revenue"),
     path("exports/", ExportJobListApi.as_view(), name="export-list"),
     path("exports/<int:job_id>/", ExportJobDetailApi.as_view(), name="export-detail"),
     path("exports/<int:job_id>/download/", ExportJobDownloadApi.as_view(), name="export-download"),

@@ -17,6 +17,8 @@ DEMO = 5
 COLLECTION = 6  # a pledge's collection (closing.services.collection.pledge_collect), keyed by the pledge
 ACCOUNT_EMAIL = 7  # an e-mail address being claimed by an account, keyed by the address's hash
 CREATOR_DRAFTS = 8  # a creator's drafts being counted before another is made, keyed by the user id
+PAYOUT = 9  # a campaign's payout (payouts.services.campaign_payout), keyed by the campaign
+PAYOUT_ACCOUNT = 10  # a creator's payout account being created at the provider, keyed by the creator
 
 
 def transaction_lock_on_text(namespace: int, text: str) -> None:

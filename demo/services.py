@@ -23,6 +23,7 @@ changes nothing.
 
 from __future__ import annotations
 
+import logging
 import math
 import random
 from collections.abc import Iterator
@@ -31,9 +32,11 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, cast
 
+import requests
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
+from django.db.models import Sum
 from django.utils import timezone
 
 from accounts.mfa import mfa_enrol_unattended
@@ -44,11 +47,21 @@ from core.locks import DEMO, advisory_lock
 from core.markdown import render_markdown
 from core.money import percent_funded
 from demo.cards import CARD_DECLINES_ON_CHARGE, CARD_SUCCEEDS, card_payment_method
+from payouts.models import ChargeFee, LedgerEntry, Payout, PayoutAccount
+from payouts.services import (
+    half_up,
+    payout_account_get_or_create,
+    payout_account_onboarding_link,
+    payout_account_sync,
+    platform_fee_for,
+)
 from pledges.models import Charge, Pledge
 from pledges.payments import StripeGateway, get_gateway
 from pledges.services import pledge_create
 from rewards.models import RewardTier
 from rewards.services import reward_create
+
+log = logging.getLogger(__name__)
 
 PUBLIC = "From the campaign's public page."
 ILLUSTRATIVE = "Illustrative: a plausible tier between the known ones, not from the campaign's page."
@@ -277,6 +290,8 @@ def load_amanda_palmer() -> Campaign | None:
             for tier, count in zip(TIERS, claimed, strict=True)
         ]
         _copy_backers_and_pledges(campaign, pledges, [tier.pk for tier in tiers], username_prefix="ap-backer")
+    account = onboard_demo_creator(amanda)
+    _paid_out(campaign, account)
     return campaign
 
 
@@ -359,6 +374,111 @@ def _copy_backers_and_pledges(
     copy_insert(Pledge, pledge_rows())
     if collected:
         copy_insert(Charge, charges())
+
+
+# --- payouts ---------------------------------------------------------------------------
+
+
+def onboard_demo_creator(creator) -> PayoutAccount | None:
+    """The creator's Express account at the Connect emulator, onboarded through its hosted page
+    as the creator's browser would ("Complete onboarding"). Only against the emulator (real
+    Stripe's onboarding needs the person): None, with a warning, without STRIPE_API_BASE."""
+    if not settings.STRIPE_API_BASE:
+        log.warning("demo creator %s not onboarded: no Connect emulator (STRIPE_API_BASE)", creator.username)
+        return None
+    account = payout_account_get_or_create(creator=creator)
+    if not account.payouts_enabled:
+        url = payout_account_onboarding_link(
+            creator=creator, return_url=settings.SITE_URL + "/studio/payouts/return/", refresh_url=settings.SITE_URL
+        )
+        requests.post(url, data={"action": "complete"}, allow_redirects=False, timeout=30).raise_for_status()
+        account = payout_account_sync(stripe_account_id=account.stripe_account_id)
+    return account
+
+
+def demo_processing_fee(amount: Decimal) -> Decimal:
+    """What the emulator (and Stripe's US card pricing) charges a card payment: 2.9 % + $0.30."""
+    return half_up(amount * Decimal("0.029"), "USD") + Decimal("0.30")
+
+
+def _paid_out(campaign: Campaign, account: PayoutAccount | None) -> None:
+    """A finished campaign's ledger as collection would have written it (the demo's charges are
+    rows, never made at the provider), and its payout, sent: one transfer of the net. The
+    transfer is a row too (the emulator's platform balance holds none of this money)."""
+    charges = list(
+        Charge.objects.filter(pledge__campaign=campaign, state=Charge.State.SUCCEEDED).values_list("pk", "amount")
+    )
+    at = campaign.closed_at
+
+    def entries(ids: Iterator[int]) -> Iterator[dict]:
+        for charge_id, amount in charges:
+            common = {
+                "campaign_id": campaign.pk,
+                "currency": campaign.currency,
+                "charge_id": charge_id,
+                "created_at": at,
+            }
+            yield {
+                **common,
+                "id": next(ids),
+                "kind": LedgerEntry.Kind.CHARGE_COLLECTED,
+                "amount": amount,
+                "idempotency_key": f"charge:{charge_id}:collected",
+            }
+            yield {
+                **common,
+                "id": next(ids),
+                "kind": LedgerEntry.Kind.PLATFORM_FEE,
+                "amount": -platform_fee_for(amount=amount, currency=campaign.currency),
+                "idempotency_key": f"charge:{charge_id}:platform_fee",
+            }
+            yield {
+                **common,
+                "id": next(ids),
+                "kind": LedgerEntry.Kind.PROCESSING_FEE,
+                "amount": -demo_processing_fee(amount),
+                "idempotency_key": f"charge:{charge_id}:processing_fee",
+            }
+
+    def fees(ids: list[int]) -> Iterator[dict]:
+        for fee_id, (charge_id, amount) in zip(ids, charges, strict=True):
+            yield {
+                "id": fee_id,
+                "charge_id": charge_id,
+                "processing_fee_minor": int(demo_processing_fee(amount) * 100),
+                "currency": campaign.currency,
+                "balance_transaction_id": f"txn_demo_{charge_id}",
+                "created_at": at,
+            }
+
+    with transaction.atomic():
+        # Ids first: nothing else may use the connection while a COPY runs.
+        copy_insert(LedgerEntry, entries(iter(reserve_ids(LedgerEntry, 3 * len(charges)))))
+        copy_insert(ChargeFee, fees(reserve_ids(ChargeFee, len(charges))))
+        if account is None:
+            return
+        net = LedgerEntry.objects.filter(campaign=campaign).aggregate(s=Sum("amount"))["s"]
+        sent = at + settings.PAYOUT_DELAY
+        payout = Payout.objects.create(
+            campaign=campaign,
+            amount=net,
+            currency=campaign.currency,
+            state=Payout.State.SENT,
+            destination=account.stripe_account_id,
+            idempotency_key=f"campaign:{campaign.pk}:payout:1",
+            provider_id=f"tr_demo_{campaign.pk}",
+            submitted_at=sent,
+            sent_at=sent,
+        )
+        Payout.objects.filter(pk=payout.pk).update(created_at=sent, updated_at=sent)
+        LedgerEntry.objects.create(
+            campaign=campaign,
+            currency=campaign.currency,
+            kind=LedgerEntry.Kind.TRANSFER,
+            amount=-net,
+            payout=payout,
+            idempotency_key=f"payout:{payout.pk}",
+        )
 
 
 # --- other creators ------------------------------------------------------------------
@@ -466,6 +586,9 @@ def load_finished(spec: Finished) -> Campaign | None:
             username_prefix=f"{spec.creator}-backer",
             state=Pledge.State.COLLECTED if spec.successful else Pledge.State.RELEASED,
         )
+    account = onboard_demo_creator(creator)
+    if spec.successful:
+        _paid_out(campaign, account)
     return campaign
 
 
@@ -542,6 +665,7 @@ def load_live(spec: Live, *, now: datetime | None = None) -> Campaign | None:
     if settings.MFA_REQUIRED_FOR_CREATORS:
         # Demo creators never sign in (no password); a launch still asks for their second factor.
         mfa_enrol_unattended(user=creator)
+    onboard_demo_creator(creator)  # PAYOUTS_REQUIRED_TO_LAUNCH
     campaign_launch(campaign=campaign, now=launched)
     tiers = list(campaign.rewards.order_by("minimum", "id"))
     rng = random.Random(f"{SEED}:{spec.slug_title}")  # noqa: S311 - demo data, fixed seed
@@ -590,7 +714,8 @@ def load_demo(*, live: bool = True) -> list[str]:
 
 def _analyze() -> None:
     """Fresh planner statistics for the tables COPY just filled (autovacuum would get there later)."""
-    tables = [model._meta.db_table for model in (get_user_model(), Campaign, RewardTier, Pledge, Charge)]
+    models = (get_user_model(), Campaign, RewardTier, Pledge, Charge, LedgerEntry, ChargeFee)
+    tables = [model._meta.db_table for model in models]
     with connection.cursor() as cursor:
         for table in tables:
             cursor.execute(f"ANALYZE {connection.ops.quote_name(table)}")

@@ -8,6 +8,7 @@ from accounts.signals import account_erasing
 from campaigns.signals import campaign_funded
 from closing.signals import campaign_closed, pledge_payment_failed
 from notifications import services
+from payouts.signals import payout_held, payout_sent
 from pledges.signals import pledge_canceled, pledge_changed, pledge_confirmed
 
 
@@ -46,6 +47,16 @@ def on_payment_failed(sender, *, pledge, charge, **kwargs) -> None:
         key=f"{services.PAYMENT_FAILED}:{charge.pk}",
         pledge_id=pledge.pk,
     )
+
+
+@receiver(payout_sent, dispatch_uid="notify_payout_sent")
+def on_payout_sent(sender, *, payout, **kwargs) -> None:
+    services.notify_payout(payout=payout, kind=services.PAYOUT_SENT)
+
+
+@receiver(payout_held, dispatch_uid="notify_payout_held")
+def on_payout_held(sender, *, payout, notify_staff: bool, **kwargs) -> None:
+    services.notify_payout(payout=payout, kind=services.PAYOUT_HELD, notify_staff=notify_staff)
 
 
 @receiver(account_erasing, dispatch_uid="notifications_erase_account")

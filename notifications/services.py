@@ -24,6 +24,7 @@ from core.mail import build_email, drain, render_email
 from core.queue import enqueue_on_commit
 from core.unsubscribe import unsubscribe_url
 from notifications.models import Notification, Reminder
+from payouts.models import Payout
 from pledges.models import Pledge
 
 # Kinds, and the e-mail template each renders with.
@@ -36,6 +37,11 @@ CAMPAIGN_FAILED = "campaign_failed"
 PAYMENT_FAILED = "payment_failed"
 ENDING_SOON = "ending_soon"
 CREATOR_DIGEST = "creator_digest"
+# To a creator: a transfer (or a reversal) of a campaign's payout went through, or it is held.
+PAYOUT_SENT = "payout_sent"
+PAYOUT_HELD = "payout_held"
+# To staff who may hold payouts: the provider refused a payout.
+PAYOUT_REFUSED = "payout_refused"
 # Sent by the reports app; everything the e-mail shows travels in its params.
 EXPORT_READY = "export_ready"
 
@@ -148,8 +154,42 @@ def _context(notification: Notification, user: User) -> dict[str, Any] | None:
         context["since"] = datetime.fromisoformat(params["since"])
         context["new_pledges"] = params["new_pledges"]
         context["new_total"] = Decimal(params["new_total"])
+    if "payout_id" in params:
+        payout = Payout.objects.filter(pk=params["payout_id"]).first()
+        if payout is None:
+            return None
+        context["payout"] = payout
+        context["statement_url"] = absolute_url("studio-statement", context["campaign"].slug)
+        context["payout_admin_url"] = absolute_url("admin:payouts_payout_change", payout.pk)
     context["campaign_url"] = absolute_url("campaign-page", context["campaign"].slug)
     return context
+
+
+def notify_payout(*, payout: Payout, kind: str, notify_staff: bool = False) -> None:
+    """The creator hears of a payout sent or held; staff who may hold payouts of a refusal."""
+    campaign = Campaign.objects.only("creator_id").get(pk=payout.campaign_id)
+    tag = payout.hold_code if kind == PAYOUT_HELD else ""
+    notify(
+        recipient_id=campaign.creator_id,
+        kind=kind,
+        key=f"{kind}:{payout.pk}:{tag}",
+        campaign_id=payout.campaign_id,
+        payout_id=payout.pk,
+    )
+    if not notify_staff:
+        return
+    holders = Q(is_superuser=True) | Q(
+        user_permissions__codename="hold_payout", user_permissions__content_type__app_label="payouts"
+    )
+    holders |= Q(groups__permissions__codename="hold_payout", groups__permissions__content_type__app_label="payouts")
+    for staff_id in User.objects.filter(holders, is_staff=True, is_active=True).values_list("pk", flat=True).distinct():
+        notify(
+            recipient_id=staff_id,
+            kind=PAYOUT_REFUSED,
+            key=f"{PAYOUT_REFUSED}:{payout.pk}:{staff_id}:{payout.hold_code}",
+            campaign_id=payout.campaign_id,
+            payout_id=payout.pk,
+        )
 
 
 def notifications_send(*, limit: int = 500) -> int:

@@ -46,7 +46,7 @@ from pledges.payments import (
     SetupResult,
     get_gateway,
 )
-from pledges.signals import pledge_canceled, pledge_changed, pledge_confirmed
+from pledges.signals import charge_refunded, pledge_canceled, pledge_changed, pledge_confirmed
 from rewards.models import RewardTier
 from rewards.services import tier_claim, tier_release
 
@@ -528,6 +528,7 @@ def charge_record_refunds(*, charge_id: int, refunds: RefundTotal, now: datetime
     if total <= charge.refunded_amount:
         return False
     Campaign.objects.filter(pk=campaign_id).update(refunded=F("refunded") + (total - charge.refunded_amount))
+    before = charge.refunded_amount
     charge.refunded_amount = total
     charge.refund_id = refunds.latest_refund_id or charge.refund_id
     charge.refunded_at = now
@@ -536,4 +537,5 @@ def charge_record_refunds(*, charge_id: int, refunds: RefundTotal, now: datetime
         pledge.state = Pledge.State.REFUNDED
         pledge.refunded_at = now
         pledge.save(update_fields=["state", "refunded_at", "updated_at"])
+    charge_refunded.send(sender=Charge, charge=charge, before=before)
     return True

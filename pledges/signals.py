@@ -9,3 +9,6 @@ pledge_confirmed = Signal()
 pledge_changed = Signal()
 # The backer withdrew an active pledge. pledge.
 pledge_canceled = Signal()
+# The provider's refunds of a collected charge grew. charge (refunded_amount already the new total),
+# before (the refunded amount recorded until now).
+charge_refunded = Signal()

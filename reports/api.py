@@ -30,6 +30,7 @@ from reports.backers import BackerFilters, backer_count, backer_report
 from reports.models import ExportJob
 from reports.platform import campaigns_for_report, parse_states, platform_report
 from reports.responses import report_response
+from reports.revenue import revenue_report
 from reports.selectors import export_jobs_downloadable_by, export_jobs_visible_to
 from reports.services import export_create, export_file_name, export_goes_async, export_open
 from reports.stats import campaign_stats
@@ -198,6 +199,31 @@ class PlatformReportApi(GenericAPIView):
             )
             return _accepted(request, job)
         return report_response(platform_report(campaigns), fmt)
+
+
+REVENUE_SCHEMA = {
+    "parameters": [OpenApiParameter("format", OpenApiTypes.STR, enum=["csv", "xlsx"], description="Default: csv.")],
+    "responses": {
+        (200, "text/csv"): OpenApiTypes.BINARY,
+        (200, CONTENT_TYPES["xlsx"]): OpenApiTypes.BINARY,
+        **FILE_ERRORS,
+    },
+}
+
+
+class PlatformRevenueApi(GenericAPIView):
+    """Staff: the platform's fees per month and currency (from the payouts ledger), CSV or XLSX."""
+
+    permission_classes = [IsStaffWhoExportsPlatformReport]
+    content_negotiation_class = JsonOnly
+    serializer_class = None
+
+    @extend_schema(operation_id="platform_revenue", **REVENUE_SCHEMA)
+    def get(self, request):
+        fmt = (request.query_params.get("format") or "csv").lower()
+        if fmt not in ("csv", "xlsx"):
+            raise InvalidInput(_("format must be csv or xlsx."), code="invalid_format")
+        return report_response(revenue_report(), fmt)
 
 
 class PlatformReportXlsxApi(PlatformReportApi):

@@ -15,6 +15,8 @@ from django.db.models import Count, Q, Sum
 
 from campaigns.models import Campaign
 from core.money import from_minor_units
+from payouts.gateway import get_connect_gateway
+from payouts.models import LedgerEntry, Payout
 from pledges.models import Charge, Pledge
 from pledges.payments import get_gateway
 from rewards.models import RewardTier
@@ -33,8 +35,10 @@ def reconcile(*, campaign_ids: Iterable[int] | None = None, provider: bool = Tru
     differences = []
     for campaign in campaigns.iterator(chunk_size=200):
         differences += list(_campaign_differences(campaign))
+        differences += list(_ledger_differences(campaign))
     if provider:
         differences += list(_provider_differences(campaigns))
+        differences += list(_transfer_differences(campaigns))
     return differences
 
 
@@ -123,3 +127,63 @@ def _provider_differences(campaigns) -> Iterator[str]:
                 f"charge {charge.idempotency_key}: refunded {charge.refunded_amount} here, "
                 f"{at_provider} at the provider"
             )
+
+
+def _ledger_differences(campaign: Campaign) -> Iterator[str]:
+    """The ledger holds each collected charge, each refund and each transfer the rows say happened."""
+    name = f"campaign {campaign.pk} ({campaign.title})"
+    sums = dict(
+        LedgerEntry.objects.filter(campaign=campaign).values("kind").annotate(s=Sum("amount")).values_list("kind", "s")
+    )
+    kind = LedgerEntry.Kind
+    if (sums.get(kind.CHARGE_COLLECTED) or ZERO) != campaign.collected:
+        yield f"{name}: collected {campaign.collected} but the ledger holds {sums.get(kind.CHARGE_COLLECTED) or ZERO}"
+    if -(sums.get(kind.REFUND) or ZERO) != campaign.refunded:
+        yield f"{name}: refunded {campaign.refunded} but the ledger holds {-(sums.get(kind.REFUND) or ZERO)}"
+    sent = dict(
+        Payout.objects.filter(campaign=campaign, state=Payout.State.SENT)
+        .values("kind")
+        .annotate(s=Sum("amount"))
+        .values_list("kind", "s")
+    )
+    for payout_kind, entry_kind, sign in (
+        (Payout.Kind.TRANSFER, kind.TRANSFER, -1),
+        (Payout.Kind.REVERSAL, kind.TRANSFER_REVERSAL, 1),
+    ):
+        rows, entries = sent.get(payout_kind) or ZERO, sign * (sums.get(entry_kind) or ZERO)
+        if rows != entries:
+            yield f"{name}: {payout_kind}s sent {rows} but the ledger holds {entries}"
+
+
+def _transfer_differences(campaigns) -> Iterator[str]:
+    """Each sent transfer is one transfer at the provider, for its amount, reversed as recorded; and
+    no transfer of our campaigns (its transfer_group) is at the provider without a sent row here."""
+    ours = {
+        payout.provider_id: payout
+        for payout in Payout.objects.filter(campaign__in=campaigns, kind=Payout.Kind.TRANSFER, state=Payout.State.SENT)
+    }
+    reversed_here = dict(
+        Payout.objects.filter(campaign__in=campaigns, kind=Payout.Kind.REVERSAL, state=Payout.State.SENT)
+        .values("reverses__provider_id")
+        .annotate(s=Sum("amount"))
+        .values_list("reverses__provider_id", "s")
+    )
+    groups = {f"campaign:{pk}" for pk in campaigns.values_list("pk", flat=True)}
+    seen = set()
+    for transfer in get_connect_gateway().all_transfers():
+        payout = ours.get(transfer.id)
+        if payout is None:
+            if transfer.transfer_group in groups:
+                yield f"transfer {transfer.id} ({transfer.transfer_group}) at the provider but not sent here"
+            continue
+        seen.add(transfer.id)
+        amount = from_minor_units(transfer.amount_minor, transfer.currency)
+        back = from_minor_units(transfer.amount_reversed_minor, transfer.currency)
+        if amount != payout.amount:
+            yield f"payout {payout.idempotency_key}: {payout.amount} here, {amount} at the provider ({transfer.id})"
+        here = reversed_here.get(transfer.id) or ZERO
+        if back != here:
+            yield f"payout {payout.idempotency_key}: reversed {here} here, {back} at the provider"
+    for transfer_id, payout in ours.items():
+        if transfer_id not in seen:
+            yield f"payout {payout.idempotency_key}: sent here, unknown at the provider ({transfer_id})"

@@ -110,6 +110,15 @@ def _mfa_not_required(settings, request):
 
 
 @pytest.fixture(autouse=True)
+def _payouts_not_required(settings, request):
+    """Production launches only campaigns whose creator can be paid (PAYOUTS_REQUIRED_TO_LAUNCH,
+    on by default); tests about something else launch from factories without a payout account.
+    The tests marked ``payouts_required`` keep production's setting."""
+    if "payouts_required" not in request.keywords:
+        settings.PAYOUTS_REQUIRED_TO_LAUNCH = False
+
+
+@pytest.fixture(autouse=True)
 def _empty_localstripe():
     """Each test starts with localstripe's store empty. Its answers embed lists built by scanning
     the whole store: 6 ms a charge when fresh, 70 ms after the rest of the suite, and lookups by
@@ -339,6 +348,8 @@ def worker_env(django_db_setup, django_db_blocker, worker_mail_dir) -> dict[str,
         # As in the test process (_mfa_not_required): scripts seed campaigns with factories.live_campaign.
         "MFA_REQUIRED_FOR_STAFF": "0",
         "MFA_REQUIRED_FOR_CREATORS": "0",
+        # As in the test process (_payouts_not_required).
+        "PAYOUTS_REQUIRED_TO_LAUNCH": "0",
     }
 
 

@@ -64,6 +64,7 @@ STAFF_PERMISSIONS = (
     "pledges.view_pledge",
     "pledges.change_pledge",
     "pledges.refund_pledge",
+    "payouts.view_payout",
     "reports.view_exportjob",
     "reports.export_backer_emails",
     "reports.export_platform_report",

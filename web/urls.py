@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 from django.views.generic import RedirectView
 
-from web import views, views_accounts, views_mfa, views_pledges, views_settings, views_studio
+from web import views, views_accounts, views_mfa, views_payouts, views_pledges, views_settings, views_studio
 
 urlpatterns = [
     path("", views.campaign_list, name="home"),
@@ -67,6 +67,14 @@ urlpatterns = [
     # The creator studio
     path("studio/", views_studio.studio_home, name="studio"),
     path("studio/new/", views_studio.studio_new, name="studio-new"),
+    path("studio/payouts/", views_payouts.studio_payouts, name="studio-payouts"),
+    path("studio/payouts/return/", views_payouts.studio_payouts_return, name="studio-payouts-return"),
+    path("studio/<slug:slug>/statement/", views_payouts.studio_statement, name="studio-statement"),
+    path(
+        "studio/<slug:slug>/statement.<str:fmt>",
+        views_payouts.studio_statement_download,
+        name="studio-statement-download",
+    ),
     path("studio/<slug:slug>/", views_studio.studio_campaign, name="studio-campaign"),
     path("studio/<slug:slug>/edit/", views_studio.studio_edit, name="studio-edit"),
     path("studio/<slug:slug>/backers.xlsx", views_studio.studio_backers_xlsx, name="studio-backers-xlsx"),

@@ -21,6 +21,7 @@ from core.hotcache import LIST_SCOPE, cached_page, campaign_scope
 from core.markdown import shift_headings
 from notifications.models import Reminder
 from notifications.services import reminder_remove, reminder_set
+from payouts.selectors import verified_name_of
 from pledges.models import Pledge
 from updates.selectors import updates_visible_to
 from web.charts import funding_series
@@ -93,6 +94,7 @@ def campaign_detail(request, slug: str):
             "my_pledge": my_pledge,
             "reminded": reminded,
             "is_creator": request.user.is_authenticated and campaign.creator_id == request.user.pk,
+            "verified_name": verified_name_of(campaign.creator_id),
         },
     )
 

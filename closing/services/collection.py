@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from campaigns.models import Campaign
 from campaigns.services import campaign_lock
-from closing.signals import pledge_payment_failed
+from closing.signals import pledge_collected, pledge_payment_failed
 from core.errors import Conflict, InvalidInput, PaymentFailed
 from core.locks import COLLECTION, try_advisory_lock
 from core.money import to_minor_units
@@ -171,6 +171,9 @@ def charge_record_result(
                 collected=F("collected") + charge.amount, collected_count=F("collected_count") + 1
             )
         charge.state = Charge.State.SUCCEEDED
+        charge.save()
+        pledge_collected.send(sender=Pledge, pledge=pledge, charge=charge)
+        return charge
     elif result.status in ("failed", "requires_action"):
         if charge.state != Charge.State.PROCESSING:
             charge.save(update_fields=["payment_intent_id", "updated_at"])

@@ -93,6 +93,14 @@ HANDLERS: dict[str, Callable[[dict[str, Any]], bool]] = {
 }
 
 
+def webhook_handler_register(*, event_type: str, handler: Callable[[dict[str, Any]], bool]) -> None:
+    """For the apps above closing (payouts: ``account.updated``), called from their ready():
+    the handler is dispatched like ours, True when it applied something."""
+    existing = HANDLERS.setdefault(event_type, handler)
+    if existing is not handler:
+        raise ValueError(f"a handler for {event_type} is registered already")
+
+
 def webhook_receive(*, event: dict[str, Any]) -> WebhookEvent | None:
     """Store a verified event, then handle it; None when it was handled before.
 

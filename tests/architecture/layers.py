@@ -22,6 +22,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("rewards",),
     ("pledges",),
     ("closing",),
+    ("payouts",),
     ("updates", "notifications"),
     ("reports",),
     ("web", "demo"),

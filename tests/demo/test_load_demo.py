@@ -11,12 +11,14 @@ from django.core.management import call_command
 from django.db import transaction
 from django.db.models import CharField, Count, F, Max, Sum, Value
 from django.db.models.functions import Cast, Concat
+from django.test import Client
 
 from accounts.mfa import mfa_enabled
 from campaigns.models import Campaign
 from pledges.models import Charge, Pledge
 from reports.stats import campaign_stats
 from rewards.models import RewardTier
+from tests.conftest import client_for
 
 pytestmark = pytest.mark.django_db
 
@@ -170,3 +172,27 @@ def test_the_demo_loads_when_creators_must_have_two_factor_sign_in(db):
     live = Campaign.objects.filter(state=Campaign.State.LIVE).select_related("creator")
     assert live.count() == 2
     assert all(mfa_enabled(campaign.creator) for campaign in live)
+
+
+def test_her_statement_shows_the_fees_and_one_completed_transfer(demo):
+    campaign = her_campaign()
+    amounts = Pledge.objects.filter(campaign=campaign).values_list("amount", flat=True)
+    # Stripe's US card pricing, which the Connect emulator charges: 2.9 % (half up to the cent) + $0.30.
+    processing = sum(
+        ((a * Decimal("0.029")).quantize(Decimal("0.01"), rounding="ROUND_HALF_UP") + Decimal("0.30") for a in amounts),
+        Decimal(0),
+    )
+    net = HER_TOTAL - Decimal("59639.65") - processing
+
+    body = client_for(campaign.creator).get(f"/api/campaigns/{campaign.pk}/statement/").json()
+    browser = Client()
+    browser.force_login(campaign.creator)
+    page = browser.get(f"/studio/{campaign.slug}/statement/").content.decode()
+
+    assert (body["gross"], body["platform_fee"], body["refunded"]) == ("1192793.00", "59639.65", "0.00")
+    assert (body["processing_fees"], body["net"]) == (str(processing), str(net))
+    assert (body["transferred"], body["balance"]) == (str(net), "0.00")
+    [transfer] = body["transfers"]
+    assert (transfer["kind"], transfer["state"], transfer["amount"]) == ("transfer", "sent", str(net))
+    assert "$1,192,793.00" in page and "$59,639.65" in page
+    assert campaign.creator.payout_account.payouts_enabled

@@ -40,7 +40,7 @@ from accounts.mfa import mfa_enrol_unattended
 from accounts.tokens import token_issue, tokens_issue_many
 from campaigns.models import Campaign
 from demo.cards import CARD_DECLINES_ON_CHARGE, CARD_SUCCEEDS, card_payment_method
-from demo.services import BACKERS, GOAL, TIERS
+from demo.services import BACKERS, GOAL, TIERS, onboard_demo_creator
 from pledges.models import Pledge
 from pledges.payments import StripeGateway, get_gateway
 from reports.management.commands._progress import ProgressBar
@@ -95,6 +95,8 @@ class Command(BaseCommand):
         # The server may require creators' two-factor sign-in at launch (MFA_REQUIRED_FOR_CREATORS):
         # the simulated creator has it, though nobody will ever sign in as them.
         mfa_enrol_unattended(user=creator)
+        # And a payouts-enabled account (PAYOUTS_REQUIRED_TO_LAUNCH), onboarded at the emulator.
+        onboard_demo_creator(creator)
         users = User.objects.bulk_create(
             User(username=f"sim-{stamp}-{n:06d}", email=f"sim-{stamp}-{n:06d}@example.com", password=password)
             for n in range(count)

@@ -1,0 +1,1 @@
+"""Creators get paid: connected accounts, fees, the ledger, transfers and statements."""
