@@ -37,7 +37,6 @@ from payouts.models import ChargeFee, LedgerEntry, Payout, PayoutAccount, Payout
 from payouts.signals import payout_held, payout_sent
 from pledges.models import Charge
 from pledges.payments import PaymentError, ProviderUnavailable
-from pledges.payments.ratelimit import acquire_stripe_slot
 
 log = logging.getLogger(__name__)
 
@@ -143,7 +142,7 @@ def charge_fee_record(*, charge_id: int) -> ChargeFee | None:
     charge = Charge.objects.select_related("pledge").get(pk=charge_id)
     if charge.state != Charge.State.SUCCEEDED or not charge.payment_intent_id:
         return None
-    acquire_stripe_slot()  # shared with collection: STRIPE_RATE_LIMIT
+    # The gateway's HTTP client takes a slot of the shared provider budget (pledges.payments.ratelimit).
     fee = get_connect_gateway().charge_fee(charge.payment_intent_id)
     if fee is None:
         return None
