@@ -22,43 +22,48 @@ class IsCreatorOrStaffWhoViewsPayouts(IsCreatorOrStaff):
     staff_permission = "payouts.view_payout"
 
 
-class TransferSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    kind = serializers.CharField()
-    amount = serializers.CharField()
-    state = serializers.CharField()
-    hold_reason = serializers.CharField()
-    provider_id = serializers.CharField()
-    created_at = serializers.DateTimeField()
-    sent_at = serializers.DateTimeField(allow_null=True)
-
-
-class StatementSerializer(serializers.Serializer):
-    campaign = serializers.IntegerField()
-    currency = serializers.CharField()
-    gross = serializers.CharField()
-    refunded = serializers.CharField()
-    platform_fee = serializers.CharField()
-    processing_fees = serializers.CharField()
-    reserve = serializers.CharField()
-    net = serializers.CharField()
-    transferred = serializers.CharField()
-    balance = serializers.CharField(help_text="net - transferred: still owed (negative: owed by the creator)")
-    payout_due_at = serializers.DateTimeField(allow_null=True)
-    held = serializers.CharField(help_text="Staff's reason when they hold the campaign's payouts, else empty.")
-    transfers = TransferSerializer(many=True)
-
-
 class CampaignStatementApi(GenericAPIView):
     """Gross, refunds, fees, reserve, net and transfers of a campaign: every figure a sum of its
     ledger, as decimal strings in the campaign's currency."""
 
     permission_classes = [IsAuthenticated, IsCreatorOrStaffWhoViewsPayouts]
-    serializer_class = StatementSerializer
+
+    class OutputSerializer(serializers.Serializer):
+        class TransferSerializer(serializers.Serializer):
+            id = serializers.IntegerField()
+            kind = serializers.CharField()
+            amount = serializers.CharField()
+            state = serializers.CharField()
+            hold_reason = serializers.CharField()
+            provider_id = serializers.CharField()
+            created_at = serializers.DateTimeField()
+            sent_at = serializers.DateTimeField(allow_null=True)
+
+            class Meta:
+                ref_name = "Transfer"
+
+        campaign = serializers.IntegerField()
+        currency = serializers.CharField()
+        gross = serializers.CharField()
+        refunded = serializers.CharField()
+        platform_fee = serializers.CharField()
+        processing_fees = serializers.CharField()
+        reserve = serializers.CharField()
+        net = serializers.CharField()
+        transferred = serializers.CharField()
+        balance = serializers.CharField(help_text="net - transferred: still owed (negative: owed by the creator)")
+        payout_due_at = serializers.DateTimeField(allow_null=True)
+        held = serializers.CharField(help_text="Staff's reason when they hold the campaign's payouts, else empty.")
+        transfers = TransferSerializer(many=True)
+
+        class Meta:
+            ref_name = "Statement"
+
+    serializer_class = OutputSerializer
 
     @extend_schema(
         responses={
-            200: StatementSerializer,
+            200: OutputSerializer,
             403: OpenApiResponse(description="Neither the campaign's creator nor staff who may view payouts."),
         }
     )
@@ -102,25 +107,28 @@ class CampaignStatementApi(GenericAPIView):
                 for p in s.transfers
             ],
         }
-        return Response(StatementSerializer(body).data)
-
-
-class HoldInputSerializer(serializers.Serializer):
-    reason = serializers.CharField(max_length=2000)
+        return Response(self.OutputSerializer(body).data)
 
 
 class CampaignPayoutHoldApi(GenericAPIView):
     """Staff (``payouts.hold_payout``) hold a campaign's transfers with a reason."""
 
     permission_classes = [IsAuthenticated]
-    serializer_class = HoldInputSerializer
 
-    @extend_schema(request=HoldInputSerializer, responses={201: None})
+    class InputSerializer(serializers.Serializer):
+        reason = serializers.CharField(max_length=2000)
+
+        class Meta:
+            ref_name = "HoldInput"
+
+    serializer_class = InputSerializer
+
+    @extend_schema(request=InputSerializer, responses={201: None})
     def post(self, request, campaign_id: int):
         if not staff_may(request.user, "payouts.hold_payout"):
             raise NotAllowed(_("Only staff allowed to hold payouts may do that."))
         campaign = get_object_or_404(Campaign, pk=campaign_id)
-        data = HoldInputSerializer(data=request.data)
+        data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         hold = campaign_payouts_hold(campaign=campaign, by=request.user, reason=data.validated_data["reason"])
         return Response({"campaign": campaign.pk, "reason": hold.reason, "held_at": hold.held_at}, status=201)
