@@ -76,17 +76,19 @@ def signin_at_once(*, request, login: str, password: str, code: str = "") -> Use
         raise signin.refused
     if signin.user is None:
         raise InvalidInput(_("Unable to log in with the given username and password."), code="invalid_credentials")
+    user = signin.user
     if signin.needs_code:
         if not code:
             raise NotAuthenticated(
                 _("This account has two-factor sign-in: send the code from the authenticator app as otp."),
                 code="otp_required",
             )
-        signin = signin_code(request=request, user=signin.user, code=code)
+        signin = signin_code(request=request, user=user, code=code)
         if signin.refused:
             raise signin.refused
         if signin.user is None:
             raise InvalidInput(_("That code is not right."), code="otp_invalid")
-    if mfa_required_of_staff(signin.user):
+        user = signin.user
+    if mfa_required_of_staff(user):
         raise NotAllowed(enrolment_required_message(), code="mfa_enrolment_required")
-    return signin.user
+    return user

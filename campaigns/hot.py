@@ -23,15 +23,19 @@ import hashlib
 import logging
 import re
 from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, cast
 
 import redis
 from django.conf import settings
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.urls import resolve
 from django.utils.cache import patch_vary_headers
 
 from core.hotcache import LIST_SCOPE, cached, campaign_scope, peek_counting
 from core.throttling import COUNTED_HITS, RedisRateThrottle, record_counted_hit
+
+if TYPE_CHECKING:
+    from rest_framework.views import AsView, GenericView
 
 log = logging.getLogger(__name__)
 
@@ -84,9 +88,9 @@ class _Route:
 
     def __init__(self, name: str, path: str):
         self.name = name
-        url_class = resolve(path).func.cls
+        url_class = cast("AsView[GenericView]", resolve(path).func).cls
         self.view_class = getattr(url_class, "routes", {}).get("get", url_class)
-        view = url_class()
+        view: Any = url_class()  # it may be given the head Django's View.setup adds
         if hasattr(view, "get") and not hasattr(view, "head"):
             view.head = view.get  # as Django's View.setup does for every request
         self.headers = {"Allow": ", ".join(view.allowed_methods)}
@@ -112,7 +116,7 @@ def _anonymous_json_get(request) -> bool:
 class HotCampaignReadsMiddleware:
     """Innermost: every other middleware runs around it as around a view."""
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
         self.get_response = get_response
         self.routes: dict[str, _Route] = {}
 

@@ -111,13 +111,22 @@ def _forget_file_on_commit(name: str | None) -> None:
         transaction.on_commit(lambda: storage.delete(name))
 
 
-def _store_picture(picture: ContentFile) -> str:
+def _store_picture(picture: "ContentFile[bytes]") -> str:
     """Write a prepared picture to the media storage under its own name; the name stored."""
     field = Campaign._meta.get_field("image")
-    return field.storage.save(field.generate_filename(None, picture.name), picture)
+    # upload_to is a string, so no instance is needed (the stubs ask for a Model).
+    name = field.generate_filename(None, cast(str, picture.name))  # type: ignore[arg-type]  # image_prepare names it
+    return field.storage.save(name, picture)
 
 
-def _check_fixed_fields(campaign: Campaign, *, goal, currency, deadline, funding_model) -> None:
+def _check_fixed_fields(
+    campaign: Campaign,
+    *,
+    goal: Decimal | None,
+    currency: str | None,
+    deadline: Any,
+    funding_model: str | None,
+) -> None:
     """Once live, goal, currency, deadline and funding model stay as they are."""
     fixed = {"goal": goal, "currency": currency, "funding_model": funding_model}
     changed = [name for name, value in fixed.items() if value is not None and value != getattr(campaign, name)]
@@ -126,12 +135,19 @@ def _check_fixed_fields(campaign: Campaign, *, goal, currency, deadline, funding
     if changed:
         raise Conflict(
             _("%(fields)s cannot change once the campaign is live.")
-            % {"fields": ", ".join(str(Campaign._meta.get_field(name).verbose_name) for name in changed)},
+            % {"fields": ", ".join(str(_field(name).verbose_name) for name in changed)},
             code="campaign_fixed",
         )
 
 
-def _set_draft_fields(campaign: Campaign, *, goal, currency, deadline, funding_model) -> None:
+def _set_draft_fields(
+    campaign: Campaign,
+    *,
+    goal: Decimal | None,
+    currency: str | None,
+    deadline: Any,
+    funding_model: str | None,
+) -> None:
     """A draft's goal, currency, deadline and funding model, each checked."""
     if currency is not None:
         if campaign.rewards.exists() and validate_currency(currency) != campaign.currency:
@@ -148,11 +164,19 @@ def _set_draft_fields(campaign: Campaign, *, goal, currency, deadline, funding_m
         campaign.funding_model = funding_model
 
 
-def _set_words(campaign: Campaign, *, title, description, description_html, image_alt) -> None:
+def _set_words(
+    campaign: Campaign,
+    *,
+    title: str | None,
+    description: str | None,
+    description_html: str | None,
+    image_alt: str | None,
+) -> None:
     if title is not None:
         campaign.title = check_plain_text(title, field="title")
     if description is not None:
-        campaign.description, campaign.description_html = description, description_html
+        # campaign_update renders the story whenever there is one
+        campaign.description, campaign.description_html = description, cast(str, description_html)
     if image_alt is not None:
         campaign.image_alt = check_plain_text(image_alt, field="image_alt")
 

@@ -4,6 +4,7 @@ DRF's exception_handler shapes what the views raise; the handlers (handler400/40
 shape what Django answers before or around DRF (a body too large, too many form fields, a
 disallowed host), and ApiErrorsAsJsonMiddleware any other error page under /api/."""
 
+from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import (
@@ -13,7 +14,7 @@ from django.core.exceptions import (
     TooManyFilesSent,
 )
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from django.views.defaults import bad_request as page_bad_request
@@ -76,16 +77,16 @@ def server_error(request: HttpRequest) -> HttpResponse:
     return page_server_error(request)
 
 
-def is_api(request) -> bool:
+def is_api(request: HttpRequest) -> bool:
     return request.path.startswith("/api/")
 
 
-def bad_request(request, exception=None):
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     """handler400 (Django's answer to a SuspiciousOperation): JSON for the API. A body beyond
     DATA_UPLOAD_MAX_MEMORY_SIZE is a 413 there, too many fields or files (DATA_UPLOAD_MAX_NUMBER_FIELDS,
     DATA_UPLOAD_MAX_NUMBER_FILES) a 400 that says so."""
     if not is_api(request):
-        return page_bad_request(request, exception)
+        return page_bad_request(request, exception)  # type: ignore[arg-type]  # Django's page takes None too
     if isinstance(exception, RequestDataTooBig):
         return JsonResponse({"detail": _("The request body is too large."), "code": "request_too_large"}, status=413)
     if isinstance(exception, TooManyFieldsSent | TooManyFilesSent):
@@ -93,13 +94,13 @@ def bad_request(request, exception=None):
     return JsonResponse({"detail": _("Bad request."), "code": "bad_request"}, status=400)
 
 
-def permission_denied(request, exception=None):
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     """handler403: JSON for the API (a PermissionDenied raised outside DRF's views)."""
     if is_api(request):
         return JsonResponse(
             {"detail": _("You do not have permission to do this."), "code": "permission_denied"}, status=403
         )
-    return page_permission_denied(request, exception)
+    return page_permission_denied(request, exception)  # type: ignore[arg-type]  # Django's page takes None too
 
 
 # What an error without a body of our shape is called, by status.
@@ -120,10 +121,10 @@ class ApiErrorsAsJsonMiddleware:
     with (an empty 405, a 400 page) becomes {"detail", "code"} with the same status and headers
     that matter. JSON answers pass untouched."""
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
         response = self.get_response(request)
         if (
             response.status_code < 400

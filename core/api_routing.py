@@ -17,8 +17,14 @@ the usual error body). The schema documents each method from its own class
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any, cast
+
+from django.http import HttpRequest, HttpResponseBase
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework.views import APIView
+
+if TYPE_CHECKING:
+    from rest_framework.views import AsView, GenericView
 
 
 class MethodRoutes(APIView):
@@ -32,26 +38,27 @@ class MethodRoutes(APIView):
         return [method.upper() for method in self.http_method_names if method in offered]
 
     @classmethod
-    def as_view(cls, **initkwargs):
+    def as_view(cls, **initkwargs: Any) -> AsView[GenericView]:
         own = super().as_view(**initkwargs)  # OPTIONS and the 405s
         handlers = {method: api.as_view() for method, api in cls.routes.items()}
         if "get" in handlers:
             handlers.setdefault("head", handlers["get"])
         allow = ", ".join(cls().allowed_methods)
 
-        def view(request, *args, **kwargs):
-            handler = handlers.get(request.method.lower(), own)
+        def view(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+            handler = handlers.get(cast(str, request.method).lower(), own)  # a request always has one
             response = handler(request, *args, **kwargs)
             if handler is not own and response.has_header("Allow"):
                 response["Allow"] = allow
             return response
 
-        view.cls = cls
-        view.initkwargs = initkwargs
-        view.view_class = cls
-        view.view_initkwargs = initkwargs
-        view.routes = {method: handlers[method] for method in cls.routes}
+        marked: Any = view  # the attributes DRF's as_view gives its view function
+        marked.cls = cls
+        marked.initkwargs = initkwargs
+        marked.view_class = cls
+        marked.view_initkwargs = initkwargs
+        marked.routes = {method: handlers[method] for method in cls.routes}
         view.__doc__ = cls.__doc__
         view.__name__ = cls.__name__
         # Each API class checks CSRF itself (DRF's SessionAuthentication), as DRF's as_view says.
-        return csrf_exempt(view)
+        return cast("AsView[GenericView]", csrf_exempt(view))

@@ -9,7 +9,9 @@ Cache-Control itself (never_cache, an immutable image, an export) keeps its own.
 """
 
 import re
+from collections.abc import Callable
 
+from django.http import HttpRequest, HttpResponseBase
 from django.utils.cache import patch_cache_control
 
 PERSONAL_PATHS = re.compile(
@@ -22,7 +24,7 @@ PERSONAL_PATHS = re.compile(
 )
 
 
-def is_personal(request) -> bool:
+def is_personal(request: HttpRequest) -> bool:
     if PERSONAL_PATHS.match(request.path):
         return True
     if "HTTP_AUTHORIZATION" in request.META:
@@ -34,10 +36,10 @@ def is_personal(request) -> bool:
 class NoStoreForPersonalMiddleware:
     """After AuthenticationMiddleware (it reads request.user)."""
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
         response = self.get_response(request)
         if "Cache-Control" not in response and is_personal(request):
             patch_cache_control(response, no_store=True, private=True)

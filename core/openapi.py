@@ -61,8 +61,8 @@ class SchemaGenerator(SpectacularSchemaGenerator):
     """Documents each method of a core.api_routing.MethodRoutes URL from the API class it goes to
     (its serializers, pagination, filters and annotations), as if the URL were routed there."""
 
-    def create_view(self, callback, method, request=None):
+    def create_view(self, callback: Any, method: str, request: Any = None) -> Any:
         routes = getattr(callback, "routes", None)
         if routes is not None:
             callback = routes[method.lower()]
-        return super().create_view(callback, method, request)
+        return super().create_view(callback, method, request)  # type: ignore[no-untyped-call]  # drf-spectacular leaves it unannotated

@@ -14,8 +14,11 @@ On the site a refusal is marked on the request (``upload_refused``) for the view
 into a form error; Django's handlers never see the refused bytes.
 """
 
+from typing import Any, NoReturn
+
 from django.conf import settings
 from django.core.files.uploadhandler import FileUploadHandler, SkipFile
+from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
 from core.errors import PayloadTooLarge
@@ -25,14 +28,15 @@ FORM_FIELDS_ALLOWANCE = 1024 * 1024
 
 
 def upload_file_limit() -> int:
-    return settings.CAMPAIGN_IMAGE_MAX_BYTES
+    limit: int = settings.CAMPAIGN_IMAGE_MAX_BYTES
+    return limit
 
 
 def upload_request_limit() -> int:
     return upload_file_limit() + FORM_FIELDS_ALLOWANCE
 
 
-def upload_refused(request) -> bool:
+def upload_refused(request: HttpRequest) -> bool:
     """Whether the site's upload handler refused a file of this request."""
     return bool(getattr(request, "upload_refused", False))
 
@@ -44,39 +48,46 @@ def too_large_message() -> str:
 class LimitedUploadHandler(FileUploadHandler):
     """First of FILE_UPLOAD_HANDLERS: passes chunks on to Django's handlers while within limits."""
 
-    def __init__(self, request=None):
+    def __init__(self, request: HttpRequest | None = None) -> None:
         super().__init__(request)
         self.request_too_large = False
 
     def _is_api(self) -> bool:
         return self.request is not None and self.request.path.startswith("/api/")
 
-    def _refuse(self):
+    def _refuse(self) -> NoReturn:
         if self._is_api():
             raise PayloadTooLarge(
                 _("The request is too large: an upload is at most %(size)s MB.")
                 % {"size": upload_file_limit() // (1024 * 1024)}
             )
         if self.request is not None:
-            self.request.upload_refused = True
+            self.request.upload_refused = True  # type: ignore[attr-defined]  # our own mark, read by upload_refused
         raise SkipFile()
 
-    def handle_raw_input(self, input_data, META, content_length, boundary, encoding=None):
+    def handle_raw_input(
+        self,
+        input_data: Any,
+        META: dict[str, Any],
+        content_length: int,
+        boundary: bytes,  # type: ignore[override]  # the stubs say str; Django passes bytes
+        encoding: str | None = None,
+    ) -> None:
         if content_length > upload_request_limit():
             self.request_too_large = True
             if self._is_api():
                 self._refuse()
         return None  # the parsing itself is Django's
 
-    def new_file(self, *args, **kwargs):
+    def new_file(self, *args: Any, **kwargs: Any) -> None:
         super().new_file(*args, **kwargs)
         if self.request_too_large:
             self._refuse()
 
-    def receive_data_chunk(self, raw_data, start):
+    def receive_data_chunk(self, raw_data: bytes, start: int) -> bytes:
         if start + len(raw_data) > upload_file_limit():
             self._refuse()
         return raw_data
 
-    def file_complete(self, file_size):
+    def file_complete(self, file_size: int) -> None:
         return None  # the next handler keeps the file

@@ -201,7 +201,7 @@ class PlatformReportApi(GenericAPIView):
         return report_response(platform_report(campaigns), fmt)
 
 
-REVENUE_SCHEMA = {
+REVENUE_SCHEMA: dict[str, Any] = {
     "parameters": [OpenApiParameter("format", OpenApiTypes.STR, enum=["csv", "xlsx"], description="Default: csv.")],
     "responses": {
         (200, "text/csv"): OpenApiTypes.BINARY,
