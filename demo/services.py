@@ -35,6 +35,7 @@ from typing import Any, cast
 import requests
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
 from django.db import connection, transaction
 from django.db.models import Sum
 from django.utils import timezone
@@ -379,7 +380,7 @@ def _copy_backers_and_pledges(
 # --- payouts ---------------------------------------------------------------------------
 
 
-def onboard_demo_creator(creator) -> PayoutAccount | None:
+def onboard_demo_creator(creator: User) -> PayoutAccount | None:
     """The creator's Express account at the Connect emulator, onboarded through its hosted page
     as the creator's browser would ("Complete onboarding"). Only against the emulator (real
     Stripe's onboarding needs the person): None, with a warning, without STRIPE_API_BASE."""
@@ -392,7 +393,7 @@ def onboard_demo_creator(creator) -> PayoutAccount | None:
             creator=creator, return_url=settings.SITE_URL + "/studio/payouts/return/", refresh_url=settings.SITE_URL
         )
         requests.post(url, data={"action": "complete"}, allow_redirects=False, timeout=30).raise_for_status()
-        account = payout_account_sync(stripe_account_id=account.stripe_account_id)
+        return payout_account_sync(stripe_account_id=account.stripe_account_id)
     return account
 
 
@@ -410,7 +411,7 @@ def _paid_out(campaign: Campaign, account: PayoutAccount | None) -> None:
     )
     at = campaign.closed_at
 
-    def entries(ids: Iterator[int]) -> Iterator[dict]:
+    def entries(ids: Iterator[int]) -> Iterator[dict[str, Any]]:
         for charge_id, amount in charges:
             common = {
                 "campaign_id": campaign.pk,
@@ -440,7 +441,7 @@ def _paid_out(campaign: Campaign, account: PayoutAccount | None) -> None:
                 "idempotency_key": f"charge:{charge_id}:processing_fee",
             }
 
-    def fees(ids: list[int]) -> Iterator[dict]:
+    def fees(ids: list[int]) -> Iterator[dict[str, Any]]:
         for fee_id, (charge_id, amount) in zip(ids, charges, strict=True):
             yield {
                 "id": fee_id,
@@ -458,6 +459,7 @@ def _paid_out(campaign: Campaign, account: PayoutAccount | None) -> None:
         if account is None:
             return
         net = LedgerEntry.objects.filter(campaign=campaign).aggregate(s=Sum("amount"))["s"]
+        assert at is not None  # the demo's campaigns are made closed
         sent = at + settings.PAYOUT_DELAY
         payout = Payout.objects.create(
             campaign=campaign,

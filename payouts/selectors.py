@@ -7,6 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.db.models import Exists, OuterRef, Q, Sum
 
 from campaigns.models import Campaign
@@ -74,7 +75,8 @@ def campaign_statement(*, campaign: Campaign) -> Statement:
     net = gross - refunded - platform_fee - processing - reserve
     transferred = -total(Kind.TRANSFER, Kind.TRANSFER_REVERSAL)
     hold = getattr(campaign, "payout_hold", None) if hasattr(campaign, "payout_hold") else None
-    due = campaign.closed_at + settings.PAYOUT_DELAY if campaign.state == Campaign.State.SUCCESSFUL else None
+    closed_at = campaign.closed_at
+    due = closed_at + settings.PAYOUT_DELAY if campaign.state == Campaign.State.SUCCESSFUL and closed_at else None
     return Statement(
         campaign=campaign,
         currency=campaign.currency,
@@ -87,7 +89,7 @@ def campaign_statement(*, campaign: Campaign) -> Statement:
         transferred=transferred,
         balance=net - transferred,
         transfers=list(campaign.payouts.select_related("reverses").order_by("created_at", "pk")),
-        payout_due_at=due if campaign.closed_at else None,
+        payout_due_at=due,
         held=hold.reason if hold else "",
     )
 
@@ -102,5 +104,5 @@ def verified_name_of(user_id: int) -> str:
     )
 
 
-def payout_account_of(user) -> PayoutAccount | None:
+def payout_account_of(user: User) -> PayoutAccount | None:
     return PayoutAccount.objects.filter(creator=user).first()

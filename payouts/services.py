@@ -19,8 +19,9 @@ from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -32,7 +33,7 @@ from core.locks import PAYOUT, PAYOUT_ACCOUNT, advisory_lock, try_advisory_lock
 from core.money import currency_decimal_places, from_minor_units, to_minor_units
 from core.permissions import staff_may
 from core.queue import enqueue_on_commit
-from payouts.gateway import AccountState, get_connect_gateway
+from payouts.gateway import AccountState, ReversalResult, TransferResult, get_connect_gateway
 from payouts.models import ChargeFee, LedgerEntry, Payout, PayoutAccount, PayoutHold
 from payouts.signals import payout_held, payout_sent
 from pledges.models import Charge
@@ -57,7 +58,7 @@ def platform_fee_for(*, amount: Decimal, currency: str) -> Decimal:
     return half_up(amount * Decimal(settings.PLATFORM_FEE_PERCENT) / Decimal(100), currency)
 
 
-def _entry(*, campaign_id: int, currency: str, kind: str, amount: Decimal, key: str, **links) -> bool:
+def _entry(*, campaign_id: int, currency: str, kind: str, amount: Decimal, key: str, **links: object) -> bool:
     """One ledger entry per key; False when it was written before (a replay changes nothing)."""
     if amount == 0:
         return False
@@ -314,12 +315,13 @@ def _send(payout: Payout, now: datetime) -> Payout:
             payout.destination = PayoutAccount.objects.get(creator_id=payout.campaign.creator_id).stripe_account_id
             Payout.objects.filter(pk=payout.pk).update(destination=payout.destination)
     try:
-        found = None
+        found: TransferResult | ReversalResult | None = None
         if payout.submitted_at:
             # It may have reached the provider before a crash: look before sending again.
             if payout.kind == Payout.Kind.TRANSFER:
                 found = gateway.find_transfer(transfer_group=group, idempotency_key=payout.idempotency_key)
             else:
+                assert payout.reverses is not None  # a reversal is always written with the transfer it reverses
                 found = gateway.find_reversal(
                     transfer_id=payout.reverses.provider_id, idempotency_key=payout.idempotency_key
                 )
@@ -336,6 +338,7 @@ def _send(payout: Payout, now: datetime) -> Payout:
                     metadata={"campaign_id": str(payout.campaign_id), "payout_id": str(payout.pk)},
                 )
             else:
+                assert payout.reverses is not None  # a reversal is always written with the transfer it reverses
                 found = gateway.reverse_transfer(
                     transfer_id=payout.reverses.provider_id, amount_minor=minor, idempotency_key=payout.idempotency_key
                 )
@@ -344,6 +347,7 @@ def _send(payout: Payout, now: datetime) -> Payout:
     except PaymentError as refusal:
         log.error("payout %s refused by the provider: %s (%s)", payout.idempotency_key, refusal.message, refusal.code)
         return payout_hold(payout_id=payout.pk, code=refusal.code or "refused", reason=refusal.message, staff=True)
+    assert found is not None  # looked up or sent above
     return payout_record_sent(payout_id=payout.pk, provider_id=found.id, now=now)
 
 
@@ -384,8 +388,8 @@ def payout_hold(*, payout_id: int, code: str, reason: str, staff: bool = False) 
     return payout
 
 
-def _release_held(payouts) -> list[int]:
-    released = []
+def _release_held(payouts: QuerySet[Payout]) -> list[int]:
+    released: list[int] = []
     for payout in payouts.select_for_update():
         payout.state, payout.hold_code, payout.hold_reason = Payout.State.PENDING, "", ""
         payout.save(update_fields=["state", "hold_code", "hold_reason", "updated_at"])
@@ -399,7 +403,7 @@ def _enqueue_payouts(campaign_ids: list[int]) -> None:
 
 
 @transaction.atomic
-def campaign_payouts_hold(*, campaign: Campaign, by, reason: str) -> PayoutHold:
+def campaign_payouts_hold(*, campaign: Campaign, by: User, reason: str) -> PayoutHold:
     """Staff hold a campaign's transfers (``payouts.hold_payout``) with a reason."""
     if not staff_may(by, "payouts.hold_payout"):
         raise NotAllowed(_("Only staff allowed to hold payouts may do that."))
@@ -415,7 +419,7 @@ def campaign_payouts_hold(*, campaign: Campaign, by, reason: str) -> PayoutHold:
 
 
 @transaction.atomic
-def campaign_payouts_release(*, campaign: Campaign, by) -> list[int]:
+def campaign_payouts_release(*, campaign: Campaign, by: User) -> list[int]:
     """Staff lift their hold (and retry a payout the provider refused, its cause gone)."""
     if not staff_may(by, "payouts.hold_payout"):
         raise NotAllowed(_("Only staff allowed to hold payouts may do that."))
@@ -438,7 +442,7 @@ def _store_account(account: PayoutAccount, state: AccountState, now: datetime) -
     account.save()
 
 
-def payout_account_get_or_create(*, creator) -> PayoutAccount:
+def payout_account_get_or_create(*, creator: User) -> PayoutAccount:
     """The creator's Express account, created at the provider the first time (once per creator)."""
     with advisory_lock(PAYOUT_ACCOUNT, creator.pk):
         existing = PayoutAccount.objects.filter(creator=creator).first()
@@ -452,7 +456,7 @@ def payout_account_get_or_create(*, creator) -> PayoutAccount:
         return account
 
 
-def payout_account_onboarding_link(*, creator, return_url: str, refresh_url: str) -> str:
+def payout_account_onboarding_link(*, creator: User, return_url: str, refresh_url: str) -> str:
     """Stripe's hosted onboarding for the creator's account (an Account Link, single use)."""
     account = payout_account_get_or_create(creator=creator)
     return get_connect_gateway().create_account_link(
@@ -460,7 +464,7 @@ def payout_account_onboarding_link(*, creator, return_url: str, refresh_url: str
     )
 
 
-def payout_account_login_link(*, creator) -> str:
+def payout_account_login_link(*, creator: User) -> str:
     account = PayoutAccount.objects.filter(creator=creator).first()
     if account is None or not account.details_submitted:
         raise Conflict(_("Connect a payout account first."), code="no_payout_account")
@@ -486,7 +490,7 @@ def payout_account_sync(*, stripe_account_id: str, now: datetime | None = None) 
     return account
 
 
-def payouts_check_for_launch(*, creator) -> None:
+def payouts_check_for_launch(*, creator: User) -> None:
     """PAYOUTS_REQUIRED_TO_LAUNCH: NotAllowed (``payouts_required``) unless the creator can be paid."""
     if not settings.PAYOUTS_REQUIRED_TO_LAUNCH:
         return

@@ -131,7 +131,7 @@ def _check_client_holds(reward: RewardTier, hold_client: str, now: datetime) -> 
 def _check_stock(reward: RewardTier | None, now: datetime) -> None:
     """Sold out counts only the holds still in their time: lapsed ones are let go here in the
     database (no provider call), and their SetupIntents are canceled by a task after the commit."""
-    if not _is_limited(reward) or reward.claimed < reward.limit:
+    if reward is None or reward.limit is None or reward.claimed < reward.limit:  # as not _is_limited(reward)
         return
     if pledges_lapse_expired(now=now, reward_id=reward.pk):
         enqueue_on_commit("pledges.tasks.forget_lapsed_cards")
@@ -213,7 +213,7 @@ def pledge_create(
         raise Conflict(ALREADY_BACKING, code="duplicate_pledge")
     _check_stock(reward, now)
     hold_client = hold_client_key(client) if _is_limited(reward) else ""
-    if hold_client and payment_method_id is None:  # will be a hold: refused before any provider call
+    if hold_client and reward is not None and payment_method_id is None:  # a hold: refused before any provider call
         _check_client_holds(reward, hold_client, now)
 
     customer_id = customer_for(backer)
@@ -230,7 +230,7 @@ def pledge_create(
             _check_open(campaign_lock(campaign_id=campaign.pk), now)
             if reward is not None:
                 tier_claim(reward_id=reward.pk)
-            if hold_client and not active:  # under the campaign's lock: two requests cannot both pass
+            if hold_client and reward is not None and not active:  # under the campaign's lock: two cannot both pass
                 _check_client_holds(reward, hold_client, now)
             pledge = Pledge.objects.create(
                 backer=backer,

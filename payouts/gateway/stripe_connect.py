@@ -12,13 +12,21 @@ its metadata and is looked up by it before one is created again (as charges are)
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import stripe
 
 from pledges.payments.stripe_gateway import CountingRequestsClient, _id, _plain, _stripe_errors
 
 from .base import AccountState, ChargeFee, ReversalResult, TransferResult
+
+if TYPE_CHECKING:
+    from stripe.params import (
+        AccountCreateParams,
+        AccountLinkCreateParams,
+        TransferCreateParams,
+        TransferReversalCreateParams,
+    )
 
 IDEMPOTENCY_METADATA_KEY = "idempotency_key"
 
@@ -76,7 +84,7 @@ class StripeConnectGateway:
     # -- connected accounts ----------------------------------------------------
 
     def create_account(self, *, email: str, country: str, metadata: dict[str, str]) -> AccountState:
-        params = {
+        params: AccountCreateParams = {
             "type": "express",
             "country": country,
             "email": email,
@@ -91,7 +99,7 @@ class StripeConnectGateway:
             return _account_state(self.client.v1.accounts.retrieve(account_id))
 
     def create_account_link(self, *, account_id: str, refresh_url: str, return_url: str) -> str:
-        params = {
+        params: AccountLinkCreateParams = {
             "account": account_id,
             "refresh_url": refresh_url,
             "return_url": return_url,
@@ -137,7 +145,7 @@ class StripeConnectGateway:
     ) -> TransferResult:
         if not isinstance(amount_minor, int) or isinstance(amount_minor, bool) or amount_minor <= 0:
             raise ValueError(f"amount_minor must be a positive int, not {amount_minor!r}")
-        params = {
+        params: TransferCreateParams = {
             "amount": amount_minor,
             "currency": currency.lower(),
             "destination": destination,
@@ -160,7 +168,10 @@ class StripeConnectGateway:
     def reverse_transfer(self, *, transfer_id: str, amount_minor: int, idempotency_key: str) -> ReversalResult:
         if not isinstance(amount_minor, int) or isinstance(amount_minor, bool) or amount_minor <= 0:
             raise ValueError(f"amount_minor must be a positive int, not {amount_minor!r}")
-        params = {"amount": amount_minor, "metadata": {IDEMPOTENCY_METADATA_KEY: idempotency_key}}
+        params: TransferReversalCreateParams = {
+            "amount": amount_minor,
+            "metadata": {IDEMPOTENCY_METADATA_KEY: idempotency_key},
+        }
         with _stripe_errors():
             reversal = self.client.v1.transfers.reversals.create(
                 transfer_id, params=params, options={"idempotency_key": idempotency_key}

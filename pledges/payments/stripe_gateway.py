@@ -81,7 +81,7 @@ from .base import (
 )
 
 if TYPE_CHECKING:
-    from stripe.params import PaymentIntentCreateParams, RefundCreateParams
+    from stripe.params import PaymentIntentCreateParams, RefundCreateParams, SetupIntentCreateParams
 
 log = logging.getLogger(__name__)
 
@@ -264,14 +264,15 @@ class StripeGateway:
     ) -> SetupResult:
         """A SetupIntent for off-session charges; with ``payment_method_id`` created and confirmed
         in the same call (``confirm=true``), so saving a card costs one request, not two."""
-        params: dict[str, Any] = {
+        params: SetupIntentCreateParams = {  # type: ignore[typeddict-unknown-key]  # stubs omit payment_method_types
             "customer": customer_id,
             "usage": "off_session",
             "payment_method_types": ["card"],
             "metadata": metadata,
         }
         if payment_method_id is not None:
-            params |= {"payment_method": payment_method_id, "confirm": True}
+            params["payment_method"] = payment_method_id
+            params["confirm"] = True
         with _stripe_errors():
             try:
                 si = self.client.v1.setup_intents.create(params=params)
