@@ -19,7 +19,7 @@ from closing.selectors import (
     pledges_left_uncollected,
 )
 from closing.services import campaign_close, collection, pledges_claim_for_collection, pledges_mark_collection_enqueued
-from pledges.payments import ProviderUnavailable
+from pledges.payments import PROVIDER_TASK_RETRIES
 
 
 @shared_task(acks_late=True)
@@ -58,14 +58,7 @@ def collect_campaign(campaign_id: int) -> int:
     return _fan_out_step(campaign_id)
 
 
-@shared_task(
-    acks_late=True,
-    autoretry_for=(ProviderUnavailable, TimeoutError),
-    retry_backoff=2,
-    retry_backoff_max=300,
-    retry_jitter=True,
-    max_retries=12,
-)
+@shared_task(**PROVIDER_TASK_RETRIES)
 def collect_pledge(pledge_id: int) -> str | None:
     charge = collection.pledge_collect(pledge_id=pledge_id)
     return charge.state if charge else None

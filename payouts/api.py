@@ -110,6 +110,13 @@ class CampaignStatementApi(GenericAPIView):
         return Response(self.OutputSerializer(body).data)
 
 
+def _campaign_staff_may_hold(request, campaign_id: int) -> Campaign:
+    """The campaign, for staff with ``payouts.hold_payout`` (hold and release share the check)."""
+    if not staff_may(request.user, "payouts.hold_payout"):
+        raise NotAllowed(_("Only staff allowed to hold payouts may do that."))
+    return get_object_or_404(Campaign, pk=campaign_id)
+
+
 class CampaignPayoutHoldApi(GenericAPIView):
     """Staff (``payouts.hold_payout``) hold a campaign's transfers with a reason."""
 
@@ -125,9 +132,7 @@ class CampaignPayoutHoldApi(GenericAPIView):
 
     @extend_schema(request=InputSerializer, responses={201: None})
     def post(self, request, campaign_id: int):
-        if not staff_may(request.user, "payouts.hold_payout"):
-            raise NotAllowed(_("Only staff allowed to hold payouts may do that."))
-        campaign = get_object_or_404(Campaign, pk=campaign_id)
+        campaign = _campaign_staff_may_hold(request, campaign_id)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         hold = campaign_payouts_hold(campaign=campaign, by=request.user, reason=data.validated_data["reason"])
@@ -142,8 +147,6 @@ class CampaignPayoutReleaseApi(GenericAPIView):
 
     @extend_schema(request=None, responses={200: None})
     def post(self, request, campaign_id: int):
-        if not staff_may(request.user, "payouts.hold_payout"):
-            raise NotAllowed(_("Only staff allowed to hold payouts may do that."))
-        campaign = get_object_or_404(Campaign, pk=campaign_id)
+        campaign = _campaign_staff_may_hold(request, campaign_id)
         released = campaign_payouts_release(campaign=campaign, by=request.user)
         return Response({"campaign": campaign.pk, "released": len(released)})

@@ -6,30 +6,16 @@ from django.utils import timezone
 
 from payouts import services
 from payouts.selectors import campaigns_due_for_payout
-from pledges.payments import ProviderUnavailable
+from pledges.payments import PROVIDER_TASK_RETRIES
 
 
-@shared_task(
-    acks_late=True,
-    autoretry_for=(ProviderUnavailable, TimeoutError),
-    retry_backoff=2,
-    retry_backoff_max=300,
-    retry_jitter=True,
-    max_retries=12,
-)
+@shared_task(**PROVIDER_TASK_RETRIES)
 def pay_campaign(campaign_id: int) -> str | None:
     payout = services.campaign_payout(campaign_id=campaign_id)
     return payout.state if payout else None
 
 
-@shared_task(
-    acks_late=True,
-    autoretry_for=(ProviderUnavailable, TimeoutError),
-    retry_backoff=2,
-    retry_backoff_max=300,
-    retry_jitter=True,
-    max_retries=12,
-)
+@shared_task(**PROVIDER_TASK_RETRIES)
 def record_charge_fee(charge_id: int) -> bool:
     return services.charge_fee_record(charge_id=charge_id) is not None
 

@@ -29,6 +29,7 @@ from .base import (
 from .stripe_gateway import StripeGateway
 
 __all__ = [
+    "PROVIDER_TASK_RETRIES",
     "CardDeclined",
     "ChargeResult",
     "InvalidWebhook",
@@ -43,6 +44,18 @@ __all__ = [
     "StripeGateway",
     "get_gateway",
 ]
+
+# The Celery options of every task that calls the provider (collection, payouts, fee look-ups):
+# redelivered if the worker dies (acks_late), retried with jittered backoff while the provider is
+# down or its budget has no slot; the services make each retry safe (record first, then call).
+PROVIDER_TASK_RETRIES = {
+    "acks_late": True,
+    "autoretry_for": (ProviderUnavailable, TimeoutError),
+    "retry_backoff": 2,
+    "retry_backoff_max": 300,
+    "retry_jitter": True,
+    "max_retries": 12,
+}
 
 
 def get_gateway() -> PaymentGateway:
