@@ -373,8 +373,8 @@ STRIPE_JS_URL = env(
 )
 # The provider's limits in requests per second, shared by every process (pledges/payments/ratelimit.py):
 # Stripe's live mode allows 100 per account and 25 per operation (e.g. POST /v1/payment_intents);
-# background work (collection, clean-ups) uses at most STRIPE_BACKGROUND_SHARE of each, the rest
-# is kept for the people waiting on a request. 0 turns a limit off.
+# background work (collection, clean-ups) always has STRIPE_BACKGROUND_SHARE of each; the rest is
+# the reserve of the people waiting on a request, lent to background work only while unused. 0 turns a limit off.
 STRIPE_RATE_LIMIT = env.int("STRIPE_RATE_LIMIT", default=100)
 STRIPE_OPERATION_RATE_LIMIT = env.int("STRIPE_OPERATION_RATE_LIMIT", default=25)
 STRIPE_BACKGROUND_SHARE = env.float("STRIPE_BACKGROUND_SHARE", default=0.6)

@@ -8,22 +8,28 @@ makes takes a slot here first, with its operation and its priority:
 
 * ``INTERACTIVE``: a person waits for the answer (checkout, fixing a card, a staff refund,
   onboarding). It may use the whole budget.
-* ``BACKGROUND``: collection, payouts, clean-ups, reconciliation. It may use at most
-  ``STRIPE_BACKGROUND_SHARE`` (0.6) of each budget, globally and per operation, so the rest is
-  kept for people: an interactive call never waits behind background work, only behind other
-  interactive calls past 40 % of a limit.
+* ``BACKGROUND``: collection, payouts, clean-ups, reconciliation. It may always use
+  ``STRIPE_BACKGROUND_SHARE`` (0.6) of each budget, globally and per operation; the rest is the
+  people's reserve. In the second half of a second, background work may also borrow what the
+  people have left of their reserve in that second, all but what they asked for in this or the
+  last second (plus one slot, or 4 % of the limit, kept idle for a newcomer). So a collection
+  alone runs at 96 % of the limit, and a person never waits behind background work more than
+  the rest of a second, at the onset of a burst that came after a quiet second: from the next
+  second on, the reserve is theirs again.
 
 The priority is what ``provider_priority()`` set; else background inside a Celery task (no
 person waits on a worker) and interactive elsewhere (a web request).
 
 Each priority counts its own calls in one-second windows (core.throttling.count_hits: INCR in
 Redis, exact under any number of processes): ``provider:<second>:<priority>:*`` and
-``…:<operation>``. A call is let through when its own count is within its cap and, with the
-other priority's count of that second added, within the limit. Each caller counts first and
-reads the other's count after, so of two racing calls the later always sees the earlier. A
-background count read by an interactive call is taken at most at the background cap (a
-refused background hit stays in the counter only until it is taken back). A refused call
-takes its hit back and waits for the next second. If Redis does not answer, calls go through
+``…:<operation>``; people's calls also count as demand (``provider:<second>:demand:…``), which
+is never taken back, refused or not. A call is let through when its own count is within its
+cap and, with the other priority's count of that second added, within the limit. Each caller
+counts first and reads the other's count after, so of two racing calls the later always sees
+the earlier. A background count read by an interactive call is taken at most at the most
+background work may ever hold (a refused background hit stays in the counter only until it is
+taken back). A refused call takes its hit back and waits: people for the next second,
+background work for the next half second. If Redis does not answer, calls go through
 (logged): the provider's 429s, and the backoff on them, still hold the line.
 """
 
@@ -56,6 +62,13 @@ GLOBAL = "*"
 # How long a call may wait for a slot before it is given up as rate limited: a person gets an
 # answer within seconds; background work waits longer, then its task retries later.
 WAIT_FOR_SLOT = {INTERACTIVE: 10.0, BACKGROUND: 60.0}
+
+# Background work borrows the people's unused reserve only from this point of a second on, so
+# that people arriving in its first half always find their reserve whole.
+BORROW_FROM = 0.5
+# Kept free of borrowing for a person who comes while nobody else does: 4 % of a limit, one at least.
+IDLE_RESERVE_SHARE = 0.04
+DEMAND = "demand"
 
 _priority: contextvars.ContextVar[str | None] = contextvars.ContextVar("provider_priority", default=None)
 
@@ -106,32 +119,67 @@ class Budget:
         }
 
     def background_cap(self, limit: int) -> int:
+        """What background work may always use of ``limit``."""
         return max(1, math.floor(limit * self.background_share))
+
+    def idle_reserve(self, limit: int) -> int:
+        """What is never lent to background work while the people ask for nothing."""
+        return min(limit - self.background_cap(limit), max(1, math.ceil(limit * IDLE_RESERVE_SHARE)))
+
+    def background_borrowing_cap(self, limit: int, people_demand: int) -> int:
+        """What background work may use of ``limit`` once it borrows: the people's reserve less
+        their demand (this or the last second) and the idle reserve, never below its own share."""
+        reserve = limit - self.background_cap(limit)
+        held = min(reserve, people_demand + self.idle_reserve(limit))
+        return max(self.background_cap(limit), limit - held)
 
 
 def _key(second: int, priority: str, name: str) -> str:
     return f"provider:{second}:{priority}:{name}"
 
 
-def _try_take(operation: str, priority: str, budget: Budget, second: int) -> bool:
-    """One attempt at a slot in ``second``: True if taken (its hits stay counted)."""
+def _try_take(operation: str, priority: str, budget: Budget, now: float) -> bool:
+    """One attempt at a slot in the second of ``now``: True if taken (its hits stay counted)."""
+    second = int(now)
     limits = budget.limits(operation)
     names = list(limits)
     own = [(_key(second, priority, name), 1) for name in names]
-    hits = count_hits(own)
-    other = BACKGROUND if priority == INTERACTIVE else INTERACTIVE
-    others = quick_redis_client().mget([_key(second, other, name) for name in names])
-    for name, hit, other_count in zip(names, hits, others, strict=True):
-        limit = limits[name]
-        other_used = int(other_count or 0)
-        if priority == BACKGROUND:
-            fits = hit <= budget.background_cap(limit) and hit + min(other_used, limit) <= limit
-        else:
-            fits = hit + min(other_used, budget.background_cap(limit)) <= limit
-        if not fits:
-            uncount_hits(own)
-            return False
-    return True
+    if priority == INTERACTIVE:
+        hits = count_hits(own + [(_key(second, DEMAND, name), 1) for name in names])[: len(names)]
+        others = quick_redis_client().mget([_key(second, BACKGROUND, name) for name in names])
+        fits = all(
+            hit + min(int(used or 0), budget.background_borrowing_cap(limits[name], 0)) <= limits[name]
+            for name, hit, used in zip(names, hits, others, strict=True)
+        )
+    else:
+        hits = count_hits(own)
+        borrowing = now - second >= BORROW_FROM
+        keys = [_key(second, INTERACTIVE, name) for name in names]
+        if borrowing:
+            keys += [_key(s, DEMAND, name) for s in (second - 1, second) for name in names]
+        counts = [int(count or 0) for count in quick_redis_client().mget(keys)]
+        fits = True
+        for index, (name, hit) in enumerate(zip(names, hits, strict=True)):
+            limit = limits[name]
+            cap = budget.background_cap(limit)
+            if borrowing:
+                demand = max(counts[len(names) + index], counts[2 * len(names) + index])
+                cap = budget.background_borrowing_cap(limit, demand)
+            fits = fits and hit <= cap and hit + min(counts[index], limit) <= limit
+    if not fits:
+        uncount_hits(own)
+    return fits
+
+
+def _next_try(now: float, priority: str) -> float:
+    """When a refused call tries again: people at the next second, background work at the next
+    half second (it may borrow then); spread over 50 ms so waiting callers do not all come at once."""
+    second = math.floor(now)
+    if priority == BACKGROUND and now - second < BORROW_FROM:
+        at = second + BORROW_FROM
+    else:
+        at = second + 1
+    return at - now + random.uniform(0, 0.05)  # noqa: S311 (jitter, not a secret)
 
 
 def acquire_provider_slot(
@@ -148,15 +196,14 @@ def acquire_provider_slot(
     while True:
         now = time.time()
         try:
-            if _try_take(operation, priority, budget, int(now)):
+            if _try_take(operation, priority, budget, now):
                 return
         except redis.RedisError as error:
             log.warning("provider call %s let through: Redis did not answer (%s)", operation, error)
             return
         if time.monotonic() >= deadline:
             raise RateLimited(f"no provider request slot for {operation} within {wait} s", code="rate_limit")
-        # The next second, spread over its first 50 ms so waiting callers do not all come at once.
-        time.sleep(math.floor(now) + 1 - now + random.uniform(0, 0.05))  # noqa: S311 (jitter, not a secret)
+        time.sleep(_next_try(now, priority))
 
 
 # --- 429s ------------------------------------------------------------------------------

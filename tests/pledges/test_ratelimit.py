@@ -103,7 +103,59 @@ def test_the_global_limit_counts_every_operation_and_background_keeps_to_its_sha
     _within_one_second(steps)
 
 
-def test_a_person_never_waits_behind_background_work_that_saturates_its_share():
+def _take(operation: str, priority: str, budget: Budget) -> int:
+    """How many slots ``priority`` gets now without waiting."""
+    taken = 0
+    while True:
+        try:
+            acquire_provider_slot(operation=operation, priority=priority, budget=budget, timeout=0)
+        except RateLimited:
+            return taken
+        taken += 1
+
+
+def _at(second: int, fraction: float) -> None:
+    time.sleep(max(0.0, second + fraction - time.time()))
+
+
+def test_background_work_borrows_the_peoples_idle_reserve_in_the_second_half_of_a_second():
+    budget = Budget(rate_limit=0, operation_rate_limit=10, background_share=0.6)
+    operation = _operation()
+
+    def steps():
+        second = int(time.time())
+        early = _take(operation, BACKGROUND, budget)
+        _at(second, 0.55)
+        late = _take(operation, BACKGROUND, budget)
+        return early, late, _take(operation, INTERACTIVE, budget)
+
+    # Its share at once, then all but one slot of the reserve, which stays for a newcomer.
+    assert _within_one_second(steps) == (6, 3, 1)
+
+
+def test_what_people_asked_for_in_the_last_second_is_not_lent():
+    budget = Budget(rate_limit=0, operation_rate_limit=10, background_share=0.6)
+    operation = _operation()
+
+    def steps():
+        second = int(time.time())
+        people = 0
+        for _ in range(2):
+            acquire_provider_slot(operation=operation, priority=INTERACTIVE, budget=budget, timeout=0)
+            people += 1
+        _at(second, 0.55)
+        # 10 - 2 taken by people; background may borrow up to 10 - (2 asked + 1 idle) = 7 in all.
+        return people, _take(operation, BACKGROUND, budget)
+
+    assert _within_one_second(steps) == (2, 7)
+    second = int(time.time()) + 1
+    _at(second, 0.55)
+    # The next second: people asked for 2 in the last one, so 3 stay theirs.
+    assert _take(operation, BACKGROUND, budget) == 7
+    assert int(time.time()) == second
+
+
+def test_a_person_never_waits_behind_background_work_past_the_second_they_came_in():
     budget = Budget(rate_limit=0, operation_rate_limit=10, background_share=0.6)
     operation = _operation()
     stop = threading.Event()
@@ -112,26 +164,34 @@ def test_a_person_never_waits_behind_background_work_that_saturates_its_share():
 
     def background():
         while not stop.is_set():
-            acquire_provider_slot(operation=operation, priority=BACKGROUND, budget=budget, timeout=5)
+            try:
+                acquire_provider_slot(operation=operation, priority=BACKGROUND, budget=budget, timeout=1)
+            except RateLimited:  # more threads than slots: some wait their turn
+                continue
             with lock:
                 background_seconds.append(int(time.time()))
 
-    threads = [threading.Thread(target=background) for _ in range(6)]
+    threads = [threading.Thread(target=background) for _ in range(12)]
     for thread in threads:
         thread.start()
+    people_seconds = []
     try:
+        time.sleep(1.5)  # background work alone: it borrows the reserve
         for _ in range(3):
             second = _top_of_a_second()
             time.sleep(0.2)  # background work has taken its share of this second by now
             for _ in range(4):  # the reserved part, without waiting (timeout 0)
                 acquire_provider_slot(operation=operation, priority=INTERACTIVE, budget=budget, timeout=0)
             assert int(time.time()) == second
+            people_seconds.append(second)
     finally:
         stop.set()
         for thread in threads:
             thread.join(timeout=10)
     per_second = Counter(background_seconds)
-    assert max(per_second.values()) == 6
+    # Alone it borrowed all but the idle slot; beside the people it kept to its share.
+    assert max(per_second.values()) == 9
+    assert [per_second[second] for second in people_seconds] == [6, 6, 6]
 
 
 def test_a_limit_of_zero_is_no_limit():
