@@ -115,9 +115,13 @@ class StripeConnectGateway:
     # -- fees --------------------------------------------------------------------
 
     def charge_fee(self, payment_intent_id: str) -> ChargeFee | None:
-        """The processing fee of a payment's charge; None while it has no balance transaction."""
+        """The processing fee of a payment's charge; None while it has no balance transaction.
+
+        One call: the intent with its charge and the charge's balance transaction expanded (an
+        emulator that leaves either as an id costs a retrieval each)."""
         with _stripe_errors():
-            intent = _plain(self.client.v1.payment_intents.retrieve(payment_intent_id))
+            params = {"expand": ["latest_charge.balance_transaction"]}
+            intent = _plain(self.client.v1.payment_intents.retrieve(payment_intent_id, params=params))
             charge = intent.get("latest_charge")
             if isinstance(charge, str):
                 charge = _plain(self.client.v1.charges.retrieve(charge))

@@ -128,3 +128,17 @@ def test_collecting_a_pledge_costs_one_call_whether_charged_or_declined(card, st
     assert charge.state == state
     assert charge.payment_intent_id.startswith("pi_")
     assert calls.since() == {"POST /v1/payment_intents": 1}
+
+
+def test_the_processing_fee_of_a_charge_costs_one_call(gateway):
+    """The intent with its charge's balance transaction expanded, not three retrievals."""
+    from payouts.services import charge_fee_record
+
+    pledge = factories.CollectedPledgeFactory()
+    charge = pledge.charges.get(state="succeeded")
+    calls = ProviderCalls()
+
+    fee = charge_fee_record(charge_id=charge.pk)
+
+    assert fee is not None and fee.balance_transaction_id.startswith("txn_")
+    assert calls.since() == {"GET /v1/payment_intents/{id}": 1}
