@@ -39,9 +39,12 @@ from core.queue import enqueue_on_commit
 from core.text import in_sentence
 from pledges.models import Charge, Pledge
 from pledges.payments import (
+    STANDING_REFUND,
     CardDeclined,
     PaymentError,
+    PaymentGateway,
     ProviderUnavailable,
+    RefundResult,
     RefundTotal,
     SetupResult,
     get_gateway,
@@ -482,18 +485,35 @@ def pledge_refund(*, pledge: Pledge, by: User, now: datetime | None = None) -> P
             charge = locked_pledge.charges.get(state=Charge.State.SUCCEEDED)
         gateway = get_gateway()
         # Refunds made in the provider's dashboard may not have reached us yet: ask first.
-        before: RefundTotal = provider_call(gateway.refunds_of, payment_intent_id=charge.payment_intent_id)
-        remaining = to_minor_units(charge.amount, charge.currency) - before.amount_minor
-        if remaining > 0:
-            provider_call(
-                gateway.refund,
-                payment_intent_id=charge.payment_intent_id,
-                idempotency_key=f"pledge:{pledge.pk}:refund:{before.amount_minor}",
-                amount_minor=remaining,
-            )
         refunds: RefundTotal = provider_call(gateway.refunds_of, payment_intent_id=charge.payment_intent_id)
+        remaining = to_minor_units(charge.amount, charge.currency) - refunds.amount_minor
+        if remaining > 0:
+            refunds = _refund_the_rest(gateway, pledge_id=pledge.pk, charge=charge, before=refunds, amount=remaining)
         charge_record_refunds(charge_id=charge.pk, refunds=refunds, now=now)
     return Pledge.objects.get(pk=pledge.pk)
+
+
+def _refund_the_rest(
+    gateway: PaymentGateway, *, pledge_id: int, charge: Charge, before: RefundTotal, amount: int
+) -> RefundTotal:
+    """Refund ``amount`` (minor units) and return the payment's refunds with it: two provider
+    calls in all with the listing ``before``, which the new refund is added to rather than listed
+    again. The key names the total it refunds from, so a retry after a crash finds its refund."""
+    key = f"pledge:{pledge_id}:refund:{before.amount_minor}"
+    refund: RefundResult = provider_call(
+        gateway.refund,
+        payment_intent_id=charge.payment_intent_id,
+        idempotency_key=key,
+        amount_minor=amount,
+        known=before,
+    )
+    counted_before = key in before.keys  # made by an earlier try: already in the total
+    added = refund.amount_minor if refund.status in STANDING_REFUND and not counted_before else 0
+    return RefundTotal(
+        amount_minor=before.amount_minor + added,
+        latest_refund_id=refund.id if added else before.latest_refund_id,
+        keys=before.keys | {key},
+    )
 
 
 def _check_refund_allowed(pledge: Pledge, campaign: Campaign, by: User, now: datetime) -> None:

@@ -14,6 +14,7 @@ import functools
 from django.conf import settings
 
 from .base import (
+    STANDING_REFUND,
     CardDeclined,
     ChargeResult,
     InvalidWebhook,
@@ -30,6 +31,7 @@ from .stripe_gateway import StripeGateway
 
 __all__ = [
     "PROVIDER_TASK_RETRIES",
+    "STANDING_REFUND",
     "CardDeclined",
     "ChargeResult",
     "InvalidWebhook",

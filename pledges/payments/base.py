@@ -87,12 +87,18 @@ class RefundResult:
     amount_minor: int
 
 
+# Refunds that count: done, or on their way to the bank.
+STANDING_REFUND = ("succeeded", "pending")
+
+
 @dataclass(frozen=True)
 class RefundTotal:
     """What the provider has refunded of one payment, all refunds together."""
 
     amount_minor: int
     latest_refund_id: str | None
+    # The idempotency keys our refunds of it carry (in their metadata), failed ones included.
+    keys: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -136,7 +142,12 @@ class PaymentGateway(Protocol):
     def retrieve_charge(self, payment_intent_id: str) -> ChargeResult: ...
 
     def refund(
-        self, *, payment_intent_id: str, idempotency_key: str, amount_minor: int | None = None
+        self,
+        *,
+        payment_intent_id: str,
+        idempotency_key: str,
+        amount_minor: int | None = None,
+        known: RefundTotal | None = None,
     ) -> RefundResult: ...
 
     def refunds_of(self, payment_intent_id: str) -> RefundTotal: ...

@@ -68,6 +68,7 @@ from core.parsers import loads_strict
 
 from . import ratelimit
 from .base import (
+    STANDING_REFUND,
     CardDeclined,
     ChargeResult,
     InvalidWebhook,
@@ -417,16 +418,28 @@ class StripeGateway:
         with _stripe_errors():
             return _charge_result(self.client.v1.payment_intents.retrieve(payment_intent_id))
 
-    def refund(self, *, payment_intent_id: str, idempotency_key: str, amount_minor: int | None = None) -> RefundResult:
-        """Refunds (part of) a charge; a refund already made with this key is returned."""
+    def refund(
+        self,
+        *,
+        payment_intent_id: str,
+        idempotency_key: str,
+        amount_minor: int | None = None,
+        known: RefundTotal | None = None,
+    ) -> RefundResult:
+        """Refunds (part of) a charge; a refund already made with this key is returned.
+
+        ``known``: the payment's refunds as ``refunds_of`` just listed them; without it they are
+        listed here (Stripe keeps an idempotency key 24 hours only, so the key is also looked
+        for in the refunds' metadata)."""
         if not idempotency_key:
             raise ValueError("idempotency_key is required")
         with _stripe_errors():
-            existing = self.client.v1.refunds.list(params={"payment_intent": payment_intent_id, "limit": 100})
-            for refund in existing.auto_paging_iter():
-                data = _plain(refund)
-                if (data.get("metadata") or {}).get(IDEMPOTENCY_METADATA_KEY) == idempotency_key:
-                    return _refund_result(data)
+            if known is None or idempotency_key in known.keys:
+                existing = self.client.v1.refunds.list(params={"payment_intent": payment_intent_id, "limit": 100})
+                for refund in existing.auto_paging_iter():
+                    data = _plain(refund)
+                    if (data.get("metadata") or {}).get(IDEMPOTENCY_METADATA_KEY) == idempotency_key:
+                        return _refund_result(data)
             params: RefundCreateParams = {
                 "payment_intent": payment_intent_id,
                 "metadata": {IDEMPOTENCY_METADATA_KEY: idempotency_key},
@@ -441,10 +454,13 @@ class StripeGateway:
         with _stripe_errors():
             page = self.client.v1.refunds.list(params={"payment_intent": payment_intent_id, "limit": 100})
             refunds = [_plain(refund) for refund in page.auto_paging_iter()]
-        standing = [r for r in refunds if r.get("status") in ("succeeded", "pending")]
+        standing = [r for r in refunds if r.get("status") in STANDING_REFUND]
         latest = max(standing, key=lambda r: r.get("created") or 0, default=None)
+        keys = {(r.get("metadata") or {}).get(IDEMPOTENCY_METADATA_KEY) for r in refunds}
         return RefundTotal(
-            amount_minor=sum(int(r["amount"]) for r in standing), latest_refund_id=latest["id"] if latest else None
+            amount_minor=sum(int(r["amount"]) for r in standing),
+            latest_refund_id=latest["id"] if latest else None,
+            keys=frozenset(key for key in keys if key),
         )
 
     def all_payments(self) -> Iterator[ProviderPayment]:
@@ -468,7 +484,7 @@ class StripeGateway:
             for refund in self.client.v1.refunds.list(params={"limit": 100}).auto_paging_iter():
                 data = _plain(refund)
                 intent = _id(data.get("payment_intent"))
-                if intent and data.get("status") in ("succeeded", "pending"):
+                if intent and data.get("status") in STANDING_REFUND:
                     totals[intent] = totals.get(intent, 0) + int(data["amount"])
         return totals
 

@@ -142,3 +142,23 @@ def test_the_processing_fee_of_a_charge_costs_one_call(gateway):
 
     assert fee is not None and fee.balance_transaction_id.startswith("txn_")
     assert calls.since() == {"GET /v1/payment_intents/{id}": 1}
+
+
+def test_a_refund_costs_two_calls_and_a_partial_one_refunds_the_rest(gateway):
+    """The payment's refunds listed once (one made in the dashboard among them), then the refund."""
+    from pledges.services import pledge_refund
+
+    pledge = factories.CollectedPledgeFactory(amount=Decimal("40.00"))
+    charge = pledge.charges.get(state="succeeded")
+    gateway.client.v1.refunds.create(params={"payment_intent": charge.payment_intent_id, "amount": 1500})
+    calls = ProviderCalls()
+
+    refunded = pledge_refund(pledge=pledge, by=factories.StaffFactory(permissions=["pledges.refund_pledge"]))
+
+    assert calls.since() == {"GET /v1/refunds": 1, "POST /v1/refunds": 1}
+    charge.refresh_from_db()
+    assert (refunded.state, charge.refunded_amount) == ("refunded", Decimal("40.00"))
+    amounts = sorted(
+        r.amount for r in gateway.client.v1.refunds.list(params={"payment_intent": charge.payment_intent_id})
+    )
+    assert amounts == [1500, 2500]
