@@ -8,6 +8,11 @@ from rest_framework.views import APIView
 
 from closing.services.webhooks import webhook_receive
 from pledges.payments import InvalidWebhook, ProviderUnavailable, get_gateway
+from pledges.payments.ratelimit import BACKGROUND, provider_priority
+
+# Seconds a webhook's provider calls may wait for slots and backoffs before it answers 503 (Stripe
+# gives a delivery some seconds, then tries it again later).
+WEBHOOK_PROVIDER_WAIT = 5.0
 
 
 class StripeWebhookApi(APIView):
@@ -47,7 +52,10 @@ class StripeWebhookApi(APIView):
         except InvalidWebhook as error:
             return Response({"detail": f"Invalid webhook: {error}", "code": "invalid_signature"}, status=400)
         try:
-            stored = webhook_receive(event=event)
+            # Nobody waits on a webhook but Stripe, which delivers it again: it questions the
+            # provider as background work, not from the people's reserve, and gives up early.
+            with provider_priority(BACKGROUND, wait=WEBHOOK_PROVIDER_WAIT):
+                stored = webhook_receive(event=event)
         except ProviderUnavailable:
             # The event is stored; the provider delivers it again and it is handled then.
             return Response({"detail": "The payment provider is not answering.", "code": "unavailable"}, status=503)

@@ -71,18 +71,27 @@ IDLE_RESERVE_SHARE = 0.04
 DEMAND = "demand"
 
 _priority: contextvars.ContextVar[str | None] = contextvars.ContextVar("provider_priority", default=None)
+_wait: contextvars.ContextVar[float | None] = contextvars.ContextVar("provider_wait", default=None)
 
 
 @contextmanager
-def provider_priority(priority: str) -> Iterator[None]:
-    """Provider calls made inside count as ``priority`` (INTERACTIVE or BACKGROUND)."""
+def provider_priority(priority: str, *, wait: float | None = None) -> Iterator[None]:
+    """Provider calls made inside count as ``priority`` (INTERACTIVE or BACKGROUND), and each
+    waits at most ``wait`` seconds for its slots and 429 backoffs (by default WAIT_FOR_SLOT)."""
     if priority not in PRIORITIES:
         raise ValueError(f"unknown priority {priority!r}")
-    token = _priority.set(priority)
+    token, wait_token = _priority.set(priority), _wait.set(wait)
     try:
         yield
     finally:
         _priority.reset(token)
+        _wait.reset(wait_token)
+
+
+def current_wait(priority: str) -> float:
+    """How long one provider call may wait, slots and backoffs together."""
+    chosen = _wait.get()
+    return WAIT_FOR_SLOT[priority] if chosen is None else chosen
 
 
 def current_priority() -> str:

@@ -131,8 +131,9 @@ class CountingRequestsClient(stripe.RequestsClient):
     def request(self, method, url, headers, post_data=None):
         operation = provider_operation(method, url)
         priority = ratelimit.current_priority()
-        # One wait for slots for the call, retries included: a call never outlasts its task's limit.
-        deadline = time.monotonic() + ratelimit.WAIT_FOR_SLOT[priority]
+        # One wait for slots and backoffs for the call, retries included: a call never outlasts
+        # its task's limit, nor a webhook's answer Stripe's patience.
+        deadline = time.monotonic() + ratelimit.current_wait(priority)
         attempt = 0
         while True:
             wait = max(0.0, deadline - time.monotonic())
@@ -145,7 +146,10 @@ class CountingRequestsClient(stripe.RequestsClient):
             count_provider_call(operation=operation, outcome=_outcome(status))
             if status != 429 or not ratelimit.should_retry_429(response_headers, attempt=attempt, priority=priority):
                 return content, status, response_headers
-            time.sleep(ratelimit.backoff_after_429(attempt=attempt, priority=priority))
+            pause = ratelimit.backoff_after_429(attempt=attempt, priority=priority)
+            if time.monotonic() + pause > deadline:
+                return content, status, response_headers
+            time.sleep(pause)
             attempt += 1
 
 

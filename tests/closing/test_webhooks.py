@@ -422,3 +422,22 @@ def test_other_methods_on_the_webhook_are_answered_without_a_500(client, method)
     response = getattr(client, method)(URL)
 
     assert response.status_code == (200 if method == "options" else 405)
+
+
+def test_a_webhook_questions_the_provider_as_background_work_and_gives_up_in_seconds(client, monkeypatch):
+    """Nobody but Stripe waits on it: it does not draw on the people's reserve."""
+    from closing.services import webhooks
+    from pledges.payments import ratelimit
+
+    seen = []
+
+    def handler(event):
+        seen.append((ratelimit.current_priority(), ratelimit.current_wait(ratelimit.current_priority())))
+        return True
+
+    monkeypatch.setitem(webhooks.HANDLERS, "test.priority", handler)
+    response = deliver(client, event("evt_priority_1", "test.priority", {"id": "obj_1"}))
+
+    assert response.status_code == 200, response.content
+    assert seen == [(ratelimit.BACKGROUND, 5.0)]
+    assert ratelimit.current_priority() == ratelimit.INTERACTIVE  # only inside the webhook

@@ -293,3 +293,14 @@ def test_a_person_gets_two_quick_retries_then_an_answer_that_the_provider_is_bus
             gateway.retrieve_charge("pi_busy")
     assert len(seen) == 3
     assert time.monotonic() - started < 1.5
+
+
+def test_backoffs_end_when_the_calls_wait_is_spent():
+    """Background work backs off six times by default (about 30 s); a webhook's call gives up at its wait."""
+    handler, seen = _busy_provider(refusals=10, should_retry="true")
+    with http_server(handler) as url, provider_priority(BACKGROUND, wait=1.0):
+        gateway = StripeGateway(secret_key="sk_test_busy", webhook_secret="whsec_x", api_base=url)
+        with pytest.raises(RateLimited):
+            gateway.retrieve_charge("pi_busy")
+    # 0.25-0.5 s, then 0.5-1 s more would pass the second: two tries at most.
+    assert len(seen) in (2, 3) and seen[-1] - seen[0] <= 1.0
