@@ -120,8 +120,11 @@ class StripeConnectGateway:
         One call: the intent with its charge and the charge's balance transaction expanded (an
         emulator that leaves either as an id costs a retrieval each)."""
         with _stripe_errors():
-            params = {"expand": ["latest_charge.balance_transaction"]}
-            intent = _plain(self.client.v1.payment_intents.retrieve(payment_intent_id, params=params))
+            intent = _plain(
+                self.client.v1.payment_intents.retrieve(
+                    payment_intent_id, params={"expand": ["latest_charge.balance_transaction"]}
+                )
+            )
             charge = intent.get("latest_charge")
             if isinstance(charge, str):
                 charge = _plain(self.client.v1.charges.retrieve(charge))
