@@ -1,14 +1,16 @@
 """A small HTTP load generator (asyncio + aiohttp, already installed as localstripe's dependency).
 
 Only for 127.0.0.1 targets, and bounded: every run stops after ``seconds`` or ``requests``,
-whichever comes first. ``connections`` clients each send one request at a time over a
+whichever comes first. ``run``: ``connections`` clients each send one request at a time over a
 kept-alive connection (like wrk's connections), so the rate measured is what the server
-sustains at that concurrency.
+sustains at that concurrency. ``run_open``: requests sent at a steady rate whatever the answers
+take (an open loop, as people arrive), each latency counted from when it was due to be sent.
 """
 
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -108,3 +110,52 @@ def run(
     if warmup:
         asyncio.run(_run(request, connections=connections, seconds=warmup, requests=None, ok=set(ok)))
     return asyncio.run(_run(request, connections=connections, seconds=seconds, requests=requests, ok=set(ok)))
+
+
+async def _run_open(
+    request: Request, *, rate: float, seconds: float, requests: int | None, ok: set[int], stop: threading.Event | None
+) -> Result:
+    result = Result()
+    started = time.monotonic()
+    timeout = aiohttp.ClientTimeout(total=60)
+
+    async def one(session: aiohttp.ClientSession, n: int, due: float) -> None:
+        try:
+            status = await request(session, n)
+        except (TimeoutError, aiohttp.ClientError):
+            result.errors += 1
+            return
+        result.statuses[status] = result.statuses.get(status, 0) + 1
+        if status in ok:
+            result.count += 1
+            result.latencies.append(time.monotonic() - due)
+        else:
+            result.errors += 1
+
+    sent: list[asyncio.Task[None]] = []
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0), timeout=timeout) as session:
+        n = 0
+        while (requests is None or n < requests) and not (stop is not None and stop.is_set()):
+            due = started + n / rate
+            if due - started >= seconds:
+                break
+            await asyncio.sleep(max(0.0, due - time.monotonic()))
+            sent.append(asyncio.create_task(one(session, n, due)))
+            n += 1
+        await asyncio.gather(*sent)
+    result.seconds = time.monotonic() - started
+    return result
+
+
+def run_open(
+    request: Request,
+    *,
+    rate: float,
+    seconds: float,
+    requests: int | None = None,
+    ok: tuple[int, ...] = (200,),
+    stop: threading.Event | None = None,
+) -> Result:
+    """Send ``request`` ``rate`` times a second for at most ``seconds`` (and ``requests``, and until
+    ``stop`` is set), without waiting for answers; then wait for every answer."""
+    return asyncio.run(_run_open(request, rate=rate, seconds=seconds, requests=requests, ok=set(ok), stop=stop))

@@ -434,10 +434,13 @@ def successful_campaign_with_active_pledges(saved: list[tuple[str, str]]) -> int
     return campaign.pk
 
 
-def collect(stripe: str, count: int, concurrency: int, **extra: str) -> tuple[float, int]:
+def collect(stripe: str, count: int, concurrency: int, during=None, **extra: str) -> tuple[float, int]:
     """Seconds from sending the campaign's collection to its last pledge settled; charges made.
     ``extra``: the collection workers' environment (the provider budget: NO_LIMITS, or none for
-    the defaults)."""
+    the defaults). ``during(stop)``, if given, runs in a thread from the start of the collection;
+    ``stop`` is set when the collection is over, and the thread is waited for."""
+    import threading
+
     from django.db.models import Count
 
     from config.celery_app import app
@@ -446,9 +449,13 @@ def collect(stripe: str, count: int, concurrency: int, **extra: str) -> tuple[fl
     saved = customers_with_cards(stripe, count, concurrency=64)
     campaign_id = successful_campaign_with_active_pledges(saved)
     pledges = Pledge.objects.filter(campaign_id=campaign_id)
+    stop = threading.Event()
+    beside = threading.Thread(target=during, args=(stop,)) if during else None
     with collection_worker(stripe, concurrency, **extra):
         started = time.monotonic()
         app.send_task("closing.tasks.collect_campaign", (campaign_id,))
+        if beside:
+            beside.start()
         deadline = started + max(300, count / 4)
         while pledges.filter(state=Pledge.State.ACTIVE).exists():
             if time.monotonic() > deadline:
@@ -456,6 +463,9 @@ def collect(stripe: str, count: int, concurrency: int, **extra: str) -> tuple[fl
                 raise RuntimeError(f"collection did not finish in {deadline - started:.0f} s: {states}")
             time.sleep(0.05)
         seconds = time.monotonic() - started
+        stop.set()
+        if beside:
+            beside.join()
     return seconds, pledges.filter(state=Pledge.State.COLLECTED).count()
 
 
@@ -534,7 +544,26 @@ def measure_collection(results: dict, count: int, slow_count: int, threads: int)
     ]
 
 
-def measure_limits(results: dict, count: int) -> None:
+class NewBackers:
+    """New backers ready to pledge to a live campaign over the API, each with a card saved in the
+    browser (a PaymentMethod); ``request`` pledges the n-th. ``settled()`` checks that every
+    pledge the server answered 201 to is active, and no other was written."""
+
+    def __init__(self, stripe: str, base: str, count: int, title: str) -> None:
+        self.campaign = live_campaign(title)
+        reward = self.campaign.rewards.order_by("minimum").first()
+        backers = users_with_tokens(title.lower().replace(" ", "-"), count)
+        self.request = pledge_requests(base, self.campaign.pk, reward.pk, backers, cards(stripe, count))
+
+    def settled(self, answered: int) -> int:
+        """Pledges written that the backer was not told of, or told of and not written."""
+        from pledges.models import Pledge
+
+        written = Pledge.objects.filter(campaign=self.campaign, state=Pledge.State.ACTIVE).count()
+        return abs(written - answered)
+
+
+def measure_limits(results: dict, count: int, intake_rate: float = 10.0, burst_seconds: float = 20.0) -> None:
     """Collection of ``count`` pledges at 300 ms against Stripe's emulated limits, the app's budget at
     its defaults (STRIPE_OPERATION_RATE_LIMIT 25, STRIPE_BACKGROUND_SHARE 0.6): 48 threads."""
     import requests
@@ -559,6 +588,48 @@ def measure_limits(results: dict, count: int) -> None:
             f"{rate:,.1f}/s ({charged} of {count} in {seconds:.1f}s; 429s met: {refused or 0}; "
             f"{count - charged} not collected, {duplicated} charged twice; {intents} at the provider)",
             f"{rate / limit:.2f}x the limit, {rate / share:.2f}x the share",
+        ),
+    ]
+    measure_intake_at_limits(results, count, intake_rate, burst_seconds)
+
+
+def measure_intake_at_limits(results: dict, count: int, intake_rate: float, burst_seconds: float) -> None:
+    """New backers pledging through the web (the app's budget at its defaults) against Stripe's
+    emulated limits at 300 ms: ``intake_rate`` a second, open loop, while a collection of ``count``
+    runs; then a burst from 64 connections, nothing else running."""
+    import requests
+
+    with localstripe(LATENCY_MS, limits=True) as stripe, web(stripe) as base:
+        # Enough for the collection at 15/s, and a minute more.
+        steady = NewBackers(stripe, base, int(intake_rate * (count / 15 + 60)), "Bench intake during collection")
+        during: dict = {}
+
+        def intake(stop) -> None:
+            during["result"] = load.run_open(
+                steady.request, rate=intake_rate, seconds=max(300, count / 4), ok=(201,), stop=stop
+            )
+
+        seconds, charged = collect(stripe, count, 48, during=intake)
+        result = during["result"]
+        burst_backers = NewBackers(stripe, base, int(64 * burst_seconds), "Bench intake burst")
+        burst = load.run(burst_backers.request, connections=64, seconds=burst_seconds, ok=(201,))
+        refused = requests.get(f"{stripe}/_config/limits", timeout=10).json()["rate_limited"]
+    results["intake_p99_during_collection_ms"] = result.percentile(0.99) * 1000
+    results["intake_backer_429s"] = result.errors + steady.settled(result.count)
+    results["intake_during_collection_charges_per_s"] = charged / seconds
+    results["intake_burst_pledges_per_s"] = burst.rate
+    results["intake_burst_lost"] = burst_backers.settled(burst.count)
+    results["intake_burst_failed"] = burst.errors
+    results["table"] += [
+        (
+            f"POST /api/pledges/ from new backers at {intake_rate:g}/s (open loop) during that collection",
+            f"{result.describe()}; statuses {result.statuses}; collection meanwhile {charged / seconds:.1f}/s",
+            f"p99 {result.percentile(0.99) * 1000:.0f} ms (target < 1,500)",
+        ),
+        (
+            "POST /api/pledges/ burst, 64 connections, Stripe's limits (25/s per operation)",
+            f"{burst.describe()}; statuses {burst.statuses}; 429s at the emulator {refused or 0}",
+            f"{burst.rate / 25:.2f}x the per-operation limit",
         ),
     ]
 
@@ -765,6 +836,9 @@ KEYS = (
     "collection_latency_charges_per_s",
     "collection_limit_ratio",
     "collection_429_failures",
+    "intake_p99_during_collection_ms",
+    "intake_backer_429s",
+    "intake_burst_pledges_per_s",
     "export_ratio",
     "export_rss_mb",
 )

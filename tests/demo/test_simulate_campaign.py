@@ -80,3 +80,31 @@ def test_a_small_replay_pledges_over_http_then_the_worker_closes_and_collects(
     for name in ("pledged", "pledges/s", "charges/s", "time"):
         assert name in summary
     assert Decimal(summary["pledged"].split()[0].lstrip("$").replace(",", "")) == campaign.pledged
+    assert summary["projected"].startswith("185,341 pledges at the limit of ")
+
+
+@pytest.mark.parametrize(
+    ("limit", "share", "measured", "expected"),
+    [
+        (
+            25,
+            0.6,
+            20.0,
+            "185,341 pledges at the limit of 25/s: 2 h 09 min alone (24/s), 3 h 26 min beside pledging (15/s); "
+            "at the 20.0/s measured here 2 h 34 min",
+        ),
+        (
+            100,
+            0.6,
+            0.0,
+            "185,341 pledges at the limit of 100/s: 32 min 11 s alone (96/s), 51 min 29 s beside pledging (60/s); "
+            "nothing collected here to measure",
+        ),
+    ],
+)
+def test_the_summary_projects_a_close_the_size_of_brandon_sandersons(limit, share, measured, expected, settings):
+    from demo.management.commands.simulate_campaign import collection_projection
+
+    settings.STRIPE_OPERATION_RATE_LIMIT, settings.STRIPE_BACKGROUND_SHARE = limit, share
+
+    assert collection_projection(measured) == expected
