@@ -221,10 +221,16 @@ def live_campaign(title: str, tiers: int = 2):
     from django.contrib.auth import get_user_model
     from django.utils import timezone
 
+    from accounts.mfa import mfa_enrol_unattended
     from campaigns.services import campaign_create, campaign_launch
+    from demo.services import onboard_demo_creator
     from rewards.services import reward_create
 
     creator = get_user_model().objects.create(username=f"bench-creator-{time.time_ns()}")
+    # What launch asks of a creator (MFA_REQUIRED_FOR_CREATORS, PAYOUTS_REQUIRED_TO_LAUNCH), as the
+    # simulation's creator has it.
+    mfa_enrol_unattended(user=creator)
+    onboard_demo_creator(creator)
     campaign = campaign_create(
         creator=creator,
         title=title,
