@@ -59,7 +59,7 @@ from devstack.process import free_port, wait_for_port  # noqa: E402
 from devstack.processes import web_command, worker_command  # noqa: E402
 
 PYTHON = sys.executable
-SECTIONS = ("read", "page", "intake", "collection", "limits", "export")
+SECTIONS = ("read", "page", "intake", "calls", "collection", "limits", "export")
 THROTTLE = "10000000/minute"  # throttles run (one round trip each) but never refuse
 LATENCY_MS = 300
 # Production's collection worker (processes.toml: queues, pool, prefetch), its threads split
@@ -372,6 +372,95 @@ def measure_provider_alone(stripe: str, count: int, clients: int, seconds: float
         list(pool.map(pledge_calls, range(count)))
     result.seconds = time.monotonic() - started
     return result
+
+
+def provider_calls_of_pledges(stripe: str) -> tuple[int, int]:
+    """Provider calls the server makes for a new backer's API pledge and a returning backer's,
+    counted at the emulator (the card is saved in the browser first: not counted)."""
+    import requests
+    from django.test import Client
+
+    def calls() -> int:
+        counted = requests.get(f"{stripe}/_config/limits", timeout=10).json()["calls"]
+        return sum(counted.values())
+
+    (_, token), *_ = users_with_tokens("calls", 1)
+    client = Client(HTTP_AUTHORIZATION=f"Token {token}")
+    counts = []
+    for title in ("Bench calls, first", "Bench calls, second"):
+        campaign = live_campaign(title)
+        (card,) = cards(stripe, 1)
+        before = calls()
+        response = client.post(
+            "/api/pledges/", {"campaign": campaign.pk, "amount": "25.00", "payment_method": card}, "application/json"
+        )
+        assert response.status_code == 201, response.content
+        counts.append(calls() - before)
+    return counts[0], counts[1]
+
+
+def pledge_overhead(stripe: str, count: int) -> list[float]:
+    """Seconds per API pledge spent outside the provider's HTTP calls: the whole request through
+    Django in this process (no network between client and server) less the time each provider
+    call took, one pledge after another, without limits (no wait for a slot either)."""
+    import threading
+
+    import stripe as sdk
+    from django.test import Client
+
+    waiting = threading.local()
+    original = sdk.RequestsClient.request
+
+    def timed(self, *args, **kwargs):
+        started = time.perf_counter()
+        try:
+            return original(self, *args, **kwargs)
+        finally:
+            waiting.seconds = getattr(waiting, "seconds", 0.0) + time.perf_counter() - started
+
+    campaign = live_campaign("Bench overhead")
+    backers = users_with_tokens("overhead", count)
+    pms = cards(stripe, count)
+    overheads = []
+    client = Client()  # one handler, its middleware loaded once, as in a server's process
+    client.get("/api/campaigns/")
+    sdk.RequestsClient.request = timed
+    try:
+        for (_, token), card in zip(backers, pms, strict=True):
+            waiting.seconds = 0.0
+            started = time.perf_counter()
+            body = {"campaign": campaign.pk, "amount": "25.00", "payment_method": card}
+            response = client.post("/api/pledges/", body, "application/json", HTTP_AUTHORIZATION=f"Token {token}")
+            elapsed = time.perf_counter() - started
+            assert response.status_code == 201, response.content
+            overheads.append(elapsed - waiting.seconds)
+    finally:
+        sdk.RequestsClient.request = original
+    return overheads
+
+
+def measure_calls_and_overhead(results: dict, count: int) -> None:
+    """In this process, against the test services' localstripe with its limits lifted and the
+    app's budget off (settings changed here only)."""
+    from django.conf import settings
+
+    settings.STRIPE_RATE_LIMIT = settings.STRIPE_OPERATION_RATE_LIMIT = 0  # read at each call
+    stripe = settings.STRIPE_API_BASE.rstrip("/")
+    with limits_lifted(stripe):
+        new, returning = provider_calls_of_pledges(stripe)
+        overheads = sorted(pledge_overhead(stripe, count))
+    median = overheads[len(overheads) // 2] * 1000
+    results["provider_calls_per_new_pledge"] = new
+    results["provider_calls_per_returning_pledge"] = returning
+    results["pledge_overhead_ms_p50"] = median
+    results["table"] += [
+        ("provider calls per API pledge, new / returning backer", f"{new} / {returning}", "target <= 2 / <= 1"),
+        (
+            f"server time per pledge outside the provider, {count} pledges in-process",
+            f"p50 {median:.1f} ms, p90 {overheads[int(len(overheads) * 0.9)] * 1000:.1f} ms",
+            "target p50 <= 10 ms",
+        ),
+    ]
 
 
 def measure_intake_all(results: dict, seconds: float, count: int) -> None:
@@ -838,6 +927,9 @@ KEYS = (
     "page_ratio",
     "intake_ratio",
     "intake_latency_pledges_per_s",
+    "provider_calls_per_new_pledge",
+    "provider_calls_per_returning_pledge",
+    "pledge_overhead_ms_p50",
     "collection_ratio",
     "collection_latency_charges_per_s",
     "collection_limit_ratio",
@@ -855,6 +947,7 @@ def main() -> None:
     parser.add_argument("--only", default=",".join(SECTIONS), help=f"comma-separated: {', '.join(SECTIONS)}")
     parser.add_argument("--seconds", type=float, default=8.0, help="per load run")
     parser.add_argument("--pledges", type=int, default=600, help="pledges per intake run")
+    parser.add_argument("--overhead-pledges", type=int, default=200, help="pledges timed in-process")
     parser.add_argument("--charges", type=int, default=600, help="charges per collection run at 0 ms")
     parser.add_argument("--slow-charges", type=int, default=1500, help="charges at 300 ms latency")
     parser.add_argument("--threads", type=int, default=8, help="collection threads against the bare SDK's")
@@ -880,6 +973,8 @@ def main() -> None:
         measure_reads(results, args.seconds)
     if "intake" in only:
         measure_intake_all(results, args.seconds, args.pledges)
+    if "calls" in only:
+        measure_calls_and_overhead(results, args.overhead_pledges)
     if "collection" in only:
         measure_collection(results, args.charges, args.slow_charges, args.threads)
     if "limits" in only:
