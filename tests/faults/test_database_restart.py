@@ -46,11 +46,13 @@ def own_database(worker_env):
     profile = Profile(
         f"fault-{os.getpid()}", postgres_port=free_port(), valkey_port=0, localstripe_port=0, s3_port=0, durable=False
     )
-    postgres.start(profile)
-    _copy_migrated_schema(worker_env["DATABASE_URL"], profile.database_url)
-    yield profile
-    postgres.stop(profile)
-    subprocess.run(["rm", "-rf", str(profile.var)], check=False)
+    try:
+        postgres.start(profile)
+        _copy_migrated_schema(worker_env["DATABASE_URL"], profile.database_url)
+        yield profile
+    finally:  # a failed start or copy must not leave a cluster running
+        postgres.stop(profile)
+        subprocess.run(["rm", "-rf", str(profile.var)], check=False)
 
 
 def _sql(profile: Profile, query: str, *args):
