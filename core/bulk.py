@@ -2,7 +2,7 @@ from collections.abc import Iterable
 from itertools import islice
 from typing import Any
 
-from django.db import connection, models
+from django.db import DEFAULT_DB_ALIAS, connection, connections, models
 
 
 def insert_missing(
@@ -42,16 +42,29 @@ def copy_insert(model: type[models.Model], rows: Iterable[dict[str, Any]]) -> in
     overridden: ``auto_now_add`` fields keep the value given (historical data keeps its dates).
     No signals, no ``save()``.
     """
-    fields = [field for field in model._meta.concrete_fields]
-    columns = ", ".join(connection.ops.quote_name(str(field.column)) for field in fields)
-    table = connection.ops.quote_name(model._meta.db_table)
+    db = connections[DEFAULT_DB_ALIAS]  # the connection itself: the module's proxy costs a lookup per value
+    fields = list(model._meta.concrete_fields)
+    # A field left out whose default is a constant is converted once, not once per row (a callable
+    # default, say a fresh token or now(), is still called for every row).
+    constants = {
+        field.attname: field.get_db_prep_save(field.get_default(), db)
+        for field in fields
+        if not (field.has_default() and callable(field.default))
+    }
+    columns = ", ".join(db.ops.quote_name(str(field.column)) for field in fields)
+    table = db.ops.quote_name(model._meta.db_table)
     written = 0
-    with connection.cursor() as cursor, cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+    with db.cursor() as cursor, cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
         for row in rows:
             values = []
             for field in fields:
-                value = row[field.attname] if field.attname in row else field.get_default()
-                values.append(field.get_db_prep_save(value, connection))
+                name = field.attname
+                if name in row:
+                    values.append(field.get_db_prep_save(row[name], db))
+                elif name in constants:
+                    values.append(constants[name])
+                else:
+                    values.append(field.get_db_prep_save(field.get_default(), db))
             copy.write_row(values)
             written += 1
     return written

@@ -46,14 +46,39 @@ from tests import factories  # noqa: E402
 ROOT = Path(__file__).resolve().parent.parent
 
 
+# The modules that took longest in a whole run (`make test` prints the 20 slowest tests), longest
+# first. Under `--dist loadfile` a module is the unit handed to a process: started last, one of
+# these would leave the other process idle for its whole length at the end of the run.
+LONGEST_MODULES = (
+    "architecture/test_migrations.py",
+    "fuzz/test_schema.py",
+    "faults/test_connection_pool.py",
+    "demo/test_load_demo.py",
+    "reports/test_memory.py",
+    "skeleton/test_queues_worker.py",
+    "web/test_browser_a11y.py",
+    "web/test_browser_walk.py",
+    "web/test_browser.py",
+    "pledges/test_lock_order.py",
+    "faults/test_database_restart.py",
+    "closing/test_collection_worker.py",
+    "skeleton/test_production_settings.py",
+    "core/test_sentry.py",
+    "core/test_request_id.py",
+)
+
+
 def pytest_collection_modifyitems(items):
-    """Modules with browser or worker-process tests (the long ones) first, in their order: xdist
-    hands out modules in this order, so the short ones fill the gaps at the end instead of one
-    process finishing the browser tests alone while the other waits."""
+    """The longest modules first (LONGEST_MODULES, then the other modules with browser or
+    worker-process tests, in their order): xdist hands out modules in this order, so the short ones
+    fill the gaps at the end instead of one process finishing a long module alone while the other
+    waits."""
+    tests = Path(__file__).resolve().parent
+    rank = {tests / module: place for place, module in enumerate(LONGEST_MODULES)}
     long_modules = {
         item.path for item in items if item.get_closest_marker("browser") or item.get_closest_marker("celery")
     }
-    items.sort(key=lambda item: item.path not in long_modules)
+    items.sort(key=lambda item: rank.get(item.path, len(rank) + (item.path not in long_modules)))
 
 
 @pytest.fixture(scope="session")

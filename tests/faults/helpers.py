@@ -34,8 +34,9 @@ def worker(env: dict[str, str], log: Path, *, name: str, concurrency: int = 1) -
 
 
 def send_task(env: dict[str, str], name: str) -> None:
-    """What beat does: send the named task to the broker of ``env``."""
-    subprocess.run(
-        [sys.executable, "-m", "celery", "-A", "config", "call", name],
-        cwd=ROOT, env=env, check=True, capture_output=True, timeout=60,
-    )  # fmt: skip
+    """What beat does: send the named task to the broker of ``env`` (its REDIS_URL), routed by the
+    app's own routes, from this process (a `celery call` would start Django again for each send)."""
+    from config.celery_app import app
+
+    with app.connection_for_write(env["REDIS_URL"]) as connection:
+        app.send_task(name, connection=connection)
