@@ -368,7 +368,9 @@ def pledge_activate_from_setup(*, pledge: Pledge, payment_method_id: str | None,
 def pledge_update(
     *, pledge: Pledge, amount: Decimal | None = None, reward_id: Any = _UNSET, now: datetime | None = None
 ) -> Pledge:
-    """Change the amount or the reward before the deadline; totals and stock follow."""
+    """Change the amount or the reward before the deadline; totals and stock follow. A new reward
+    without an amount raises the pledge to the reward's minimum when it is below it; an amount
+    given below the minimum is refused."""
     now = now or timezone.now()
     campaign = campaign_lock(campaign_id=pledge.campaign_id)
     pledge = Pledge.objects.select_for_update(of=("self",)).select_related("reward").get(pk=pledge.pk)
@@ -379,6 +381,8 @@ def pledge_update(
         )
     _check_open(campaign, now)
     reward = pledge.reward if reward_id is _UNSET else _reward_for(campaign, reward_id)
+    if amount is None and reward is not None and reward != pledge.reward:
+        amount = max(pledge.amount, pledge_minimum(reward))  # a dearer tier raises an amount not given
     new_amount = _check_amount(campaign, reward, pledge.amount if amount is None else amount)
     if reward != pledge.reward:
         _swap_tiers(old_id=pledge.reward_id, new_id=reward.pk if reward else None)

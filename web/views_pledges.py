@@ -303,12 +303,25 @@ def pledge_change(request, pledge_id: int):
     pledge = _own_pledge(request, pledge_id)
     form = _pledge_form(pledge.campaign, request.POST)
     if form.is_valid():
+        amount, reward_id = form.cleaned_data["amount"], form.reward_id()
+        # Another tier with the amount left as it was: the service raises it to the tier's minimum.
+        untouched = reward_id != pledge.reward_id and amount == pledge.amount
         try:
-            pledge_update(pledge=pledge, amount=form.cleaned_data["amount"], reward_id=form.reward_id())
+            changed = pledge_update(pledge=pledge, amount=None if untouched else amount, reward_id=reward_id)
         except DomainError as error:
             form.add_error(None, error.message)
         else:
-            messages.success(request, _("Your pledge is changed."))
+            if changed.amount != amount:
+                messages.success(
+                    request,
+                    _("Your pledge is changed. %(reward)s needs at least %(amount)s, so your pledge is now %(amount)s.")
+                    % {
+                        "reward": changed.reward.title if changed.reward else "",
+                        "amount": format_money(changed.amount, pledge.campaign.currency),
+                    },
+                )
+            else:
+                messages.success(request, _("Your pledge is changed."))
             return redirect("my-pledge", pledge.pk)
     pledge.refresh_from_db()
     return render(request, "web/pledges/detail.html", _detail_context(pledge, form), status=400)

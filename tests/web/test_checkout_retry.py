@@ -195,3 +195,45 @@ def test_api_confirm_after_a_declined_card_is_402_and_the_pledge_takes_another_c
     _browser_confirms(Pledge.objects.get(pk=pledge.pk), factories.CARD_SUCCEEDS)
     assert api.post(f"/api/pledges/{pledge.pk}/confirm/").json()["state"] == "active"
     assert RewardTier.objects.get(pk=sketchbook.pk).claimed == 1
+
+
+# --- changing to a dearer tier ------------------------------------------------------------------
+
+
+def test_switching_to_a_dearer_tier_raises_an_amount_left_as_it_was(campaign, backer):
+    postcard, sketchbook = campaign.rewards.get(title="Postcard"), campaign.rewards.get(title="Sketchbook")
+    pledge = factories.PledgeFactory(campaign=campaign, backer=backer, amount="10.00", reward=postcard)
+    client = logged_in(backer)
+
+    response = client.post(f"/me/pledges/{pledge.pk}/change/", {"reward": sketchbook.pk, "amount": "10.00"})
+
+    assert response["Location"] == f"/me/pledges/{pledge.pk}/"
+    pledge.refresh_from_db()
+    assert (pledge.amount, pledge.reward_id) == (Decimal("30.00"), sketchbook.pk)
+    campaign.refresh_from_db()
+    assert campaign.pledged == Decimal("30.00")
+    page = client.get(response["Location"])
+    assert "Your pledge is changed. Sketchbook needs at least $30.00, so your pledge is now $30.00." in page.text
+    assert 'data-minimum="30.00"' in page.text  # the form fills it in as the tier is chosen
+
+
+def test_switching_to_a_dearer_tier_with_a_typed_amount_below_it_is_refused(campaign, backer):
+    postcard, sketchbook = campaign.rewards.get(title="Postcard"), campaign.rewards.get(title="Sketchbook")
+    pledge = factories.PledgeFactory(campaign=campaign, backer=backer, amount="10.00", reward=postcard)
+
+    response = logged_in(backer).post(f"/me/pledges/{pledge.pk}/change/", {"reward": sketchbook.pk, "amount": "12.00"})
+
+    assert response.status_code == 400
+    assert "This reward needs a pledge of at least 30.00 USD (25.00 plus 5.00 shipping)." in response.text
+    pledge.refresh_from_db()
+    assert (pledge.amount, pledge.reward_id) == (Decimal("10.00"), postcard.pk)
+
+
+def test_api_switching_to_a_dearer_tier_without_an_amount_raises_it(campaign, backer):
+    postcard, sketchbook = campaign.rewards.get(title="Postcard"), campaign.rewards.get(title="Sketchbook")
+    pledge = factories.PledgeFactory(campaign=campaign, backer=backer, amount="10.00", reward=postcard)
+
+    response = client_for(backer).patch(f"/api/pledges/{pledge.pk}/", {"reward": sketchbook.pk}, format="json")
+
+    assert response.status_code == 200, response.json()
+    assert (response.json()["amount"], response.json()["reward"]) == ("30.00", sketchbook.pk)
