@@ -298,9 +298,10 @@ class UpdateEditForm(forms.Form):
     )
 
 
-def add_domain_error(form: forms.Form, error) -> None:
-    """A service's refusal as a form error: on the field its code names (``invalid_goal``), else above the form."""
-    field = error.code.removeprefix("invalid_")
+def add_domain_error(form: forms.Form, error, *, fields: dict[str, str] | None = None) -> None:
+    """A service's refusal as a form error: on the field its code names (``invalid_goal``) or
+    ``fields`` maps it to, else above the form."""
+    field = (fields or {}).get(error.code) or error.code.removeprefix("invalid_")
     form.add_error(field if field in form.fields else None, error.message)
 
 

@@ -13,7 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from campaigns.models import Campaign
 from campaigns.services import campaign_create, campaign_launch, campaign_update
@@ -333,7 +333,7 @@ def studio_reward(request, slug: str, reward_id: int | None = None):
             else:
                 reward_create(campaign=campaign, **_reward_values(form))
         except DomainError as error:
-            add_domain_error(form, error)
+            add_domain_error(form, error, fields={"below_minimum_charge": "minimum"})
         else:
             messages.success(request, _("Tier saved."))
             return redirect("studio-campaign", slug=campaign.slug)
@@ -346,10 +346,13 @@ def studio_reward(request, slug: str, reward_id: int | None = None):
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def studio_reward_delete(request, slug: str, reward_id: int):
+    """A page that asks first (GET), then the deletion (POST): nothing is deleted by a link."""
     campaign = _own_campaign(request, slug)
     reward = get_object_or_404(campaign.rewards, pk=reward_id)
+    if request.method == "GET":
+        return render(request, "web/studio/reward_delete.html", {"campaign": campaign, "reward": reward})
     try:
         reward_delete(reward=reward)
     except DomainError as error:
