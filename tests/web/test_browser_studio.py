@@ -1,7 +1,8 @@
 """A creator's path through the studio in Debian's Chromium, against the real localstripe.
 
-Log in, create a draft with two tiers, meet the launch refused for a deadline too far away,
-fix it and launch, see a backer's pledge on the dashboard, post a backers-only update.
+Log in, create a draft with two tiers (a deadline too far away refused as typed), meet the
+launch refused for a deadline too soon, fix it and launch, see a backer's pledge on the
+dashboard, post a backers-only update.
 """
 
 from datetime import UTC, timedelta
