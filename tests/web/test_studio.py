@@ -41,7 +41,7 @@ def logged_in(user) -> Client:
 
 
 def _local(moment) -> str:
-    """A moment as a datetime-local input sends it (UTC is the studio's time zone)."""
+    """A moment as a datetime-local input sends it (UTC: the studio's zone until the creator picks one)."""
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M")
 
 
