@@ -93,6 +93,8 @@ class Profile(models.Model):
     language = models.CharField(_("language"), max_length=10, blank=True)
     # The name shown where the person is named (a campaign's creator); the username when empty.
     display_name = models.CharField(_("display name"), max_length=50, blank=True)
+    # An IANA zone ("Europe/Berlin") the studio reads and shows times in; empty: settings.TIME_ZONE.
+    time_zone = models.CharField(_("time zone"), max_length=64, blank=True)
     # accounts.usernames.username_key of the username: no two accounts share it. Empty (NULL) once
     # the account is deleted, so the name is free again.
     username_key = models.CharField(_("username key"), max_length=150, unique=True, null=True, blank=True)

@@ -91,3 +91,12 @@ def public_name(user: User) -> str:
     if profile.deleted_at is not None:
         return str(DELETED_USER)
     return profile.display_name or user.get_username()
+
+
+def user_time_zone(user: Any) -> str:
+    """The zone a signed-in user reads and types times in (the studio's deadline): the one saved
+    on their profile, else settings.TIME_ZONE."""
+    if not getattr(user, "is_authenticated", False):
+        return str(settings.TIME_ZONE)
+    chosen = Profile.objects.filter(user_id=user.pk).values_list("time_zone", flat=True).first()
+    return chosen or str(settings.TIME_ZONE)

@@ -12,7 +12,9 @@ link). A username's being taken is said, since usernames are public (a campaign 
 creator).
 """
 
+import zoneinfo
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
 from django.conf import settings
@@ -330,7 +332,13 @@ def user_delete(*, user: User, password: str) -> None:
         PendingSignup.objects.filter(email__iexact=user.email).delete()
     Profile.objects.update_or_create(
         user=user,
-        defaults={"display_name": "", "language": "", "username_key": None, "deleted_at": timezone.now()},
+        defaults={
+            "display_name": "",
+            "language": "",
+            "time_zone": "",
+            "username_key": None,
+            "deleted_at": timezone.now(),
+        },
     )
     user.username = f"{DELETED_PREFIX}{user.pk}"
     user.email = user.first_name = user.last_name = ""
@@ -340,3 +348,20 @@ def user_delete(*, user: User, password: str) -> None:
     user.save()
     user.groups.clear()
     user.user_permissions.clear()
+
+
+def profile_set_time_zone(*, user: User, time_zone: str) -> str:
+    """The zone the user types and reads times in (an IANA name such as "Europe/Berlin"); the zone saved."""
+    if time_zone not in available_time_zones():
+        raise InvalidInput(_("Unknown time zone."), code="invalid_time_zone")
+    Profile.objects.update_or_create(user=user, defaults={"time_zone": time_zone})
+    return time_zone
+
+
+@cache
+def available_time_zones() -> frozenset[str]:
+    """The IANA zones this machine knows (the tzdata package), without the legacy aliases."""
+    return frozenset(zone for zone in zoneinfo.available_timezones() if "/" in zone or zone == "UTC") - {
+        "Factory",
+        "localtime",
+    }

@@ -39,8 +39,16 @@ def _slug_for(title: str) -> str:
 
 
 def _check_deadline_future(deadline: datetime | None, now: datetime) -> None:
+    """Refused when typed, not only at the launch: a past deadline, or one further away than the
+    longest campaign (CAMPAIGN_MAX_DURATION), which no launch could accept."""
     if deadline is not None and deadline <= now:
         raise InvalidInput(_("The deadline must be in the future."), code="invalid_deadline")
+    if deadline is not None and deadline - now > settings.CAMPAIGN_MAX_DURATION:
+        raise InvalidInput(
+            _("The deadline can be at most %(high)s from now: a campaign runs at most that long.")
+            % {"high": _human(settings.CAMPAIGN_MAX_DURATION)},
+            code="invalid_deadline",
+        )
 
 
 @transaction.atomic

@@ -291,10 +291,60 @@ def pledge_confirm(*, pledge: Pledge, now: datetime | None = None) -> Pledge:
     if setup.requires_action:
         raise Conflict(_("The card still needs to be confirmed (3-D Secure)."), code="requires_action")
     if setup.status == "canceled":
-        raise PaymentFailed(_("The card could not be saved; pledge again with another card."), code="card_declined")
+        # Declined, or 3-D Secure failed (localstripe cancels the SetupIntent): the pledge keeps its
+        # hold and takes another card, unless its time is up.
+        pledge_card_retry(pledge=pledge, now=now)
+        raise PaymentFailed(_("The card was not saved. Your pledge is kept: try another card."), code="card_declined")
     if not setup.succeeded:
         raise Conflict(_("The card has not been confirmed yet."), code="not_confirmed")
     return pledge_activate_from_setup(pledge=pledge, payment_method_id=setup.payment_method_id, now=now)
+
+
+def pledge_card_retry(*, pledge: Pledge, now: datetime | None = None) -> Pledge:
+    """A card refused at the card step (declined, or 3-D Secure not completed) keeps the pending
+    pledge, its tier hold and its ``expires_at``: the backer tries another card on the same page.
+
+    Stripe leaves a refused SetupIntent waiting for another card (kept as it is); localstripe
+    cancels it, so a new one is made and its client secret replaces the old one. A hold past
+    its time lapses here instead (Conflict ``hold_lapsed``). The provider is called outside
+    any transaction; the pledge row is locked only to store the new SetupIntent.
+    """
+    now = now or timezone.now()
+    if pledge.state != Pledge.State.PENDING:
+        raise Conflict(_("This pledge is no longer waiting for a card."), code="not_pending")
+    if pledge_lapse_if_expired(pledge=pledge, now=now):
+        raise Conflict(_("Your hold on this pledge lapsed; start again."), code="hold_lapsed")
+    setup: SetupResult = provider_call(get_gateway().retrieve_setup_intent, setup_intent_id=pledge.setup_intent_id)
+    if setup.status != "canceled":
+        return pledge
+    fresh: SetupResult = provider_call(
+        get_gateway().create_setup_intent,
+        customer_id=pledge.stripe_customer_id,
+        payment_method_id=None,
+        metadata={"campaign_id": str(pledge.campaign_id), "backer_id": str(pledge.backer_id)},
+    )
+    with transaction.atomic():
+        locked = Pledge.objects.select_for_update().get(pk=pledge.pk)
+        if locked.state == Pledge.State.PENDING and locked.setup_intent_id == pledge.setup_intent_id:
+            locked.setup_intent_id, locked.setup_client_secret = fresh.id, fresh.client_secret
+            locked.save(update_fields=["setup_intent_id", "setup_client_secret", "updated_at"])
+            pledge.setup_intent_id, pledge.setup_client_secret = fresh.id, fresh.client_secret
+            return locked
+    # Renewed by a second request meanwhile, or lapsed: this SetupIntent is not needed.
+    get_gateway().cancel_setup_intent(fresh.id)
+    return locked
+
+
+def pledge_lapse_if_expired(*, pledge: Pledge, now: datetime | None = None) -> bool:
+    """A pending pledge past its hold lapses now (its unit freed, its SetupIntent canceled by a
+    task after the commit) rather than at the next sweep. True when it has lapsed."""
+    now = now or timezone.now()
+    if pledge.state == Pledge.State.PENDING and pledge.expires_at is not None and pledge.expires_at <= now:
+        with transaction.atomic():
+            if pledges_lapse_expired(now=now, pledge_id=pledge.pk):
+                enqueue_on_commit("pledges.tasks.forget_lapsed_cards")
+        pledge.refresh_from_db()
+    return pledge.state == Pledge.State.CANCELED and pledge.end_reason == Pledge.EndReason.EXPIRED
 
 
 @transaction.atomic
@@ -321,7 +371,9 @@ def pledge_activate_from_setup(*, pledge: Pledge, payment_method_id: str | None,
 def pledge_update(
     *, pledge: Pledge, amount: Decimal | None = None, reward_id: Any = _UNSET, now: datetime | None = None
 ) -> Pledge:
-    """Change the amount or the reward before the deadline; totals and stock follow."""
+    """Change the amount or the reward before the deadline; totals and stock follow. A new reward
+    without an amount raises the pledge to the reward's minimum when it is below it; an amount
+    given below the minimum is refused."""
     now = now or timezone.now()
     campaign = campaign_lock(campaign_id=pledge.campaign_id)
     pledge = Pledge.objects.select_for_update(of=("self",)).select_related("reward").get(pk=pledge.pk)
@@ -332,6 +384,8 @@ def pledge_update(
         )
     _check_open(campaign, now)
     reward = pledge.reward if reward_id is _UNSET else _reward_for(campaign, reward_id)
+    if amount is None and reward is not None and reward != pledge.reward:
+        amount = max(pledge.amount, pledge_minimum(reward))  # a dearer tier raises an amount not given
     new_amount = _check_amount(campaign, reward, pledge.amount if amount is None else amount)
     if reward != pledge.reward:
         _swap_tiers(old_id=pledge.reward_id, new_id=reward.pk if reward else None)
@@ -383,15 +437,19 @@ def pledge_cancel(*, pledge: Pledge, now: datetime | None = None) -> Pledge:
     return pledge
 
 
-def pledges_lapse_expired(*, now: datetime | None = None, reward_id: int | None = None, batch_size: int = 200) -> int:
+def pledges_lapse_expired(
+    *, now: datetime | None = None, reward_id: int | None = None, pledge_id: int | None = None, batch_size: int = 200
+) -> int:
     """Pending pledges whose card was not confirmed in time lapse and their limited unit is freed,
     in the database only: no provider call, so a request may do it. Their SetupIntents are
     canceled by ``pledges_forget_lapsed_cards`` (a task enqueued after the commit, and the
-    sweep). ``reward_id`` narrows it to one tier. The number lapsed."""
+    sweep). ``reward_id`` narrows it to one tier, ``pledge_id`` to one pledge. The number lapsed."""
     now = now or timezone.now()
     due = Pledge.objects.filter(state=Pledge.State.PENDING, expires_at__lte=now)
     if reward_id is not None:
         due = due.filter(reward_id=reward_id)
+    if pledge_id is not None:
+        due = due.filter(pk=pledge_id)
     expired = 0
     while True:
         candidates = list(due.order_by("pk").values_list("pk", flat=True)[:batch_size])

@@ -37,6 +37,7 @@ def _profile(user) -> dict[str, Any]:
         "first_name": user.first_name,
         "last_name": user.last_name,
         "language": profile.language if profile else "",
+        "time_zone": profile.time_zone if profile else "",
         "date_joined": user.date_joined,
         "last_login": user.last_login,
         "is_staff": user.is_staff,

@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import connection, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from campaigns.models import Campaign
@@ -57,13 +58,18 @@ def tier_release(*, reward_id: int) -> None:
 
 
 def _check_money(campaign: Campaign, *, minimum: Decimal | None, shipping: Decimal | None) -> None:
-    if minimum is not None:
-        validate_amount(minimum, campaign.currency, field="minimum")
+    if minimum is not None:  # a tier's price is one card payment: at least what the provider charges
+        validate_amount(minimum, campaign.currency, field="minimum", chargeable=True)
     if shipping is not None:
         if shipping < 0:
             raise InvalidInput(_("Shipping cannot be negative."), code="invalid_shipping")
         if shipping:
             validate_amount(shipping, campaign.currency, field="shipping")
+
+
+def _check_delivery(estimated_delivery: date | None) -> None:
+    if estimated_delivery is not None and estimated_delivery < timezone.localdate():
+        raise InvalidInput(_("The estimated delivery cannot be in the past."), code="invalid_estimated_delivery")
 
 
 def _editable(campaign: Campaign) -> None:
@@ -86,6 +92,7 @@ def reward_create(
     campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
     _editable(campaign)
     _check_money(campaign, minimum=minimum, shipping=shipping)
+    _check_delivery(estimated_delivery)
     invalidate_campaign(campaign.pk)
     return RewardTier.objects.create(
         campaign=campaign,
@@ -115,7 +122,7 @@ def reward_update(
     reward = RewardTier.objects.select_for_update(of=("self",)).select_related("campaign").get(pk=reward.pk)
     campaign = reward.campaign
     _editable(campaign)
-    _check_money(campaign, minimum=minimum, shipping=shipping)
+    _check_money(campaign, minimum=None if minimum == reward.minimum else minimum, shipping=shipping)
     live = campaign.state == Campaign.State.LIVE
     if live and minimum is not None and minimum != reward.minimum:
         raise Conflict(_("A reward's minimum is fixed once the campaign is live."), code="reward_fixed")
@@ -136,6 +143,8 @@ def reward_update(
         if value is not None:
             setattr(reward, field, value)
     if estimated_delivery is not _UNSET:
+        if estimated_delivery != reward.estimated_delivery:  # a date already stored may stay as it is
+            _check_delivery(estimated_delivery)
         reward.estimated_delivery = estimated_delivery
     reward.save()
     invalidate_campaign(campaign.pk)

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_noop
 from accounts.mails import send_no_account_for_reset
 from accounts.mfa import CODE_MAX_LENGTH
 from accounts.selectors import user_language
+from accounts.services import available_time_zones
 from accounts.signin import SignIn, signin_password
 from campaigns.models import Campaign
 from core.errors import ServiceUnavailable
@@ -298,9 +299,10 @@ class UpdateEditForm(forms.Form):
     )
 
 
-def add_domain_error(form: forms.Form, error) -> None:
-    """A service's refusal as a form error: on the field its code names (``invalid_goal``), else above the form."""
-    field = error.code.removeprefix("invalid_")
+def add_domain_error(form: forms.Form, error, *, fields: dict[str, str] | None = None) -> None:
+    """A service's refusal as a form error: on the field its code names (``invalid_goal``) or
+    ``fields`` maps it to, else above the form."""
+    field = (fields or {}).get(error.code) or error.code.removeprefix("invalid_")
     form.add_error(field if field in form.fields else None, error.message)
 
 
@@ -324,6 +326,19 @@ class DisplayNameForm(forms.Form):
         help_text=_("Shown where others see you, e.g. as a campaign's creator. Empty: your username."),
         widget=forms.TextInput(attrs={"autocomplete": "nickname"}),
     )
+
+
+class TimeZoneForm(forms.Form):
+    time_zone = forms.ChoiceField(
+        label=_("Time zone"),
+        help_text=_("The studio reads and shows a campaign's deadline in this zone."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        cast(forms.ChoiceField, self.fields["time_zone"]).choices = [
+            (zone, zone.replace("_", " ")) for zone in sorted(available_time_zones())
+        ]
 
 
 class EmailChangeForm(forms.Form):

@@ -57,6 +57,7 @@ urlpatterns = [
     # The account: name, e-mail, password, API tokens, the user's data, deleting it
     path("me/account/", views_settings.account_home, name="account-home"),
     path("me/account/profile/", views_settings.account_profile, name="account-profile"),
+    path("me/account/time-zone/", views_settings.account_time_zone, name="account-time-zone"),
     path("me/account/email/", views_settings.account_email, name="account-email"),
     path("me/account/email/<str:token>/", views_settings.account_email_confirm, name="account-email-confirm"),
     path("me/account/password/", views_settings.account_password, name="account-password"),

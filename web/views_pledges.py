@@ -38,7 +38,14 @@ from notifications.services import reminder_remove
 from pledges.idempotency import idempotent, request_fingerprint
 from pledges.models import Charge, Pledge
 from pledges.selectors import pledges_visible_to
-from pledges.services import pledge_cancel, pledge_confirm, pledge_create, pledge_minimum, pledge_update
+from pledges.services import (
+    pledge_cancel,
+    pledge_confirm,
+    pledge_create,
+    pledge_lapse_if_expired,
+    pledge_minimum,
+    pledge_update,
+)
 from web.forms import NO_REWARD, PledgeForm
 
 # --- helpers ---------------------------------------------------------------------------
@@ -182,8 +189,11 @@ def _create_pledge(request, campaign: Campaign, form: PledgeForm) -> Pledge | st
 
 @login_required
 def pledge_card(request, pledge_id: int):
-    """Step 2: Stripe.js confirms the pending pledge's SetupIntent in the browser (3-D Secure included)."""
+    """Step 2: Stripe.js confirms the pending pledge's SetupIntent in the browser (3-D Secure included).
+    A refused card comes back here to try another; a hold past its time explains itself instead."""
     pledge = _own_pledge(request, pledge_id)
+    if pledge_lapse_if_expired(pledge=pledge):
+        return _lapsed(request, pledge)
     if pledge.state != Pledge.State.PENDING:
         return redirect("my-pledge", pledge.pk)
     return render(
@@ -194,31 +204,51 @@ def pledge_card(request, pledge_id: int):
             "campaign": pledge.campaign,
             "client_secret": pledge.setup_client_secret,
             "action": reverse("my-pledge-confirm", args=[pledge.pk]),
+            "holds_tier": pledge.reward is not None and pledge.reward.limit is not None,
             **_stripe_context(),
         },
+    )
+
+
+def _lapsed(request, pledge: Pledge):
+    """The hold lapsed before a card was saved: say so, and offer to start again with the same choice."""
+    campaign = pledge.campaign
+    return render(
+        request,
+        "web/pledges/lapsed.html",
+        {
+            "pledge": pledge,
+            "campaign": campaign,
+            "minutes": int(settings.PENDING_PLEDGE_TTL.total_seconds() // 60),
+            "open": campaign.is_open_for_pledges,
+            "restart_url": _checkout_url(campaign, reward_id=pledge.reward_id, amount=pledge.amount),
+        },
+        status=410,
     )
 
 
 @login_required
 @require_POST
 def pledge_confirm_view(request, pledge_id: int):
-    """After confirmCardSetup: the server asks Stripe (pledge_confirm). If the card step failed,
-    the pending pledge is withdrawn (pledge_cancel gives its tier back) and the backer starts again."""
+    """After confirmCardSetup: the server asks Stripe (pledge_confirm). A refused card (declined,
+    3-D Secure failed) keeps the pending pledge and its hold: the backer tries another card on the
+    card step; a hold past its time is explained there."""
     pledge = _own_pledge(request, pledge_id)
     browser_failed = bool(request.POST.get("error_code") or request.POST.get("error_message"))
     try:
         pledge = pledge_confirm(pledge=pledge)
     except DomainError as error:
         pledge.refresh_from_db()
-        if pledge.state == Pledge.State.PENDING and (browser_failed or isinstance(error, PaymentFailed)):
-            try:
-                pledge_cancel(pledge=pledge)
-            except DomainError:
-                pass  # closed meanwhile: the close lets the pending pledge lapse
-            messages.error(request, _card_failure_message(request.POST, error))
-            return redirect(_checkout_url(pledge.campaign, reward_id=pledge.reward_id, amount=pledge.amount))
+        if pledge.end_reason == Pledge.EndReason.EXPIRED and pledge.activated_at is None:
+            return redirect("my-pledge-card", pledge.pk)  # the card step explains the lapsed hold
+        if pledge.state == Pledge.State.PENDING:
+            if browser_failed or isinstance(error, PaymentFailed):
+                messages.error(request, _card_failure_message(request.POST, error, pledge_kept=True))
+            else:
+                messages.error(request, error.message)
+            return redirect("my-pledge-card", pledge.pk)
         messages.error(request, error.message)
-        return redirect("my-pledge-card" if pledge.state == Pledge.State.PENDING else "my-pledge", pledge.pk)
+        return redirect("my-pledge", pledge.pk)
     return redirect("my-pledge-thanks", pledge.pk)
 
 
@@ -273,12 +303,25 @@ def pledge_change(request, pledge_id: int):
     pledge = _own_pledge(request, pledge_id)
     form = _pledge_form(pledge.campaign, request.POST)
     if form.is_valid():
+        amount, reward_id = form.cleaned_data["amount"], form.reward_id()
+        # Another tier with the amount left as it was: the service raises it to the tier's minimum.
+        untouched = reward_id != pledge.reward_id and amount == pledge.amount
         try:
-            pledge_update(pledge=pledge, amount=form.cleaned_data["amount"], reward_id=form.reward_id())
+            changed = pledge_update(pledge=pledge, amount=None if untouched else amount, reward_id=reward_id)
         except DomainError as error:
             form.add_error(None, error.message)
         else:
-            messages.success(request, _("Your pledge is changed."))
+            if changed.amount != amount:
+                messages.success(
+                    request,
+                    _("Your pledge is changed. %(reward)s needs at least %(amount)s, so your pledge is now %(amount)s.")
+                    % {
+                        "reward": changed.reward.title if changed.reward else "",
+                        "amount": format_money(changed.amount, pledge.campaign.currency),
+                    },
+                )
+            else:
+                messages.success(request, _("Your pledge is changed."))
             return redirect("my-pledge", pledge.pk)
     pledge.refresh_from_db()
     return render(request, "web/pledges/detail.html", _detail_context(pledge, form), status=400)

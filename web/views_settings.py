@@ -7,6 +7,7 @@ change is one call to an accounts service. The pages are personal: never cached.
 
 import json
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout, update_session_auth_hash
 from django.contrib.auth.decorators import login_required
@@ -20,10 +21,12 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
 from accounts.models import Profile
+from accounts.selectors import user_time_zone
 from accounts.services import (
     email_change_confirm,
     email_change_request,
     profile_set_display_name,
+    profile_set_time_zone,
     user_delete,
     user_deletion_blockers,
     user_password_changed,
@@ -32,7 +35,14 @@ from accounts.tokens import token_revoke, tokens_of, tokens_revoke_all
 from core.clients import client_address
 from core.errors import DomainError, TooManyRequests
 from reports.personal_data import personal_data
-from web.forms import AccountPasswordForm, DeleteAccountForm, DisplayNameForm, EmailChangeForm, add_domain_error
+from web.forms import (
+    AccountPasswordForm,
+    DeleteAccountForm,
+    DisplayNameForm,
+    EmailChangeForm,
+    TimeZoneForm,
+    add_domain_error,
+)
 
 
 def _display_name(user) -> str:
@@ -45,7 +55,11 @@ def account_home(request):
     return render(
         request,
         "web/settings/account.html",
-        {"display_name": _display_name(request.user), "tokens": tokens_of(user=request.user).count()},
+        {
+            "display_name": _display_name(request.user),
+            "tokens": tokens_of(user=request.user).count(),
+            "time_zone": user_time_zone(request.user),
+        },
     )
 
 
@@ -63,6 +77,30 @@ def account_profile(request):
             messages.success(request, _("Your display name is saved."))
             return redirect("account-home")
     return render(request, "web/settings/profile.html", {"form": form}, status=400 if form.errors else 200)
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "POST"])
+def account_time_zone(request):
+    """The zone the studio reads and shows deadlines in; until one is saved, settings.TIME_ZONE
+    (the page suggests the browser's own, static/web/time-zone.js)."""
+    saved = Profile.objects.filter(user=request.user).values_list("time_zone", flat=True).first() or ""
+    form = TimeZoneForm(request.POST or None, initial={"time_zone": user_time_zone(request.user)})
+    if request.method == "POST" and form.is_valid():
+        try:
+            zone = profile_set_time_zone(user=request.user, time_zone=form.cleaned_data["time_zone"])
+        except DomainError as error:
+            add_domain_error(form, error)
+        else:
+            messages.success(request, _("Your time zone is saved: %(zone)s.") % {"zone": zone})
+            return redirect("account-home")
+    return render(
+        request,
+        "web/settings/time_zone.html",
+        {"form": form, "saved": saved, "default_zone": settings.TIME_ZONE},
+        status=400 if form.errors else 200,
+    )
 
 
 @never_cache

@@ -5,6 +5,8 @@ Only the campaign's creator reaches these pages; anyone else (staff included) ge
 Every change is the service the API calls, and a refusal (DomainError) becomes a form error.
 """
 
+from functools import wraps
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -13,8 +15,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts.selectors import user_time_zone
 from campaigns.models import Campaign
 from campaigns.services import campaign_create, campaign_launch, campaign_update
 from closing.selectors import collection_progress
@@ -92,7 +95,27 @@ def _refused_upload(request, form) -> None:
         form.add_error("image", too_large_message())
 
 
+def in_creator_zone(view):
+    """The studio's deadline is typed and shown in the creator's time zone (their profile, else
+    settings.TIME_ZONE): the form fields read and render datetimes in the current zone."""
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        with timezone.override(user_time_zone(request.user)):
+            return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def _zone_beside_deadline(form) -> None:
+    if "deadline" in form.fields:
+        form.fields["deadline"].help_text = _("In your time zone, %(zone)s (you can change it in your account).") % {
+            "zone": timezone.get_current_timezone_name()
+        }
+
+
 @login_required
+@in_creator_zone
 def studio_new(request):
     preview = preview_error = None
     previewing = _previewing(request)
@@ -102,6 +125,7 @@ def studio_new(request):
     else:
         form = CampaignForm(request.POST or None, request.FILES or None, initial={"currency": "USD"})
         _refused_upload(request, form)
+    _zone_beside_deadline(form)
     if request.method == "POST" and not previewing and form.is_valid():
         try:
             campaign = campaign_create(creator=request.user, **form.cleaned_data)
@@ -119,6 +143,7 @@ def studio_new(request):
 
 
 @login_required
+@in_creator_zone
 def studio_edit(request, slug: str):
     campaign = _own_campaign(request, slug)
     if campaign.state not in (Campaign.State.DRAFT, Campaign.State.LIVE):
@@ -137,6 +162,7 @@ def studio_edit(request, slug: str):
         )
         _refused_upload(request, form)
         preview = shift_headings(campaign.description_html, top_heading=3)
+    _zone_beside_deadline(form)
     if request.method == "POST" and not previewing and form.is_valid():
         try:
             campaign_update(campaign=campaign, **form.cleaned_data)
@@ -258,6 +284,7 @@ def _dashboard(request, campaign: Campaign, *, launch_errors=(), launch_needs_mf
     context = {
         "campaign": campaign,
         "rewards": rewards,
+        "time_zone": user_time_zone(request.user),
         "launch_errors": launch_errors,
         "launch_needs_mfa": launch_needs_mfa,
         "preview": shift_headings(campaign.description_html, top_heading=3),
@@ -333,7 +360,7 @@ def studio_reward(request, slug: str, reward_id: int | None = None):
             else:
                 reward_create(campaign=campaign, **_reward_values(form))
         except DomainError as error:
-            add_domain_error(form, error)
+            add_domain_error(form, error, fields={"below_minimum_charge": "minimum"})
         else:
             messages.success(request, _("Tier saved."))
             return redirect("studio-campaign", slug=campaign.slug)
@@ -346,10 +373,13 @@ def studio_reward(request, slug: str, reward_id: int | None = None):
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def studio_reward_delete(request, slug: str, reward_id: int):
+    """A page that asks first (GET), then the deletion (POST): nothing is deleted by a link."""
     campaign = _own_campaign(request, slug)
     reward = get_object_or_404(campaign.rewards, pk=reward_id)
+    if request.method == "GET":
+        return render(request, "web/studio/reward_delete.html", {"campaign": campaign, "reward": reward})
     try:
         reward_delete(reward=reward)
     except DomainError as error:

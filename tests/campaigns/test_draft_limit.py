@@ -20,7 +20,13 @@ from tests.support.api import assert_error, client_as
 
 pytestmark = pytest.mark.django_db
 ROOT = Path(__file__).resolve().parents[2]
-DRAFT = {"title": "Pocket Atlas", "goal": "500.00", "currency": "EUR", "deadline": "2030-01-01T00:00:00Z"}
+# A deadline within the longest campaign (CAMPAIGN_MAX_DURATION), as a draft's must be.
+DRAFT = {
+    "title": "Pocket Atlas",
+    "goal": "500.00",
+    "currency": "EUR",
+    "deadline": (timezone.now() + timedelta(days=30)).isoformat(),
+}
 
 
 @pytest.fixture

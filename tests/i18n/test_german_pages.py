@@ -3,11 +3,13 @@ catalogue left on them. Visitors get German from their browser (Accept-Language)
 switcher; a signed-in user from the language kept on their profile, whatever the browser says."""
 
 import re
+from datetime import UTC, timedelta
 from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
+from django.utils import timezone
 
 from accounts.models import Profile
 from campaigns.models import Campaign
@@ -221,7 +223,8 @@ def test_the_studio_s_refusals_are_german_field_names_included(german, patterns,
         "description": "Karten von **jedem** Tal.",
         "goal": "500.00",
         "currency": "EUR",
-        "deadline": "2099-05-31T12:00",
+        # within the longest campaign (CAMPAIGN_MAX_DURATION): a later one is refused as typed
+        "deadline": (timezone.now() + timedelta(days=30)).astimezone(UTC).strftime("%Y-%m-%dT%H:%M"),
         "funding_model": "all_or_nothing",
         "csrfmiddlewaretoken": token,
     }

@@ -1,7 +1,8 @@
 """A creator's path through the studio in Debian's Chromium, against the real localstripe.
 
-Log in, create a draft with two tiers, meet the launch refused for a deadline too far away,
-fix it and launch, see a backer's pledge on the dashboard, post a backers-only update.
+Log in, create a draft with two tiers (a deadline too far away refused as typed), meet the
+launch refused for a deadline too soon, fix it and launch, see a backer's pledge on the
+dashboard, post a backers-only update.
 """
 
 from datetime import UTC, timedelta
@@ -42,7 +43,8 @@ def test_a_creator_builds_launches_and_follows_a_campaign(browser_page, live_ser
     page.get_by_role("heading", name="Creator studio").wait_for()
     check_page(page, "studio-home")
 
-    # A draft whose deadline is too far away for a launch (60 days at most).
+    # A deadline beyond the longest campaign (60 days) is refused as it is typed; one too soon for
+    # a launch (a day at least) is saved, and the launch says why it cannot go.
     page.get_by_role("link", name="Start a campaign").click()
     check_page(page, "studio-new")
     page.locator("#id_title").fill("Pocket Atlas")
@@ -50,6 +52,9 @@ def test_a_creator_builds_launches_and_follows_a_campaign(browser_page, live_ser
     page.get_by_label("Goal").fill("200.00")
     page.get_by_label("Currency").select_option("USD")
     page.get_by_label("Deadline").fill(_local(timezone.now() + timedelta(days=90)))
+    page.get_by_role("button", name="Save the draft").click()
+    page.get_by_text("The deadline can be at most 60 days from now: a campaign runs at most that long.").wait_for()
+    page.get_by_label("Deadline").fill(_local(timezone.now() + timedelta(hours=2)))
     page.get_by_role("button", name="Save the draft").click()
     page.get_by_text("Your draft is saved.").wait_for()
     campaign = Campaign.objects.get(title="Pocket Atlas")

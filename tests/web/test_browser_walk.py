@@ -37,7 +37,7 @@ UPDATE_TITLE = "Proofs are in"
 UPDATE_BODY = "The first proofs look great."
 
 
-def _deadline(days: int) -> str:
+def _deadline(days: float) -> str:
     """The studio's deadline field: a datetime-local in UTC."""
     return (timezone.now() + timedelta(days=days)).astimezone(UTC).strftime("%Y-%m-%dT%H:%M")
 
@@ -103,7 +103,10 @@ def test_a_creator_and_a_backer_walk_through_issue_12(new_person, live_server):
     creator.get_by_label("Story").fill("Maps of **every** valley, drawn by hand.")
     creator.get_by_label("Goal").fill("200.00")
     creator.get_by_label("Currency").select_option("USD")
-    creator.get_by_label("Deadline").fill(_deadline(90))  # the longest campaign is 60 days
+    creator.get_by_label("Deadline").fill(_deadline(90))  # the longest campaign is 60 days: refused as typed
+    creator.get_by_role("button", name="Save the draft").click()
+    creator.get_by_text("The deadline can be at most 60 days from now: a campaign runs at most that long.").wait_for()
+    creator.get_by_label("Deadline").fill(_deadline(0.1))  # too soon for a launch (a day at least)
     creator.get_by_role("button", name="Save the draft").click()
     creator.get_by_text("Your draft is saved.").wait_for()
     campaign = Campaign.objects.get(title=TITLE)

@@ -303,7 +303,8 @@ def test_checkout_refuses_less_than_the_minimum_with_shipping(campaign, backer):
     assert not Pledge.objects.filter(backer=backer).exists()
 
 
-def test_a_failed_card_step_withdraws_the_pending_pledge(campaign, backer):
+def test_a_failed_card_step_keeps_the_pending_pledge_for_another_card(campaign, backer):
+    """As Stripe leaves it: the refused SetupIntent waits for another card (not canceled)."""
     sketchbook = campaign.rewards.get()
     client = logged_in(backer)
     client.post(f"/campaigns/{campaign.slug}/pledge/", {"reward": sketchbook.pk, "amount": "30.00", "token": "t-2"})
@@ -313,12 +314,19 @@ def test_a_failed_card_step_withdraws_the_pending_pledge(campaign, backer):
         f"/me/pledges/{pledge.pk}/confirm/", {"error_code": "card_declined", "error_message": "Your card was declined."}
     )
 
-    assert response["Location"] == f"/campaigns/{campaign.slug}/pledge/?amount=30.00&reward={sketchbook.pk}"
-    pledge.refresh_from_db()
+    assert response["Location"] == f"/me/pledges/{pledge.pk}/card/"
+    kept = Pledge.objects.get(pk=pledge.pk)
     sketchbook.refresh_from_db()
-    assert (pledge.state, sketchbook.claimed) == (Pledge.State.CANCELED, 0)
+    assert (kept.state, kept.setup_client_secret, sketchbook.claimed) == (
+        Pledge.State.PENDING,
+        pledge.setup_client_secret,
+        1,
+    )
     page = client.get(response["Location"])
-    assert "Your card was declined. Nothing was charged and no pledge was made. Try another card." in page.text
+    assert (
+        "Your card was declined. Nothing was charged; your pledge still waits for a card that works. "
+        "Try another card." in page.text
+    )
 
 
 # --- e-mails point at working pages -------------------------------------------------------------
