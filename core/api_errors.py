@@ -37,7 +37,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         if exc.status_code == 401:  # a 401 names how to authenticate
             headers["WWW-Authenticate"] = 'Token realm="api"'
         body: dict[str, Any] = {"detail": exc.message, "code": exc.code}
-        if exc.field:
+        if exc.field and exc.status_code == 400:  # field errors belong to validation answers
             body["errors"] = {exc.field: [exc.message]}
         return Response(body, status=exc.status_code, headers=headers)
     if isinstance(exc, DjangoValidationError):
