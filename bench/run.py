@@ -736,7 +736,7 @@ EXPORT_SLUG = "bench-export-{rows}"
 COPY_SQL = """
 COPY (
   SELECT p.id, p.backer_id, u.first_name, u.last_name, u.username, u.email, p.reward_id, r.title, r.minimum,
-         p.amount, r.shipping, c.currency, p.created_at, p.state, p.collected_at, coalesce(ch.refunded_amount, 0)
+         p.amount, p.shipping_amount, c.currency, p.created_at, p.state, p.collected_at, coalesce(ch.refunded_amount, 0)
     FROM pledges_pledge p
     JOIN auth_user u ON u.id = p.backer_id
     JOIN campaigns_campaign c ON c.id = p.campaign_id

@@ -81,7 +81,7 @@ class CampaignFilter(filters.FilterSet):
 
 def _campaigns(user):
     """What CampaignOutputSerializer reads, in three queries: the campaigns, then their tiers."""
-    rewards = RewardTier.objects.select_related("campaign").order_by("minimum", "id")
+    rewards = RewardTier.objects.select_related("campaign").prefetch_related("shipping_rules").order_by("minimum", "id")
     return campaigns_visible_to(user).prefetch_related(Prefetch("rewards", queryset=rewards))
 
 

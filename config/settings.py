@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "django_countries",
     # Domain apps, in layer order: each imports only the ones above it in this list.
     "accounts",
     "campaigns",

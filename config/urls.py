@@ -32,7 +32,7 @@ from reports.api import (
     PlatformReportXlsxApi,
     PlatformRevenueApi,
 )
-from rewards.api import RewardRoutes, RewardsRoutes
+from rewards.api import AddOnRoutes, AddOnsRoutes, RewardRoutes, RewardsRoutes
 from updates.api import UpdateRoutes, UpdatesRoutes
 
 api = [
@@ -48,6 +48,8 @@ api = [
     path("campaigns/<int:campaign_id>/cancel/", CampaignCancelApi.as_view(), name="campaign-cancel"),
     path("campaigns/<int:campaign_id>/rewards/", RewardsRoutes.as_view(), name="reward-list"),
     path("campaigns/<int:campaign_id>/rewards/<int:reward_id>/", RewardRoutes.as_view(), name="reward-detail"),
+    path("campaigns/<int:campaign_id>/add-ons/", AddOnsRoutes.as_view(), name="add-on-list"),
+    path("campaigns/<int:campaign_id>/add-ons/<int:add_on_id>/", AddOnRoutes.as_view(), name="add-on-detail"),
     path("pledges/", PledgesRoutes.as_view(), name="pledge-list"),
     path("pledges/<int:pledge_id>/", PledgeRoutes.as_view(), name="pledge-detail"),
     path("pledges/<int:pledge_id>/confirm/", PledgeConfirmApi.as_view(), name="pledge-confirm"),

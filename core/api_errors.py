@@ -36,7 +36,10 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
             headers["Retry-After"] = str(retry_after)
         if exc.status_code == 401:  # a 401 names how to authenticate
             headers["WWW-Authenticate"] = 'Token realm="api"'
-        return Response({"detail": exc.message, "code": exc.code}, status=exc.status_code, headers=headers)
+        body: dict[str, Any] = {"detail": exc.message, "code": exc.code}
+        if exc.field and exc.status_code == 400:  # field errors belong to validation answers
+            body["errors"] = {exc.field: [exc.message]}
+        return Response(body, status=exc.status_code, headers=headers)
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(detail=exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
     response = drf_exception_handler(exc, context)

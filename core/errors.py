@@ -5,9 +5,11 @@ class DomainError(Exception):
     status_code = 400
     code = "invalid"
 
-    def __init__(self, message: str, *, code: str | None = None):
+    def __init__(self, message: str, *, code: str | None = None, field: str | None = None):
         super().__init__(message)
         self.message = message
+        # The input field at fault, if one is: the API names it under "errors", a form marks it.
+        self.field = field
         if code:
             self.code = code
 

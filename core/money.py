@@ -213,6 +213,7 @@ FIELD_NAMES = {
     "goal": gettext_lazy("goal"),
     "minimum": gettext_lazy("minimum"),
     "shipping": gettext_lazy("shipping"),
+    "price": gettext_lazy("price"),
 }
 
 

@@ -12,7 +12,7 @@ from core.admin_tools import ViewOnlyAdmin, ViewOnlyInline, money, redacted, rep
 from core.permissions import EXPORT_BACKER_EMAILS, staff_may
 from core.queue import enqueue_on_commit
 from core.text import person
-from pledges.models import Charge, Pledge, WebhookEvent
+from pledges.models import Charge, Pledge, PledgeAddOn, WebhookEvent
 from pledges.services import pledge_refund
 from reports.backers import pledge_report
 from reports.responses import report_response
@@ -27,6 +27,16 @@ class ChargeInline(ViewOnlyInline):
     @admin.display(description=_("amount"))
     def charge_amount(self, charge: Charge) -> str:
         return money(charge.amount, charge.currency)
+
+
+class PledgeAddOnInline(ViewOnlyInline):
+    model = PledgeAddOn
+    fields = ("add_on", "quantity", "line_price")
+    readonly_fields = fields
+
+    @admin.display(description=_("unit price"))
+    def line_price(self, line: PledgeAddOn) -> str:
+        return money(line.unit_price, line.pledge.campaign.currency)
 
 
 @admin.register(Pledge)
@@ -53,6 +63,8 @@ class PledgeAdmin(ViewOnlyAdmin):
         "campaign",
         "reward",
         "pledge_amount",
+        "shipping_country",
+        "pledge_shipping",
         "state",
         "end_reason",
         "stripe_customer_id",
@@ -70,12 +82,16 @@ class PledgeAdmin(ViewOnlyAdmin):
         "collection_enqueued_at",
     )
     readonly_fields = fields
-    inlines = (ChargeInline,)
+    inlines = (PledgeAddOnInline, ChargeInline)
     actions = ("refund_pledges", "retry_errored_pledges", "export_csv")
     show_full_result_count = False
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("campaign", "backer", "reward__campaign")
+
+    @admin.display(description=_("shipping amount"))
+    def pledge_shipping(self, pledge: Pledge) -> str:
+        return money(pledge.shipping_amount, pledge.campaign.currency)
 
     def has_move_money_permission(self, request) -> bool:
         """Collection retries: staff who may change pledges (the rows stay read-only)."""

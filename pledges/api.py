@@ -19,7 +19,7 @@ from core.clients import client_address
 from core.permissions import IsBackerOrStaffReadOnly
 from core.throttling import PledgeRateThrottle
 from pledges.idempotency import idempotent, request_fingerprint
-from pledges.models import Pledge
+from pledges.models import Pledge, PledgeAddOn
 from pledges.selectors import pledges_refundable_by, pledges_visible_to
 from pledges.services import (
     pledge_cancel,
@@ -36,9 +36,54 @@ ERRORS = {
 }
 
 
+class PledgeAddOnOutputSerializer(serializers.ModelSerializer):
+    add_on = serializers.IntegerField(source="add_on_id", read_only=True)
+    title = serializers.CharField(source="add_on.title", read_only=True)
+    unit_price = MoneyField(currency_from="pledge.campaign.currency")
+
+    class Meta:
+        model = PledgeAddOn
+        fields = ["add_on", "title", "quantity", "unit_price"]
+
+
+class AddOnLineInputSerializer(serializers.Serializer):
+    add_on = serializers.IntegerField(min_value=1)
+    quantity = serializers.IntegerField(min_value=0, max_value=10_000, help_text="0 removes the add-on.")
+
+    class Meta:
+        ref_name = "PledgeAddOnInput"
+
+
+def _add_on_lines_input(**kwargs) -> serializers.ListField:
+    return serializers.ListField(
+        child=AddOnLineInputSerializer(),
+        max_length=100,
+        help_text="Add-ons of this campaign offered with the reward, each with a quantity up to its per-backer "
+        "maximum; part of the amount.",
+        **kwargs,
+    )
+
+
+def _add_ons_map(lines: list[dict]) -> dict[int, int]:
+    wanted: dict[int, int] = {}
+    for line in lines:
+        if line["add_on"] in wanted:
+            raise serializers.ValidationError({"add_ons": ["Each add-on once."]})
+        wanted[line["add_on"]] = line["quantity"]
+    return wanted
+
+
+_SHIPPING_COUNTRY_HELP = (
+    "ISO 3166-1 alpha-2 code of where a physical reward ships; required for one, ignored otherwise."
+)
+
+
 # Shared, not nested: every pledge endpoint answers this one shape (one PledgeOutput component).
 class PledgeOutputSerializer(serializers.ModelSerializer):
     amount = MoneyField(currency_from="campaign.currency")
+    shipping_country = serializers.CharField(read_only=True)
+    shipping_amount = MoneyField(currency_from="campaign.currency")
+    add_ons = PledgeAddOnOutputSerializer(source="add_on_lines", many=True, read_only=True)
     currency = serializers.CharField(source="campaign.currency", read_only=True)
     backer = serializers.CharField(source="backer.username", read_only=True)
     client_secret = serializers.SerializerMethodField(
@@ -54,6 +99,9 @@ class PledgeOutputSerializer(serializers.ModelSerializer):
             "backer",
             "amount",
             "currency",
+            "shipping_country",
+            "shipping_amount",
+            "add_ons",
             "state",
             "end_reason",
             "client_secret",
@@ -97,7 +145,13 @@ class PledgeCreateApi(GenericAPIView):
     class InputSerializer(serializers.Serializer):
         campaign = serializers.IntegerField(min_value=1)
         reward = serializers.IntegerField(min_value=1, required=False, allow_null=True)
-        amount = amount_input()
+        amount = amount_input(
+            help_text="The whole pledge: the reward's minimum, shipping and add-ons included, plus any extra.",
+        )
+        shipping_country = serializers.CharField(
+            required=False, allow_blank=True, max_length=2, min_length=2, help_text=_SHIPPING_COUNTRY_HELP
+        )
+        add_ons = _add_on_lines_input(required=False)
         currency = serializers.CharField(
             max_length=3,
             required=False,
@@ -160,6 +214,8 @@ class PledgeCreateApi(GenericAPIView):
             campaign_id=values["campaign"],
             reward_id=values.get("reward"),
             amount=values["amount"],
+            shipping_country=values.get("shipping_country", ""),
+            add_ons=_add_ons_map(values.get("add_ons", [])),
             currency=values.get("currency"),
             payment_method_id=values.get("payment_method"),
             client=client_address(request),
@@ -190,7 +246,15 @@ class PledgeDetailApi(_PledgeObjectApi):
 class PledgeUpdateApi(_PledgeObjectApi):
     class InputSerializer(serializers.Serializer):
         reward = serializers.IntegerField(min_value=1, required=False, allow_null=True)
-        amount = amount_input(required=False)
+        amount = amount_input(
+            required=False,
+            help_text="The whole new pledge. Without it, what was given beyond shipping and add-ons stays "
+            "and the new shipping and add-ons are added.",
+        )
+        shipping_country = serializers.CharField(
+            required=False, allow_blank=True, max_length=2, help_text=_SHIPPING_COUNTRY_HELP
+        )
+        add_ons = _add_on_lines_input(required=False)  # the whole new list: add-ons not named are removed
 
         class Meta:
             ref_name = "PledgeUpdateInput"  # the schema's component names predate the nesting
@@ -203,6 +267,10 @@ class PledgeUpdateApi(_PledgeObjectApi):
         changes = {"amount": data.validated_data.get("amount")}
         if "reward" in data.validated_data:
             changes["reward_id"] = data.validated_data["reward"]
+        if "shipping_country" in data.validated_data:
+            changes["shipping_country"] = data.validated_data["shipping_country"]
+        if "add_ons" in data.validated_data:
+            changes["add_ons"] = _add_ons_map(data.validated_data["add_ons"])
         return self.respond(pledge_update(pledge=pledge, **changes))
 
 

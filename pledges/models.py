@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
+from django_countries.fields import CountryField
 
 from core.money import MONEY_FIELD as MONEY
 from core.money import format_money
@@ -54,6 +55,10 @@ class Pledge(models.Model):
         verbose_name=_("reward"),
     )
     amount = models.DecimalField(_("amount"), **MONEY)
+    # Where a physical reward goes and what that cost, fixed when the destination was chosen
+    # (the tier's shipping rule then); both part of the amount. Empty and zero otherwise.
+    shipping_country = CountryField(_("shipping country"), blank=True)
+    shipping_amount = models.DecimalField(_("shipping amount"), **MONEY, default=Decimal("0"))
     state = models.CharField(_("state"), max_length=12, choices=State.choices, default=State.PENDING)
     end_reason = models.CharField(_("end reason"), max_length=12, choices=EndReason.choices, blank=True)
     stripe_customer_id = models.CharField(_("Stripe customer ID"), max_length=255, blank=True)
@@ -104,6 +109,7 @@ class Pledge(models.Model):
         ]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="pledge_amount_positive"),
+            models.CheckConstraint(condition=Q(shipping_amount__gte=0), name="pledge_shipping_not_negative"),
             models.UniqueConstraint(
                 fields=["backer", "campaign"],
                 condition=Q(state__in=["pending", "active", "errored", "collected"]),
@@ -115,6 +121,34 @@ class Pledge(models.Model):
         """ "Ann Lee (ann@example.com) → The new RECORD, ART BOOK, and… · $25.00" (loads backer and campaign)."""
         campaign = self.campaign
         return f"{person(self.backer)} → {shorten(campaign.title)} · {format_money(self.amount, campaign.currency)}"
+
+
+class PledgeAddOn(models.Model):
+    """Add-ons on a pledge: so many of an item at the price it had when added (part of the amount)."""
+
+    pledge = models.ForeignKey(Pledge, on_delete=models.CASCADE, related_name="add_on_lines", verbose_name=_("pledge"))
+    add_on = models.ForeignKey(
+        "rewards.AddOn", on_delete=models.PROTECT, related_name="pledge_lines", verbose_name=_("add-on")
+    )
+    quantity = models.PositiveIntegerField(_("quantity"))
+    unit_price = models.DecimalField(_("unit price"), **MONEY)
+
+    class Meta:
+        verbose_name = _("pledge add-on")
+        verbose_name_plural = _("pledge add-ons")
+        ordering = ["pledge", "add_on_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["pledge", "add_on"], name="one_line_per_add_on"),
+            models.CheckConstraint(condition=Q(quantity__gte=1), name="pledge_add_on_quantity_positive"),
+            models.CheckConstraint(condition=Q(unit_price__gt=0), name="pledge_add_on_price_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} x {self.add_on.title}"
+
+    @property
+    def total(self) -> Decimal:
+        return self.unit_price * self.quantity
 
 
 class Charge(models.Model):

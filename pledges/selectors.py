@@ -7,7 +7,7 @@ from pledges.models import Pledge
 
 def pledges_visible_to(user: User) -> QuerySet[Pledge]:
     """A backer sees their own pledges; staff see all."""
-    pledges = Pledge.objects.select_related("campaign", "backer")
+    pledges = Pledge.objects.select_related("campaign", "backer").prefetch_related("add_on_lines__add_on")
     return pledges if staff_may(user, "pledges.view_pledge") else pledges.filter(backer=user)
 
 

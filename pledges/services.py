@@ -7,7 +7,8 @@ an UPDATE that only matches while the campaign is live and before its deadline;
 whatever fails, the transaction rolls back whole.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, TypeVar
@@ -37,7 +38,7 @@ from core.money import from_minor_units, to_minor_units, validate_amount
 from core.permissions import staff_may
 from core.queue import enqueue_on_commit
 from core.text import in_sentence
-from pledges.models import Charge, Pledge
+from pledges.models import Charge, Pledge, PledgeAddOn
 from pledges.payments import (
     STANDING_REFUND,
     CardDeclined,
@@ -50,8 +51,8 @@ from pledges.payments import (
     get_gateway,
 )
 from pledges.signals import charge_refunded, pledge_canceled, pledge_changed, pledge_confirmed
-from rewards.models import RewardTier
-from rewards.services import tier_claim, tier_release
+from rewards.models import AddOn, RewardTier
+from rewards.services import add_on_claim, add_on_offered, add_on_release, shipping_price, tier_claim, tier_release
 
 _UNSET = object()
 _T = TypeVar("_T")
@@ -83,24 +84,172 @@ def _reward_for(campaign: Campaign, reward_id: int | None) -> RewardTier | None:
     return reward
 
 
-def pledge_minimum(reward: RewardTier) -> Decimal:
-    """The smallest pledge that gets a reward: a pledge's amount includes the tier's shipping."""
-    return reward.minimum + reward.shipping
+def pledge_minimum(reward: RewardTier, extras: Decimal = Decimal("0")) -> Decimal:
+    """The smallest pledge that gets a reward: its minimum plus ``extras`` (the destination's
+    shipping and the add-ons, which a pledge's amount includes)."""
+    return reward.minimum + extras
 
 
-def _check_amount(campaign: Campaign, reward: RewardTier | None, amount: Decimal) -> Decimal:
+# A quantity no backer means (the per-backer maximum refuses it anyway, before any arithmetic).
+MAX_QUANTITY = 10_000
+
+
+@dataclass(frozen=True)
+class Extras:
+    """What a pledge adds to its tier: shipping to a destination and add-on lines, priced."""
+
+    shipping_country: str = ""
+    shipping_amount: Decimal = Decimal("0")
+    # add-on id -> (quantity, unit price)
+    lines: dict[int, tuple[int, Decimal]] = field(default_factory=dict)
+
+    @property
+    def add_ons_total(self) -> Decimal:
+        return sum((price * quantity for quantity, price in self.lines.values()), Decimal("0"))
+
+    @property
+    def total(self) -> Decimal:
+        return self.shipping_amount + self.add_ons_total
+
+
+def _shipping(reward: RewardTier | None, country: str) -> tuple[str, Decimal]:
+    if reward is None or not reward.ships:
+        return "", Decimal("0")  # nothing to ship: a destination given anyway is not kept
+    return country.strip().upper(), shipping_price(reward=reward, country=country)
+
+
+def _add_on_lines(
+    campaign: Campaign,
+    reward: RewardTier | None,
+    wanted: Mapping[int, int],
+    kept: Mapping[int, tuple[int, Decimal]] | None = None,
+) -> dict[int, tuple[int, Decimal]]:
+    """The add-on lines asked for (id -> quantity; 0 drops one), checked: the campaign's, offered
+    with the tier, within the per-backer maximum. A line whose quantity is unchanged keeps its price."""
+    kept = kept or {}
+    add_ons = {a.pk: a for a in AddOn.objects.filter(campaign=campaign, pk__in=list(wanted)).prefetch_related("tiers")}
+    lines: dict[int, tuple[int, Decimal]] = {}
+    for add_on_id, quantity in wanted.items():
+        add_on = add_ons.get(add_on_id)
+        if add_on is None:
+            raise InvalidInput(
+                _("That add-on does not belong to this campaign."), code="unknown_add_on", field="add_ons"
+            )
+        if not isinstance(quantity, int) or quantity < 0 or quantity > MAX_QUANTITY:
+            raise InvalidInput(
+                _("The quantity of %(title)s must be a whole number from 0 to %(most)d.")
+                % {"title": add_on.title, "most": add_on.max_per_backer},
+                code="invalid_quantity",
+                field="add_ons",
+            )
+        if quantity == 0:
+            continue
+        if not add_on_offered(add_on, reward):
+            raise InvalidInput(
+                _("%(title)s does not come with this reward.") % {"title": add_on.title},
+                code="add_on_not_offered",
+                field="add_ons",
+            )
+        if quantity > add_on.max_per_backer:
+            raise InvalidInput(
+                _("At most %(most)d of %(title)s per backer.") % {"most": add_on.max_per_backer, "title": add_on.title},
+                code="over_max_per_backer",
+                field="add_ons",
+            )
+        old = kept.get(add_on_id)
+        lines[add_on_id] = old if old is not None and old[0] == quantity else (quantity, add_on.price)
+    return lines
+
+
+def _check_amount(
+    campaign: Campaign, reward: RewardTier | None, amount: Decimal, extras: Extras | None = None
+) -> Decimal:
+    extras = extras or Extras()
     amount = validate_amount(amount, campaign.currency, chargeable=True)
-    if reward is not None and amount < pledge_minimum(reward):
-        at_least = {"amount": campaign.money(pledge_minimum(reward)), "currency": campaign.currency}
-        if reward.shipping:
+    if reward is not None and amount < pledge_minimum(reward, extras.total):
+        at_least = {"amount": campaign.money(pledge_minimum(reward, extras.total)), "currency": campaign.currency}
+        if extras.lines:
+            message = _(
+                "This pledge needs at least %(amount)s %(currency)s "
+                "(%(minimum)s for the reward, %(shipping)s shipping and %(add_ons)s for add-ons)."
+            ) % {
+                **at_least,
+                "minimum": campaign.money(reward.minimum),
+                "shipping": campaign.money(extras.shipping_amount),
+                "add_ons": campaign.money(extras.add_ons_total),
+            }
+        elif extras.shipping_amount:
             message = _(
                 "This reward needs a pledge of at least %(amount)s %(currency)s "
                 "(%(minimum)s plus %(shipping)s shipping)."
-            ) % {**at_least, "minimum": campaign.money(reward.minimum), "shipping": campaign.money(reward.shipping)}
+            ) % {
+                **at_least,
+                "minimum": campaign.money(reward.minimum),
+                "shipping": campaign.money(extras.shipping_amount),
+            }
         else:
             message = _("This reward needs a pledge of at least %(amount)s %(currency)s.") % at_least
         raise InvalidInput(message, code="below_minimum")
     return amount
+
+
+def _amount_or_least(reward: RewardTier | None, amount: Decimal | None, extras: Extras) -> Decimal:
+    if amount is not None:
+        return amount
+    if reward is None:
+        raise InvalidInput(_("Say how much you pledge."), code="invalid_amount", field="amount")
+    return pledge_minimum(reward, extras.total)
+
+
+def _price_extras(
+    campaign: Campaign, reward: RewardTier | None, *, shipping_country: str, add_ons: Mapping[int, int]
+) -> Extras:
+    country, shipping = _shipping(reward, shipping_country)
+    lines = _add_on_lines(campaign, reward, add_ons)
+    return Extras(shipping_country=country, shipping_amount=shipping, lines=lines)
+
+
+def _check_add_on_stock(lines: Mapping[int, tuple[int, Decimal]], held: Mapping[int, int] | None = None) -> None:
+    """Refused before any provider call when too few are left (the claim decides under a burst)."""
+    held = held or {}
+    extra = {pk: quantity - held.get(pk, 0) for pk, (quantity, _price) in lines.items()}
+    for add_on in AddOn.objects.filter(pk__in=[pk for pk, more in extra.items() if more > 0], limit__isnull=False):
+        if add_on.claimed + extra[add_on.pk] > (add_on.limit or 0):
+            raise Conflict(
+                _("Not enough of %(title)s is left.") % {"title": add_on.title}, code="add_on_sold_out", field="add_ons"
+            )
+
+
+def _move_add_on_stock(old: Mapping[int, int], new: Mapping[int, int]) -> None:
+    """Claim what grew and release what shrank, add-ons in id order (the lock order)."""
+    for add_on_id in sorted(set(old) | set(new)):
+        delta = new.get(add_on_id, 0) - old.get(add_on_id, 0)
+        if delta > 0:
+            add_on_claim(add_on_id=add_on_id, quantity=delta)
+        elif delta < 0:
+            add_on_release(add_on_id=add_on_id, quantity=-delta)
+
+
+def _release_add_ons(pledge_ids: list[int]) -> None:
+    """Give back the add-on units of pledges that end (cancel, lapse), add-ons in id order."""
+    if not pledge_ids:
+        return
+    held = (
+        PledgeAddOn.objects.filter(pledge_id__in=pledge_ids)
+        .values("add_on_id")
+        .annotate(quantity=models.Sum("quantity"))
+        .order_by("add_on_id")
+    )
+    for row in held:
+        add_on_release(add_on_id=row["add_on_id"], quantity=row["quantity"])
+
+
+def _write_lines(pledge: Pledge, lines: Mapping[int, tuple[int, Decimal]]) -> None:
+    PledgeAddOn.objects.filter(pledge=pledge).exclude(add_on_id__in=list(lines)).delete()
+    for add_on_id, (quantity, price) in lines.items():
+        PledgeAddOn.objects.update_or_create(
+            pledge=pledge, add_on_id=add_on_id, defaults={"quantity": quantity, "unit_price": price}
+        )
 
 
 def hold_client_key(client: str) -> str:
@@ -184,12 +333,14 @@ def pledge_create(
     *,
     backer: User,
     campaign_id: int,
-    amount: Decimal,
+    amount: Decimal | None,
     reward_id: int | None = None,
     payment_method_id: str | None = None,
     currency: str | None = None,
     client: str = "",
     now: datetime | None = None,
+    shipping_country: str = "",
+    add_ons: Mapping[int, int] | None = None,
 ) -> Pledge:
     """Pledge to a live campaign and save the card for later (a SetupIntent, usage off_session).
 
@@ -199,6 +350,9 @@ def pledge_create(
     declined at setup raises PaymentFailed and keeps nothing. A pending pledge holds a
     limited tier for PENDING_PLEDGE_TTL; ``client`` (the request's address) caps how many such
     holds one client has on a tier (TIER_HOLDS_PER_CLIENT, TooManyRequests past it).
+
+    A physical tier ships to ``shipping_country`` at its rule's price; ``add_ons`` (add-on id ->
+    quantity) are claimed like the tier. ``amount`` includes both; None: the least it may be.
     """
     now = now or timezone.now()
     campaign = _open_campaign(campaign_id, now)
@@ -211,10 +365,12 @@ def pledge_create(
             code="currency_mismatch",
         )
     reward = _reward_for(campaign, reward_id)
-    amount = _check_amount(campaign, reward, amount)
+    extras = _price_extras(campaign, reward, shipping_country=shipping_country, add_ons=add_ons or {})
+    amount = _check_amount(campaign, reward, _amount_or_least(reward, amount, extras), extras)
     if Pledge.objects.filter(backer=backer, campaign=campaign, state__in=Pledge.LIVE_STATES).exists():
         raise Conflict(ALREADY_BACKING, code="duplicate_pledge")
     _check_stock(reward, now)
+    _check_add_on_stock(extras.lines)
     hold_client = hold_client_key(client) if _is_limited(reward) else ""
     if hold_client and reward is not None and payment_method_id is None:  # a hold: refused before any provider call
         _check_client_holds(reward, hold_client, now)
@@ -233,6 +389,7 @@ def pledge_create(
             _check_open(campaign_lock(campaign_id=campaign.pk), now)
             if reward is not None:
                 tier_claim(reward_id=reward.pk)
+            _move_add_on_stock({}, {pk: quantity for pk, (quantity, _price) in extras.lines.items()})
             if hold_client and reward is not None and not active:  # under the campaign's lock: two cannot both pass
                 _check_client_holds(reward, hold_client, now)
             pledge = Pledge.objects.create(
@@ -240,6 +397,8 @@ def pledge_create(
                 campaign=campaign,
                 reward=reward,
                 amount=amount,
+                shipping_country=extras.shipping_country,
+                shipping_amount=extras.shipping_amount,
                 state=Pledge.State.ACTIVE if active else Pledge.State.PENDING,
                 stripe_customer_id=customer_id,
                 setup_intent_id=setup.id,
@@ -249,6 +408,11 @@ def pledge_create(
                 expires_at=None if active else now + settings.PENDING_PLEDGE_TTL,
                 activated_at=now if active else None,
             )
+            if extras.lines:
+                PledgeAddOn.objects.bulk_create(
+                    PledgeAddOn(pledge=pledge, add_on_id=pk, quantity=quantity, unit_price=price)
+                    for pk, (quantity, price) in extras.lines.items()
+                )
             if active:
                 campaign_move_totals(campaign_id=campaign.pk, now=now, amount=amount, backers=1)
                 pledge_confirmed.send(sender=Pledge, pledge=pledge)
@@ -369,11 +533,19 @@ def pledge_activate_from_setup(*, pledge: Pledge, payment_method_id: str | None,
 
 @transaction.atomic
 def pledge_update(
-    *, pledge: Pledge, amount: Decimal | None = None, reward_id: Any = _UNSET, now: datetime | None = None
+    *,
+    pledge: Pledge,
+    amount: Decimal | None = None,
+    reward_id: Any = _UNSET,
+    now: datetime | None = None,
+    shipping_country: Any = _UNSET,
+    add_ons: Any = _UNSET,
 ) -> Pledge:
-    """Change the amount or the reward before the deadline; totals and stock follow. A new reward
-    without an amount raises the pledge to the reward's minimum when it is below it; an amount
-    given below the minimum is refused."""
+    """Change the amount, the reward, the destination or the add-ons before the deadline; totals
+    and stock follow. Without an amount, what the backer gave beyond shipping and add-ons stays
+    (raised to a new reward's minimum when it is below it) and the new shipping and add-ons are
+    added to it; an amount given below the minimum is refused. Shipping is priced again only when
+    the reward or the destination changes; an add-on line keeps its price while its quantity does."""
     now = now or timezone.now()
     campaign = campaign_lock(campaign_id=pledge.campaign_id)
     pledge = Pledge.objects.select_for_update(of=("self",)).select_related("reward").get(pk=pledge.pk)
@@ -384,20 +556,44 @@ def pledge_update(
         )
     _check_open(campaign, now)
     reward = pledge.reward if reward_id is _UNSET else _reward_for(campaign, reward_id)
+    old_lines = {line.add_on_id: (line.quantity, line.unit_price) for line in pledge.add_on_lines.all()}
+    old = Extras(str(pledge.shipping_country), pledge.shipping_amount, old_lines)
+    extras = _changed_extras(campaign, pledge, reward, old, shipping_country=shipping_country, add_ons=add_ons)
+    base = pledge.amount - old.total
     if amount is None and reward is not None and reward != pledge.reward:
-        amount = max(pledge.amount, pledge_minimum(reward))  # a dearer tier raises an amount not given
-    new_amount = _check_amount(campaign, reward, pledge.amount if amount is None else amount)
+        base = max(base, pledge_minimum(reward))  # a dearer tier raises an amount not given
+    new_amount = _check_amount(campaign, reward, base + extras.total if amount is None else amount, extras)
+    old_quantities = {pk: quantity for pk, (quantity, _price) in old.lines.items()}
+    _check_add_on_stock(extras.lines, old_quantities)
     if reward != pledge.reward:
         _swap_tiers(old_id=pledge.reward_id, new_id=reward.pk if reward else None)
+    _move_add_on_stock(old_quantities, {pk: quantity for pk, (quantity, _price) in extras.lines.items()})
     if pledge.state == Pledge.State.ACTIVE:
         campaign_move_totals(campaign_id=campaign.pk, now=now, amount=new_amount - pledge.amount, backers=0)
-    changed = (new_amount, reward) != (pledge.amount, pledge.reward)
+    changed = (new_amount, reward, extras) != (pledge.amount, pledge.reward, old)
     pledge.amount = new_amount
     pledge.reward = reward
-    pledge.save(update_fields=["amount", "reward", "updated_at"])
+    pledge.shipping_country = extras.shipping_country
+    pledge.shipping_amount = extras.shipping_amount
+    pledge.save(update_fields=["amount", "reward", "shipping_country", "shipping_amount", "updated_at"])
+    if extras.lines != old.lines:
+        _write_lines(pledge, extras.lines)
     if changed and pledge.state == Pledge.State.ACTIVE:
         pledge_changed.send(sender=Pledge, pledge=pledge, version=pledge.updated_at.isoformat())
     return pledge
+
+
+def _changed_extras(
+    campaign: Campaign, pledge: Pledge, reward: RewardTier | None, old: Extras, *, shipping_country: Any, add_ons: Any
+) -> Extras:
+    country = old.shipping_country if shipping_country is _UNSET else (shipping_country or "")
+    if reward == pledge.reward and country == old.shipping_country:
+        shipping = (old.shipping_country, old.shipping_amount)  # priced when chosen: kept
+    else:
+        shipping = _shipping(reward, country)
+    wanted = {pk: quantity for pk, (quantity, _price) in old.lines.items()} if add_ons is _UNSET else add_ons
+    lines = _add_on_lines(campaign, reward, wanted, kept=old.lines)
+    return Extras(shipping_country=shipping[0], shipping_amount=shipping[1], lines=lines)
 
 
 def _swap_tiers(*, old_id: int | None, new_id: int | None) -> None:
@@ -427,6 +623,7 @@ def pledge_cancel(*, pledge: Pledge, now: datetime | None = None) -> Pledge:
         campaign_move_totals(campaign_id=pledge.campaign_id, now=now, amount=-pledge.amount, backers=-1)
     if pledge.reward_id:
         tier_release(reward_id=pledge.reward_id)
+    _release_add_ons([pledge.pk])
     was_active = pledge.state == Pledge.State.ACTIVE
     pledge.state = Pledge.State.CANCELED
     pledge.end_reason = Pledge.EndReason.BACKER
@@ -463,6 +660,7 @@ def pledges_lapse_expired(
             )
             for tier_id in sorted(tier for _pk, tier in batch if tier):
                 tier_release(reward_id=tier_id)
+            _release_add_ons([pk for pk, _tier in batch])
             Pledge.objects.filter(pk__in=[pk for pk, _tier in batch]).update(
                 state=Pledge.State.CANCELED, end_reason=Pledge.EndReason.EXPIRED, ended_at=now, updated_at=now
             )
@@ -511,6 +709,7 @@ def pledges_release_unconfirmed(*, campaign: Campaign, now: datetime) -> int:
     )
     for tier_id in sorted(reward_id for _pledge_id, reward_id in lapsing if reward_id):
         tier_release(reward_id=tier_id)
+    _release_add_ons([pk for pk, _tier in lapsing])
     return len(lapsing)
 
 

@@ -18,15 +18,16 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from django.contrib.postgres.aggregates import StringAgg
 from django.db import connection
-from django.db.models import OuterRef, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db.models import CharField, OuterRef, Subquery, Value
+from django.db.models.functions import Cast, Coalesce, Concat
 from django.utils.translation import gettext as _
 
 from campaigns.models import Campaign
 from core.errors import InvalidInput
 from core.money import currency_decimal_places, quantize
-from pledges.models import Charge, Pledge
+from pledges.models import Charge, Pledge, PledgeAddOn
 from reports import writers
 from reports.writers import FORMULA_START, Progress, Report, Section
 
@@ -49,7 +50,17 @@ BACKER_HEADER = [
     "Pledge Status",
     "Collected At",
     "Refunded Amount",
+    # Kickstarter's names, after ours (some repeat a column above, as its own report has them):
+    # the destination's code, what the pledge pays for shipping, its add-ons ("2 x Poster; 1 x Pin").
+    "Shipping Country",
+    "Shipping Amount",
+    "Add-ons",
+    "Pledged At",
+    "Pledged Status",
 ]
+# "2 x Poster": an add-on line in the report.
+ADD_ON_SEPARATOR = "; "
+QUANTITY_SIGN = " x "
 
 _FIELDS = (
     "backer_id",
@@ -62,12 +73,14 @@ _FIELDS = (
     "reward_id",
     "reward__title",
     "reward__minimum",
-    "reward__shipping",
+    "shipping_amount",
     "amount",
     "created_at",
     "state",
     "collected_at",
     "refunded_amount",
+    "shipping_country",
+    "add_on_list",
 )
 
 
@@ -149,7 +162,7 @@ def _backer_rows(campaign: Campaign, filters: BackerFilters) -> Iterator[list[An
     currency = campaign.currency
     pledges = (
         Pledge.objects.filter(campaign_id=campaign.pk)
-        .annotate(refunded_amount=_refunded_amount())
+        .annotate(refunded_amount=_refunded_amount(), add_on_list=_add_on_list())
         .order_by("created_at", "pk")
         .values_list(*_FIELDS)
     )
@@ -157,9 +170,10 @@ def _backer_rows(campaign: Campaign, filters: BackerFilters) -> Iterator[list[An
     for row in pledges.iterator(chunk_size=FETCH_ROWS):
         number += 1
         backer_id, first, last, username, display_name, deleted_at, email, reward_id, title, *rest = row
-        minimum, shipping, amount, at, state, collected, refunded = rest
+        minimum, shipping, amount, at, state, collected, refunded, country, add_ons = rest
         if not filters.matches(reward_id, state):
             continue
+        pledge_shipping = None if reward_id is None else quantize(shipping, currency)  # no reward: nothing shipped
         yield [
             number,
             backer_id,
@@ -169,12 +183,17 @@ def _backer_rows(campaign: Campaign, filters: BackerFilters) -> Iterator[list[An
             title,
             None if minimum is None else quantize(minimum, currency),
             quantize(amount, currency),
-            None if shipping is None else quantize(shipping, currency),
+            pledge_shipping,
             currency,
             at,
             state,
             collected,
             quantize(refunded, currency),
+            country or None,
+            pledge_shipping,
+            add_ons or None,
+            at,
+            state,
         ]
 
 
@@ -182,6 +201,18 @@ def _refunded_amount():
     """What the provider refunded of the pledge's charge: partial refunds show as such."""
     charge = Charge.objects.filter(pledge=OuterRef("pk"), state=Charge.State.SUCCEEDED).values("refunded_amount")[:1]
     return Coalesce(Subquery(charge), Value(Decimal("0")), output_field=Pledge._meta.get_field("amount"))
+
+
+def _add_on_list():
+    """The pledge's add-ons as one text, "2 x Poster; 1 x Pin" in add-on order (as the COPY writes it)."""
+    line = Concat(Cast("quantity", CharField()), Value(QUANTITY_SIGN), "add_on__title", output_field=CharField())
+    lines = (
+        PledgeAddOn.objects.filter(pledge=OuterRef("pk"))
+        .values("pledge")
+        .annotate(text=StringAgg(line, delimiter=ADD_ON_SEPARATOR, ordering="add_on_id"))
+        .values("text")
+    )
+    return Subquery(lines, output_field=CharField())
 
 
 def backer_report(campaign: Campaign, filters: BackerFilters | None = None) -> Report:
@@ -234,17 +265,26 @@ _NAME = (
     f"nullif(btrim(pr.display_name, E'{_WHITESPACE}'), ''), u.username) END"
 )
 
+# A pledge without a reward ships nothing: its shipping cell is empty, as in the Python rows.
+_SHIPPING = "CASE WHEN n.reward_id IS NULL THEN NULL ELSE round(n.shipping, {places}) END"
+
 # Only constants of this module are put in by the f-string; values go in as sql.Literal.
 _COPY = f"""
 COPY (
   SELECT n.number, n.backer_id, {_safe("n.name")}, {_safe("n.email")}, n.reward_id, {_safe("n.title")},
-         round(n.minimum, {{places}}), round(n.amount, {{places}}), round(n.shipping, {{places}}),
+         round(n.minimum, {{places}}), round(n.amount, {{places}}), {_SHIPPING},
          {_safe("n.currency")}, {_iso("n.created_at")}, {_safe("n.state")}, {_iso("n.collected_at")},
-         round(coalesce(n.refunded, 0), {{places}})
+         round(coalesce(n.refunded, 0), {{places}}),
+         nullif(n.shipping_country, ''), {_SHIPPING}, {_safe("n.add_ons")},
+         {_iso("n.created_at")}, {_safe("n.state")}
     FROM (
       SELECT row_number() OVER (ORDER BY p.created_at, p.id) AS number, p.backer_id, {_NAME} AS name,
-             u.email, p.reward_id, r.title, r.minimum, p.amount, r.shipping, c.currency, p.created_at, p.state,
-             p.collected_at, ch.refunded_amount AS refunded
+             u.email, p.reward_id, r.title, r.minimum, p.amount, p.shipping_amount AS shipping, c.currency,
+             p.created_at, p.state, p.collected_at, ch.refunded_amount AS refunded, p.shipping_country,
+             (SELECT string_agg(l.quantity || {_sql_text(QUANTITY_SIGN)} || a.title, {_sql_text(ADD_ON_SEPARATOR)}
+                               ORDER BY l.add_on_id)
+                FROM pledges_pledgeaddon l JOIN rewards_addon a ON a.id = l.add_on_id
+               WHERE l.pledge_id = p.id) AS add_ons
         FROM pledges_pledge p
         JOIN auth_user u ON u.id = p.backer_id
         LEFT JOIN accounts_profile pr ON pr.user_id = u.id

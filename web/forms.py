@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
+from django_countries import countries
 
 from accounts.mails import send_no_account_for_reset
 from accounts.mfa import CODE_MAX_LENGTH
@@ -21,7 +22,8 @@ from accounts.signin import SignIn, signin_password
 from campaigns.models import Campaign
 from core.errors import ServiceUnavailable
 from core.money import SUPPORTED_CURRENCIES, is_plain_amount
-from rewards.models import RewardTier
+from rewards.models import AddOn, RewardTier
+from rewards.regions import Region
 from updates.models import CampaignUpdate
 
 User = get_user_model()
@@ -180,22 +182,58 @@ def _amount_field(currency: str, decimals: int) -> forms.DecimalField:
 
 
 class PledgeForm(forms.Form):
-    """A tier (or none) and an amount, which includes the tier's shipping."""
+    """A tier (or none), where it ships, add-ons, and an amount, which includes shipping and add-ons."""
 
     reward = forms.ChoiceField(label=_("Reward"), widget=forms.RadioSelect, required=False)
+    shipping_country = forms.ChoiceField(
+        label=_("Ship to"), required=False, help_text=_("For a reward that ships: the country it goes to.")
+    )
     amount = AmountField()
     token = forms.CharField(widget=forms.HiddenInput, max_length=64, required=False)
 
-    def __init__(self, *args, campaign: Campaign, rewards: list[RewardTier], decimals: int, **kwargs):
+    def __init__(
+        self,
+        *args,
+        campaign: Campaign,
+        rewards: list[RewardTier],
+        decimals: int,
+        add_ons: list[AddOn] | None = None,
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
         self.campaign = campaign
+        self.add_ons = add_ons or []
         self.fields["amount"] = _amount_field(campaign.currency, decimals)
+        self.fields["amount"].required = False
+        self.fields["amount"].help_text = _("Shipping and add-ons included. Empty: the least your choices need.")
         reward = cast(forms.ChoiceField, self.fields["reward"])
         reward.choices = [(NO_REWARD, _("No reward"))] + [(str(r.pk), r.title) for r in rewards]
+        country = cast(forms.ChoiceField, self.fields["shipping_country"])
+        country.choices = [("", _("Choose a country")), *countries]  # names in the reader's language
+        for add_on in self.add_ons:
+            self.fields[self.add_on_field(add_on)] = forms.IntegerField(
+                label=add_on.title,
+                required=False,
+                min_value=0,
+                max_value=add_on.max_per_backer,
+                initial=0,
+                widget=forms.NumberInput(attrs={"inputmode": "numeric", "data-price": str(add_on.price)}),
+            )
+
+    @staticmethod
+    def add_on_field(add_on: AddOn) -> str:
+        return f"add_on_{add_on.pk}"
 
     def reward_id(self) -> int | None:
         value = self.cleaned_data.get("reward") or NO_REWARD
         return None if value == NO_REWARD else int(value)
+
+    def add_on_quantities(self) -> dict[int, int]:
+        """Every add-on offered with its quantity (0: none)."""
+        return {a.pk: self.cleaned_data.get(self.add_on_field(a)) or 0 for a in self.add_ons}
+
+    def add_on_bound_fields(self) -> list:
+        return [(add_on, self[self.add_on_field(add_on)]) for add_on in self.add_ons]
 
 
 # --- the creator studio ---------------------------------------------------------------------
@@ -261,11 +299,64 @@ class RewardForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=120)
     description = forms.CharField(label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 4}))
     minimum = AmountField(label=_("Minimum pledge"), max_digits=18, decimal_places=3)
-    shipping = AmountField(label=_("Shipping"), max_digits=18, decimal_places=3, required=False, min_value=Decimal("0"))
+    ships = forms.BooleanField(
+        label=_("This reward ships"),
+        required=False,
+        help_text=_("Physical goods; leave unticked for a digital reward."),
+    )
     limit = forms.IntegerField(label=_("Limit"), required=False, min_value=1, help_text=_("Empty for unlimited."))
     estimated_delivery = forms.DateField(
         label=_("Estimated delivery"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
+
+
+def destination_choices() -> list:
+    """Regions first (most specific to rest of the world), then every country by its name in the reader's language."""
+    return [
+        ("", _("Choose a destination")),
+        (_("Regions"), [(f"region:{value}", label) for value, label in Region.choices]),
+        (_("Countries"), [(f"country:{code}", name) for code, name in countries]),
+    ]
+
+
+class ShippingRuleForm(forms.Form):
+    destination = forms.ChoiceField(label=_("Destination"), required=False)
+    price = AmountField(
+        label=_("Shipping price"), max_digits=18, decimal_places=3, required=False, min_value=Decimal("0")
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        cast(forms.ChoiceField, self.fields["destination"]).choices = destination_choices()
+
+    def clean(self):
+        data = super().clean()
+        if data.get("destination") and data.get("price") is None:
+            self.add_error("price", _("Give this destination a price (0 for free shipping)."))
+        return data
+
+
+ShippingRuleFormSet = forms.formset_factory(ShippingRuleForm, extra=3, max_num=300, absolute_max=300)
+
+
+class AddOnForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=120)
+    description = forms.CharField(label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    price = AmountField(label=_("Price"), max_digits=18, decimal_places=3)
+    limit = forms.IntegerField(label=_("Limit"), required=False, min_value=1, help_text=_("Empty for unlimited."))
+    max_per_backer = forms.IntegerField(
+        label=_("Most per backer"), min_value=1, max_value=1000, initial=1, help_text=_("How many one backer may add.")
+    )
+    tiers = forms.MultipleChoiceField(
+        label=_("Goes with"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("None ticked: every reward."),
+    )
+
+    def __init__(self, *args, rewards: list[RewardTier], **kwargs):
+        super().__init__(*args, **kwargs)
+        cast(forms.ChoiceField, self.fields["tiers"]).choices = [(str(r.pk), r.title) for r in rewards]
 
 
 class UpdateForm(forms.Form):
@@ -300,9 +391,9 @@ class UpdateEditForm(forms.Form):
 
 
 def add_domain_error(form: forms.Form, error, *, fields: dict[str, str] | None = None) -> None:
-    """A service's refusal as a form error: on the field its code names (``invalid_goal``) or
-    ``fields`` maps it to, else above the form."""
-    field = (fields or {}).get(error.code) or error.code.removeprefix("invalid_")
+    """A service's refusal as a form error: on the field ``fields`` maps its code to, the field
+    it names, or the field its code names (``invalid_goal``), else above the form."""
+    field = (fields or {}).get(error.code) or getattr(error, "field", None) or error.code.removeprefix("invalid_")
     form.add_error(field if field in form.fields else None, error.message)
 
 

@@ -89,6 +89,13 @@ urlpatterns = [
         views_studio.studio_reward_delete,
         name="studio-reward-delete",
     ),
+    path("studio/<slug:slug>/add-ons/new/", views_studio.studio_add_on, name="studio-add-on-new"),
+    path("studio/<slug:slug>/add-ons/<int:add_on_id>/", views_studio.studio_add_on, name="studio-add-on"),
+    path(
+        "studio/<slug:slug>/add-ons/<int:add_on_id>/delete/",
+        views_studio.studio_add_on_delete,
+        name="studio-add-on-delete",
+    ),
     path("studio/<slug:slug>/updates/", views_studio.studio_update, name="studio-update"),
     path("studio/<slug:slug>/updates/<int:number>/", views_studio.studio_update_edit, name="studio-update-edit"),
 ]

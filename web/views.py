@@ -86,7 +86,8 @@ def campaign_detail(request, slug: str):
         {
             "campaign": campaign,
             "story": shift_headings(campaign.description_html, top_heading=3),
-            "rewards": campaign.rewards.all(),
+            "rewards": campaign.rewards.prefetch_related("shipping_rules"),
+            "add_ons": campaign.add_ons.prefetch_related("tiers"),
             "updates": updates,
             "progress": min(campaign.percent_funded, 100),
             "chart": chart,

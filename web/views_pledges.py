@@ -46,9 +46,15 @@ from pledges.services import (
     pledge_minimum,
     pledge_update,
 )
+from rewards.regions import COUNTRIES, SPECIFICITY
 from web.forms import NO_REWARD, PledgeForm
 
 # --- helpers ---------------------------------------------------------------------------
+
+
+def _given(pledge: Pledge) -> Decimal:
+    """What the backer gives for the reward itself: the amount less shipping and add-ons."""
+    return pledge.amount - pledge.shipping_amount - sum((line.total for line in pledge.add_on_lines.all()), Decimal(0))
 
 
 def _own_pledges(request):
@@ -75,7 +81,22 @@ def _pledge_form(campaign: Campaign, data=None, initial=None) -> PledgeForm:
         campaign=campaign,
         rewards=list(campaign.rewards.all()),
         decimals=currency_decimal_places(campaign.currency),
+        add_ons=list(campaign.add_ons.prefetch_related("tiers")),
     )
+
+
+def _add_form_error(form: PledgeForm, field: str | None, message: str) -> None:
+    """A refusal on the field it names (the destination), else above the form."""
+    form.add_error(field if field in form.fields else None, message)
+
+
+def _shipping_context(campaign: Campaign) -> dict:
+    """The tiers with their shipping rules, and the add-ons, for the checkout and change forms."""
+    return {
+        "rewards": list(campaign.rewards.prefetch_related("shipping_rules")),
+        "add_ons": list(campaign.add_ons.prefetch_related("tiers")),
+        "regions": {"order": list(SPECIFICITY), "countries": {r: sorted(c) for r, c in COUNTRIES.items()}},
+    }
 
 
 def _checkout_url(campaign: Campaign, *, reward_id: int | None, amount: Decimal) -> str:
@@ -122,7 +143,7 @@ def pledge_checkout(request, slug: str):
             return redirect("my-pledge-card", existing.pk)
         messages.info(request, _("You already back this campaign. You can change your pledge here."))
         return redirect("my-pledge", existing.pk)
-    context = {"campaign": campaign, "rewards": list(campaign.rewards.all())}
+    context = {"campaign": campaign, **_shipping_context(campaign)}
     if not campaign.is_open_for_pledges or campaign.creator_id == request.user.pk:
         context["closed"] = True
         return render(request, "web/pledges/checkout.html", context, status=409)
@@ -133,7 +154,7 @@ def pledge_checkout(request, slug: str):
             outcome = _create_pledge(request, campaign, form)
             if isinstance(outcome, Pledge):
                 return redirect("my-pledge-card", outcome.pk)
-            form.add_error(None, outcome)
+            _add_form_error(form, getattr(form, "refused_field", None), outcome)
         status = 400
         data = cast(QueryDict, form.data).copy()
         data["token"] = _new_token()  # a corrected form is another request
@@ -147,7 +168,10 @@ def _checkout_initial(request, campaign: Campaign) -> dict:
     """A tier chosen on the campaign page (?reward=), or the values of a card step that failed."""
     asked = request.GET.get("reward")
     reward = campaign.rewards.filter(pk=asked).first() if _is_int(asked) else None
-    amount = request.GET.get("amount", "")[:20] or (campaign.money(pledge_minimum(reward)) if reward else "")
+    least = (
+        campaign.money(pledge_minimum(reward)) if reward and not reward.ships else ""
+    )  # shipping: once a destination is chosen
+    amount = request.GET.get("amount", "")[:20] or least
     return {"reward": str(reward.pk) if reward else NO_REWARD, "amount": amount, "token": _new_token()}
 
 
@@ -157,6 +181,8 @@ def _is_int(value: str | None) -> bool:
 
 def _create_pledge(request, campaign: Campaign, form: PledgeForm) -> Pledge | str:
     reward_id, amount = form.reward_id(), form.cleaned_data["amount"]
+    country = form.cleaned_data.get("shipping_country") or ""
+    add_ons = {pk: quantity for pk, quantity in form.add_on_quantities().items() if quantity}
 
     def run() -> tuple[int, dict]:
         try:
@@ -166,9 +192,11 @@ def _create_pledge(request, campaign: Campaign, form: PledgeForm) -> Pledge | st
                 amount=amount,
                 reward_id=reward_id,
                 client=client_address(request),
+                shipping_country=country,
+                add_ons=add_ons,
             )
         except DomainError as error:
-            return error.status_code, {"detail": error.message, "code": error.code}
+            return error.status_code, {"detail": error.message, "code": error.code, "field": error.field}
         return 201, {"pledge": pledge.pk}
 
     token = form.cleaned_data.get("token") or _new_token()
@@ -177,13 +205,17 @@ def _create_pledge(request, campaign: Campaign, form: PledgeForm) -> Pledge | st
         status, body = idempotent(
             user=request.user,
             key=f"web-checkout:{token}",
-            fingerprint=request_fingerprint(request.path, {"reward": reward_id, "amount": str(amount)}),
+            fingerprint=request_fingerprint(
+                request.path,
+                {"reward": reward_id, "amount": str(amount), "country": country, "add_ons": sorted(add_ons.items())},
+            ),
             run=run,
         )
     except DomainError as error:
         return error.message
     if status == 201:
         return _own_pledge(request, body["pledge"])
+    form.refused_field = body.get("field")  # type: ignore[attr-defined]
     return body["detail"]
 
 
@@ -280,6 +312,8 @@ def _detail_context(pledge: Pledge, form: PledgeForm | None = None) -> dict:
             initial={
                 "reward": str(pledge.reward_id) if pledge.reward_id else NO_REWARD,
                 "amount": campaign.money(pledge.amount),
+                "shipping_country": str(pledge.shipping_country),
+                **{f"add_on_{line.add_on_id}": line.quantity for line in pledge.add_on_lines.all()},
             },
         )
     return {
@@ -288,6 +322,7 @@ def _detail_context(pledge: Pledge, form: PledgeForm | None = None) -> dict:
         "changeable": changeable,
         "form": form if changeable else None,
         "charge": pledge.charges.filter(state=Charge.State.SUCCEEDED).first(),
+        **(_shipping_context(campaign) if changeable else {}),
     }
 
 
@@ -304,14 +339,21 @@ def pledge_change(request, pledge_id: int):
     form = _pledge_form(pledge.campaign, request.POST)
     if form.is_valid():
         amount, reward_id = form.cleaned_data["amount"], form.reward_id()
-        # Another tier with the amount left as it was: the service raises it to the tier's minimum.
-        untouched = reward_id != pledge.reward_id and amount == pledge.amount
+        given_before = _given(pledge)
         try:
-            changed = pledge_update(pledge=pledge, amount=None if untouched else amount, reward_id=reward_id)
+            changed = pledge_update(
+                pledge=pledge,
+                # Left as it was (or emptied): what is given on top stays (raised to a new tier's
+                # minimum when below it), new shipping and add-ons are added.
+                amount=None if amount == pledge.amount else amount,
+                reward_id=reward_id,
+                shipping_country=form.cleaned_data.get("shipping_country") or "",
+                add_ons=form.add_on_quantities(),
+            )
         except DomainError as error:
-            form.add_error(None, error.message)
+            _add_form_error(form, error.field, error.message)
         else:
-            if changed.amount != amount:
+            if amount == pledge.amount and reward_id != pledge.reward_id and _given(changed) > given_before:
                 messages.success(
                     request,
                     _("Your pledge is changed. %(reward)s needs at least %(amount)s, so your pledge is now %(amount)s.")

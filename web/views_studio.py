@@ -31,12 +31,28 @@ from reports.models import ExportJob
 from reports.responses import report_response
 from reports.services import export_create
 from reports.stats import CampaignStats
-from rewards.models import RewardTier
-from rewards.services import reward_create, reward_delete, reward_update
+from rewards.services import (
+    Rule,
+    add_on_create,
+    add_on_delete,
+    add_on_update,
+    reward_create,
+    reward_delete,
+    reward_update,
+)
 from updates.selectors import updates_visible_to
 from updates.services import EDIT_WINDOW, update_edit, update_publish
 from web.charts import funding_series
-from web.forms import CampaignForm, LiveCampaignForm, RewardForm, UpdateEditForm, UpdateForm, add_domain_error
+from web.forms import (
+    AddOnForm,
+    CampaignForm,
+    LiveCampaignForm,
+    RewardForm,
+    ShippingRuleFormSet,
+    UpdateEditForm,
+    UpdateForm,
+    add_domain_error,
+)
 
 BACKERS_PAGE_SIZE = 25
 # How often the dashboard asks for the collection progress while it is under way.
@@ -271,7 +287,7 @@ def studio_collection(request, slug: str):
 
 
 def _dashboard(request, campaign: Campaign, *, launch_errors=(), launch_needs_mfa=False, update_form=None, status=200):
-    rewards = list(campaign.rewards.all())
+    rewards = list(campaign.rewards.prefetch_related("shipping_rules"))
     now = timezone.now()
     updates = [
         {
@@ -285,6 +301,7 @@ def _dashboard(request, campaign: Campaign, *, launch_errors=(), launch_needs_mf
         "campaign": campaign,
         "rewards": rewards,
         "time_zone": user_time_zone(request.user),
+        "add_ons": list(campaign.add_ons.prefetch_related("tiers")),
         "launch_errors": launch_errors,
         "launch_needs_mfa": launch_needs_mfa,
         "preview": shift_headings(campaign.description_html, top_heading=3),
@@ -337,28 +354,51 @@ def studio_cancel(request, slug: str):
     )
 
 
-def _reward_values(form: RewardForm) -> dict:
+def _reward_values(form: RewardForm, rules) -> dict:
+    """The tier's fields and, for one that ships, its rules (a digital tier keeps none)."""
     data = dict(form.cleaned_data)
-    if data.get("shipping") is None:
-        data["shipping"] = RewardTier._meta.get_field("shipping").default
+    if rules.is_bound:
+        data["shipping_rules"] = _rules(rules) if data["ships"] else []
     return data
+
+
+def _rules(formset) -> list[Rule]:
+    rules = []
+    for row in formset.cleaned_data:
+        if not row or row.get("DELETE") or not row.get("destination"):
+            continue
+        kind, _sep, place = row["destination"].partition(":")
+        rules.append(Rule(price=row["price"], **{"country" if kind == "country" else "region": place}))
+    return rules
+
+
+def _rules_initial(reward) -> list[dict]:
+    return [
+        {"destination": f"country:{rule.country}" if rule.country else f"region:{rule.region}", "price": rule.price}
+        for rule in reward.shipping_rules.all()
+    ]
 
 
 @login_required
 def studio_reward(request, slug: str, reward_id: int | None = None):
-    """Add a tier (no id) or edit one of this campaign's tiers."""
+    """Add a tier (no id) or edit one of this campaign's tiers, with where it ships and at what price."""
     campaign = _own_campaign(request, slug)
     reward = get_object_or_404(campaign.rewards, pk=reward_id) if reward_id else None
     initial = {}
     if reward:
         initial = {name: getattr(reward, name) for name in RewardForm.base_fields}
     form = RewardForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
+    # A post without the rules' rows (a client that knows only the tier's fields) leaves them as they are.
+    posted_rules = request.method == "POST" and "shipping-TOTAL_FORMS" in request.POST
+    rules = ShippingRuleFormSet(
+        request.POST if posted_rules else None, prefix="shipping", initial=_rules_initial(reward) if reward else []
+    )
+    if request.method == "POST" and form.is_valid() and (not posted_rules or rules.is_valid()):
         try:
             if reward:
-                reward_update(reward=reward, **_reward_values(form))
+                reward_update(reward=reward, **_reward_values(form, rules))
             else:
-                reward_create(campaign=campaign, **_reward_values(form))
+                reward_create(campaign=campaign, **_reward_values(form, rules))
         except DomainError as error:
             add_domain_error(form, error, fields={"below_minimum_charge": "minimum"})
         else:
@@ -367,9 +407,53 @@ def studio_reward(request, slug: str, reward_id: int | None = None):
     return render(
         request,
         "web/studio/reward.html",
-        {"form": form, "campaign": campaign, "reward": reward},
+        {"form": form, "rules": rules, "campaign": campaign, "reward": reward},
+        status=400 if request.method == "POST" and (form.errors or (posted_rules and not rules.is_valid())) else 200,
+    )
+
+
+@login_required
+def studio_add_on(request, slug: str, add_on_id: int | None = None):
+    """Add an add-on (no id) or edit one of this campaign's."""
+    campaign = _own_campaign(request, slug)
+    add_on = get_object_or_404(campaign.add_ons, pk=add_on_id) if add_on_id else None
+    initial: dict = {}
+    if add_on:
+        initial = {name: getattr(add_on, name) for name in AddOnForm.base_fields if name != "tiers"}
+        initial["tiers"] = [str(pk) for pk in add_on.tiers.values_list("pk", flat=True)]
+    form = AddOnForm(request.POST or None, initial=initial, rewards=list(campaign.rewards.all()))
+    if request.method == "POST" and form.is_valid():
+        values = {**form.cleaned_data, "tiers": [int(pk) for pk in form.cleaned_data["tiers"]]}
+        try:
+            if add_on:
+                add_on_update(add_on=add_on, **values)
+            else:
+                add_on_create(campaign=campaign, **values)
+        except DomainError as error:
+            add_domain_error(form, error)
+        else:
+            messages.success(request, _("Add-on saved."))
+            return redirect("studio-campaign", slug=campaign.slug)
+    return render(
+        request,
+        "web/studio/add_on.html",
+        {"form": form, "campaign": campaign, "add_on": add_on},
         status=400 if request.method == "POST" and form.errors else 200,
     )
+
+
+@login_required
+@require_POST
+def studio_add_on_delete(request, slug: str, add_on_id: int):
+    campaign = _own_campaign(request, slug)
+    add_on = get_object_or_404(campaign.add_ons, pk=add_on_id)
+    try:
+        add_on_delete(add_on=add_on)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("Add-on deleted."))
+    return redirect("studio-campaign", slug=campaign.slug)
 
 
 @login_required

@@ -70,7 +70,9 @@ def test_the_studio_refuses_them_as_goal_minimum_and_shipping(creator, text):
     assert not Campaign.objects.filter(creator=creator).exists()
 
     campaign = factories.DraftCampaignFactory(creator=creator)
-    for tier in ({"minimum": text}, {"minimum": "5", "shipping": text}):
+    rule = {"ships": "on", "shipping-TOTAL_FORMS": "1", "shipping-INITIAL_FORMS": "0"}
+    rule |= {"shipping-0-destination": "region:world", "shipping-0-price": text}
+    for tier in ({"minimum": text}, {"minimum": "5", **rule}):
         page = client.post(f"/studio/{campaign.slug}/rewards/new/", {"title": "Zine", **tier})
         assert (page.status_code, "Enter a number." in page.content.decode()) == (400, True)
         assert not campaign.rewards.exists()

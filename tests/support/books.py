@@ -63,8 +63,12 @@ def build_books(*, staff) -> Books:
         rewards=[{"title": "Vinyl", "minimum": Decimal("30.00"), "limit": 10, "shipping": Decimal("7.50")}],
     )
     vinyl = successful.rewards.get().pk
-    books.pledges["collected"] = factories.PledgeFactory(campaign=successful, amount="40.00", reward=vinyl)
-    books.pledges["refunded"] = factories.PledgeFactory(campaign=successful, amount="37.55", reward=vinyl)
+    books.pledges["collected"] = factories.PledgeFactory(
+        campaign=successful, amount="40.00", reward=vinyl, shipping_country="US"
+    )
+    books.pledges["refunded"] = factories.PledgeFactory(
+        campaign=successful, amount="37.55", reward=vinyl, shipping_country="US"
+    )
     books.pledges["errored"] = factories.PledgeFactory(
         campaign=successful, amount="12.00", card=factories.CARD_DECLINES_ON_CHARGE
     )

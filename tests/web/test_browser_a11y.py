@@ -56,7 +56,9 @@ def site(live_server):
         ],
     )
     framed = atlas.rewards.get(title="Framed map")
-    pledge = factories.PledgeFactory(campaign=atlas, backer=river, amount=Decimal("1192.00"), reward=framed)
+    pledge = factories.PledgeFactory(
+        campaign=atlas, backer=river, amount=Decimal("1192.00"), reward=framed, shipping_country="DE"
+    )
     update_publish(campaign=atlas, author=maya, title="Proofs are in", body=UPDATE, audience="backers")
     notebook = factories.LiveCampaignFactory(
         creator=maya,

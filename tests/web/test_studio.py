@@ -147,13 +147,28 @@ def test_a_creator_logs_in_builds_a_draft_with_tiers_and_launches_it(maya, setti
     for title, minimum, limit in (("Postcard", "10.00", ""), ("Framed print", "80.00", "50")):
         added = client.post(
             f"/studio/{campaign.slug}/rewards/new/",
-            {"title": title, "minimum": minimum, "limit": limit, "shipping": "4.50", "csrfmiddlewaretoken": token},
+            {
+                "title": title,
+                "minimum": minimum,
+                "limit": limit,
+                "ships": "on",
+                "shipping-TOTAL_FORMS": "2",
+                "shipping-INITIAL_FORMS": "0",
+                "shipping-0-destination": "region:eu",
+                "shipping-0-price": "4.50",
+                "shipping-1-destination": "country:CH",
+                "shipping-1-price": "9.00",
+                "csrfmiddlewaretoken": token,
+            },
         )
         assert added.status_code == 302
-    assert list(campaign.rewards.values_list("title", "minimum", "limit", "shipping")) == [
-        ("Postcard", Decimal("10.00"), None, Decimal("4.50")),
-        ("Framed print", Decimal("80.00"), 50, Decimal("4.50")),
+    assert list(campaign.rewards.values_list("title", "minimum", "limit", "ships")) == [
+        ("Postcard", Decimal("10.00"), None, True),
+        ("Framed print", Decimal("80.00"), 50, True),
     ]
+    for tier in campaign.rewards.all():
+        rules = sorted((str(r.country), r.region, r.price) for r in tier.shipping_rules.all())
+        assert rules == [("", "eu", Decimal("4.50")), ("CH", "", Decimal("9.00"))]
 
     refused = client.post(f"/studio/{campaign.slug}/launch/", {"csrfmiddlewaretoken": token})
 

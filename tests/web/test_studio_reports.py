@@ -46,12 +46,13 @@ def funded(maya):
     )
     sketchbook = campaign.rewards.get()
     river = factories.UserFactory(username="river", email="river@example.com", first_name="=HYPERLINK(1)")
-    factories.PledgeFactory(backer=river, campaign=campaign, amount="40.00", reward=sketchbook)
+    factories.PledgeFactory(backer=river, campaign=campaign, amount="40.00", reward=sketchbook, shipping_country="DE")
     factories.PledgeFactory(
         backer=factories.UserFactory(username="sam", email="@sam@example.com"),
         campaign=campaign,
         amount="29.50",
         reward=sketchbook,
+        shipping_country="FR",
     )
     factories.PledgeFactory(
         backer=factories.UserFactory(username="kim", email="kim@example.com", last_name="-Lee"),

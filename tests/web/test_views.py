@@ -102,14 +102,18 @@ def test_a_backer_changes_and_cancels_their_pledge(campaign, backer):
     pledge = factories.PledgeFactory(backer=backer, campaign=campaign, amount="40.00")
     client = logged_in(backer)
 
-    changed = client.post(f"/me/pledges/{pledge.pk}/change/", {"reward": sketchbook.pk, "amount": "30.00"})
+    changed = client.post(
+        f"/me/pledges/{pledge.pk}/change/", {"reward": sketchbook.pk, "amount": "30.00", "shipping_country": "US"}
+    )
 
     assert changed.status_code == 302
     pledge.refresh_from_db()
     sketchbook.refresh_from_db()
     assert (pledge.amount, pledge.reward_id, sketchbook.claimed) == (Decimal("30.00"), sketchbook.pk, 1)
 
-    too_little = client.post(f"/me/pledges/{pledge.pk}/change/", {"reward": sketchbook.pk, "amount": "29.99"})
+    too_little = client.post(
+        f"/me/pledges/{pledge.pk}/change/", {"reward": sketchbook.pk, "amount": "29.99", "shipping_country": "US"}
+    )
     assert too_little.status_code == 400
     assert "at least 30.00 USD (25.00 plus 5.00 shipping)" in too_little.text
 
@@ -276,9 +280,9 @@ def test_a_double_submitted_checkout_makes_one_pending_pledge(campaign, backer):
     client = logged_in(backer)
     form = client.get(f"/campaigns/{campaign.slug}/pledge/?reward={sketchbook.pk}")
     token = re.search(r'name="token" value="([^"]+)"', form.text).group(1)
-    assert 'value="30.00"' in form.text  # minimum plus shipping
+    assert 'name="amount"' in form.text and 'value="30.00"' not in form.text  # shipping: once a country is chosen
 
-    body = {"reward": sketchbook.pk, "amount": "30.00", "token": token}
+    body = {"reward": sketchbook.pk, "amount": "30.00", "shipping_country": "US", "token": token}
     first = client.post(f"/campaigns/{campaign.slug}/pledge/", body)
     second = client.post(f"/campaigns/{campaign.slug}/pledge/", body)
 
@@ -295,7 +299,8 @@ def test_checkout_refuses_less_than_the_minimum_with_shipping(campaign, backer):
     sketchbook = campaign.rewards.get()
 
     response = logged_in(backer).post(
-        f"/campaigns/{campaign.slug}/pledge/", {"reward": sketchbook.pk, "amount": "29.00", "token": "t-1"}
+        f"/campaigns/{campaign.slug}/pledge/",
+        {"reward": sketchbook.pk, "amount": "29.00", "shipping_country": "US", "token": "t-1"},
     )
 
     assert response.status_code == 400
@@ -307,7 +312,10 @@ def test_a_failed_card_step_keeps_the_pending_pledge_for_another_card(campaign, 
     """As Stripe leaves it: the refused SetupIntent waits for another card (not canceled)."""
     sketchbook = campaign.rewards.get()
     client = logged_in(backer)
-    client.post(f"/campaigns/{campaign.slug}/pledge/", {"reward": sketchbook.pk, "amount": "30.00", "token": "t-2"})
+    client.post(
+        f"/campaigns/{campaign.slug}/pledge/",
+        {"reward": sketchbook.pk, "amount": "30.00", "shipping_country": "US", "token": "t-2"},
+    )
     pledge = Pledge.objects.get(backer=backer)
 
     response = client.post(

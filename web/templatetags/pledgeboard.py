@@ -1,5 +1,6 @@
 """Template filters of the pages: amounts with their currency's decimals, grouped as people read them."""
 
+import json
 from decimal import Decimal
 
 from babel.numbers import format_percent
@@ -51,8 +52,22 @@ def percent(number: int | None) -> str:
 
 @register.filter
 def pledge_minimum(reward) -> Decimal:
-    """The smallest pledge for a tier: its minimum plus its shipping."""
+    """The smallest pledge for a tier before shipping and add-ons: its minimum."""
     return minimum_with_shipping(reward)
+
+
+@register.filter
+def shipping_table(reward) -> str:
+    """A tier's shipping rules for the checkout's script: ``{"c": {"DE": "5.00"}, "r": {"eu": "7.50"}}``
+    (the server prices the pledge again; this only fills in the amount)."""
+    currency = reward.campaign.currency
+    rules = list(reward.shipping_rules.all())
+    return json.dumps(
+        {
+            "c": {str(r.country): str(quantize(r.price, currency)) for r in rules if r.country},
+            "r": {r.region: str(quantize(r.price, currency)) for r in rules if r.region},
+        }
+    )
 
 
 @register.filter
