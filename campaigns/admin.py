@@ -59,6 +59,8 @@ class CampaignAdmin(PledgeboardAdmin):
     )
     list_filter = (
         ("state", titled(admin.ChoicesFieldListFilter, _("campaign state"))),
+        # The staff's review queue: ?review_state__exact=pending (docs/community.md).
+        ("review_state", titled(admin.ChoicesFieldListFilter, _("review"))),
         ("funding_model", titled(admin.ChoicesFieldListFilter, _("funding model"))),
         ("currency", titled(admin.AllValuesFieldListFilter, _("currency"))),
         ("deadline", titled(admin.DateFieldListFilter, _("deadline"))),

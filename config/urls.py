@@ -73,6 +73,7 @@ api = [
     path("exports/", ExportJobListApi.as_view(), name="export-list"),
     path("exports/<int:job_id>/", ExportJobDetailApi.as_view(), name="export-detail"),
     path("exports/<int:job_id>/download/", ExportJobDownloadApi.as_view(), name="export-download"),
+    path("", include("community.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
 ]
