@@ -83,6 +83,7 @@ class SourceRow:
     source: str  # "direct", "search", "category", "tag:<slug>", "site:<domain>"
     pledges: int
     amount: Decimal
+    currency: str
 
 
 def referral_stats(campaign: Campaign) -> list[SourceRow]:
@@ -92,7 +93,7 @@ def referral_stats(campaign: Campaign) -> list[SourceRow]:
     pledges = Pledge.objects.filter(campaign=campaign, state__in=Pledge.BACKER_STATES)
     direct = pledges.exclude(Exists(referred)).aggregate(n=Count("pk"), total=Sum("amount"))
     rows = {
-        "direct": SourceRow("direct", direct["n"], campaign.money(direct["total"] or Decimal(0))),
+        "direct": SourceRow("direct", direct["n"], campaign.money(direct["total"] or Decimal(0)), campaign.currency),
     }
     grouped = (
         PledgeReferral.objects.filter(campaign=campaign, pledge__state__in=Pledge.BACKER_STATES)
@@ -101,9 +102,10 @@ def referral_stats(campaign: Campaign) -> list[SourceRow]:
         .order_by()
     )
     for row in grouped:
-        rows[row["source"]] = SourceRow(row["source"], row["n"], campaign.money(row["total"] or Decimal(0)))
+        amount = campaign.money(row["total"] or Decimal(0))
+        rows[row["source"]] = SourceRow(row["source"], row["n"], amount, campaign.currency)
     for slug in ReferralTag.objects.filter(campaign=campaign).values_list("slug", flat=True):
-        rows.setdefault(f"tag:{slug}", SourceRow(f"tag:{slug}", 0, campaign.money(Decimal(0))))
+        rows.setdefault(f"tag:{slug}", SourceRow(f"tag:{slug}", 0, campaign.money(Decimal(0)), campaign.currency))
     ordered = sorted(rows.values(), key=lambda r: (r.source != "direct", -r.amount, r.source))
     return ordered
 
