@@ -30,7 +30,7 @@ def comment_may_post(user: User | AnonymousUser, campaign: Campaign) -> bool:
 
 def comment_sees_update(user: User | AnonymousUser, campaign: Campaign, update_id: int) -> bool:
     """Whether the update is this campaign's and the user may read it (the creator, backers of its audience)."""
-    update = campaign.updates.filter(pk=update_id).first()  # type: ignore[attr-defined]
+    update = campaign.updates.filter(pk=update_id).first()
     if update is None:
         return False
     if update.audience == UPDATE_PUBLIC or campaign.creator_id == user.pk:
@@ -38,7 +38,9 @@ def comment_sees_update(user: User | AnonymousUser, campaign: Campaign, update_i
     pledge = backer_pledge(user, campaign)
     if pledge is None:
         return False
-    return update.audience == UPDATE_BACKERS or bool(update.tiers.filter(pk=pledge.reward_id).exists())
+    if update.audience == UPDATE_BACKERS:
+        return True
+    return pledge.reward_id is not None and update.tiers.filter(pk=pledge.reward_id).exists()
 
 
 def comments_for(campaign: Campaign, *, update_id: int | None = None) -> QuerySet[Comment]:

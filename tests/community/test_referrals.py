@@ -150,3 +150,16 @@ def test_another_creator_cannot_tag_this_campaign(campaign):
     response = client_as(other).post(f"/api/campaigns/{campaign.pk}/referral-tags/", {"slug": "mine"}, format="json")
 
     assert_error(response, 404)
+
+
+def test_an_api_pledge_carries_its_ref(campaign):
+    backer = factories.UserFactory()
+
+    response = client_as(backer).post(
+        "/api/pledges/",
+        {"campaign": campaign.pk, "amount": "10.00", "payment_method": factories.payment_method(), "ref": "newsletter"},
+        format="json",
+    )
+
+    assert response.status_code == 201, response.content
+    assert PledgeReferral.objects.get(pledge_id=response.json()["id"]).source == "tag:newsletter"
