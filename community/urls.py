@@ -6,8 +6,8 @@ from community import api
 
 urlpatterns = [
     path("campaigns/<int:campaign_id>/comments/", api.CommentsRoutes.as_view(), name="comment-list"),
-    path("comments/<int:comment_id>/hide/", api.CommentHideApi.as_view(), name="comment-hide"),
-    path("comments/<int:comment_id>/reports/", api.CommentReportApi.as_view(), name="comment-report"),
+    path("comments/<int:comment_id>/hide/", api.CommentHideApi.as_view(), name="comment-hide-api"),
+    path("comments/<int:comment_id>/reports/", api.CommentReportApi.as_view(), name="comment-report-api"),
     path("campaigns/<int:campaign_id>/reports/", api.CampaignReportApi.as_view(), name="campaign-report"),
     path("campaigns/<int:campaign_id>/follow/", api.LaunchFollowRoutes.as_view(), name="campaign-follow"),
     path("campaigns/<int:campaign_id>/coming-soon/", api.ComingSoonApi.as_view(), name="campaign-coming-soon"),
