@@ -174,6 +174,17 @@ def test_the_demo_loads_when_creators_must_have_two_factor_sign_in(db):
     assert all(mfa_enabled(campaign.creator) for campaign in live)
 
 
+@pytest.mark.review_required
+def test_the_demo_loads_when_campaigns_are_reviewed_before_launch(db):
+    """CAMPAIGN_REVIEW_REQUIRED in the environment wins over the demo's default (off): the scripted
+    campaigns are submitted and approved by the demo's reviewer, then launched by the service."""
+    call_command("load_demo", stdout=StringIO())
+
+    live = Campaign.objects.filter(state=Campaign.State.LIVE).select_related("reviewed_by")
+    assert live.count() == 2
+    assert {(c.review_state, c.reviewed_by.username) for c in live} == {("approved", "demo-reviewer")}
+
+
 def test_her_statement_shows_the_fees_and_one_completed_transfer(demo):
     campaign = her_campaign()
     amounts = Pledge.objects.filter(campaign=campaign).values_list("amount", flat=True)
