@@ -69,7 +69,7 @@ class CampaignAdmin(PledgeboardAdmin):
     )
     search_fields = ("title", "slug", "creator__username", "creator__email")
     list_select_related = ("creator",)
-    raw_id_fields = ("creator",)
+    raw_id_fields = ("creator", "reviewed_by")
     date_hierarchy = "deadline"
     inlines = (RewardTierInline,)
     actions = ("cancel_campaigns", "export_csv", "export_xlsx")

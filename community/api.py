@@ -3,7 +3,7 @@
 
 from django.contrib.auth.models import User
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.generics import GenericAPIView
@@ -17,6 +17,7 @@ from community import selectors, services
 from community.models import Comment, ReferralTag, Report
 from core.api_fields import MoneyField
 from core.api_routing import MethodRoutes
+from core.permissions import staff_may
 from updates.selectors import updates_visible_to
 
 
@@ -29,6 +30,13 @@ def _campaign(request, campaign_id: int) -> Campaign:
 def _own_campaign(request, campaign_id: int) -> Campaign:
     campaign = get_object_or_404(Campaign, pk=campaign_id, creator_id=request.user.pk)
     return campaign
+
+
+def _campaign_to_read(request, campaign_id: int) -> Campaign:
+    """The creator's own campaign, or any for staff who may view campaigns (support reads it too)."""
+    if staff_may(request.user, "campaigns.view_campaign"):
+        return get_object_or_404(Campaign, pk=campaign_id)
+    return _own_campaign(request, campaign_id)
 
 
 def _visible_comment(request, comment_id: int) -> Comment:
@@ -74,6 +82,7 @@ class CommentListApi(GenericAPIView):
     """A campaign's comments (``?update=<id>``: an update's), oldest first, each with its replies."""
 
     queryset = Comment.objects.none()  # for the schema only: the view reads through the selectors
+    pagination_class = None  # the whole list, capped: no pages
 
     serializer_class = CommentOutputSerializer
 
@@ -330,9 +339,11 @@ class ComingSoonApi(GenericAPIView):
 
 
 class ReferralStatsApi(GenericAPIView):
-    """The creator's pledges and amount per source: direct, search, category, each tag, outside sites."""
+    """The creator's pledges and amount per source: direct, search, category, each tag, outside sites
+    (staff who may view campaigns read it too)."""
 
     queryset = Campaign.objects.none()  # for the schema only: the view reads through the selectors
+    pagination_class = None  # the whole list, capped: no pages
 
     permission_classes = [IsAuthenticated]
 
@@ -348,7 +359,7 @@ class ReferralStatsApi(GenericAPIView):
 
     @extend_schema(responses=OutputSerializer(many=True))
     def get(self, request, campaign_id: int):
-        campaign = _own_campaign(request, campaign_id)
+        campaign = _campaign_to_read(request, campaign_id)
         return Response(self.OutputSerializer(selectors.referral_stats(campaign), many=True).data)
 
 
@@ -369,13 +380,14 @@ class ReferralTagListApi(GenericAPIView):
     """The campaign's custom referral tags (its creator only)."""
 
     queryset = ReferralTag.objects.none()  # for the schema only: the view reads through the selectors
+    pagination_class = None  # the whole list, capped: no pages
 
     permission_classes = [IsAuthenticated]
     serializer_class = ReferralTagOutputSerializer
 
     @extend_schema(responses=ReferralTagOutputSerializer(many=True))
     def get(self, request, campaign_id: int):
-        campaign = _own_campaign(request, campaign_id)
+        campaign = _campaign_to_read(request, campaign_id)
         tags = campaign.referral_tags.select_related("campaign")
         return Response(ReferralTagOutputSerializer(tags, many=True).data)
 
@@ -423,6 +435,7 @@ class ReviewQueueApi(GenericAPIView):
     """Staff who review campaigns: the drafts awaiting review, the longest waiting first."""
 
     queryset = Campaign.objects.none()  # for the schema only: the view reads through the selectors
+    pagination_class = None  # the whole list, capped: no pages
 
     permission_classes = [IsAuthenticated]
 
@@ -438,7 +451,12 @@ class ReviewQueueApi(GenericAPIView):
 
     serializer_class = OutputSerializer
 
-    @extend_schema(responses=OutputSerializer(many=True))
+    @extend_schema(
+        responses={
+            200: OutputSerializer(many=True),
+            403: OpenApiResponse(description="Not staff who review campaigns."),
+        }
+    )
     def get(self, request):
         if not (request.user.is_staff and request.user.has_perm("campaigns.review_campaign")):
             raise PermissionDenied("Only staff who review campaigns may see the queue.")
