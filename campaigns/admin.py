@@ -59,6 +59,8 @@ class CampaignAdmin(PledgeboardAdmin):
     )
     list_filter = (
         ("state", titled(admin.ChoicesFieldListFilter, _("campaign state"))),
+        # The staff's review queue: ?review_state__exact=pending (docs/community.md).
+        ("review_state", titled(admin.ChoicesFieldListFilter, _("review"))),
         ("funding_model", titled(admin.ChoicesFieldListFilter, _("funding model"))),
         ("currency", titled(admin.AllValuesFieldListFilter, _("currency"))),
         ("deadline", titled(admin.DateFieldListFilter, _("deadline"))),
@@ -67,7 +69,7 @@ class CampaignAdmin(PledgeboardAdmin):
     )
     search_fields = ("title", "slug", "creator__username", "creator__email")
     list_select_related = ("creator",)
-    raw_id_fields = ("creator",)
+    raw_id_fields = ("creator", "reviewed_by")
     date_hierarchy = "deadline"
     inlines = (RewardTierInline,)
     actions = ("cancel_campaigns", "export_csv", "export_xlsx")

@@ -17,7 +17,7 @@ from rest_framework.response import Response
 from campaigns import hot
 from campaigns.models import Campaign
 from campaigns.selectors import campaigns_visible_to
-from campaigns.services import campaign_create, campaign_launch, campaign_update
+from campaigns.services import campaign_create, campaign_launch_or_submit, campaign_update
 from closing.services import campaign_cancel
 from core.api_fields import MoneyField, amount_input
 from core.api_routing import MethodRoutes
@@ -67,6 +67,8 @@ class CampaignOutputSerializer(serializers.ModelSerializer):
             "backers_count",
             "percent_funded",
             "rewards",
+            "review_state",
+            "coming_soon_at",
         ]
 
 
@@ -167,13 +169,19 @@ class CampaignUpdateApi(GenericAPIView):
 
 
 class CampaignLaunchApi(GenericAPIView):
+    """Launch a draft. While CAMPAIGN_REVIEW_REQUIRED, a draft not yet approved is submitted for
+    review instead (202, ``review_state`` "pending"); launching again once staff approved it goes live.
+    A draft awaiting review answers 409 ``review_pending``."""
+
     permission_classes = [IsAuthenticated, IsCreatorOrReadOnly]
     serializer_class = CampaignOutputSerializer
 
-    @extend_schema(request=None, responses=CampaignOutputSerializer)
+    @extend_schema(request=None, responses={200: CampaignOutputSerializer, 202: CampaignOutputSerializer})
     def post(self, request, campaign_id: int):
-        campaign_launch(campaign=_campaign(self, campaign_id, campaigns_visible_to(request.user)))
-        return Response(CampaignOutputSerializer(_campaigns(request.user).get(pk=campaign_id)).data)
+        campaign = campaign_launch_or_submit(campaign=_campaign(self, campaign_id, campaigns_visible_to(request.user)))
+        submitted = campaign.state == Campaign.State.DRAFT
+        body = CampaignOutputSerializer(_campaigns(request.user).get(pk=campaign_id)).data
+        return Response(body, status=status.HTTP_202_ACCEPTED if submitted else status.HTTP_200_OK)
 
 
 class CampaignCancelApi(GenericAPIView):

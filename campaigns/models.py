@@ -19,6 +19,13 @@ class Campaign(models.Model):
         FAILED = "failed", pgettext_lazy("campaign state", "Failed")
         CANCELED = "canceled", pgettext_lazy("campaign state", "Canceled")
 
+    class Review(models.TextChoices):
+        # Staff review before launch (CAMPAIGN_REVIEW_REQUIRED); a draft only.
+        NONE = "", _("Not submitted")
+        PENDING = "pending", _("Awaiting review")
+        CHANGES_REQUESTED = "changes_requested", _("Changes requested")
+        APPROVED = "approved", _("Approved")
+
     class FundingModel(models.TextChoices):
         ALL_OR_NOTHING = "all_or_nothing", _("All or nothing")
         FLEXIBLE = "flexible", _("Keep what you raise")
@@ -57,12 +64,33 @@ class Campaign(models.Model):
     refunded = models.DecimalField(_("refunded"), **MONEY, default=Decimal("0"))
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    # Review before launch: where the draft stands, what staff said, when and who.
+    review_state = models.CharField(_("review"), max_length=20, choices=Review.choices, default=Review.NONE, blank=True)
+    review_message = models.TextField(_("review message"), blank=True, max_length=5000)
+    review_submitted_at = models.DateTimeField(_("submitted for review at"), null=True, blank=True)
+    reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("reviewed by"),
+    )
+    # Pre-launch: a draft shown publicly as "coming soon" since this moment (null: private).
+    coming_soon_at = models.DateTimeField(_("coming soon since"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("campaign")
         verbose_name_plural = _("campaigns")
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["state", "deadline"])]
+        permissions = [("review_campaign", _("Can approve campaigns for launch or ask for changes"))]
+        indexes = [
+            models.Index(fields=["state", "deadline"]),
+            models.Index(
+                fields=["review_submitted_at"], condition=Q(review_state="pending"), name="campaign_review_queue"
+            ),
+        ]
         constraints = [
             models.CheckConstraint(condition=Q(goal__gt=0), name="campaign_goal_positive"),
             models.CheckConstraint(condition=Q(pledged__gte=0), name="campaign_pledged_not_negative"),
@@ -87,6 +115,10 @@ class Campaign(models.Model):
 
     def is_open_at(self, moment) -> bool:
         return self.state == self.State.LIVE and self.deadline is not None and self.deadline > moment
+
+    @property
+    def is_coming_soon(self) -> bool:
+        return self.state == self.State.DRAFT and self.coming_soon_at is not None
 
     @property
     def reached_its_goal(self) -> bool:

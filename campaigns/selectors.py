@@ -49,3 +49,12 @@ def campaign_id_for_slug(slug: str) -> int | None:
         if found is not None and len(_ID_BY_SLUG) < _ID_BY_SLUG_MAX:
             _ID_BY_SLUG[slug] = found
     return found
+
+
+def campaigns_awaiting_review() -> QuerySet[Campaign]:
+    """The staff's review queue: drafts submitted for review, the longest waiting first."""
+    return (
+        Campaign.objects.filter(state=Campaign.State.DRAFT, review_state=Campaign.Review.PENDING)
+        .select_related("creator")
+        .order_by("review_submitted_at", "id")
+    )

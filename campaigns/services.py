@@ -19,11 +19,17 @@ from django.utils.translation import ngettext
 from accounts.mfa import mfa_check_for_launch
 from campaigns.images import image_prepare
 from campaigns.models import Campaign
-from campaigns.signals import campaign_funded, campaign_launching
-from core.errors import Conflict, InvalidInput
+from campaigns.signals import (
+    campaign_funded,
+    campaign_launched,
+    campaign_launching,
+    campaign_review_submitted,
+    campaign_reviewed,
+)
+from core.errors import Conflict, InvalidInput, NotAllowed
 from core.hotcache import invalidate_campaign
 from core.locks import CREATOR_DRAFTS, transaction_lock_on_text
-from core.markdown import render_for_storage
+from core.markdown import check_markdown, render_for_storage
 from core.money import MAX_GOAL, validate_amount, validate_currency
 from core.text import check_plain_text, in_sentence
 
@@ -220,6 +226,7 @@ def campaign_update(
                 _check_fixed_fields(campaign, **fields)
             elif campaign.state == Campaign.State.DRAFT:
                 _set_draft_fields(campaign, **fields)
+                _withdraw_approval(campaign)
             else:
                 raise Conflict(_("A closed campaign cannot be edited."), code="campaign_closed")
             _set_words(
@@ -237,17 +244,14 @@ def campaign_update(
     return campaign
 
 
-@transaction.atomic
-def campaign_launch(*, campaign: Campaign, now: datetime | None = None) -> Campaign:
-    now = now or timezone.now()
-    campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
+def _check_launchable(campaign: Campaign, now: datetime) -> None:
+    """What a draft needs before it launches (or is submitted for review)."""
     if campaign.state != Campaign.State.DRAFT:
         raise Conflict(
             _("Only a draft can be launched; this campaign is %(state)s.")
             % {"state": in_sentence(campaign.get_state_display())},
             code="not_draft",
         )
-    mfa_check_for_launch(creator=campaign.creator)
     if campaign.goal <= 0:
         raise InvalidInput(_("The goal must be greater than zero."), code="invalid_goal")
     if campaign.deadline is None:
@@ -260,10 +264,114 @@ def campaign_launch(*, campaign: Campaign, now: datetime | None = None) -> Campa
             % {"low": _human(low), "high": _human(high)},
             code="invalid_deadline",
         )
+
+
+def _check_review(campaign: Campaign) -> None:
+    """CAMPAIGN_REVIEW_REQUIRED: only an approved draft launches; a clear reason otherwise."""
+    if not settings.CAMPAIGN_REVIEW_REQUIRED or campaign.review_state == Campaign.Review.APPROVED:
+        return
+    if campaign.review_state == Campaign.Review.PENDING:
+        raise Conflict(
+            _("This campaign is awaiting review by our staff; you can launch it once it is approved."),
+            code="review_pending",
+        )
+    raise Conflict(
+        _("Campaigns are reviewed before they launch: submit this one for review first."),
+        code="review_required",
+    )
+
+
+@transaction.atomic
+def campaign_launch(*, campaign: Campaign, now: datetime | None = None) -> Campaign:
+    now = now or timezone.now()
+    campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
+    if campaign.state != Campaign.State.DRAFT:
+        _check_launchable(campaign, now)  # raises not_draft
+    _check_review(campaign)
+    mfa_check_for_launch(creator=campaign.creator)
+    _check_launchable(campaign, now)
     campaign_launching.send(sender=Campaign, campaign=campaign)
     campaign.state = Campaign.State.LIVE
     campaign.launched_at = now
     campaign.save(update_fields=["state", "launched_at", "updated_at"])
+    campaign_launched.send(sender=Campaign, campaign_id=campaign.pk)
+    invalidate_campaign(campaign.pk)
+    return campaign
+
+
+@transaction.atomic
+def campaign_review_submit(*, campaign: Campaign, now: datetime | None = None) -> Campaign:
+    """The creator asks staff to review a draft (what "launch" does while CAMPAIGN_REVIEW_REQUIRED)."""
+    now = now or timezone.now()
+    campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
+    _check_launchable(campaign, now)
+    if campaign.review_state == Campaign.Review.PENDING:
+        raise Conflict(_("This campaign is already awaiting review."), code="review_pending")
+    if campaign.review_state == Campaign.Review.APPROVED:
+        raise Conflict(_("This campaign is approved already: launch it."), code="review_approved")
+    campaign.review_state = Campaign.Review.PENDING
+    campaign.review_submitted_at = now
+    campaign.save(update_fields=["review_state", "review_submitted_at", "updated_at"])
+    campaign_review_submitted.send(sender=Campaign, campaign_id=campaign.pk)
+    return campaign
+
+
+def campaign_launch_or_submit(*, campaign: Campaign, now: datetime | None = None) -> Campaign:
+    """The creator's launch button: launches, or (review required, not yet approved, not yet
+    submitted) submits the draft for review. The answer's state says which happened."""
+    fresh = Campaign.objects.only("state", "review_state").get(pk=campaign.pk)
+    needs_review = settings.CAMPAIGN_REVIEW_REQUIRED and fresh.state == Campaign.State.DRAFT
+    if needs_review and fresh.review_state in (Campaign.Review.NONE, Campaign.Review.CHANGES_REQUESTED):
+        return campaign_review_submit(campaign=campaign, now=now)
+    return campaign_launch(campaign=campaign, now=now)
+
+
+REVIEW_MESSAGE_MAX_LENGTH = 5000
+
+
+@transaction.atomic
+def campaign_review_decide(
+    *, campaign: Campaign, reviewer: User, approve: bool, message: str = "", now: datetime | None = None
+) -> Campaign:
+    """Staff holding campaigns.review_campaign approve a submitted draft or ask for changes
+    (a message is then required); the creator is told (campaign_reviewed)."""
+    now = now or timezone.now()
+    if not (reviewer.is_active and reviewer.is_staff and reviewer.has_perm("campaigns.review_campaign")):
+        raise NotAllowed(_("Only staff who review campaigns may do that."))
+    message = check_markdown(message.strip(), field="review_message", max_length=REVIEW_MESSAGE_MAX_LENGTH)
+    if not approve and not message:
+        raise InvalidInput(_("Say what should change."), code="invalid_review_message")
+    campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
+    if campaign.state != Campaign.State.DRAFT or campaign.review_state != Campaign.Review.PENDING:
+        raise Conflict(_("This campaign is not awaiting review."), code="not_awaiting_review")
+    campaign.review_state = Campaign.Review.APPROVED if approve else Campaign.Review.CHANGES_REQUESTED
+    campaign.review_message = message
+    campaign.reviewed_at = now
+    campaign.reviewed_by = reviewer
+    campaign.save(update_fields=["review_state", "review_message", "reviewed_at", "reviewed_by", "updated_at"])
+    campaign_reviewed.send(sender=Campaign, campaign_id=campaign.pk, approved=approve)
+    return campaign
+
+
+def _withdraw_approval(campaign: Campaign) -> None:
+    """An approved draft that is edited goes back to be submitted again: what launches is what
+    staff approved. (A draft awaiting review stays in the queue; staff see its latest words.)"""
+    if campaign.review_state == Campaign.Review.APPROVED:
+        campaign.review_state = Campaign.Review.NONE
+
+
+@transaction.atomic
+def campaign_coming_soon_set(*, campaign: Campaign, public: bool, now: datetime | None = None) -> Campaign:
+    """Show a draft publicly as "coming soon" (a page where people ask to hear of its launch), or hide it again."""
+    now = now or timezone.now()
+    campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
+    if campaign.state != Campaign.State.DRAFT:
+        raise Conflict(_("Only a draft can be shown as coming soon."), code="not_draft")
+    if public and campaign.coming_soon_at is None:
+        campaign.coming_soon_at = now
+    elif not public:
+        campaign.coming_soon_at = None
+    campaign.save(update_fields=["coming_soon_at", "updated_at"])
     invalidate_campaign(campaign.pk)
     return campaign
 

@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "payouts",
     "updates",
     "notifications",
+    "community",
     "reports",
     "web",
     "demo",
@@ -101,6 +102,8 @@ MIDDLEWARE = [
     # Staff without two-factor sign-in reach only its set-up (MFA_REQUIRED_FOR_STAFF).
     "web.middleware.StaffTwoFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # A campaign link's ?ref= (or an outside Referer) kept in a signed cookie for the checkout.
+    "community.middleware.ReferralMiddleware",
     # Innermost: anonymous reads of the campaign list and detail API answered from the hot cache
     # (the throttle's count and the cache read in one round trip), before DRF.
     "campaigns.hot.HotCampaignReadsMiddleware",
@@ -251,6 +254,18 @@ for _gone in ("LOGIN_FAILURES_PER_ACCOUNT", "LOGIN_FAILURES_PER_CLIENT", "LOGIN_
 # they reach anything else; a creator before launching a campaign.
 MFA_REQUIRED_FOR_STAFF = env.bool("MFA_REQUIRED_FOR_STAFF", default=True)
 MFA_REQUIRED_FOR_CREATORS = env.bool("MFA_REQUIRED_FOR_CREATORS", default=True)
+# Staff review a campaign before it launches: launch submits it, staff with campaigns.review_campaign
+# approve it or ask for changes, then the creator launches it (docs/community.md). The demo turns it off.
+CAMPAIGN_REVIEW_REQUIRED = env.bool("CAMPAIGN_REVIEW_REQUIRED", default=True)
+# --- community (comments, pre-launch, referrals) ---
+# Comments (and replies) one account may post: "N/second|minute|hour|day", comma-separated windows.
+COMMENT_RATE_LIMIT = env("COMMENT_RATE_LIMIT", default="5/minute,60/day")
+# Reports (of comments and campaigns) one account may file.
+REPORT_RATE_LIMIT = env("REPORT_RATE_LIMIT", default="10/hour")
+# A coming-soon page shows how many follow it from this many on (fewer reads as a flop).
+FOLLOWER_COUNT_SHOWN_FROM = env.int("FOLLOWER_COUNT_SHOWN_FROM", default=10)
+# How long a ?ref= (or an outside Referer) is kept for the checkout, in seconds (signed cookie).
+REFERRAL_COOKIE_AGE = env.int("REFERRAL_COOKIE_AGE", default=30 * 86400)
 OTP_TOTP_ISSUER = "Pledgeboard"
 # django-otp's own throttle delays a device for everyone after a wrong code (an account lock by
 # another name); wrong codes count in the login limits above instead, per account and client.
@@ -334,6 +349,7 @@ CELERY_TASK_ROUTES = {
     "payouts.tasks.record_charge_fee": {"queue": "collection"},
     "notifications.tasks.*": {"queue": "mail"},
     "updates.tasks.*": {"queue": "mail"},
+    "community.tasks.*": {"queue": "mail"},
     "reports.tasks.build_export": {"queue": "exports"},
     # everything else (close_due_campaigns, collection_sweep, expire_pending_pledges,
     # export_sweep) goes to "default"
@@ -349,6 +365,8 @@ CELERY_BEAT_SCHEDULE = {
     "collection-sweep": {"task": "closing.tasks.collection_sweep", "schedule": 300.0},
     "mail-sweep": {"task": "notifications.tasks.mail_sweep", "schedule": 60.0},
     "update-mail-sweep": {"task": "updates.tasks.update_mail_sweep", "schedule": 60.0},
+    "community-mail-sweep": {"task": "community.tasks.community_mail_sweep", "schedule": 60.0},
+    "comment-digest": {"task": "community.tasks.comment_digest", "schedule": crontab(hour=8, minute=5)},
     "ending-soon": {"task": "notifications.tasks.ending_soon_sweep", "schedule": 3600.0},
     "creator-digest": {"task": "notifications.tasks.creator_digest", "schedule": crontab(hour=8, minute=0)},
     "export-sweep": {"task": "reports.tasks.export_sweep", "schedule": 300.0},

@@ -1,6 +1,6 @@
 from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path, re_path
+from django.urls import URLPattern, URLResolver, include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from accounts.admin_login import admin_login_redirect
@@ -35,7 +35,7 @@ from reports.api import (
 from rewards.api import AddOnRoutes, AddOnsRoutes, RewardRoutes, RewardsRoutes
 from updates.api import UpdateRoutes, UpdatesRoutes
 
-api = [
+api: list[URLPattern | URLResolver] = [
     path("auth/register/", RegisterApi.as_view(), name="register"),
     path("auth/token/", TokenApi.as_view(), name="token"),
     path("auth/tokens/", TokenListApi.as_view(), name="token-list"),
@@ -75,6 +75,7 @@ api = [
     path("exports/", ExportJobListApi.as_view(), name="export-list"),
     path("exports/<int:job_id>/", ExportJobDetailApi.as_view(), name="export-detail"),
     path("exports/<int:job_id>/download/", ExportJobDownloadApi.as_view(), name="export-download"),
+    path("", include("community.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
 ]

@@ -37,6 +37,10 @@ FIELD_NAMES = {
     "description": gettext_lazy("description"),
     "body": gettext_lazy("body"),
     "image_alt": gettext_lazy("image description"),
+    "comment": gettext_lazy("comment"),
+    "review_message": gettext_lazy("review message"),
+    "report": gettext_lazy("report"),
+    "tag": gettext_lazy("tag"),
 }
 
 

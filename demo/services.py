@@ -35,14 +35,14 @@ from typing import Any, cast
 import requests
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import User
+from django.contrib.auth.models import Permission, User
 from django.db import connection, transaction
 from django.db.models import Sum
 from django.utils import timezone
 
 from accounts.mfa import mfa_enrol_unattended
 from campaigns.models import Campaign
-from campaigns.services import campaign_create, campaign_launch
+from campaigns.services import campaign_create, campaign_launch, campaign_review_decide, campaign_review_submit
 from core.bulk import copy_insert, reserve_ids
 from core.locks import DEMO, advisory_lock
 from core.markdown import render_markdown
@@ -668,6 +668,8 @@ def load_live(spec: Live, *, now: datetime | None = None) -> Campaign | None:
         # Demo creators never sign in (no password); a launch still asks for their second factor.
         mfa_enrol_unattended(user=creator)
     onboard_demo_creator(creator)  # PAYOUTS_REQUIRED_TO_LAUNCH
+    if settings.CAMPAIGN_REVIEW_REQUIRED:
+        _approve_unattended(campaign, now=launched)
     campaign_launch(campaign=campaign, now=launched)
     tiers = list(campaign.rewards.order_by("minimum", "id"))
     rng = random.Random(f"{SEED}:{spec.slug_title}")  # noqa: S311 - demo data, fixed seed
@@ -721,3 +723,20 @@ def _analyze() -> None:
     with connection.cursor() as cursor:
         for table in tables:
             cursor.execute(f"ANALYZE {connection.ops.quote_name(table)}")
+
+
+def _approve_unattended(campaign: Campaign, *, now: datetime) -> None:
+    """CAMPAIGN_REVIEW_REQUIRED (the demo's default is off): the scripted campaigns go through the
+    review the platform's staff would give them, approved by the demo's reviewer."""
+    reviewer, created = User.objects.get_or_create(
+        username="demo-reviewer", defaults={"email": "reviewer@pledgeboard.local", "is_staff": True}
+    )
+    if created:
+        reviewer.set_unusable_password()  # never signs in
+        reviewer.save(update_fields=["password"])
+        reviewer.user_permissions.add(
+            Permission.objects.get(content_type__app_label="campaigns", codename="review_campaign")
+        )
+        reviewer = User.objects.get(pk=reviewer.pk)  # permissions are cached on the instance
+    campaign_review_submit(campaign=campaign, now=now)
+    campaign_review_decide(campaign=campaign, reviewer=reviewer, approve=True, now=now)

@@ -47,6 +47,8 @@ DEMO_DEFAULTS = {
     "CLOSE_SWEEP_INTERVAL": "5",
     "MFA_REQUIRED_FOR_STAFF": "0",
     "MFA_REQUIRED_FOR_CREATORS": "0",
+    # Launches go straight through in the demo; CAMPAIGN_REVIEW_REQUIRED=1 brings staff review back.
+    "CAMPAIGN_REVIEW_REQUIRED": "0",
 }
 
 

@@ -13,6 +13,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from closing.services.collection import pledge_replace_payment_method
+from community.services import referral_record, referral_source
 from core.api_fields import MoneyField, amount_input
 from core.api_routing import MethodRoutes
 from core.clients import client_address
@@ -163,6 +164,12 @@ class PledgeCreateApi(GenericAPIView):
             required=False,
             help_text="A Stripe PaymentMethod id; the card is then saved server-side.",
         )
+        ref = serializers.CharField(
+            max_length=40,
+            required=False,
+            help_text="Optional: the campaign link's ?ref= tag (search, category, or a creator's tag); "
+            "counted in the creator's sources (docs/community.md).",
+        )
 
         class Meta:
             ref_name = "PledgeCreateInput"  # the schema's component names predate the nesting
@@ -220,6 +227,8 @@ class PledgeCreateApi(GenericAPIView):
             payment_method_id=values.get("payment_method"),
             client=client_address(request),
         )
+        if values.get("ref"):
+            referral_record(pledge=pledge, source=referral_source(ref=values["ref"], referer=None, own_host=""))
         return Response(PledgeOutputSerializer(pledge).data, status=status.HTTP_201_CREATED)
 
 

@@ -144,6 +144,15 @@ def _payouts_not_required(settings, request):
 
 
 @pytest.fixture(autouse=True)
+def _review_not_required(settings, request):
+    """Production reviews campaigns before launch (CAMPAIGN_REVIEW_REQUIRED, on by default); tests
+    about something else launch from factories straight away. The tests marked ``review_required``
+    keep production's setting (tests/campaigns/test_review.py)."""
+    if "review_required" not in request.keywords:
+        settings.CAMPAIGN_REVIEW_REQUIRED = False
+
+
+@pytest.fixture(autouse=True)
 def _empty_localstripe():
     """Each test starts with localstripe's store empty. Its answers embed lists built by scanning
     the whole store: 6 ms a charge when fresh, 70 ms after the rest of the suite, and lookups by
@@ -375,6 +384,8 @@ def worker_env(django_db_setup, django_db_blocker, worker_mail_dir) -> dict[str,
         "MFA_REQUIRED_FOR_CREATORS": "0",
         # As in the test process (_payouts_not_required).
         "PAYOUTS_REQUIRED_TO_LAUNCH": "0",
+        # As in the test process (_review_not_required).
+        "CAMPAIGN_REVIEW_REQUIRED": "0",
     }
 
 

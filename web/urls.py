@@ -2,7 +2,16 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 from django.views.generic import RedirectView
 
-from web import views, views_accounts, views_mfa, views_payouts, views_pledges, views_settings, views_studio
+from web import (
+    views,
+    views_accounts,
+    views_community,
+    views_mfa,
+    views_payouts,
+    views_pledges,
+    views_settings,
+    views_studio,
+)
 
 urlpatterns = [
     path("", views.campaign_list, name="home"),
@@ -10,6 +19,16 @@ urlpatterns = [
     path("campaigns/<slug:slug>/", views.campaign_detail, name="campaign-page"),
     path("campaigns/<slug:slug>/remind/", views.campaign_remind, name="campaign-remind-page"),
     path("campaigns/<slug:slug>/pledge/", views_pledges.pledge_checkout, name="pledge-checkout"),
+    # The community: comments, reports, pre-launch, following, the staff's review queue
+    path("campaigns/<slug:slug>/comments/", views_community.comment_post_view, name="comment-post"),
+    path("campaigns/<slug:slug>/report/", views_community.campaign_report_view, name="campaign-report-page"),
+    path("comments/<int:comment_id>/hide/", views_community.comment_hide_view, name="comment-hide"),
+    path("comments/<int:comment_id>/report/", views_community.comment_report_view, name="comment-report"),
+    path("soon/<slug:slug>/", views_community.coming_soon_page, name="coming-soon-page"),
+    path("soon/<slug:slug>/follow/", views_community.coming_soon_follow, name="coming-soon-follow"),
+    path("creators/<str:username>/follow/", views_community.creator_follow_view, name="creator-follow-page"),
+    path("staff/reviews/", views_community.staff_reviews, name="staff-reviews"),
+    path("staff/reviews/<slug:slug>/", views_community.staff_review_decide, name="staff-review-decide"),
     # Accounts
     path("register/", views_accounts.register, name="register-page"),
     path("register/done/", views_accounts.register_done, name="register-done"),
@@ -82,6 +101,14 @@ urlpatterns = [
     path("studio/<slug:slug>/collection/", views_studio.studio_collection, name="studio-collection"),
     path("studio/<slug:slug>/launch/", views_studio.studio_launch, name="studio-launch"),
     path("studio/<slug:slug>/cancel/", views_studio.studio_cancel, name="studio-cancel"),
+    path("studio/<slug:slug>/coming-soon/", views_community.studio_coming_soon, name="studio-coming-soon"),
+    path("studio/<slug:slug>/referral-tags/", views_community.studio_referral_tag, name="studio-referral-tag"),
+    path(
+        "studio/<slug:slug>/referral-tags/<slug:tag>/delete/",
+        views_community.studio_referral_tag_delete,
+        name="studio-referral-tag-delete",
+    ),
+    path("studio/<slug:slug>/comment-mail/", views_community.studio_comment_mail, name="studio-comment-mail"),
     path("studio/<slug:slug>/rewards/new/", views_studio.studio_reward, name="studio-reward-new"),
     path("studio/<slug:slug>/rewards/<int:reward_id>/", views_studio.studio_reward, name="studio-reward"),
     path(

@@ -30,6 +30,8 @@ from accounts.services import resubscribe, unsubscribe, user_set_language
 from campaigns.models import Campaign
 from campaigns.selectors import campaigns_visible_to
 from closing.services.collection import pledge_payment_method_setup, pledge_replace_payment_method
+from community.middleware import referral_source_for
+from community.services import referral_record
 from core.clients import client_address
 from core.errors import DomainError, PaymentFailed
 from core.money import currency_decimal_places, format_money
@@ -197,6 +199,8 @@ def _create_pledge(request, campaign: Campaign, form: PledgeForm) -> Pledge | st
             )
         except DomainError as error:
             return error.status_code, {"detail": error.message, "code": error.code, "field": error.field}
+        # Where the backer came from (a ?ref= link, a search, another site), kept since the campaign page.
+        referral_record(pledge=pledge, source=referral_source_for(request, campaign.slug))
         return 201, {"pledge": pledge.pk}
 
     token = form.cleaned_data.get("token") or _new_token()

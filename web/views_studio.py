@@ -19,7 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.selectors import user_time_zone
 from campaigns.models import Campaign
-from campaigns.services import campaign_create, campaign_launch, campaign_update
+from campaigns.services import campaign_create, campaign_launch_or_submit, campaign_update
 from closing.selectors import collection_progress
 from closing.services import campaign_cancel
 from core.errors import DomainError
@@ -53,6 +53,7 @@ from web.forms import (
     UpdateForm,
     add_domain_error,
 )
+from web.views_community import studio_community_context
 
 BACKERS_PAGE_SIZE = 25
 # How often the dashboard asks for the collection progress while it is under way.
@@ -311,6 +312,8 @@ def _dashboard(request, campaign: Campaign, *, launch_errors=(), launch_needs_mf
         "no_reward": NO_REWARD,
         "backers": _backers_table(request, campaign) if campaign.state != Campaign.State.DRAFT else None,
         "collection": _collection(request, campaign) if campaign.state == Campaign.State.SUCCESSFUL else None,
+        "community": studio_community_context(request, campaign),
+        "review_required": settings.CAMPAIGN_REVIEW_REQUIRED,
     }
     context["chart"], context["stats"] = _daily_chart(campaign)
     return render(request, "web/studio/dashboard.html", context, status=status)
@@ -326,13 +329,18 @@ def studio_campaign(request, slug: str):
 def studio_launch(request, slug: str):
     campaign = _own_campaign(request, slug)
     try:
-        campaign_launch(campaign=campaign)
+        campaign = campaign_launch_or_submit(campaign=campaign)
     except DomainError as error:
         if error.code == "mfa_required":  # the page links to the set-up; the API's message carries its URL
             message = _("Turn on two-factor sign-in before you launch a campaign.")
             return _dashboard(request, campaign, launch_errors=[message], launch_needs_mfa=True, status=403)
         return _dashboard(request, campaign, launch_errors=[error.message], status=400)
-    messages.success(request, _("Your campaign is live."))
+    if campaign.state == Campaign.State.DRAFT:
+        messages.success(
+            request, _("Your campaign is submitted for review. We'll e-mail you when staff have looked at it.")
+        )
+    else:
+        messages.success(request, _("Your campaign is live."))
     return redirect("studio-campaign", slug=campaign.slug)
 
 

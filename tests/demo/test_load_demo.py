@@ -178,6 +178,31 @@ def test_the_demo_loads_when_creators_must_have_two_factor_sign_in(db):
     assert all(mfa_enabled(campaign.creator) for campaign in live)
 
 
+@pytest.mark.review_required
+def test_a_live_demo_campaign_passes_review_when_it_is_required(db):
+    """CAMPAIGN_REVIEW_REQUIRED in the environment wins over the demo's default (off): a scripted
+    live campaign is submitted and approved by the demo's reviewer, then launched by the service."""
+    from demo.services import Live, load_live
+
+    spec = Live(
+        slug_title="A reviewed demo",
+        creator="reviewed-creator",
+        description="Demo data.",
+        goal=Decimal("100"),
+        days_ago=1,
+        days_left=10,
+        tiers=(("Thanks", Decimal("5"), None),),
+        backers=1,
+    )
+
+    campaign = load_live(spec)
+
+    campaign.refresh_from_db()
+    assert (campaign.state, campaign.review_state) == (Campaign.State.LIVE, Campaign.Review.APPROVED)
+    assert campaign.reviewed_by.username == "demo-reviewer"
+    assert not campaign.reviewed_by.has_usable_password()
+
+
 def test_her_statement_shows_the_fees_and_one_completed_transfer(demo):
     campaign = her_campaign()
     amounts = Pledge.objects.filter(campaign=campaign).values_list("amount", flat=True)
