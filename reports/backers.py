@@ -49,6 +49,8 @@ BACKER_HEADER = [
     "Pledge Status",
     "Collected At",
     "Refunded Amount",
+    # "yes" for a late pledge (made after a successful close, charged at once); empty otherwise.
+    "Late Pledge",
 ]
 
 _FIELDS = (
@@ -68,6 +70,7 @@ _FIELDS = (
     "state",
     "collected_at",
     "refunded_amount",
+    "is_late",
 )
 
 
@@ -157,7 +160,7 @@ def _backer_rows(campaign: Campaign, filters: BackerFilters) -> Iterator[list[An
     for row in pledges.iterator(chunk_size=FETCH_ROWS):
         number += 1
         backer_id, first, last, username, display_name, deleted_at, email, reward_id, title, *rest = row
-        minimum, shipping, amount, at, state, collected, refunded = rest
+        minimum, shipping, amount, at, state, collected, refunded, late = rest
         if not filters.matches(reward_id, state):
             continue
         yield [
@@ -175,6 +178,7 @@ def _backer_rows(campaign: Campaign, filters: BackerFilters) -> Iterator[list[An
             state,
             collected,
             quantize(refunded, currency),
+            "yes" if late else None,
         ]
 
 
@@ -240,11 +244,11 @@ COPY (
   SELECT n.number, n.backer_id, {_safe("n.name")}, {_safe("n.email")}, n.reward_id, {_safe("n.title")},
          round(n.minimum, {{places}}), round(n.amount, {{places}}), round(n.shipping, {{places}}),
          {_safe("n.currency")}, {_iso("n.created_at")}, {_safe("n.state")}, {_iso("n.collected_at")},
-         round(coalesce(n.refunded, 0), {{places}})
+         round(coalesce(n.refunded, 0), {{places}}), CASE WHEN n.is_late THEN 'yes' END
     FROM (
       SELECT row_number() OVER (ORDER BY p.created_at, p.id) AS number, p.backer_id, {_NAME} AS name,
              u.email, p.reward_id, r.title, r.minimum, p.amount, r.shipping, c.currency, p.created_at, p.state,
-             p.collected_at, ch.refunded_amount AS refunded
+             p.collected_at, ch.refunded_amount AS refunded, p.is_late
         FROM pledges_pledge p
         JOIN auth_user u ON u.id = p.backer_id
         LEFT JOIN accounts_profile pr ON pr.user_id = u.id

@@ -16,7 +16,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Q
-from django.http import Http404, QueryDict
+from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import translation
@@ -30,6 +30,7 @@ from accounts.services import resubscribe, unsubscribe, user_set_language
 from campaigns.models import Campaign
 from campaigns.selectors import campaigns_visible_to
 from closing.services.collection import pledge_payment_method_setup, pledge_replace_payment_method
+from closing.services.late import late_pledge_confirm, pledge_place
 from core.clients import client_address
 from core.errors import DomainError, PaymentFailed
 from core.money import currency_decimal_places, format_money
@@ -37,9 +38,10 @@ from notifications.models import Reminder
 from notifications.services import reminder_remove
 from pledges.idempotency import idempotent, request_fingerprint
 from pledges.models import Charge, Pledge
-from pledges.selectors import pledges_visible_to
-from pledges.services import pledge_cancel, pledge_confirm, pledge_create, pledge_minimum, pledge_update
+from pledges.selectors import Receipt, pledge_receipt, pledges_receipt_visible_to, pledges_visible_to
+from pledges.services import pledge_cancel, pledge_minimum, pledge_update
 from web.forms import NO_REWARD, PledgeForm
+from web.receipt_pdf import receipt_pdf
 
 # --- helpers ---------------------------------------------------------------------------
 
@@ -115,8 +117,9 @@ def pledge_checkout(request, slug: str):
             return redirect("my-pledge-card", existing.pk)
         messages.info(request, _("You already back this campaign. You can change your pledge here."))
         return redirect("my-pledge", existing.pk)
-    context = {"campaign": campaign, "rewards": list(campaign.rewards.all())}
-    if not campaign.is_open_for_pledges or campaign.creator_id == request.user.pk:
+    late = campaign.takes_late_pledges
+    context = {"campaign": campaign, "rewards": list(campaign.rewards.all()), "late": late}
+    if not (campaign.is_open_for_pledges or late) or campaign.creator_id == request.user.pk:
         context["closed"] = True
         return render(request, "web/pledges/checkout.html", context, status=409)
     status = 200
@@ -140,7 +143,8 @@ def _checkout_initial(request, campaign: Campaign) -> dict:
     """A tier chosen on the campaign page (?reward=), or the values of a card step that failed."""
     asked = request.GET.get("reward")
     reward = campaign.rewards.filter(pk=asked).first() if _is_int(asked) else None
-    amount = request.GET.get("amount", "")[:20] or (campaign.money(pledge_minimum(reward)) if reward else "")
+    late = campaign.takes_late_pledges
+    amount = request.GET.get("amount", "")[:20] or (campaign.money(pledge_minimum(reward, late=late)) if reward else "")
     return {"reward": str(reward.pk) if reward else NO_REWARD, "amount": amount, "token": _new_token()}
 
 
@@ -153,7 +157,7 @@ def _create_pledge(request, campaign: Campaign, form: PledgeForm) -> Pledge | st
 
     def run() -> tuple[int, dict]:
         try:
-            pledge = pledge_create(
+            pledge = pledge_place(
                 backer=request.user,
                 campaign_id=campaign.pk,
                 amount=amount,
@@ -207,9 +211,12 @@ def pledge_confirm_view(request, pledge_id: int):
     pledge = _own_pledge(request, pledge_id)
     browser_failed = bool(request.POST.get("error_code") or request.POST.get("error_message"))
     try:
-        pledge = pledge_confirm(pledge=pledge)
+        pledge = late_pledge_confirm(pledge=pledge)  # a late pledge is charged here, at once
     except DomainError as error:
         pledge.refresh_from_db()
+        if pledge.is_late and pledge.state == Pledge.State.ERRORED:  # saved, but declined when charged
+            messages.error(request, error.message)
+            return redirect("my-pledge-payment-method", pledge.pk)
         if pledge.state == Pledge.State.PENDING and (browser_failed or isinstance(error, PaymentFailed)):
             try:
                 pledge_cancel(pledge=pledge)
@@ -336,15 +343,29 @@ def pledge_payment_method(request, pledge_id: int):
     return render(request, "web/pledges/payment_method.html", context)
 
 
-@login_required
-def pledge_receipt(request, pledge_id: int):
-    pledge = _own_pledge(request, pledge_id)
-    charge = pledge.charges.filter(state=Charge.State.SUCCEEDED).first()
-    if charge is None:
+def _receipt_for(request, pledge_id: int) -> Receipt:
+    """The receipt of a charged pledge: its backer's, or any for staff holding pledges.view_pledge;
+    404 for everyone else and for a pledge not charged."""
+    pledge = get_object_or_404(pledges_receipt_visible_to(request.user), pk=pledge_id)
+    receipt = pledge_receipt(pledge)
+    if receipt is None:
         raise Http404("This pledge has not been charged.")
-    return render(
-        request, "web/pledges/receipt.html", {"pledge": pledge, "campaign": pledge.campaign, "charge": charge}
-    )
+    return receipt
+
+
+@login_required
+def pledge_receipt_page(request, pledge_id: int):
+    receipt = _receipt_for(request, pledge_id)
+    context = {"pledge": receipt.pledge, "campaign": receipt.pledge.campaign, "receipt": receipt}
+    return render(request, "web/pledges/receipt.html", context)
+
+
+@login_required
+def pledge_receipt_pdf(request, pledge_id: int):
+    receipt = _receipt_for(request, pledge_id)
+    response = HttpResponse(receipt_pdf(receipt), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="receipt-{receipt.pledge.pk}.pdf"'
+    return response
 
 
 # --- e-mail settings ----------------------------------------------------------------------

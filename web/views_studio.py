@@ -9,6 +9,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import urlencode
@@ -16,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from campaigns.models import Campaign
-from campaigns.services import campaign_create, campaign_launch, campaign_update
+from campaigns.services import campaign_create, campaign_launch, campaign_set_late_pledges, campaign_update
 from closing.selectors import collection_progress
 from closing.services import campaign_cancel
 from core.errors import DomainError
@@ -33,7 +34,15 @@ from rewards.services import reward_create, reward_delete, reward_update
 from updates.selectors import updates_visible_to
 from updates.services import EDIT_WINDOW, update_edit, update_publish
 from web.charts import funding_series
-from web.forms import CampaignForm, LiveCampaignForm, RewardForm, UpdateEditForm, UpdateForm, add_domain_error
+from web.forms import (
+    CampaignForm,
+    LatePledgesForm,
+    LiveCampaignForm,
+    RewardForm,
+    UpdateEditForm,
+    UpdateForm,
+    add_domain_error,
+)
 
 BACKERS_PAGE_SIZE = 25
 # How often the dashboard asks for the collection progress while it is under way.
@@ -244,7 +253,23 @@ def studio_collection(request, slug: str):
     return response
 
 
-def _dashboard(request, campaign: Campaign, *, launch_errors=(), launch_needs_mfa=False, update_form=None, status=200):
+def _late_form(campaign: Campaign, data=None) -> LatePledgesForm | None:
+    if campaign.state not in (Campaign.State.DRAFT, Campaign.State.LIVE, Campaign.State.SUCCESSFUL):
+        return None
+    initial = {"until": campaign.late_pledges_until, "price_percent": campaign.late_price_percent}
+    return LatePledgesForm(data, initial=initial)
+
+
+def _dashboard(
+    request,
+    campaign: Campaign,
+    *,
+    launch_errors=(),
+    launch_needs_mfa=False,
+    update_form=None,
+    late_form=None,
+    status=200,
+):
     rewards = list(campaign.rewards.all())
     now = timezone.now()
     updates = [
@@ -267,6 +292,7 @@ def _dashboard(request, campaign: Campaign, *, launch_errors=(), launch_needs_mf
         "no_reward": NO_REWARD,
         "backers": _backers_table(request, campaign) if campaign.state != Campaign.State.DRAFT else None,
         "collection": _collection(request, campaign) if campaign.state == Campaign.State.SUCCESSFUL else None,
+        "late_form": late_form or _late_form(campaign),
     }
     context["chart"], context["stats"] = _daily_chart(campaign)
     return render(request, "web/studio/dashboard.html", context, status=status)
@@ -290,6 +316,28 @@ def studio_launch(request, slug: str):
         return _dashboard(request, campaign, launch_errors=[error.message], status=400)
     messages.success(request, _("Your campaign is live."))
     return redirect("studio-campaign", slug=campaign.slug)
+
+
+@login_required
+@require_POST
+def studio_late_pledges(request, slug: str):
+    campaign = _own_campaign(request, slug)
+    form = _late_form(campaign, request.POST)
+    if form is None:
+        raise Http404("This campaign takes no late pledges.")
+    if form.is_valid():
+        try:
+            campaign_set_late_pledges(
+                campaign=campaign,
+                until=form.cleaned_data["until"],
+                price_percent=form.cleaned_data["price_percent"] or 0,
+            )
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("Late pledges are saved."))
+            return redirect("studio-campaign", slug=campaign.slug)
+    return _dashboard(request, campaign, late_form=form, status=400)
 
 
 @login_required

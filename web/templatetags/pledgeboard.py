@@ -12,6 +12,7 @@ from accounts.selectors import public_name as _public_name
 from core.money import quantize
 from core.templatetags.money import money_filter
 from pledges.services import pledge_minimum as minimum_with_shipping
+from pledges.services import reward_price
 
 register = template.Library()
 
@@ -53,6 +54,18 @@ def percent(number: int | None) -> str:
 def pledge_minimum(reward) -> Decimal:
     """The smallest pledge for a tier: its minimum plus its shipping."""
     return minimum_with_shipping(reward)
+
+
+@register.filter
+def late_pledge_minimum(reward) -> Decimal:
+    """The smallest late pledge for a tier: its late price plus its shipping."""
+    return minimum_with_shipping(reward, late=True)
+
+
+@register.filter
+def late_price(reward) -> Decimal:
+    """A tier's late price (its minimum raised by the campaign's late price percentage)."""
+    return reward_price(reward, late=True)
 
 
 @register.filter
