@@ -69,6 +69,15 @@ def notify(*, recipient_id: int, kind: str, key: str, **params: int | str) -> No
     _schedule_drain()
 
 
+def notify_once(*, recipient_id: int, kind: str, key: str, **params: int | str) -> None:
+    """As ``notify``, in one statement (INSERT … ON CONFLICT DO NOTHING, no savepoint): for events on
+    the collection's hot path, where every statement counts. A repeat is a no-op."""
+    Notification.objects.bulk_create(
+        [Notification(recipient_id=recipient_id, kind=kind, key=key, params=params)], ignore_conflicts=True
+    )
+    _schedule_drain()
+
+
 def notify_pledge(pledge: Pledge, kind: str, *, version: str = "") -> None:
     key = f"{kind}:{pledge.pk}" + (f":{version}" if version else "")
     notify(recipient_id=pledge.backer_id, kind=kind, key=key, pledge_id=pledge.pk)
@@ -79,7 +88,7 @@ def notify_charged(*, pledge: Pledge, charge: Charge) -> None:
     at most once, so a replayed webhook or a retried task adds nothing. A pledge whose first
     attempt failed was charged on the card the backer fixed (or on a later try of the same)."""
     kind = FIXED_CARD_CHARGED if charge.attempt > 1 or pledge.errored_at is not None else PLEDGE_CHARGED
-    notify(recipient_id=pledge.backer_id, kind=kind, key=f"{PLEDGE_CHARGED}:{pledge.pk}", pledge_id=pledge.pk)
+    notify_once(recipient_id=pledge.backer_id, kind=kind, key=f"{PLEDGE_CHARGED}:{pledge.pk}", pledge_id=pledge.pk)
 
 
 def notify_refunded(*, charge: Charge, before: Decimal) -> None:

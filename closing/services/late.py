@@ -11,6 +11,7 @@ close: the backer is told and may give another card (the change-card page) withi
 ERRORED_PLEDGE_GRACE; its limited unit stays held until then.
 """
 
+from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
 
@@ -22,7 +23,7 @@ from django.utils.translation import gettext as _
 from campaigns.models import Campaign
 from closing.services.campaigns import pledges_mark_collection_enqueued
 from closing.services.collection import pledge_collect
-from core.errors import PaymentFailed
+from core.errors import Conflict, PaymentFailed
 from core.queue import enqueue_on_commit
 from pledges.models import Charge, Pledge
 from pledges.payments import ProviderUnavailable
@@ -43,20 +44,29 @@ def pledge_place(
 ) -> Pledge:
     """What "back this campaign" does: a pledge to a live campaign (``pledge_create``, charged at
     the close), or, once it succeeded and takes late pledges, a late pledge charged at once."""
-    late = Campaign.objects.filter(
-        pk=campaign_id, state=Campaign.State.SUCCESSFUL, late_pledges_until__isnull=False
-    ).exists()
-    create = late_pledge_create if late else pledge_create
-    return create(
-        backer=backer,
-        campaign_id=campaign_id,
-        amount=amount,
-        reward_id=reward_id,
-        payment_method_id=payment_method_id,
-        currency=currency,
-        client=client,
-        now=now,
-    )
+
+    def make(create: Callable[..., Pledge]) -> Pledge:
+        return create(
+            backer=backer,
+            campaign_id=campaign_id,
+            amount=amount,
+            reward_id=reward_id,
+            payment_method_id=payment_method_id,
+            currency=currency,
+            client=client,
+            now=now,
+        )
+
+    try:
+        return make(pledge_create)
+    except Conflict as closed:
+        # Only a campaign that is not live costs this look-up: the hot path stays as it was.
+        late = Campaign.objects.filter(
+            pk=campaign_id, state=Campaign.State.SUCCESSFUL, late_pledges_until__isnull=False
+        ).exists()
+        if closed.code != "campaign_closed" or not late:
+            raise
+    return make(late_pledge_create)
 
 
 def late_pledge_create(
