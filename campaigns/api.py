@@ -17,7 +17,12 @@ from rest_framework.response import Response
 from campaigns import hot
 from campaigns.models import Campaign
 from campaigns.selectors import campaigns_visible_to
-from campaigns.services import campaign_create, campaign_launch_or_submit, campaign_update
+from campaigns.services import (
+    campaign_create,
+    campaign_launch_or_submit,
+    campaign_set_late_pledges,
+    campaign_update,
+)
 from closing.services import campaign_cancel
 from core.api_fields import MoneyField, amount_input
 from core.api_routing import MethodRoutes
@@ -66,10 +71,22 @@ class CampaignOutputSerializer(serializers.ModelSerializer):
             "pledged",
             "backers_count",
             "percent_funded",
+            "late_pledges_until",
+            "late_price_percent",
             "rewards",
             "review_state",
             "coming_soon_at",
         ]
+        extra_kwargs = {
+            "late_pledges_until": {
+                "help_text": "Late pledges: after a successful close the campaign takes pledges, charged at once, "
+                "until this moment; null: none."
+            },
+            "late_price_percent": {
+                "help_text": "What a late pledge's reward price adds to each tier's minimum, in percent "
+                "(rounded up to the currency's minor unit)."
+            },
+        }
 
 
 class CampaignFilter(filters.FilterSet):
@@ -191,6 +208,40 @@ class CampaignCancelApi(GenericAPIView):
     @extend_schema(request=None, responses=CampaignOutputSerializer)
     def post(self, request, campaign_id: int):
         campaign_cancel(campaign=_campaign(self, campaign_id, campaigns_visible_to(request.user)))
+        return Response(CampaignOutputSerializer(_campaigns(request.user).get(pk=campaign_id)).data)
+
+
+class CampaignLatePledgesApi(GenericAPIView):
+    """The creator turns late pledges on (an end date and a late price) or off (``until`` null)."""
+
+    permission_classes = [IsAuthenticated, IsCreatorOrReadOnly]
+    serializer_class = CampaignOutputSerializer
+
+    class InputSerializer(serializers.Serializer):
+        until = serializers.DateTimeField(
+            allow_null=True,
+            help_text="When late pledges end: after the deadline, at most LATE_PLEDGES_MAX_DURATION after it; "
+            "null turns them off.",
+        )
+        price_percent = serializers.IntegerField(
+            min_value=0,
+            max_value=1000,
+            required=False,
+            default=0,
+            help_text="What the late price adds to each tier's minimum, in percent (0 to LATE_PRICE_MAX_PERCENT).",
+        )
+
+        class Meta:
+            ref_name = "LatePledgesInput"
+
+    @extend_schema(request=InputSerializer, responses=CampaignOutputSerializer)
+    def put(self, request, campaign_id: int):
+        campaign = _campaign(self, campaign_id, campaigns_visible_to(request.user))
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        campaign_set_late_pledges(
+            campaign=campaign, until=data.validated_data["until"], price_percent=data.validated_data["price_percent"]
+        )
         return Response(CampaignOutputSerializer(_campaigns(request.user).get(pk=campaign_id)).data)
 
 

@@ -62,6 +62,10 @@ class Campaign(models.Model):
     collected = models.DecimalField(_("collected"), **MONEY, default=Decimal("0"))
     collected_count = models.PositiveIntegerField(_("collected count"), default=0)
     refunded = models.DecimalField(_("refunded"), **MONEY, default=Decimal("0"))
+    # Late pledges (optional): after a successful close the page keeps taking pledges, charged at
+    # once, until this moment (empty: none), at each tier's minimum raised by this percentage.
+    late_pledges_until = models.DateTimeField(_("late pledges until"), null=True, blank=True)
+    late_price_percent = models.PositiveSmallIntegerField(_("late price increase (%)"), default=0)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     # Review before launch: where the draft stands, what staff said, when and who.
@@ -115,6 +119,15 @@ class Campaign(models.Model):
 
     def is_open_at(self, moment) -> bool:
         return self.state == self.State.LIVE and self.deadline is not None and self.deadline > moment
+
+    def takes_late_pledges_at(self, moment) -> bool:
+        """After a successful close, until ``late_pledges_until``: pledges charged at once."""
+        until = self.late_pledges_until
+        return self.state == self.State.SUCCESSFUL and until is not None and until > moment
+
+    @property
+    def takes_late_pledges(self) -> bool:
+        return self.takes_late_pledges_at(timezone.now())
 
     @property
     def is_coming_soon(self) -> bool:

@@ -399,6 +399,53 @@ def campaign_move_totals(*, campaign_id: int, now: datetime, amount: Decimal, ba
         campaign_funded.send(sender=Campaign, campaign_id=campaign_id)
 
 
+@transaction.atomic
+def campaign_set_late_pledges(
+    *, campaign: Campaign, until: datetime | None, price_percent: int = 0, now: datetime | None = None
+) -> Campaign:
+    """Late pledges on (``until``: the moment they end, after the deadline and at most
+    LATE_PLEDGES_MAX_DURATION after it; ``price_percent``: what the late price adds to each tier's
+    minimum, 0 to LATE_PRICE_MAX_PERCENT) or off (``until`` None). Set before or after the close;
+    a failed or canceled campaign never takes them. Late pledges start only after a successful
+    close (``Campaign.takes_late_pledges_at``). The caller checks that the user is the creator."""
+    now = now or timezone.now()
+    campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
+    if campaign.state in (Campaign.State.FAILED, Campaign.State.CANCELED):
+        raise Conflict(
+            _("A %(state)s campaign takes no late pledges.") % {"state": in_sentence(campaign.get_state_display())},
+            code="campaign_closed",
+        )
+    if until is None:
+        campaign.late_pledges_until, campaign.late_price_percent = None, 0
+    else:
+        _check_late_pledges(campaign, until, price_percent, now)
+        campaign.late_pledges_until, campaign.late_price_percent = until, price_percent
+    campaign.save(update_fields=["late_pledges_until", "late_price_percent", "updated_at"])
+    invalidate_campaign(campaign.pk)
+    return campaign
+
+
+def _check_late_pledges(campaign: Campaign, until: datetime, price_percent: int, now: datetime) -> None:
+    if isinstance(price_percent, bool) or not 0 <= price_percent <= settings.LATE_PRICE_MAX_PERCENT:
+        raise InvalidInput(
+            _("The late price may add 0 to %(max)s percent to a reward's minimum.")
+            % {"max": settings.LATE_PRICE_MAX_PERCENT},
+            code="invalid_late_price",
+        )
+    if campaign.deadline is None:
+        raise InvalidInput(_("Set the campaign's deadline first."), code="invalid_late_pledges_until")
+    if until <= max(campaign.deadline, now):
+        raise InvalidInput(
+            _("Late pledges must end after the campaign's deadline, in the future."), code="invalid_late_pledges_until"
+        )
+    if until > campaign.deadline + settings.LATE_PLEDGES_MAX_DURATION:
+        raise InvalidInput(
+            _("Late pledges may run at most %(days)s days after the deadline.")
+            % {"days": settings.LATE_PLEDGES_MAX_DURATION.days},
+            code="invalid_late_pledges_until",
+        )
+
+
 def campaign_lock(*, campaign_id: int) -> Campaign:
     """Lock the campaign row for a money move, inside the caller's transaction.
 

@@ -443,6 +443,10 @@ PENDING_PLEDGE_TTL = timedelta(seconds=env.int("PENDING_PLEDGE_TTL", default=5 *
 # Card-less holds of one limited tier one client address may have at once (an account has one).
 TIER_HOLDS_PER_CLIENT = env.int("TIER_HOLDS_PER_CLIENT", default=3)
 PLATFORM_FEE_PERCENT = Decimal(env.str("PLATFORM_FEE_PERCENT", default="5"))
+# Late pledges: how long after the deadline a creator may keep taking them (seconds), and the most a
+# late price may exceed a tier's minimum (percent).
+LATE_PLEDGES_MAX_DURATION = timedelta(seconds=env.int("LATE_PLEDGES_MAX_DURATION", default=90 * 86400))
+LATE_PRICE_MAX_PERCENT = env.int("LATE_PRICE_MAX_PERCENT", default=100)
 
 # --- Payouts (Stripe Connect) ------------------------------------------------------
 # Seconds after a successful close before the creator's money is transferred (Kickstarter: ~14 days).

@@ -6,7 +6,13 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from accounts.admin_login import admin_login_redirect
 from accounts.api import RegisterApi, TokenApi
 from accounts.api_tokens import TokenListApi, TokenRevokeAllApi, TokenRevokeApi, TokenRevokeCurrentApi
-from campaigns.api import CampaignCancelApi, CampaignLaunchApi, CampaignRoutes, CampaignsRoutes
+from campaigns.api import (
+    CampaignCancelApi,
+    CampaignLatePledgesApi,
+    CampaignLaunchApi,
+    CampaignRoutes,
+    CampaignsRoutes,
+)
 from closing.api import StripeWebhookApi
 from config.health import livez, readyz
 from config.metrics import metrics
@@ -17,6 +23,7 @@ from pledges.api import (
     PledgeCancelApi,
     PledgeConfirmApi,
     PledgePaymentMethodApi,
+    PledgeReceiptApi,
     PledgeRefundApi,
     PledgeRoutes,
     PledgesRoutes,
@@ -46,6 +53,7 @@ api: list[URLPattern | URLResolver] = [
     path("campaigns/<int:campaign_id>/", CampaignRoutes.as_view(), name="campaign-detail"),
     path("campaigns/<int:campaign_id>/launch/", CampaignLaunchApi.as_view(), name="campaign-launch"),
     path("campaigns/<int:campaign_id>/cancel/", CampaignCancelApi.as_view(), name="campaign-cancel"),
+    path("campaigns/<int:campaign_id>/late-pledges/", CampaignLatePledgesApi.as_view(), name="campaign-late-pledges"),
     path("campaigns/<int:campaign_id>/rewards/", RewardsRoutes.as_view(), name="reward-list"),
     path("campaigns/<int:campaign_id>/rewards/<int:reward_id>/", RewardRoutes.as_view(), name="reward-detail"),
     path("campaigns/<int:campaign_id>/add-ons/", AddOnsRoutes.as_view(), name="add-on-list"),
@@ -56,6 +64,7 @@ api: list[URLPattern | URLResolver] = [
     path("pledges/<int:pledge_id>/cancel/", PledgeCancelApi.as_view(), name="pledge-cancel"),
     path("pledges/<int:pledge_id>/payment-method/", PledgePaymentMethodApi.as_view(), name="pledge-payment-method"),
     path("pledges/<int:pledge_id>/refund/", PledgeRefundApi.as_view(), name="pledge-refund"),
+    path("pledges/<int:pledge_id>/receipt/", PledgeReceiptApi.as_view(), name="pledge-receipt"),
     path("webhooks/stripe/", StripeWebhookApi.as_view(), name="stripe-webhook"),
     path("campaigns/<int:campaign_id>/updates/", UpdatesRoutes.as_view(), name="update-list"),
     path("campaigns/<int:campaign_id>/updates/<int:update_id>/", UpdateRoutes.as_view(), name="update-detail"),

@@ -9,15 +9,30 @@ makes the calls against localstripe that it makes against Stripe (and no more).
 * A declined charge's PaymentIntent in the 402: Stripe's error for ``POST /v1/payment_intents``
   with ``confirm=true`` carries ``payment_intent``; localstripe's names only the ``charge``, which
   costs the app a look-up. Here the intent is added.
+* A charge's ``payment_method_details`` (the card's brand and last four digits, which receipts
+  show): Stripe's charge carries it; localstripe's has only the ``payment_method`` id. Here it is
+  added when the charge is made.
 """
 
 from __future__ import annotations
 
 from localstripe.errors import UserError
-from localstripe.resources import Charge, PaymentIntent, SetupIntent, try_convert_to_bool
+from localstripe.resources import Charge, PaymentIntent, PaymentMethod, SetupIntent, try_convert_to_bool
 
 _create_setup_intent = SetupIntent._api_create.__func__
 _create_payment_intent = PaymentIntent._api_create.__func__
+_charge_init = Charge.__init__
+
+
+def _charge_with_details(self, *args, **kwargs):
+    _charge_init(self, *args, **kwargs)
+    method_id = getattr(self, "payment_method", None)
+    card = {}
+    if isinstance(method_id, str) and method_id.startswith("pm_"):
+        card = getattr(PaymentMethod._api_retrieve(method_id), "card", None) or {}
+    self.payment_method_details = (
+        {"type": "card", "card": {"brand": card.get("brand"), "last4": card.get("last4")}} if card else None
+    )
 
 
 def _setup_intent_create(cls, confirm=None, payment_method=None, **data):
@@ -49,3 +64,4 @@ def _payment_intent_create(cls, **data):
 def install() -> None:
     SetupIntent._api_create = classmethod(_setup_intent_create)
     PaymentIntent._api_create = classmethod(_payment_intent_create)
+    Charge.__init__ = _charge_with_details

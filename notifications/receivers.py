@@ -6,10 +6,10 @@ from django.dispatch import receiver
 
 from accounts.signals import account_erasing
 from campaigns.signals import campaign_funded
-from closing.signals import campaign_closed, pledge_payment_failed
+from closing.signals import campaign_closed, pledge_collected, pledge_payment_failed
 from notifications import services
 from payouts.signals import payout_held, payout_sent
-from pledges.signals import pledge_canceled, pledge_changed, pledge_confirmed
+from pledges.signals import charge_refunded, pledge_canceled, pledge_changed, pledge_confirmed
 
 
 @receiver(pledge_confirmed, dispatch_uid="notify_pledge_confirmed")
@@ -47,6 +47,16 @@ def on_payment_failed(sender, *, pledge, charge, **kwargs) -> None:
         key=f"{services.PAYMENT_FAILED}:{charge.pk}",
         pledge_id=pledge.pk,
     )
+
+
+@receiver(pledge_collected, dispatch_uid="notify_pledge_charged")
+def on_pledge_collected(sender, *, pledge, charge, **kwargs) -> None:
+    services.notify_charged(pledge=pledge, charge=charge)
+
+
+@receiver(charge_refunded, dispatch_uid="notify_pledge_refunded")
+def on_charge_refunded(sender, *, charge, before, **kwargs) -> None:
+    services.notify_refunded(charge=charge, before=before)
 
 
 @receiver(payout_sent, dispatch_uid="notify_payout_sent")

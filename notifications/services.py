@@ -21,11 +21,12 @@ from core.bulk import insert_missing
 from core.errors import Conflict
 from core.links import absolute_url
 from core.mail import build_email, drain, render_email
+from core.money import to_minor_units
 from core.queue import enqueue_on_commit
 from core.unsubscribe import unsubscribe_url
 from notifications.models import Notification, Reminder
 from payouts.models import Payout
-from pledges.models import Pledge
+from pledges.models import Charge, Pledge
 
 # Kinds, and the e-mail template each renders with.
 PLEDGE_CONFIRMED = "pledge_confirmed"
@@ -35,6 +36,11 @@ CAMPAIGN_FUNDED = "campaign_funded"
 CAMPAIGN_SUCCESSFUL = "campaign_successful"
 CAMPAIGN_FAILED = "campaign_failed"
 PAYMENT_FAILED = "payment_failed"
+# Money e-mails to the backer: a pledge charged (at collection, or a late pledge at once), the new
+# card of an errored pledge charged, a refund (full or partial). Each links to the receipt.
+PLEDGE_CHARGED = "pledge_charged"
+FIXED_CARD_CHARGED = "fixed_card_charged"
+PLEDGE_REFUNDED = "pledge_refunded"
 ENDING_SOON = "ending_soon"
 CREATOR_DIGEST = "creator_digest"
 # To a creator: a transfer (or a reversal) of a campaign's payout went through, or it is held.
@@ -63,9 +69,41 @@ def notify(*, recipient_id: int, kind: str, key: str, **params: int | str) -> No
     _schedule_drain()
 
 
+def notify_once(*, recipient_id: int, kind: str, key: str, **params: int | str) -> None:
+    """As ``notify``, in one statement (INSERT … ON CONFLICT DO NOTHING, no savepoint): for events on
+    the collection's hot path, where every statement counts. A repeat is a no-op."""
+    Notification.objects.bulk_create(
+        [Notification(recipient_id=recipient_id, kind=kind, key=key, params=params)], ignore_conflicts=True
+    )
+    _schedule_drain()
+
+
 def notify_pledge(pledge: Pledge, kind: str, *, version: str = "") -> None:
     key = f"{kind}:{pledge.pk}" + (f":{version}" if version else "")
     notify(recipient_id=pledge.backer_id, kind=kind, key=key, pledge_id=pledge.pk)
+
+
+def notify_charged(*, pledge: Pledge, charge: Charge) -> None:
+    """The backer hears once that their pledge was charged: keyed by the pledge, which is charged
+    at most once, so a replayed webhook or a retried task adds nothing. A pledge whose first
+    attempt failed was charged on the card the backer fixed (or on a later try of the same)."""
+    kind = FIXED_CARD_CHARGED if charge.attempt > 1 or pledge.errored_at is not None else PLEDGE_CHARGED
+    notify_once(recipient_id=pledge.backer_id, kind=kind, key=f"{PLEDGE_CHARGED}:{pledge.pk}", pledge_id=pledge.pk)
+
+
+def notify_refunded(*, charge: Charge, before: Decimal) -> None:
+    """The backer hears of each growth of a charge's refunds once: keyed by the new total, so the
+    same total reported again (a replayed webhook, a refund retried) adds nothing."""
+    total = charge.refunded_amount
+    notify(
+        recipient_id=Pledge.objects.values_list("backer_id", flat=True).get(pk=charge.pledge_id),
+        kind=PLEDGE_REFUNDED,
+        key=f"{PLEDGE_REFUNDED}:{charge.pk}:{to_minor_units(total, charge.currency)}",
+        pledge_id=charge.pledge_id,
+        refunded=str(total - before),
+        refunded_total=str(total),
+        remaining=str(charge.amount - total),
+    )
 
 
 def notify_campaign_later(campaign_id: int, kind: str) -> None:
@@ -140,6 +178,8 @@ def _context(notification: Notification, user: User) -> dict[str, Any] | None:
         if notification.kind == PAYMENT_FAILED:
             context["fix_url"] = absolute_url("my-pledge-payment-method", pledge.pk)
             context["fix_by"] = (pledge.errored_at or timezone.now()) + settings.ERRORED_PLEDGE_GRACE
+        if notification.kind in MONEY_KINDS:
+            context.update(_money_context(pledge, params))
     if "campaign_id" in params:
         campaign = Campaign.objects.filter(pk=params["campaign_id"]).first()
         if campaign is None:
@@ -162,6 +202,23 @@ def _context(notification: Notification, user: User) -> dict[str, Any] | None:
         context["statement_url"] = absolute_url("studio-statement", context["campaign"].slug)
         context["payout_admin_url"] = absolute_url("admin:payouts_payout_change", payout.pk)
     context["campaign_url"] = absolute_url("campaign-page", context["campaign"].slug)
+    return context
+
+
+MONEY_KINDS = (PLEDGE_CHARGED, FIXED_CARD_CHARGED, PLEDGE_REFUNDED)
+
+
+def _money_context(pledge: Pledge, params: dict[str, Any]) -> dict[str, Any]:
+    """What a money e-mail shows: the charge (amount, date, card), the receipt's link, and for a
+    refund the amounts of the event (kept in its params, as later refunds may follow)."""
+    charge = pledge.charges.filter(state=Charge.State.SUCCEEDED).first()
+    context: dict[str, Any] = {"charge": charge, "receipt_url": absolute_url("my-pledge-receipt", pledge.pk)}
+    if charge is not None:
+        context["charged"] = charge.amount
+        context["charged_at"] = pledge.collected_at or charge.updated_at
+    for name in ("refunded", "refunded_total", "remaining"):
+        if name in params:
+            context[name] = Decimal(params[name])
     return context
 
 

@@ -4,28 +4,37 @@ from typing import cast
 
 from django.contrib.auth.models import User
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import serializers, status
+from rest_framework.exceptions import NotFound
 from rest_framework.generics import GenericAPIView, ListAPIView
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
+from accounts.selectors import public_name
 from closing.services.collection import pledge_replace_payment_method
+from closing.services.late import late_pledge_confirm, pledge_place
 from community.services import referral_record, referral_source
 from core.api_fields import MoneyField, amount_input
 from core.api_routing import MethodRoutes
 from core.clients import client_address
+from core.money import quantize
 from core.permissions import IsBackerOrStaffReadOnly
 from core.throttling import PledgeRateThrottle
 from pledges.idempotency import idempotent, request_fingerprint
 from pledges.models import Pledge, PledgeAddOn
-from pledges.selectors import pledges_refundable_by, pledges_visible_to
+from pledges.selectors import (
+    Receipt,
+    pledge_receipt,
+    pledges_receipt_visible_to,
+    pledges_refundable_by,
+    pledges_visible_to,
+)
 from pledges.services import (
     pledge_cancel,
-    pledge_confirm,
-    pledge_create,
     pledge_refund,
     pledge_update,
 )
@@ -190,7 +199,10 @@ class PledgeCreateApi(GenericAPIView):
             )
         ],
         description="`active` when the card was saved server-side; `pending` with `client_secret` "
-        "when the browser must confirm it (Stripe.js confirmCardSetup, 3-D Secure).",
+        "when the browser must confirm it (Stripe.js confirmCardSetup, 3-D Secure). After a successful "
+        "close, a campaign that takes late pledges takes them here at the late price: the card is "
+        "charged at once (`collected`); a declined card answers 402 and the pledge stays `errored`, "
+        "waiting for another card (`/payment-method/`).",
     )
     def post(self, request):
         key = request.headers.get("Idempotency-Key")
@@ -216,7 +228,7 @@ class PledgeCreateApi(GenericAPIView):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
-        pledge = pledge_create(
+        pledge = pledge_place(
             backer=request.user,
             campaign_id=values["campaign"],
             reward_id=values.get("reward"),
@@ -284,9 +296,14 @@ class PledgeUpdateApi(_PledgeObjectApi):
 
 
 class PledgeConfirmApi(_PledgeObjectApi):
-    @extend_schema(request=None, responses={200: PledgeOutputSerializer, **ERRORS})
+    @extend_schema(
+        request=None,
+        responses={200: PledgeOutputSerializer, **ERRORS},
+        description="After the browser confirmed the card: the pledge becomes `active` (a late pledge is "
+        "charged at once: `collected`, or 402 with the pledge kept `errored`).",
+    )
     def post(self, request, pledge_id: int):
-        return self.respond(pledge_confirm(pledge=self.get_object()))
+        return self.respond(late_pledge_confirm(pledge=self.get_object()))
 
 
 class PledgeCancelApi(_PledgeObjectApi):
@@ -327,6 +344,63 @@ class PledgeRefundApi(GenericAPIView):
         pledge = get_object_or_404(pledges_refundable_by(request.user), pk=pledge_id)
         pledge = pledge_refund(pledge=pledge, by=request.user)
         return Response(PledgeOutputSerializer(pledge).data)
+
+
+class PledgeReceiptApi(GenericAPIView):
+    """The receipt of a charged pledge: its backer's (staff with pledges.view_pledge: any); 404
+    for anyone else and for a pledge not charged yet."""
+
+    permission_classes = [IsAuthenticated]
+
+    class OutputSerializer(serializers.Serializer):
+        class LineSerializer(serializers.Serializer):
+            kind = serializers.ChoiceField(
+                choices=["reward", "shipping", "add_on", "extra", "pledge"],
+                help_text="What the line is: the reward's price (the late price for a late pledge), its "
+                "shipping, what the backer gave on top, or a pledge without a reward.",
+            )
+            description = serializers.CharField(help_text="What the line is, in the reader's language.")
+            amount = serializers.CharField(help_text="A decimal string with the currency's decimals.")
+
+            class Meta:
+                ref_name = "ReceiptLine"
+
+        pledge = serializers.IntegerField(source="pledge.pk")
+        campaign = serializers.IntegerField(source="pledge.campaign_id")
+        campaign_title = serializers.CharField(source="pledge.campaign.title")
+        creator = serializers.SerializerMethodField()
+        reward = serializers.CharField(source="pledge.reward.title", allow_null=True, default=None)
+        late = serializers.BooleanField(source="pledge.is_late", help_text="A late pledge, charged at once.")
+        currency = serializers.CharField()
+        lines = serializers.SerializerMethodField()
+        total = MoneyField(help_text="The amount charged: the lines added up.")
+        refunded = MoneyField()
+        remaining = MoneyField(help_text="What stays charged after refunds.")
+        charged_at = serializers.DateTimeField()
+        refunded_at = serializers.DateTimeField(allow_null=True)
+        card_last4 = serializers.CharField(help_text="The card's last four digits; empty when not known.")
+        payment_intent_id = serializers.CharField()
+
+        class Meta:
+            ref_name = "PledgeReceipt"
+
+        def get_creator(self, receipt: Receipt) -> str:
+            return public_name(receipt.pledge.campaign.creator)
+
+        @extend_schema_field(LineSerializer(many=True))
+        def get_lines(self, receipt: Receipt) -> list[dict[str, str]]:
+            return [
+                {"kind": line.kind, "description": line.label, "amount": str(quantize(line.amount, receipt.currency))}
+                for line in receipt.lines
+            ]
+
+    @extend_schema(responses={200: OutputSerializer, 404: OpenApiResponse(description="Not found or not charged")})
+    def get(self, request, pledge_id: int):
+        pledge = get_object_or_404(pledges_receipt_visible_to(request.user), pk=pledge_id)
+        receipt = pledge_receipt(pledge)
+        if receipt is None:
+            raise NotFound(_("This pledge has not been charged yet: it has no receipt."))
+        return Response(self.OutputSerializer(receipt).data)
 
 
 class PledgesRoutes(MethodRoutes):

@@ -71,6 +71,8 @@ class Pledge(models.Model):
     # Who started a card-less hold on a limited tier: a keyed digest of the client's address
     # (never the address itself), so holds per client can be counted (TIER_HOLDS_PER_CLIENT).
     hold_client = models.CharField(_("hold client"), max_length=64, blank=True)
+    # Made after a successful close, at the late price, and charged at once (closing.services.late).
+    is_late = models.BooleanField(_("late pledge"), default=False)
     expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
@@ -167,6 +169,8 @@ class Charge(models.Model):
     currency = models.CharField(_("currency"), max_length=3)
     state = models.CharField(_("state"), max_length=16, choices=State.choices, default=State.PROCESSING)
     payment_intent_id = models.CharField(_("PaymentIntent ID"), max_length=255, blank=True)
+    # The last four digits of the card charged, when the provider's answer named them (receipts).
+    card_last4 = models.CharField(_("card's last four digits"), max_length=4, blank=True)
     # Set (and committed) just before the provider is called: an attempt without it
     # never reached the provider, one with it must be looked up before any new call.
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)

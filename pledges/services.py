@@ -52,6 +52,7 @@ from pledges.payments import (
 )
 from pledges.signals import charge_refunded, pledge_canceled, pledge_changed, pledge_confirmed
 from rewards.models import AddOn, RewardTier
+from rewards.selectors import late_price
 from rewards.services import add_on_claim, add_on_offered, add_on_release, shipping_price, tier_claim, tier_release
 
 _UNSET = object()
@@ -75,19 +76,44 @@ def _check_open(campaign: Campaign, now: datetime) -> None:
         raise Conflict(_("This campaign is not taking pledges any more."), code="campaign_closed")
 
 
+def _check_late_open(campaign: Campaign, now: datetime) -> None:
+    """Late pledges: only after a successful close, only until the creator's date."""
+    if campaign.takes_late_pledges_at(now):
+        return
+    if campaign.state == Campaign.State.LIVE:
+        raise Conflict(_("This campaign is still live: pledge as usual."), code="campaign_live")
+    if campaign.state == Campaign.State.SUCCESSFUL and campaign.late_pledges_until is not None:
+        raise Conflict(_("Late pledges to this campaign have ended."), code="late_pledges_ended")
+    raise Conflict(_("This campaign is not taking pledges any more."), code="campaign_closed")
+
+
+def _check_taking(campaign: Campaign, now: datetime, *, late: bool) -> None:
+    if late:
+        _check_late_open(campaign, now)
+    else:
+        _check_open(campaign, now)
+
+
 def _reward_for(campaign: Campaign, reward_id: int | None) -> RewardTier | None:
     if reward_id is None:
         return None
     reward = RewardTier.objects.filter(pk=reward_id, campaign=campaign).first()
     if reward is None:
         raise InvalidInput(_("That reward does not belong to this campaign."), code="unknown_reward")
+    reward.campaign = campaign
     return reward
 
 
-def pledge_minimum(reward: RewardTier, extras: Decimal = Decimal("0")) -> Decimal:
+def pledge_minimum(reward: RewardTier, extras: Decimal = Decimal("0"), *, late: bool = False) -> Decimal:
     """The smallest pledge that gets a reward: its minimum plus ``extras`` (the destination's
-    shipping and the add-ons, which a pledge's amount includes)."""
-    return reward.minimum + extras
+    shipping and the add-ons, which a pledge's amount includes). ``late``: a late pledge's, at the
+    tier's late price (rewards.selectors.late_price)."""
+    return reward_price(reward, late=late) + extras
+
+
+def reward_price(reward: RewardTier, *, late: bool = False) -> Decimal:
+    """The tier's minimum, or its late price for a late pledge."""
+    return late_price(minimum=reward.minimum, campaign=reward.campaign) if late else reward.minimum
 
 
 # A quantity no backer means (the per-backer maximum refuses it anyway, before any arithmetic).
@@ -162,19 +188,20 @@ def _add_on_lines(
 
 
 def _check_amount(
-    campaign: Campaign, reward: RewardTier | None, amount: Decimal, extras: Extras | None = None
+    campaign: Campaign, reward: RewardTier | None, amount: Decimal, extras: Extras | None = None, *, late: bool = False
 ) -> Decimal:
     extras = extras or Extras()
     amount = validate_amount(amount, campaign.currency, chargeable=True)
-    if reward is not None and amount < pledge_minimum(reward, extras.total):
-        at_least = {"amount": campaign.money(pledge_minimum(reward, extras.total)), "currency": campaign.currency}
+    least = pledge_minimum(reward, extras.total, late=late) if reward is not None else Decimal(0)
+    if reward is not None and amount < least:
+        at_least = {"amount": campaign.money(least), "currency": campaign.currency}
         if extras.lines:
             message = _(
                 "This pledge needs at least %(amount)s %(currency)s "
                 "(%(minimum)s for the reward, %(shipping)s shipping and %(add_ons)s for add-ons)."
             ) % {
                 **at_least,
-                "minimum": campaign.money(reward.minimum),
+                "minimum": campaign.money(reward_price(reward, late=late)),
                 "shipping": campaign.money(extras.shipping_amount),
                 "add_ons": campaign.money(extras.add_ons_total),
             }
@@ -184,7 +211,7 @@ def _check_amount(
                 "(%(minimum)s plus %(shipping)s shipping)."
             ) % {
                 **at_least,
-                "minimum": campaign.money(reward.minimum),
+                "minimum": campaign.money(reward_price(reward, late=late)),
                 "shipping": campaign.money(extras.shipping_amount),
             }
         else:
@@ -193,12 +220,14 @@ def _check_amount(
     return amount
 
 
-def _amount_or_least(reward: RewardTier | None, amount: Decimal | None, extras: Extras) -> Decimal:
+def _amount_or_least(
+    reward: RewardTier | None, amount: Decimal | None, extras: Extras, *, late: bool = False
+) -> Decimal:
     if amount is not None:
         return amount
     if reward is None:
         raise InvalidInput(_("Say how much you pledge."), code="invalid_amount", field="amount")
-    return pledge_minimum(reward, extras.total)
+    return pledge_minimum(reward, extras.total, late=late)
 
 
 def _price_extras(
@@ -356,6 +385,69 @@ def pledge_create(
     """
     now = now or timezone.now()
     campaign = _open_campaign(campaign_id, now)
+    return _pledge_write(
+        backer=backer,
+        campaign=campaign,
+        amount=amount,
+        reward_id=reward_id,
+        payment_method_id=payment_method_id,
+        currency=currency,
+        client=client,
+        now=now,
+        late=False,
+        shipping_country=shipping_country,
+        add_ons=add_ons,
+    )
+
+
+def pledge_create_late(
+    *,
+    backer: User,
+    campaign_id: int,
+    amount: Decimal | None,
+    reward_id: int | None = None,
+    payment_method_id: str | None = None,
+    currency: str | None = None,
+    client: str = "",
+    now: datetime | None = None,
+    shipping_country: str = "",
+    add_ons: Mapping[int, int] | None = None,
+) -> Pledge:
+    """A late pledge to a successful campaign that takes them (``Campaign.late_pledges_until``), at
+    the tiers' late price: the card is saved as for any pledge, limited stock claimed the same way.
+    It does not move the campaign's pledged total (frozen at the close) and is not confirmed by
+    e-mail: it is charged at once (``closing.services.late``), and that charge is what counts."""
+    now = now or timezone.now()
+    campaign = Campaign.objects.filter(pk=campaign_id).first()
+    if campaign is None:
+        raise InvalidInput(_("Unknown campaign."), code="unknown_campaign")
+    _check_late_open(campaign, now)
+    return _pledge_write(
+        backer=backer,
+        campaign=campaign,
+        amount=amount,
+        reward_id=reward_id,
+        payment_method_id=payment_method_id,
+        currency=currency,
+        client=client,
+        now=now,
+        late=True,
+        shipping_country=shipping_country,
+        add_ons=add_ons,
+    )
+
+
+def _check_request(
+    *,
+    backer: User,
+    campaign: Campaign,
+    currency: str | None,
+    reward: RewardTier | None,
+    amount: Decimal | None,
+    late: bool,
+    extras: Extras | None = None,
+) -> Decimal:
+    """Refusals that need no provider call; the amount as it will be kept."""
     if campaign.creator_id == backer.pk:
         raise NotAllowed(_("Creators cannot back their own campaign."), code="own_campaign")
     if currency is not None and currency.upper() != campaign.currency:
@@ -364,11 +456,32 @@ def pledge_create(
             % {"currency": campaign.currency, "other": currency},
             code="currency_mismatch",
         )
-    reward = _reward_for(campaign, reward_id)
-    extras = _price_extras(campaign, reward, shipping_country=shipping_country, add_ons=add_ons or {})
-    amount = _check_amount(campaign, reward, _amount_or_least(reward, amount, extras), extras)
+    extras = extras or Extras()
+    amount = _check_amount(campaign, reward, _amount_or_least(reward, amount, extras, late=late), extras, late=late)
     if Pledge.objects.filter(backer=backer, campaign=campaign, state__in=Pledge.LIVE_STATES).exists():
         raise Conflict(ALREADY_BACKING, code="duplicate_pledge")
+    return amount
+
+
+def _pledge_write(
+    *,
+    backer: User,
+    campaign: Campaign,
+    amount: Decimal | None,
+    reward_id: int | None,
+    payment_method_id: str | None,
+    currency: str | None,
+    client: str,
+    now: datetime,
+    late: bool,
+    shipping_country: str = "",
+    add_ons: Mapping[int, int] | None = None,
+) -> Pledge:
+    reward = _reward_for(campaign, reward_id)
+    extras = _price_extras(campaign, reward, shipping_country=shipping_country, add_ons=add_ons or {})
+    amount = _check_request(
+        backer=backer, campaign=campaign, currency=currency, reward=reward, amount=amount, late=late, extras=extras
+    )
     _check_stock(reward, now)
     _check_add_on_stock(extras.lines)
     hold_client = hold_client_key(client) if _is_limited(reward) else ""
@@ -386,7 +499,7 @@ def pledge_create(
     try:
         with transaction.atomic():
             # Lock order: campaign, then the tier (see README, "Locks").
-            _check_open(campaign_lock(campaign_id=campaign.pk), now)
+            _check_taking(campaign_lock(campaign_id=campaign.pk), now, late=late)
             if reward is not None:
                 tier_claim(reward_id=reward.pk)
             _move_add_on_stock({}, {pk: quantity for pk, (quantity, _price) in extras.lines.items()})
@@ -407,13 +520,14 @@ def pledge_create(
                 hold_client="" if active else hold_client,
                 expires_at=None if active else now + settings.PENDING_PLEDGE_TTL,
                 activated_at=now if active else None,
+                is_late=late,
             )
             if extras.lines:
                 PledgeAddOn.objects.bulk_create(
                     PledgeAddOn(pledge=pledge, add_on_id=pk, quantity=quantity, unit_price=price)
                     for pk, (quantity, price) in extras.lines.items()
                 )
-            if active:
+            if active and not late:
                 campaign_move_totals(campaign_id=campaign.pk, now=now, amount=amount, backers=1)
                 pledge_confirmed.send(sender=Pledge, pledge=pledge)
     except IntegrityError as error:
@@ -521,13 +635,15 @@ def pledge_activate_from_setup(*, pledge: Pledge, payment_method_id: str | None,
         return pledge
     if pledge.state != Pledge.State.PENDING:
         raise Conflict(_("This pledge expired before the card was confirmed; pledge again."), code="not_pending")
-    campaign_move_totals(campaign_id=pledge.campaign_id, now=now, amount=pledge.amount, backers=1)
+    if not pledge.is_late:  # a late pledge is charged at once (closing.services.late): no totals, no e-mail
+        campaign_move_totals(campaign_id=pledge.campaign_id, now=now, amount=pledge.amount, backers=1)
     pledge.state = Pledge.State.ACTIVE
     pledge.payment_method_id = payment_method_id or pledge.payment_method_id
     pledge.expires_at = None
     pledge.activated_at = now
     pledge.save(update_fields=["state", "payment_method_id", "expires_at", "activated_at", "updated_at"])
-    pledge_confirmed.send(sender=Pledge, pledge=pledge)
+    if not pledge.is_late:
+        pledge_confirmed.send(sender=Pledge, pledge=pledge)
     return pledge
 
 
@@ -613,12 +729,14 @@ def pledge_cancel(*, pledge: Pledge, now: datetime | None = None) -> Pledge:
     now = now or timezone.now()
     campaign = campaign_lock(campaign_id=pledge.campaign_id)
     pledge = Pledge.objects.select_for_update().get(pk=pledge.pk)
-    if pledge.state not in Pledge.CHANGEABLE_STATES:
+    late_hold = pledge.is_late and pledge.state == Pledge.State.PENDING  # a late checkout given up
+    if pledge.state not in Pledge.CHANGEABLE_STATES or (pledge.is_late and not late_hold):
         raise Conflict(
             _("A %(state)s pledge cannot be canceled.") % {"state": in_sentence(pledge.get_state_display())},
             code="pledge_closed",
         )
-    _check_open(campaign, now)
+    if not late_hold:
+        _check_open(campaign, now)
     if pledge.state == Pledge.State.ACTIVE:
         campaign_move_totals(campaign_id=pledge.campaign_id, now=now, amount=-pledge.amount, backers=-1)
     if pledge.reward_id:

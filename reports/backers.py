@@ -50,6 +50,8 @@ BACKER_HEADER = [
     "Pledge Status",
     "Collected At",
     "Refunded Amount",
+    # "yes" for a late pledge (made after a successful close, charged at once); empty otherwise.
+    "Late Pledge",
     # Kickstarter's names, after ours (some repeat a column above, as its own report has them):
     # the destination's code, what the pledge pays for shipping, its add-ons ("2 x Poster; 1 x Pin").
     "Shipping Country",
@@ -79,6 +81,7 @@ _FIELDS = (
     "state",
     "collected_at",
     "refunded_amount",
+    "is_late",
     "shipping_country",
     "add_on_list",
 )
@@ -170,7 +173,7 @@ def _backer_rows(campaign: Campaign, filters: BackerFilters) -> Iterator[list[An
     for row in pledges.iterator(chunk_size=FETCH_ROWS):
         number += 1
         backer_id, first, last, username, display_name, deleted_at, email, reward_id, title, *rest = row
-        minimum, shipping, amount, at, state, collected, refunded, country, add_ons = rest
+        minimum, shipping, amount, at, state, collected, refunded, late, country, add_ons = rest
         if not filters.matches(reward_id, state):
             continue
         pledge_shipping = None if reward_id is None else quantize(shipping, currency)  # no reward: nothing shipped
@@ -189,6 +192,7 @@ def _backer_rows(campaign: Campaign, filters: BackerFilters) -> Iterator[list[An
             state,
             collected,
             quantize(refunded, currency),
+            "yes" if late else None,
             country or None,
             pledge_shipping,
             add_ons or None,
@@ -274,13 +278,13 @@ COPY (
   SELECT n.number, n.backer_id, {_safe("n.name")}, {_safe("n.email")}, n.reward_id, {_safe("n.title")},
          round(n.minimum, {{places}}), round(n.amount, {{places}}), {_SHIPPING},
          {_safe("n.currency")}, {_iso("n.created_at")}, {_safe("n.state")}, {_iso("n.collected_at")},
-         round(coalesce(n.refunded, 0), {{places}}),
+         round(coalesce(n.refunded, 0), {{places}}), CASE WHEN n.is_late THEN 'yes' END,
          nullif(n.shipping_country, ''), {_SHIPPING}, {_safe("n.add_ons")},
          {_iso("n.created_at")}, {_safe("n.state")}
     FROM (
       SELECT row_number() OVER (ORDER BY p.created_at, p.id) AS number, p.backer_id, {_NAME} AS name,
              u.email, p.reward_id, r.title, r.minimum, p.amount, p.shipping_amount AS shipping, c.currency,
-             p.created_at, p.state, p.collected_at, ch.refunded_amount AS refunded, p.shipping_country,
+             p.created_at, p.state, p.collected_at, ch.refunded_amount AS refunded, p.shipping_country, p.is_late,
              (SELECT string_agg(l.quantity || {_sql_text(QUANTITY_SIGN)} || a.title, {_sql_text(ADD_ON_SEPARATOR)}
                                ORDER BY l.add_on_id)
                 FROM pledges_pledgeaddon l JOIN rewards_addon a ON a.id = l.add_on_id

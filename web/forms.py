@@ -266,6 +266,24 @@ class _ImageFields(forms.Form):
             del self.fields["remove_image"]
 
 
+class LatePledgesForm(forms.Form):
+    """Late pledges after a successful close: until when, and the late price (the service checks both)."""
+
+    until = forms.DateTimeField(
+        label=_("Take late pledges until"),
+        required=False,
+        widget=_DATETIME_LOCAL,
+        help_text=_("In UTC. Empty: no late pledges."),
+    )
+    price_percent = forms.IntegerField(
+        label=_("Late price: add this percentage to each reward's minimum"),
+        min_value=0,
+        max_value=1000,
+        initial=0,
+        required=False,
+    )
+
+
 class LiveCampaignForm(_ImageFields):
     """Once live only the words and the picture may change."""
 

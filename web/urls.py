@@ -67,7 +67,8 @@ urlpatterns = [
         views_pledges.pledge_payment_method,
         name="my-pledge-payment-method",
     ),
-    path("me/pledges/<int:pledge_id>/receipt/", views_pledges.pledge_receipt, name="my-pledge-receipt"),
+    path("me/pledges/<int:pledge_id>/receipt/", views_pledges.pledge_receipt_page, name="my-pledge-receipt"),
+    path("me/pledges/<int:pledge_id>/receipt.pdf", views_pledges.pledge_receipt_pdf, name="my-pledge-receipt-pdf"),
     path("me/settings/", views_pledges.notification_settings, name="notification-settings"),
     path("me/two-factor/", views_mfa.two_factor, name="two-factor"),
     path("me/two-factor/setup/", views_mfa.two_factor_setup, name="two-factor-setup"),
@@ -109,6 +110,7 @@ urlpatterns = [
         name="studio-referral-tag-delete",
     ),
     path("studio/<slug:slug>/comment-mail/", views_community.studio_comment_mail, name="studio-comment-mail"),
+    path("studio/<slug:slug>/late-pledges/", views_studio.studio_late_pledges, name="studio-late-pledges"),
     path("studio/<slug:slug>/rewards/new/", views_studio.studio_reward, name="studio-reward-new"),
     path("studio/<slug:slug>/rewards/<int:reward_id>/", views_studio.studio_reward, name="studio-reward"),
     path(

@@ -16,7 +16,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Q
-from django.http import Http404, QueryDict
+from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import translation
@@ -30,6 +30,7 @@ from accounts.services import resubscribe, unsubscribe, user_set_language
 from campaigns.models import Campaign
 from campaigns.selectors import campaigns_visible_to
 from closing.services.collection import pledge_payment_method_setup, pledge_replace_payment_method
+from closing.services.late import late_pledge_confirm, pledge_place
 from community.middleware import referral_source_for
 from community.services import referral_record
 from core.clients import client_address
@@ -39,17 +40,16 @@ from notifications.models import Reminder
 from notifications.services import reminder_remove
 from pledges.idempotency import idempotent, request_fingerprint
 from pledges.models import Charge, Pledge
-from pledges.selectors import pledges_visible_to
+from pledges.selectors import Receipt, pledge_receipt, pledges_receipt_visible_to, pledges_visible_to
 from pledges.services import (
     pledge_cancel,
-    pledge_confirm,
-    pledge_create,
     pledge_lapse_if_expired,
     pledge_minimum,
     pledge_update,
 )
 from rewards.regions import COUNTRIES, SPECIFICITY
 from web.forms import NO_REWARD, PledgeForm
+from web.receipt_pdf import receipt_pdf
 
 # --- helpers ---------------------------------------------------------------------------
 
@@ -145,8 +145,9 @@ def pledge_checkout(request, slug: str):
             return redirect("my-pledge-card", existing.pk)
         messages.info(request, _("You already back this campaign. You can change your pledge here."))
         return redirect("my-pledge", existing.pk)
-    context = {"campaign": campaign, **_shipping_context(campaign)}
-    if not campaign.is_open_for_pledges or campaign.creator_id == request.user.pk:
+    late = campaign.takes_late_pledges
+    context = {"campaign": campaign, **_shipping_context(campaign), "late": late}
+    if not (campaign.is_open_for_pledges or late) or campaign.creator_id == request.user.pk:
         context["closed"] = True
         return render(request, "web/pledges/checkout.html", context, status=409)
     status = 200
@@ -170,8 +171,9 @@ def _checkout_initial(request, campaign: Campaign) -> dict:
     """A tier chosen on the campaign page (?reward=), or the values of a card step that failed."""
     asked = request.GET.get("reward")
     reward = campaign.rewards.filter(pk=asked).first() if _is_int(asked) else None
+    late = campaign.takes_late_pledges
     least = (
-        campaign.money(pledge_minimum(reward)) if reward and not reward.ships else ""
+        campaign.money(pledge_minimum(reward, late=late)) if reward and not reward.ships else ""
     )  # shipping: once a destination is chosen
     amount = request.GET.get("amount", "")[:20] or least
     return {"reward": str(reward.pk) if reward else NO_REWARD, "amount": amount, "token": _new_token()}
@@ -188,7 +190,7 @@ def _create_pledge(request, campaign: Campaign, form: PledgeForm) -> Pledge | st
 
     def run() -> tuple[int, dict]:
         try:
-            pledge = pledge_create(
+            pledge = pledge_place(
                 backer=request.user,
                 campaign_id=campaign.pk,
                 amount=amount,
@@ -272,9 +274,12 @@ def pledge_confirm_view(request, pledge_id: int):
     pledge = _own_pledge(request, pledge_id)
     browser_failed = bool(request.POST.get("error_code") or request.POST.get("error_message"))
     try:
-        pledge = pledge_confirm(pledge=pledge)
+        pledge = late_pledge_confirm(pledge=pledge)  # a late pledge is charged here, at once
     except DomainError as error:
         pledge.refresh_from_db()
+        if pledge.is_late and pledge.state == Pledge.State.ERRORED:  # saved, but declined when charged
+            messages.error(request, error.message)
+            return redirect("my-pledge-payment-method", pledge.pk)
         if pledge.end_reason == Pledge.EndReason.EXPIRED and pledge.activated_at is None:
             return redirect("my-pledge-card", pledge.pk)  # the card step explains the lapsed hold
         if pledge.state == Pledge.State.PENDING:
@@ -425,15 +430,29 @@ def pledge_payment_method(request, pledge_id: int):
     return render(request, "web/pledges/payment_method.html", context)
 
 
-@login_required
-def pledge_receipt(request, pledge_id: int):
-    pledge = _own_pledge(request, pledge_id)
-    charge = pledge.charges.filter(state=Charge.State.SUCCEEDED).first()
-    if charge is None:
+def _receipt_for(request, pledge_id: int) -> Receipt:
+    """The receipt of a charged pledge: its backer's, or any for staff holding pledges.view_pledge;
+    404 for everyone else and for a pledge not charged."""
+    pledge = get_object_or_404(pledges_receipt_visible_to(request.user), pk=pledge_id)
+    receipt = pledge_receipt(pledge)
+    if receipt is None:
         raise Http404("This pledge has not been charged.")
-    return render(
-        request, "web/pledges/receipt.html", {"pledge": pledge, "campaign": pledge.campaign, "charge": charge}
-    )
+    return receipt
+
+
+@login_required
+def pledge_receipt_page(request, pledge_id: int):
+    receipt = _receipt_for(request, pledge_id)
+    context = {"pledge": receipt.pledge, "campaign": receipt.pledge.campaign, "receipt": receipt}
+    return render(request, "web/pledges/receipt.html", context)
+
+
+@login_required
+def pledge_receipt_pdf(request, pledge_id: int):
+    receipt = _receipt_for(request, pledge_id)
+    response = HttpResponse(receipt_pdf(receipt), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="receipt-{receipt.pledge.pk}.pdf"'
+    return response
 
 
 # --- e-mail settings ----------------------------------------------------------------------

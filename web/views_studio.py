@@ -11,6 +11,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import urlencode
@@ -19,7 +20,12 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.selectors import user_time_zone
 from campaigns.models import Campaign
-from campaigns.services import campaign_create, campaign_launch_or_submit, campaign_update
+from campaigns.services import (
+    campaign_create,
+    campaign_launch_or_submit,
+    campaign_set_late_pledges,
+    campaign_update,
+)
 from closing.selectors import collection_progress
 from closing.services import campaign_cancel
 from core.errors import DomainError
@@ -46,6 +52,7 @@ from web.charts import funding_series
 from web.forms import (
     AddOnForm,
     CampaignForm,
+    LatePledgesForm,
     LiveCampaignForm,
     RewardForm,
     ShippingRuleFormSet,
@@ -287,7 +294,23 @@ def studio_collection(request, slug: str):
     return response
 
 
-def _dashboard(request, campaign: Campaign, *, launch_errors=(), launch_needs_mfa=False, update_form=None, status=200):
+def _late_form(campaign: Campaign, data=None) -> LatePledgesForm | None:
+    if campaign.state not in (Campaign.State.DRAFT, Campaign.State.LIVE, Campaign.State.SUCCESSFUL):
+        return None
+    initial = {"until": campaign.late_pledges_until, "price_percent": campaign.late_price_percent}
+    return LatePledgesForm(data, initial=initial)
+
+
+def _dashboard(
+    request,
+    campaign: Campaign,
+    *,
+    launch_errors=(),
+    launch_needs_mfa=False,
+    update_form=None,
+    late_form=None,
+    status=200,
+):
     rewards = list(campaign.rewards.prefetch_related("shipping_rules"))
     now = timezone.now()
     updates = [
@@ -314,6 +337,7 @@ def _dashboard(request, campaign: Campaign, *, launch_errors=(), launch_needs_mf
         "collection": _collection(request, campaign) if campaign.state == Campaign.State.SUCCESSFUL else None,
         "community": studio_community_context(request, campaign),
         "review_required": settings.CAMPAIGN_REVIEW_REQUIRED,
+        "late_form": late_form or _late_form(campaign),
     }
     context["chart"], context["stats"] = _daily_chart(campaign)
     return render(request, "web/studio/dashboard.html", context, status=status)
@@ -342,6 +366,28 @@ def studio_launch(request, slug: str):
     else:
         messages.success(request, _("Your campaign is live."))
     return redirect("studio-campaign", slug=campaign.slug)
+
+
+@login_required
+@require_POST
+def studio_late_pledges(request, slug: str):
+    campaign = _own_campaign(request, slug)
+    form = _late_form(campaign, request.POST)
+    if form is None:
+        raise Http404("This campaign takes no late pledges.")
+    if form.is_valid():
+        try:
+            campaign_set_late_pledges(
+                campaign=campaign,
+                until=form.cleaned_data["until"],
+                price_percent=form.cleaned_data["price_percent"] or 0,
+            )
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("Late pledges are saved."))
+            return redirect("studio-campaign", slug=campaign.slug)
+    return _dashboard(request, campaign, late_form=form, status=400)
 
 
 @login_required

@@ -156,6 +156,8 @@ def charge_record_result(
     charge = Charge.objects.select_for_update().get(pk=charge_id)
     if result.payment_intent_id and not charge.payment_intent_id:
         charge.payment_intent_id = result.payment_intent_id
+    if result.card_last4 and not charge.card_last4:
+        charge.card_last4 = result.card_last4
     if result.succeeded:
         if charge.state == Charge.State.SUCCEEDED:
             return charge

@@ -74,6 +74,8 @@ class ChargeResult:
     failure_message: str | None = None
     # The key our attempt wrote into the PaymentIntent's metadata (None if not ours).
     idempotency_key: str | None = None
+    # The card's last four digits, when the answer carries its charge (for receipts).
+    card_last4: str | None = None
 
     @property
     def succeeded(self) -> bool:

@@ -232,7 +232,18 @@ def _charge_result(pi: Any) -> ChargeResult:
         failure_code=code,
         failure_message=message,
         idempotency_key=(data.get("metadata") or {}).get(IDEMPOTENCY_METADATA_KEY),
+        card_last4=_card_last4(data.get("latest_charge")),
     )
+
+
+def _card_last4(latest_charge: Any) -> str | None:
+    """The last four digits of the card a PaymentIntent's latest charge used, when the charge is
+    embedded (localstripe embeds it; Stripe gives an id unless expanded): None otherwise."""
+    if latest_charge is None or isinstance(latest_charge, str):
+        return None
+    details = _plain(_plain(latest_charge).get("payment_method_details"))
+    last4 = _plain(details.get("card")).get("last4")
+    return last4 if isinstance(last4, str) and len(last4) == 4 and last4.isdigit() else None
 
 
 def _refund_result(refund: Any) -> RefundResult:
@@ -351,6 +362,8 @@ class StripeGateway:
             "off_session": True,
             "confirm": True,
             "metadata": {**metadata, IDEMPOTENCY_METADATA_KEY: idempotency_key},
+            # The charge itself, not its id: its card's last four digits go on the receipt (no extra call).
+            "expand": ["latest_charge"],
         }
         with _stripe_errors():
             try:

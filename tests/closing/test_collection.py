@@ -204,12 +204,13 @@ def test_nothing_is_charged_for_a_failed_campaign():
     assert not Charge.objects.exists()
 
 
-def test_a_charge_costs_eleven_statements_and_one_provider_call(django_assert_num_queries, monkeypatch):
+def test_a_charge_costs_twelve_statements_and_one_provider_call(django_assert_num_queries, monkeypatch):
     """Per charge: the pledge's collection lock; one transaction opening the attempt (the pledge
     locked with its last attempt and the one in flight, the charge row written submitted); the
     provider; one transaction recording it in the lock order (campaign, pledge, charge, then the
-    pledge, the campaign's totals, the charge and its two ledger entries written); the lock
-    released. The two transactions are savepoints inside the test's own: 4 statements more."""
+    pledge, the campaign's totals, the charge, its two ledger entries and the backer's "charged"
+    e-mail row written); the lock released. The two transactions are savepoints inside the test's
+    own: 4 statements more."""
     campaign = factories.LiveCampaignFactory(goal=Decimal("20.00"))
     pledges = [
         factories.PledgeFactory(campaign=campaign, amount="20.00"),
@@ -223,7 +224,7 @@ def test_a_charge_costs_eleven_statements_and_one_provider_call(django_assert_nu
         monkeypatch.setattr(gateway, name, lambda *a, _real=real, **k: lookups.append(k) or _real(*a, **k))
 
     for pledge in pledges:
-        with django_assert_num_queries(11 + 4) as captured:
+        with django_assert_num_queries(12 + 4) as captured:
             charge = collection.pledge_collect(pledge_id=pledge.pk)
         assert charge.state == Charge.State.SUCCEEDED
         sql = [query["sql"] for query in captured.captured_queries]

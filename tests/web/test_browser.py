@@ -177,7 +177,9 @@ def test_a_backer_signs_up_pledges_changes_and_sees_the_pledge_collected(browser
     assert card.locator(".badge").inner_text() == "Collected"
     card.get_by_role("link", name="Receipt").click()
     page.get_by_role("heading", name="Receipt").wait_for()
-    assert page.locator("td.amount").inner_text() == "$45.00"
+    assert page.locator("td[data-total]").inner_text() == "$45.00"
+    # The breakdown: the reward, its shipping, what was given on top.
+    assert page.locator("tbody td.amount").all_inner_texts() == ["$25.00", "$5.00", "$15.00"]
     check_page(page, "receipt")
 
 

@@ -13,6 +13,7 @@ from accounts.selectors import public_name as _public_name
 from core.money import quantize
 from core.templatetags.money import money_filter
 from pledges.services import pledge_minimum as minimum_with_shipping
+from pledges.services import reward_price
 
 register = template.Library()
 
@@ -68,6 +69,18 @@ def shipping_table(reward) -> str:
             "r": {r.region: str(quantize(r.price, currency)) for r in rules if r.region},
         }
     )
+
+
+@register.filter
+def late_pledge_minimum(reward) -> Decimal:
+    """The smallest late pledge for a tier: its late price plus its shipping."""
+    return minimum_with_shipping(reward, late=True)
+
+
+@register.filter
+def late_price(reward) -> Decimal:
+    """A tier's late price (its minimum raised by the campaign's late price percentage)."""
+    return reward_price(reward, late=True)
 
 
 @register.filter
