@@ -49,7 +49,8 @@ def logged_in(user) -> Client:
 
 def _start(client, campaign, reward, amount="30.00", form="t-1") -> Pledge:
     response = client.post(
-        f"/campaigns/{campaign.slug}/pledge/", {"reward": reward.pk, "amount": amount, "token": form}
+        f"/campaigns/{campaign.slug}/pledge/",
+        {"reward": reward.pk, "amount": amount, "token": form, "shipping_country": "US"},
     )
     assert response.status_code == 302, response.content
     return Pledge.objects.get(campaign=campaign, state=Pledge.State.PENDING)
@@ -179,7 +180,9 @@ def test_api_confirm_after_a_declined_card_is_402_and_the_pledge_takes_another_c
     sketchbook = campaign.rewards.get(title="Sketchbook")
     api = client_for(backer)
     created = api.post(
-        "/api/pledges/", {"campaign": campaign.pk, "reward": sketchbook.pk, "amount": "30.00"}, format="json"
+        "/api/pledges/",
+        {"campaign": campaign.pk, "reward": sketchbook.pk, "amount": "30.00", "shipping_country": "US"},
+        format="json",
     )
     pledge = Pledge.objects.get(pk=created.json()["id"])
     with pytest.raises(stripe.CardError):
@@ -205,7 +208,9 @@ def test_switching_to_a_dearer_tier_raises_an_amount_left_as_it_was(campaign, ba
     pledge = factories.PledgeFactory(campaign=campaign, backer=backer, amount="10.00", reward=postcard)
     client = logged_in(backer)
 
-    response = client.post(f"/me/pledges/{pledge.pk}/change/", {"reward": sketchbook.pk, "amount": "10.00"})
+    response = client.post(
+        f"/me/pledges/{pledge.pk}/change/", {"reward": sketchbook.pk, "amount": "10.00", "shipping_country": "US"}
+    )
 
     assert response["Location"] == f"/me/pledges/{pledge.pk}/"
     pledge.refresh_from_db()
@@ -214,14 +219,16 @@ def test_switching_to_a_dearer_tier_raises_an_amount_left_as_it_was(campaign, ba
     assert campaign.pledged == Decimal("30.00")
     page = client.get(response["Location"])
     assert "Your pledge is changed. Sketchbook needs at least $30.00, so your pledge is now $30.00." in page.text
-    assert 'data-minimum="30.00"' in page.text  # the form fills it in as the tier is chosen
+    assert 'data-minimum="25.00"' in page.text  # the form fills it in (with the shipping) as the tier is chosen
 
 
 def test_switching_to_a_dearer_tier_with_a_typed_amount_below_it_is_refused(campaign, backer):
     postcard, sketchbook = campaign.rewards.get(title="Postcard"), campaign.rewards.get(title="Sketchbook")
     pledge = factories.PledgeFactory(campaign=campaign, backer=backer, amount="10.00", reward=postcard)
 
-    response = logged_in(backer).post(f"/me/pledges/{pledge.pk}/change/", {"reward": sketchbook.pk, "amount": "12.00"})
+    response = logged_in(backer).post(
+        f"/me/pledges/{pledge.pk}/change/", {"reward": sketchbook.pk, "amount": "12.00", "shipping_country": "US"}
+    )
 
     assert response.status_code == 400
     assert "This reward needs a pledge of at least 30.00 USD (25.00 plus 5.00 shipping)." in response.text
@@ -233,7 +240,8 @@ def test_api_switching_to_a_dearer_tier_without_an_amount_raises_it(campaign, ba
     postcard, sketchbook = campaign.rewards.get(title="Postcard"), campaign.rewards.get(title="Sketchbook")
     pledge = factories.PledgeFactory(campaign=campaign, backer=backer, amount="10.00", reward=postcard)
 
-    response = client_for(backer).patch(f"/api/pledges/{pledge.pk}/", {"reward": sketchbook.pk}, format="json")
+    body = {"reward": sketchbook.pk, "shipping_country": "US"}  # a tier that ships needs a destination
+    response = client_for(backer).patch(f"/api/pledges/{pledge.pk}/", body, format="json")
 
     assert response.status_code == 200, response.json()
     assert (response.json()["amount"], response.json()["reward"]) == ("30.00", sketchbook.pk)
