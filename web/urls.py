@@ -2,7 +2,16 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 from django.views.generic import RedirectView
 
-from web import views, views_accounts, views_mfa, views_payouts, views_pledges, views_settings, views_studio
+from web import (
+    views,
+    views_accounts,
+    views_fulfilment,
+    views_mfa,
+    views_payouts,
+    views_pledges,
+    views_settings,
+    views_studio,
+)
 
 urlpatterns = [
     path("", views.campaign_list, name="home"),
@@ -49,6 +58,8 @@ urlpatterns = [
         name="my-pledge-payment-method",
     ),
     path("me/pledges/<int:pledge_id>/receipt/", views_pledges.pledge_receipt, name="my-pledge-receipt"),
+    path("me/pledges/<int:pledge_id>/survey/", views_fulfilment.pledge_survey, name="my-pledge-survey"),
+    path("me/pledges/<int:pledge_id>/received/", views_fulfilment.pledge_received, name="my-pledge-received"),
     path("me/settings/", views_pledges.notification_settings, name="notification-settings"),
     path("me/two-factor/", views_mfa.two_factor, name="two-factor"),
     path("me/two-factor/setup/", views_mfa.two_factor_setup, name="two-factor-setup"),
