@@ -126,3 +126,11 @@ def validate_address(data: dict[str, object]) -> Address:
         country=values["country"],
         phone=values["phone"],
     )
+
+
+@cache
+def country_names() -> tuple[tuple[str, str], ...]:
+    """(code, English name) of every country: the backer report's Shipping Country Name (in
+    English, like its header, whoever downloads it)."""
+    names = Locale.parse("en").territories
+    return tuple(sorted((code, names.get(code, code)) for code in _country_codes()))

@@ -26,6 +26,8 @@ from django.utils.translation import gettext as _
 from campaigns.models import Campaign
 from core.errors import InvalidInput
 from core.money import currency_decimal_places, quantize
+from fulfilment.addresses import country_name, country_names
+from fulfilment.models import SurveyQuestion
 from pledges.models import Charge, Pledge
 from reports import writers
 from reports.writers import FORMULA_START, Progress, Report, Section
@@ -33,6 +35,21 @@ from reports.writers import FORMULA_START, Progress, Report, Section
 NO_REWARD = "none"
 # Rows fetched from the server-side cursor per round trip.
 FETCH_ROWS = 2000
+
+FULFILMENT_HEADER = [
+    "Fulfillment Status",
+    "Survey Response",
+    "Shipping Name",
+    "Shipping Address 1",
+    "Shipping Address 2",
+    "Shipping City",
+    "Shipping State",
+    "Shipping Postal Code",
+    "Shipping Country Name",
+    "Shipping Country Code",
+    "Shipping Phone Number",
+]
+ADDRESS_COLUMNS = ("name", "address1", "address2", "city", "state", "postal_code")
 
 BACKER_HEADER = [
     "Backer Number",
@@ -49,6 +66,9 @@ BACKER_HEADER = [
     "Pledge Status",
     "Collected At",
     "Refunded Amount",
+    # Fulfilment (fulfilment/): the status, when the survey was answered, the shipping address
+    # (empty unless the reader may see addresses: see backer_report), then one column per question.
+    *FULFILMENT_HEADER,
 ]
 
 _FIELDS = (
@@ -68,6 +88,10 @@ _FIELDS = (
     "state",
     "collected_at",
     "refunded_amount",
+    "fulfilment__status",
+    "survey_response__updated_at",
+    "survey_response__answers",
+    *(f"survey_response__{column}" for column in (*ADDRESS_COLUMNS, "country", "phone")),
 )
 
 
@@ -145,8 +169,41 @@ def backer_count(campaign: Campaign, filters: BackerFilters) -> int:
     return filters.apply(Pledge.objects.filter(campaign_id=campaign.pk)).count()
 
 
-def _backer_rows(campaign: Campaign, filters: BackerFilters) -> Iterator[list[Any]]:
+def _questions(campaign: Campaign) -> list[tuple[int, str]]:
+    """(id, prompt) of the campaign's survey questions, in the survey's order: a column each."""
+    return list(
+        SurveyQuestion.objects.filter(survey__campaign_id=campaign.pk).order_by("position").values_list("pk", "prompt")
+    )
+
+
+def backer_header(campaign: Campaign) -> list[str]:
+    """BACKER_HEADER and the campaign's survey questions (neutralised: creators write them)."""
+    return BACKER_HEADER + [writers.safe_text(prompt) for _pk, prompt in _questions(campaign)]
+
+
+def _answer(value: Any) -> str | None:
+    if isinstance(value, list):
+        return "; ".join(str(v) for v in value)
+    return None if value in (None, "") else str(value)
+
+
+def _fulfilment_cells(row: tuple[Any, ...], state: str, addresses: bool, questions: list[int]) -> list[Any]:
+    status, responded, answers, *address = row
+    name, address1, address2, city, region, postal_code, country, phone = address
+    if status is None and state == Pledge.State.COLLECTED:
+        status = "unfulfilled"
+    cells: list[Any] = [status, responded]
+    if addresses and country:
+        cells += [name, address1, address2, city, region, postal_code, country_name(country), country, phone]
+    else:
+        cells += [None] * 9
+    answers = answers or {}
+    return cells + [_answer(answers.get(str(pk))) for pk in questions]
+
+
+def _backer_rows(campaign: Campaign, filters: BackerFilters, addresses: bool = False) -> Iterator[list[Any]]:
     currency = campaign.currency
+    questions = [pk for pk, _prompt in _questions(campaign)]
     pledges = (
         Pledge.objects.filter(campaign_id=campaign.pk)
         .annotate(refunded_amount=_refunded_amount())
@@ -157,7 +214,7 @@ def _backer_rows(campaign: Campaign, filters: BackerFilters) -> Iterator[list[An
     for row in pledges.iterator(chunk_size=FETCH_ROWS):
         number += 1
         backer_id, first, last, username, display_name, deleted_at, email, reward_id, title, *rest = row
-        minimum, shipping, amount, at, state, collected, refunded = rest
+        minimum, shipping, amount, at, state, collected, refunded, *fulfilment = rest
         if not filters.matches(reward_id, state):
             continue
         yield [
@@ -175,6 +232,7 @@ def _backer_rows(campaign: Campaign, filters: BackerFilters) -> Iterator[list[An
             state,
             collected,
             quantize(refunded, currency),
+            *_fulfilment_cells(tuple(fulfilment), state, addresses, questions),
         ]
 
 
@@ -184,14 +242,20 @@ def _refunded_amount():
     return Coalesce(Subquery(charge), Value(Decimal("0")), output_field=Pledge._meta.get_field("amount"))
 
 
-def backer_report(campaign: Campaign, filters: BackerFilters | None = None) -> Report:
-    """The report, lazily: nothing is read until its rows (XLSX) or its CSV are iterated."""
+def backer_report(campaign: Campaign, filters: BackerFilters | None = None, *, addresses: bool = False) -> Report:
+    """The report, lazily: nothing is read until its rows (XLSX) or its CSV are iterated.
+
+    ``addresses``: whether the shipping address columns are filled (the campaign's creator and
+    staff with fulfilment.view_shipping_address: fulfilment.selectors.may_view_addresses); for
+    anyone else they are there, empty, so every reader's file has the same columns.
+    """
     filters = filters or BackerFilters()
+    header = backer_header(campaign)
     return Report(
         name=f"backers-{campaign.slug}",
-        sections=[Section(title="Backers", header=BACKER_HEADER, rows=_backer_rows(campaign, filters))],
+        sections=[Section(title="Backers", header=header, rows=_backer_rows(campaign, filters, addresses))],
         rows_total=backer_count(campaign, filters),
-        csv=lambda progress: backer_csv(campaign, filters, progress),
+        csv=lambda progress: backer_csv(campaign, filters, progress, addresses=addresses, header=header),
     )
 
 
@@ -240,26 +304,71 @@ COPY (
   SELECT n.number, n.backer_id, {_safe("n.name")}, {_safe("n.email")}, n.reward_id, {_safe("n.title")},
          round(n.minimum, {{places}}), round(n.amount, {{places}}), round(n.shipping, {{places}}),
          {_safe("n.currency")}, {_iso("n.created_at")}, {_safe("n.state")}, {_iso("n.collected_at")},
-         round(coalesce(n.refunded, 0), {{places}})
+         round(coalesce(n.refunded, 0), {{places}}),
+         {_safe("CASE WHEN n.state = 'collected' THEN coalesce(n.fulfilment, 'unfulfilled') END")},
+         {_iso("n.responded_at")}, {{addresses}}{{questions}}
     FROM (
       SELECT row_number() OVER (ORDER BY p.created_at, p.id) AS number, p.backer_id, {_NAME} AS name,
              u.email, p.reward_id, r.title, r.minimum, p.amount, r.shipping, c.currency, p.created_at, p.state,
-             p.collected_at, ch.refunded_amount AS refunded
+             p.collected_at, ch.refunded_amount AS refunded, f.status AS fulfilment,
+             sr.updated_at AS responded_at, sr.answers, sr.name AS ship_name, sr.address1, sr.address2, sr.city,
+             sr.state AS region, sr.postal_code, sr.country, sr.phone
         FROM pledges_pledge p
         JOIN auth_user u ON u.id = p.backer_id
         LEFT JOIN accounts_profile pr ON pr.user_id = u.id
         JOIN campaigns_campaign c ON c.id = p.campaign_id
         LEFT JOIN rewards_rewardtier r ON r.id = p.reward_id
         LEFT JOIN pledges_charge ch ON ch.pledge_id = p.id AND ch.state = 'succeeded'
+        LEFT JOIN fulfilment_fulfilment f ON f.pledge_id = p.id
+        LEFT JOIN fulfilment_surveyresponse sr ON sr.pledge_id = p.id
        WHERE p.campaign_id = {{campaign}}
     ) n
+    {{countries}}
    WHERE {{where}}
    ORDER BY n.number
 ) TO STDOUT WITH (FORMAT csv)
 """  # noqa: S608
 
 
-def _copy_statement(campaign: Campaign, filters: BackerFilters, numbers: tuple[int, int] | None = None):
+# An answer: the text or choice, or the choices picked joined by "; " (as _answer does).
+_ANSWER = (
+    "CASE jsonb_typeof(n.answers -> {key}) WHEN 'array' THEN "
+    "(SELECT string_agg(v, '; ') FROM jsonb_array_elements_text(n.answers -> {key}) v) "
+    "ELSE n.answers ->> {key} END"
+)
+_ADDRESS = ", ".join(
+    [
+        *(
+            _safe(f"CASE WHEN n.country <> '' THEN n.{column} END")
+            for column in ("ship_name", *ADDRESS_COLUMNS[1:4], "region", "postal_code")
+        ),
+        _safe("cn.name"),
+        _safe("nullif(n.country, '')"),
+        _safe("CASE WHEN n.country <> '' THEN n.phone END"),
+    ]
+)
+
+
+def _fulfilment_sql(campaign: Campaign, addresses: bool):
+    """The address cells (or nine empty ones), the question cells, the join naming countries."""
+    from psycopg import sql
+
+    cells = sql.SQL(_ADDRESS) if addresses else sql.SQL(", ".join(["NULL"] * 9))
+    questions = [
+        sql.SQL(", ") + sql.SQL(_safe(_ANSWER)).format(key=sql.Literal(str(pk))) for pk, _p in _questions(campaign)
+    ]
+    countries = sql.SQL("")
+    if addresses:
+        names = sql.SQL(", ").join(
+            sql.SQL("({}, {})").format(sql.Literal(code), sql.Literal(name)) for code, name in country_names()
+        )
+        countries = sql.SQL("LEFT JOIN (VALUES {}) cn(code, name) ON cn.code = n.country").format(names)
+    return cells, sql.Composed(questions), countries
+
+
+def _copy_statement(
+    campaign: Campaign, filters: BackerFilters, numbers: tuple[int, int] | None = None, *, addresses: bool = False
+):
     from psycopg import sql
 
     where: list[sql.Composable] = [sql.SQL("TRUE")]
@@ -272,42 +381,53 @@ def _copy_statement(campaign: Campaign, filters: BackerFilters, numbers: tuple[i
         where.append(sql.SQL("n.reward_id IS NULL"))
     elif filters.reward is not None:
         where.append(sql.SQL("n.reward_id = {}").format(sql.Literal(int(filters.reward))))
+    cells, questions, countries = _fulfilment_sql(campaign, addresses)
     return sql.SQL(_COPY).format(
+        addresses=cells,
+        questions=questions,
+        countries=countries,
         places=sql.Literal(currency_decimal_places(campaign.currency)),
         campaign=sql.Literal(int(campaign.pk)),
         where=sql.SQL(" AND ").join(where),
     )
 
 
-def backer_csv(campaign: Campaign, filters: BackerFilters, progress: Progress | None = None) -> Iterator[str]:
+def backer_csv(
+    campaign: Campaign,
+    filters: BackerFilters,
+    progress: Progress | None = None,
+    *,
+    addresses: bool = False,
+    header: list[str] | None = None,
+) -> Iterator[str]:
     """The report as CSV text, the header first, then writers.CHUNK_ROWS rows at a time.
 
     Nothing else may use the connection while a COPY streams, so with ``progress`` (a
     background export records it in the database as it goes) the rows are copied in
     batches of PROGRESS_BATCH_ROWS backer numbers, and progress is told between them.
     """
-    header = io.StringIO()
-    csv.writer(header, lineterminator="\n").writerow(BACKER_HEADER)
-    yield header.getvalue()
+    first = io.StringIO()
+    csv.writer(first, lineterminator="\n").writerow(header or backer_header(campaign))
+    yield first.getvalue()
     if progress is None:
-        for chunk, _ in _copy_rows(campaign, filters, None):
+        for chunk, _ in _copy_rows(campaign, filters, None, addresses):
             yield chunk
         return
     total = Pledge.objects.filter(campaign_id=campaign.pk).count()  # backer numbers run 1..total
     written = 0
     for start in range(0, total, PROGRESS_BATCH_ROWS):
-        for chunk, rows in _copy_rows(campaign, filters, (start, start + PROGRESS_BATCH_ROWS)):
+        for chunk, rows in _copy_rows(campaign, filters, (start, start + PROGRESS_BATCH_ROWS), addresses):
             written += rows
             yield chunk
         progress(written)
 
 
 def _copy_rows(
-    campaign: Campaign, filters: BackerFilters, numbers: tuple[int, int] | None
+    campaign: Campaign, filters: BackerFilters, numbers: tuple[int, int] | None, addresses: bool = False
 ) -> Iterator[tuple[str, int]]:
     """COPY's rows (backer numbers in (low, high] only, if given), CHUNK_ROWS at a time, counted."""
     with connection.cursor() as cursor:
-        statement = _copy_statement(campaign, filters, numbers).as_string(cursor.connection)
+        statement = _copy_statement(campaign, filters, numbers, addresses=addresses).as_string(cursor.connection)
         with cursor.copy(statement) as copy:
             chunk: list[bytes] = []
             for row in copy:  # COPY hands over one row at a time
