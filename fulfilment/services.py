@@ -25,7 +25,7 @@ from core.links import absolute_url
 from core.mail import build_email, drain, render_email
 from core.permissions import staff_may
 from core.queue import enqueue_on_commit
-from core.text import invisible_character
+from core.text import in_sentence, invisible_character
 from fulfilment.addresses import validate_address
 from fulfilment.models import Fulfilment, FulfilmentMail, Survey, SurveyQuestion, SurveyResponse
 from fulfilment.selectors import (
@@ -395,8 +395,11 @@ def fulfilment_update(
     pledge = Pledge.objects.select_related("campaign").get(pk=pledge.pk)
     _check_manager(pledge.campaign, user, CHANGE_FULFILMENT)
     _check_fulfillable(pledge)
+    statuses = Fulfilment.Status
+    if status not in statuses.values:
+        raise ValidationError({"status": [_("Unknown status.")]})
     fulfilment = _locked_fulfilment(pledge, now)
-    current, statuses = fulfilment.status, Fulfilment.Status
+    current = fulfilment.status
     allowed = {
         statuses.UNFULFILLED: {statuses.SHIPPED},
         statuses.SHIPPED: {statuses.SHIPPED, statuses.DELIVERED, statuses.UNFULFILLED},
@@ -406,7 +409,7 @@ def fulfilment_update(
     if status not in allowed:
         raise Conflict(
             _("A reward that is %(current)s cannot be marked %(status)s.")
-            % {"current": statuses(current).label.lower(), "status": status},
+            % {"current": in_sentence(statuses(current).label), "status": in_sentence(statuses(status).label)},
             code="invalid_transition",
         )
     if status == statuses.SHIPPED:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
@@ -273,6 +274,9 @@ def backer_report(campaign: Campaign, filters: BackerFilters | None = None, *, a
 # the four separators.
 _WHITESPACE = r" \t\n\r\f\x0b\x1c\x1d\x1e\x1f"
 _QUOTE = "'"
+# Every character a match of FORMULA_START can start with (led by a character none starts with,
+# so that strpos(…, '') is 1, never above: an empty cell is no formula).
+_FORMULA_FIRST = "x \t\r\n;,=+@-"
 # Rows copied between two progress reports of a background export.
 PROGRESS_BATCH_ROWS = 50_000
 
@@ -285,7 +289,10 @@ def _sql_text(value: str) -> str:
 def _safe(expression: str) -> str:
     """SQL for writers.safe_text(expression); NULL (an empty field) for empty text."""
     prefixed = f"{_sql_text(_QUOTE)} || {expression}"
-    return f"nullif(CASE WHEN {expression} ~ {_sql_text(FORMULA_START)} THEN {prefixed} ELSE {expression} END, '')"
+    # A cell FORMULA_START matches starts with one of these: most cells are settled without the regex.
+    first = f"strpos({_sql_text(_FORMULA_FIRST)}, left({expression}, 1)) > 1"
+    test = f"{first} AND {expression} ~ {_sql_text(FORMULA_START)}"
+    return f"nullif(CASE WHEN {test} THEN {prefixed} ELSE {expression} END, '')"
 
 
 def _iso(expression: str) -> str:
@@ -305,14 +312,14 @@ COPY (
          round(n.minimum, {{places}}), round(n.amount, {{places}}), round(n.shipping, {{places}}),
          {_safe("n.currency")}, {_iso("n.created_at")}, {_safe("n.state")}, {_iso("n.collected_at")},
          round(coalesce(n.refunded, 0), {{places}}),
-         {_safe("CASE WHEN n.state = 'collected' THEN coalesce(n.fulfilment, 'unfulfilled') END")},
+         CASE WHEN n.state = 'collected' THEN coalesce(n.fulfilment, 'unfulfilled') END,
          {_iso("n.responded_at")}, {{addresses}}{{questions}}
     FROM (
       SELECT row_number() OVER (ORDER BY p.created_at, p.id) AS number, p.backer_id, {_NAME} AS name,
              u.email, p.reward_id, r.title, r.minimum, p.amount, r.shipping, c.currency, p.created_at, p.state,
              p.collected_at, ch.refunded_amount AS refunded, f.status AS fulfilment,
-             sr.updated_at AS responded_at, sr.answers, sr.name AS ship_name, sr.address1, sr.address2, sr.city,
-             sr.state AS region, sr.postal_code, sr.country, sr.phone
+             sr.updated_at AS responded_at, sr.name AS ship_name, sr.address1, sr.address2, sr.city,
+             sr.state AS region, sr.postal_code, sr.country, sr.phone{{answers}}
         FROM pledges_pledge p
         JOIN auth_user u ON u.id = p.backer_id
         LEFT JOIN accounts_profile pr ON pr.user_id = u.id
@@ -323,47 +330,49 @@ COPY (
         LEFT JOIN fulfilment_surveyresponse sr ON sr.pledge_id = p.id
        WHERE p.campaign_id = {{campaign}}
     ) n
-    {{countries}}
    WHERE {{where}}
    ORDER BY n.number
 ) TO STDOUT WITH (FORMAT csv)
 """  # noqa: S608
 
 
-# An answer: the text or choice, or the choices picked joined by "; " (as _answer does).
-_ANSWER = (
-    "CASE jsonb_typeof(n.answers -> {key}) WHEN 'array' THEN "
-    "(SELECT string_agg(v, '; ') FROM jsonb_array_elements_text(n.answers -> {key}) v) "
-    "ELSE n.answers ->> {key} END"
-)
+# An answer (computed once per row in the inner query): the text or the choice, or the choices
+# picked joined by "; " (as _answer does).
+_TEXT_ANSWER = "sr.answers ->> {key}"
+_CHOICES_ANSWER = "(SELECT string_agg(v, '; ') FROM jsonb_array_elements_text(sr.answers -> {key}) v)"
+# Empty address fields are '' (a reward that does not ship): _safe makes them empty cells.
 _ADDRESS = ", ".join(
     [
-        *(
-            _safe(f"CASE WHEN n.country <> '' THEN n.{column} END")
-            for column in ("ship_name", *ADDRESS_COLUMNS[1:4], "region", "postal_code")
-        ),
-        _safe("cn.name"),
-        _safe("nullif(n.country, '')"),
-        _safe("CASE WHEN n.country <> '' THEN n.phone END"),
+        *(_safe(f"n.{column}") for column in ("ship_name", *ADDRESS_COLUMNS[1:4], "region", "postal_code")),
+        # The library's English names (none starts like a formula), looked up in a JSON object.
+        "{countries}::jsonb ->> nullif(n.country, '')",
+        "nullif(n.country, '')",
+        _safe("n.phone"),
     ]
 )
 
 
 def _fulfilment_sql(campaign: Campaign, addresses: bool):
-    """The address cells (or nine empty ones), the question cells, the join naming countries."""
+    """The address cells (or nine empty ones), the answers (inner query) and their cells."""
     from psycopg import sql
 
-    cells = sql.SQL(_ADDRESS) if addresses else sql.SQL(", ".join(["NULL"] * 9))
-    questions = [
-        sql.SQL(", ") + sql.SQL(_safe(_ANSWER)).format(key=sql.Literal(str(pk))) for pk, _p in _questions(campaign)
-    ]
-    countries = sql.SQL("")
-    if addresses:
-        names = sql.SQL(", ").join(
-            sql.SQL("({}, {})").format(sql.Literal(code), sql.Literal(name)) for code, name in country_names()
-        )
-        countries = sql.SQL("LEFT JOIN (VALUES {}) cn(code, name) ON cn.code = n.country").format(names)
-    return cells, sql.Composed(questions), countries
+    names = json.dumps(dict(country_names()), ensure_ascii=False)
+    cells = sql.SQL(_ADDRESS).format(countries=sql.Literal(names)) if addresses else sql.SQL(", ".join(["NULL"] * 9))
+    questions = list(
+        SurveyQuestion.objects.filter(survey__campaign_id=campaign.pk).order_by("position").values_list("pk", "kind")
+    )
+    answers = sql.Composed(
+        [
+            sql.SQL(", ")
+            + sql.SQL(_CHOICES_ANSWER if kind == SurveyQuestion.Kind.CHOICES else _TEXT_ANSWER).format(
+                key=sql.Literal(str(pk))
+            )
+            + sql.SQL(f" AS q{index}")
+            for index, (pk, kind) in enumerate(questions)
+        ]
+    )
+    answer_cells = sql.SQL("".join(f", {_safe(f'n.q{index}')}" for index in range(len(questions))))
+    return cells, answers, answer_cells
 
 
 def _copy_statement(
@@ -381,11 +390,11 @@ def _copy_statement(
         where.append(sql.SQL("n.reward_id IS NULL"))
     elif filters.reward is not None:
         where.append(sql.SQL("n.reward_id = {}").format(sql.Literal(int(filters.reward))))
-    cells, questions, countries = _fulfilment_sql(campaign, addresses)
+    cells, answers, answer_cells = _fulfilment_sql(campaign, addresses)
     return sql.SQL(_COPY).format(
         addresses=cells,
-        questions=questions,
-        countries=countries,
+        answers=answers,
+        questions=answer_cells,
         places=sql.Literal(currency_decimal_places(campaign.currency)),
         campaign=sql.Literal(int(campaign.pk)),
         where=sql.SQL(" AND ").join(where),

@@ -119,7 +119,7 @@ def test_the_invitation_is_written_in_the_backers_language(sent_survey, funded):
     fulfilment_mails_send()
 
     (message,) = [m for m in mail.outbox if m.to == [backer.email]]
-    assert message.subject == "Deine Belohnung von The new RECORD, ART BOOK, and TOUR: ein paar Fragen"
+    assert message.subject == "Ihre Belohnung von The new RECORD, ART BOOK, and TOUR: ein paar Fragen"
 
 
 def test_a_backer_answers_their_tiers_questions_and_edits_until_the_lock_date(sent_survey, funded):
