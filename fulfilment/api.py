@@ -108,7 +108,7 @@ class AddressSerializer(serializers.Serializer):
 
 class _CampaignScoped(GenericAPIView):
     permission_classes = [IsAuthenticated]
-    serializer_class = SurveyOutputSerializer
+    serializer_class: type[serializers.BaseSerializer[Any]] = SurveyOutputSerializer
     # Staff need this permission to act for a creator here (reads need view_surveyresponse).
     staff_permission = CHANGE_SURVEY
 
@@ -147,7 +147,8 @@ class SurveySaveApi(_CampaignScoped):
             required=False,
             max_length=SurveyQuestion.MAX_CHOICES,
         )
-        required = serializers.BooleanField(default=True)
+        # A field named like Field.required: DRF's metaclass takes it off the class as a field.
+        required = serializers.BooleanField(default=True)  # type: ignore[assignment]
 
         class Meta:
             ref_name = "SurveyQuestionInput"
@@ -331,10 +332,10 @@ class FulfilmentUploadApi(_CampaignScoped):
 
 class _OwnPledge(GenericAPIView):
     permission_classes = [IsAuthenticated]
-    serializer_class = FulfilmentOutputSerializer
+    serializer_class: type[serializers.BaseSerializer[Any]] = FulfilmentOutputSerializer
 
     def get_pledge(self) -> Pledge:
-        mine = Pledge.objects.filter(backer=self.request.user).select_related("reward", "campaign")
+        mine = Pledge.objects.filter(backer_id=self.request.user.pk).select_related("reward", "campaign")
         return get_object_or_404(mine, pk=self.kwargs["pledge_id"])
 
 

@@ -39,7 +39,12 @@ def survey_non_responders(survey: Survey) -> QuerySet[Pledge]:
 
 def survey_questions_for(survey: Survey, pledge: Pledge) -> list[SurveyQuestion]:
     """The questions for every backer, then those of the pledge's tier, in the creator's order."""
-    tier = Q(tier__isnull=True) | Q(tier_id=pledge.reward_id) if pledge.reward_id else Q(tier__isnull=True)
+    return survey_questions_for_tier(survey, pledge.reward_id)
+
+
+def survey_questions_for_tier(survey: Survey, tier_id: int | None) -> list[SurveyQuestion]:
+    """What a backer of that tier (None: no reward) is asked; the creator's preview shows it."""
+    tier = Q(tier__isnull=True) | Q(tier_id=tier_id) if tier_id else Q(tier__isnull=True)
     return list(survey.questions.filter(tier).order_by("position"))
 
 

@@ -11,6 +11,7 @@ from web import (
     views_pledges,
     views_settings,
     views_studio,
+    views_studio_fulfilment,
 )
 
 urlpatterns = [
@@ -87,6 +88,18 @@ urlpatterns = [
         name="studio-statement-download",
     ),
     path("studio/<slug:slug>/", views_studio.studio_campaign, name="studio-campaign"),
+    path("studio/<slug:slug>/survey/", views_studio_fulfilment.studio_survey, name="studio-survey"),
+    path("studio/<slug:slug>/fulfilment/", views_studio_fulfilment.studio_fulfilment, name="studio-fulfilment"),
+    path(
+        "studio/<slug:slug>/fulfilment/upload/",
+        views_studio_fulfilment.studio_fulfilment_upload,
+        name="studio-fulfilment-upload",
+    ),
+    path(
+        "studio/<slug:slug>/fulfilment/update/",
+        views_studio_fulfilment.studio_fulfilment_update,
+        name="studio-fulfilment-update",
+    ),
     path("studio/<slug:slug>/edit/", views_studio.studio_edit, name="studio-edit"),
     path("studio/<slug:slug>/backers.xlsx", views_studio.studio_backers_xlsx, name="studio-backers-xlsx"),
     path("studio/<slug:slug>/collection/", views_studio.studio_collection, name="studio-collection"),

@@ -40,13 +40,11 @@ def pledge_survey(request, pledge_id: int):
         raise Http404("No survey for this pledge.")
     response = SurveyResponse.objects.filter(pledge=pledge).first()
     editable = timezone.now() < survey.lock_at
-    options = {
-        "questions": survey_questions_for(survey, pledge),
-        "needs_address": survey.asks_address and pledge_needs_address(pledge),
-    }
+    questions = survey_questions_for(survey, pledge)
+    needs_address = survey.asks_address and pledge_needs_address(pledge)
     status = 200
     if request.method == "POST" and editable:
-        form = SurveyAnswerForm(request.POST, **options)
+        form = SurveyAnswerForm(request.POST, questions=questions, needs_address=needs_address)
         if form.is_valid():
             try:
                 survey_answer(pledge=pledge, user=request.user, answers=form.answers(), address=form.address())
@@ -59,7 +57,7 @@ def pledge_survey(request, pledge_id: int):
                 return redirect("my-pledge-survey", pledge.pk)
         status = 400
     else:
-        form = SurveyAnswerForm(initial=_initial(response, pledge), **options)
+        form = SurveyAnswerForm(initial=_initial(response, pledge), questions=questions, needs_address=needs_address)
     context = {
         "pledge": pledge,
         "campaign": pledge.campaign,

@@ -173,7 +173,7 @@ def test_the_csv_upload_answers_with_line_numbers_or_the_count(funded):
 @pytest.mark.parametrize(
     ("payload", "field"),
     [
-        ({}, "lock_at"),
+        ({"lock_at": ""}, "lock_at"),
         ({"lock_at": "tomorrow"}, "lock_at"),
         ({"lock_at": "2000-01-01T00:00:00Z"}, "lock_at"),
         ({"lock_at": "2999-01-01T00:00:00Z"}, "lock_at"),
