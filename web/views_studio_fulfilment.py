@@ -2,6 +2,8 @@
 response rates, remind; upload tracking numbers or update one pledge. Only the campaign's
 creator reaches them (anyone else: 404); each change is the service the API calls."""
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -32,7 +34,7 @@ def _own_campaign(request, slug: str) -> Campaign:
 
 def _initial(survey: Survey | None) -> dict:
     if survey is None:
-        return {"lock_at": timezone.now() + timezone.timedelta(days=30), "asks_address": True}
+        return {"lock_at": timezone.now() + timedelta(days=30), "asks_address": True}
     initial = {"lock_at": survey.lock_at, "asks_address": survey.asks_address}
     for row, question in enumerate(survey.questions.order_by("position")):
         initial.update(
