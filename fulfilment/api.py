@@ -8,12 +8,12 @@ pledge that is not the caller's is not found (404), whoever asks.
 from typing import Any
 
 from django.conf import settings
-from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.generics import GenericAPIView
+from rest_framework.mixins import ListModelMixin
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
@@ -49,9 +49,19 @@ from fulfilment.services import (
 )
 from pledges.models import Pledge
 
+FORBIDDEN = "Only the campaign's creator (or staff with the permission) may do that."
+ERRORS: dict[int, Any] = {
+    400: OpenApiResponse(description="Invalid input; errors by field (a CSV's by line)."),
+    403: OpenApiResponse(description=FORBIDDEN),
+    409: OpenApiResponse(description="Not in a state that allows it: campaign not successful, survey sent or locked."),
+}
+
 
 # Shared, not nested: every survey endpoint of the creator answers this one shape.
 class SurveyOutputSerializer(serializers.ModelSerializer):
+    # A campaign without a survey answers one not yet saved: no id, no lock date, state draft.
+    id = serializers.IntegerField(read_only=True, allow_null=True, help_text="null: no survey built yet.")
+    lock_at = serializers.DateTimeField(allow_null=True)
     questions = serializers.SerializerMethodField()
     response_rates = serializers.SerializerMethodField(help_text="Per tier: backers asked, answered, percent.")
 
@@ -71,6 +81,8 @@ class SurveyOutputSerializer(serializers.ModelSerializer):
         ]
 
     def get_questions(self, survey: Survey) -> list[dict[str, Any]]:
+        if survey.pk is None:
+            return []
         return [_question(q) for q in survey.questions.order_by("position")]
 
     def get_response_rates(self, survey: Survey) -> list[dict[str, Any]]:
@@ -115,7 +127,7 @@ class _CampaignScoped(GenericAPIView):
     def get_campaign(self) -> Campaign:
         campaign = get_object_or_404(campaigns_visible_to(self.request.user), pk=self.kwargs["campaign_id"])
         if campaign.creator_id != self.request.user.pk and not staff_may(self.request.user, self.staff_permission):
-            raise NotAllowed("Only the campaign's creator may do that.")
+            raise NotAllowed(FORBIDDEN)
         return campaign
 
     def get_survey(self) -> Survey:
@@ -125,11 +137,12 @@ class _CampaignScoped(GenericAPIView):
 class SurveyDetailApi(_CampaignScoped):
     """The campaign's survey, its questions and the response rate per tier."""
 
+    @extend_schema(responses={200: SurveyOutputSerializer, 403: OpenApiResponse(description=FORBIDDEN)})
     def get(self, request, campaign_id: int):
         campaign = get_object_or_404(campaigns_visible_to(request.user), pk=campaign_id)
         if not may_view_survey(request.user, campaign):
-            raise NotAllowed("Only the campaign's creator may do that.")
-        survey = get_object_or_404(Survey, campaign=campaign)
+            raise NotAllowed(FORBIDDEN)
+        survey = Survey.objects.filter(campaign=campaign).first() or Survey(campaign=campaign)
         return Response(SurveyOutputSerializer(survey).data)
 
 
@@ -161,7 +174,7 @@ class SurveySaveApi(_CampaignScoped):
         class Meta:
             ref_name = "SurveyInput"
 
-    @extend_schema(request=InputSerializer, responses={200: SurveyOutputSerializer})
+    @extend_schema(request=InputSerializer, responses={200: SurveyOutputSerializer, **ERRORS})
     def put(self, request, campaign_id: int):
         campaign = self.get_campaign()
         data = self.InputSerializer(data=request.data)
@@ -185,7 +198,7 @@ class SurveySaveApi(_CampaignScoped):
 class SurveyDeleteApi(_CampaignScoped):
     """Delete a draft survey."""
 
-    @extend_schema(request=None, responses={204: None})
+    @extend_schema(request=None, responses={204: None, **ERRORS})
     def delete(self, request, campaign_id: int):
         survey_delete(survey=self.get_survey(), user=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -194,7 +207,7 @@ class SurveyDeleteApi(_CampaignScoped):
 class SurveySendApi(_CampaignScoped):
     """Send the survey: each backer of a collected pledge gets one e-mail with a link."""
 
-    @extend_schema(request=None, responses={200: SurveyOutputSerializer})
+    @extend_schema(request=None, responses={200: SurveyOutputSerializer, **ERRORS})
     def post(self, request, campaign_id: int):
         return Response(SurveyOutputSerializer(survey_send(survey=self.get_survey(), user=request.user)).data)
 
@@ -208,13 +221,16 @@ class SurveyRemindApi(_CampaignScoped):
         class Meta:
             ref_name = "SurveyRemindOutput"
 
-    @extend_schema(request=None, responses={200: OutputSerializer})
+    @extend_schema(
+        request=None,
+        responses={200: OutputSerializer, 429: OpenApiResponse(description="Reminded recently"), **ERRORS},
+    )
     def post(self, request, campaign_id: int):
         written = survey_remind(survey=self.get_survey(), user=request.user)
         return Response(self.OutputSerializer({"reminded": written}).data)
 
 
-class SurveyResponseListApi(_CampaignScoped):
+class SurveyResponseListApi(ListModelMixin, _CampaignScoped):
     """The answers, paginated; addresses only for the creator and staff who may view them (else null)."""
 
     class OutputSerializer(serializers.Serializer):
@@ -233,15 +249,29 @@ class SurveyResponseListApi(_CampaignScoped):
             return _address(response) if self.context["addresses"] and response.country else None
 
     serializer_class = OutputSerializer
+    filter_backends: list[Any] = []
 
+    def _campaign(self) -> Campaign:
+        campaign = get_object_or_404(campaigns_visible_to(self.request.user), pk=self.kwargs["campaign_id"])
+        if not may_view_survey(self.request.user, campaign):
+            raise NotAllowed(FORBIDDEN)
+        return campaign
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation
+            return SurveyResponse.objects.none()
+        survey = Survey.objects.filter(campaign=self._campaign()).first()
+        return survey_responses(survey) if survey else SurveyResponse.objects.none()
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        context = super().get_serializer_context()
+        if not getattr(self, "swagger_fake_view", False):
+            context["addresses"] = may_view_addresses(self.request.user, self._campaign())
+        return context
+
+    @extend_schema(responses={200: OutputSerializer(many=True), 403: OpenApiResponse(description=FORBIDDEN)})
     def get(self, request, campaign_id: int):
-        campaign = get_object_or_404(campaigns_visible_to(request.user), pk=campaign_id)
-        if not may_view_survey(request.user, campaign):
-            raise NotAllowed("Only the campaign's creator may do that.")
-        survey = get_object_or_404(Survey, campaign=campaign)
-        page = self.paginate_queryset(survey_responses(survey))
-        context = {"addresses": may_view_addresses(request.user, campaign)}
-        return self.get_paginated_response(self.OutputSerializer(page, many=True, context=context).data)
+        return self.list(request)
 
 
 # Shared, not nested: a pledge's fulfilment, for its creator and its backer alike.
@@ -289,7 +319,7 @@ class FulfilmentUpdateApi(_CampaignScoped):
         class Meta:
             ref_name = "FulfilmentInput"
 
-    @extend_schema(request=InputSerializer, responses={200: FulfilmentOutputSerializer})
+    @extend_schema(request=InputSerializer, responses={200: FulfilmentOutputSerializer, **ERRORS})
     def patch(self, request, campaign_id: int, pledge_id: int):
         campaign = self.get_campaign()
         pledge = get_object_or_404(Pledge, pk=pledge_id, campaign=campaign)
@@ -320,7 +350,7 @@ class FulfilmentUploadApi(_CampaignScoped):
         class Meta:
             ref_name = "FulfilmentUploadOutput"
 
-    @extend_schema(request={"multipart/form-data": InputSerializer}, responses={200: OutputSerializer})
+    @extend_schema(request={"multipart/form-data": InputSerializer}, responses={200: OutputSerializer, **ERRORS})
     def post(self, request, campaign_id: int):
         campaign = self.get_campaign()
         data = self.InputSerializer(data=request.data)
@@ -334,15 +364,18 @@ class _OwnPledge(GenericAPIView):
     permission_classes = [IsAuthenticated]
     serializer_class: type[serializers.BaseSerializer[Any]] = FulfilmentOutputSerializer
 
-    def get_pledge(self) -> Pledge:
-        mine = Pledge.objects.filter(backer_id=self.request.user.pk).select_related("reward", "campaign")
-        return get_object_or_404(mine, pk=self.kwargs["pledge_id"])
+    def get_pledge(self, *, staff_reads: bool = False) -> Pledge:
+        """The caller's pledge; with ``staff_reads``, any pledge for staff who may view pledges."""
+        pledges = Pledge.objects.select_related("reward", "campaign")
+        if not (staff_reads and staff_may(self.request.user, "pledges.view_pledge")):
+            pledges = pledges.filter(backer_id=self.request.user.pk)
+        return get_object_or_404(pledges, pk=self.kwargs["pledge_id"])
 
 
 # Shared, not nested: a backer's survey, read and answered.
 class BackerSurveyOutputSerializer(serializers.Serializer):
     pledge = serializers.IntegerField()
-    lock_at = serializers.DateTimeField()
+    lock_at = serializers.DateTimeField(allow_null=True, help_text="null: no survey for this pledge (yet).")
     editable = serializers.BooleanField()
     needs_address = serializers.BooleanField()
     country_prefill = serializers.CharField(help_text="The destination chosen at checkout, if any.")
@@ -355,7 +388,19 @@ class BackerSurveyOutputSerializer(serializers.Serializer):
 def _backer_survey(pledge: Pledge) -> dict[str, Any]:
     survey = Survey.objects.filter(campaign_id=pledge.campaign_id, state=Survey.State.SENT).first()
     if survey is None or pledge.state != Pledge.State.COLLECTED:
-        raise Http404
+        return BackerSurveyOutputSerializer(
+            {
+                "pledge": pledge.pk,
+                "lock_at": None,
+                "editable": False,
+                "needs_address": False,
+                "country_prefill": "",
+                "questions": [],
+                "answers": None,
+                "address": None,
+                "submitted_at": None,
+            }
+        ).data
     response = SurveyResponse.objects.filter(pledge=pledge).first()
     needs_address = survey.asks_address and pledge_needs_address(pledge)
     return BackerSurveyOutputSerializer(
@@ -379,7 +424,7 @@ class BackerSurveyDetailApi(_OwnPledge):
     serializer_class = BackerSurveyOutputSerializer
 
     def get(self, request, pledge_id: int):
-        return Response(_backer_survey(self.get_pledge()))
+        return Response(_backer_survey(self.get_pledge(staff_reads=True)))
 
 
 class BackerSurveyAnswerApi(_OwnPledge):
@@ -396,7 +441,7 @@ class BackerSurveyAnswerApi(_OwnPledge):
         class Meta:
             ref_name = "SurveyAnswerInput"
 
-    @extend_schema(request=InputSerializer, responses={200: BackerSurveyOutputSerializer})
+    @extend_schema(request=InputSerializer, responses={200: BackerSurveyOutputSerializer, **ERRORS})
     def put(self, request, pledge_id: int):
         pledge = self.get_pledge()
         data = self.InputSerializer(data=request.data)
@@ -415,13 +460,13 @@ class PledgeFulfilmentApi(_OwnPledge):
     """Where the caller's reward is: status, carrier, tracking."""
 
     def get(self, request, pledge_id: int):
-        return Response(_fulfilment(self.get_pledge()))
+        return Response(_fulfilment(self.get_pledge(staff_reads=True)))
 
 
 class PledgeReceivedApi(_OwnPledge):
     """The backer says the reward arrived (after it was shipped)."""
 
-    @extend_schema(request=None, responses={200: FulfilmentOutputSerializer})
+    @extend_schema(request=None, responses={200: FulfilmentOutputSerializer, **ERRORS})
     def post(self, request, pledge_id: int):
         pledge = self.get_pledge()
         fulfilment_mark_received(pledge=pledge, user=request.user)
