@@ -264,7 +264,7 @@ class SurveyResponseListApi(ListModelMixin, _CampaignScoped):
         return survey_responses(survey) if survey else SurveyResponse.objects.none()
 
     def get_serializer_context(self) -> dict[str, Any]:
-        context = super().get_serializer_context()
+        context = dict(super().get_serializer_context())
         if not getattr(self, "swagger_fake_view", False):
             context["addresses"] = may_view_addresses(self.request.user, self._campaign())
         return context
