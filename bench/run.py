@@ -731,17 +731,22 @@ def measure_intake_at_limits(results: dict, count: int, intake_rate: float, burs
 
 # --- export -------------------------------------------------------------------------------
 
-EXPORT_SLUG = "bench-export-{rows}"
+# v2: with a survey of three questions, half the backers' answers and addresses, a third shipped.
+EXPORT_SLUG = "bench-export-v2-{rows}"
 
 COPY_SQL = """
 COPY (
   SELECT p.id, p.backer_id, u.first_name, u.last_name, u.username, u.email, p.reward_id, r.title, r.minimum,
-         p.amount, p.shipping_amount, c.currency, p.created_at, p.state, p.collected_at, coalesce(ch.refunded_amount, 0)
+         p.amount, p.shipping_amount, p.shipping_country, c.currency, p.created_at, p.state, p.collected_at,
+         coalesce(ch.refunded_amount, 0), f.status, sr.updated_at, sr.name, sr.address1, sr.address2, sr.city, sr.state, sr.postal_code, sr.country,
+         sr.phone, sr.answers
     FROM pledges_pledge p
     JOIN auth_user u ON u.id = p.backer_id
     JOIN campaigns_campaign c ON c.id = p.campaign_id
     LEFT JOIN rewards_rewardtier r ON r.id = p.reward_id
     LEFT JOIN pledges_charge ch ON ch.pledge_id = p.id AND ch.state = 'succeeded'
+    LEFT JOIN fulfilment_fulfilment f ON f.pledge_id = p.id
+    LEFT JOIN fulfilment_surveyresponse sr ON sr.pledge_id = p.id
    WHERE p.campaign_id = {campaign_id}
    ORDER BY p.created_at, p.id
 ) TO STDOUT WITH (FORMAT csv, HEADER)
@@ -756,6 +761,7 @@ def export_campaign(rows: int) -> int:
 
     from campaigns.models import Campaign
     from core.bulk import copy_insert, reserve_ids
+    from fulfilment.models import Fulfilment, Survey, SurveyQuestion, SurveyResponse
     from pledges.models import Pledge
     from rewards.models import RewardTier
 
@@ -788,6 +794,7 @@ def export_campaign(rows: int) -> int:
                 for n, uid in enumerate(user_ids)
             ),
         )
+        pledge_ids = reserve_ids(Pledge, rows)
         copy_insert(
             Pledge,
             (
@@ -803,7 +810,34 @@ def export_campaign(rows: int) -> int:
                     "activated_at": now,
                     "collected_at": now,
                 }
-                for n, (pid, uid) in enumerate(zip(reserve_ids(Pledge, rows), user_ids, strict=True))
+                for n, (pid, uid) in enumerate(zip(pledge_ids, user_ids, strict=True))
+            ),
+        )
+        survey = Survey.objects.create(campaign=campaign, lock_at=now, sent_at=now, state=Survey.State.SENT)
+        asked = [
+            SurveyQuestion.objects.create(survey=survey, position=1, kind="text", prompt="Name for the credits"),
+            SurveyQuestion.objects.create(survey=survey, position=2, kind="choice", prompt="Size", choices=["S", "M"]),
+            SurveyQuestion.objects.create(
+                survey=survey, position=3, kind="choices", prompt="Extras", choices=["A", "B"], required=False
+            ),
+        ]
+        answers = {str(asked[0].pk): "=Ada", str(asked[1].pk): "M", str(asked[2].pk): ["A", "B"]}
+        address = {"name": "Ada Lovelace", "address1": "Unter den Linden 1", "city": "Berlin", "country": "DE"}
+        copy_insert(
+            SurveyResponse,
+            (
+                {"id": rid, "survey_id": survey.pk, "pledge_id": pid, "answers": answers, "postal_code": "10117"}
+                | address
+                | {"submitted_at": now, "updated_at": now}
+                for rid, pid in zip(reserve_ids(SurveyResponse, len(pledge_ids[::2])), pledge_ids[::2], strict=True)
+            ),
+        )
+        copy_insert(
+            Fulfilment,
+            (
+                {"id": fid, "pledge_id": pid, "status": "shipped", "carrier": "DHL", "tracking_number": f"T{pid}"}
+                | {"shipped_at": now, "updated_at": now}
+                for fid, pid in zip(reserve_ids(Fulfilment, len(pledge_ids[::3])), pledge_ids[::3], strict=True)
             ),
         )
     return campaign.pk

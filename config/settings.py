@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "pledges",
     "closing",
     "payouts",
+    "fulfilment",
     "updates",
     "notifications",
     "community",
@@ -350,6 +351,7 @@ CELERY_TASK_ROUTES = {
     "notifications.tasks.*": {"queue": "mail"},
     "updates.tasks.*": {"queue": "mail"},
     "community.tasks.*": {"queue": "mail"},
+    "fulfilment.tasks.*": {"queue": "mail"},
     "reports.tasks.build_export": {"queue": "exports"},
     # everything else (close_due_campaigns, collection_sweep, expire_pending_pledges,
     # export_sweep) goes to "default"
@@ -367,6 +369,11 @@ CELERY_BEAT_SCHEDULE = {
     "update-mail-sweep": {"task": "updates.tasks.update_mail_sweep", "schedule": 60.0},
     "community-mail-sweep": {"task": "community.tasks.community_mail_sweep", "schedule": 60.0},
     "comment-digest": {"task": "community.tasks.comment_digest", "schedule": crontab(hour=8, minute=5)},
+    "fulfilment-mail-sweep": {"task": "fulfilment.tasks.fulfilment_mail_sweep", "schedule": 60.0},
+    "survey-reminders": {
+        "task": "fulfilment.tasks.survey_reminder_sweep",
+        "schedule": float(env.int("SURVEY_REMINDER_SWEEP_INTERVAL", default=3600)),
+    },
     "ending-soon": {"task": "notifications.tasks.ending_soon_sweep", "schedule": 3600.0},
     "creator-digest": {"task": "notifications.tasks.creator_digest", "schedule": crontab(hour=8, minute=0)},
     "export-sweep": {"task": "reports.tasks.export_sweep", "schedule": 300.0},
@@ -462,6 +469,17 @@ PAYOUT_CONNECT_COUNTRY = env.str("PAYOUT_CONNECT_COUNTRY", default="US")
 EXPORT_ASYNC_THRESHOLD = env.int("EXPORT_ASYNC_THRESHOLD", default=5000)
 # The studio's backer report (XLSX, slower to write than CSV) past this many rows is a background export.
 STUDIO_INLINE_EXPORT_ROWS = env.int("STUDIO_INLINE_EXPORT_ROWS", default=2000)
+
+# --- Fulfilment (backer surveys, shipping) ------------------------------------------
+# Days after a survey is sent when those who have not answered are reminded (one e-mail each).
+SURVEY_REMINDER_DAYS = [int(days) for days in env.list("SURVEY_REMINDER_DAYS", default=["3", "7"])]
+# Seconds a creator waits between two "remind those who have not answered" (each backer once per reminder).
+SURVEY_MANUAL_REMINDER_INTERVAL = timedelta(seconds=env.int("SURVEY_MANUAL_REMINDER_INTERVAL", default=86400))
+# Seconds between the beat sweeps that write the reminders due.
+SURVEY_REMINDER_SWEEP_INTERVAL = env.int("SURVEY_REMINDER_SWEEP_INTERVAL", default=3600)
+# The tracking-number CSV a creator uploads: its size in bytes and rows at most.
+FULFILMENT_CSV_MAX_BYTES = env.int("FULFILMENT_CSV_MAX_BYTES", default=4 * 1024 * 1024)
+FULFILMENT_CSV_MAX_ROWS = env.int("FULFILMENT_CSV_MAX_ROWS", default=50_000)
 
 # --- E-mail ----------------------------------------------------------------------
 # Where mail goes, as one URL (django-environ's email_url): smtp://user:password@host:25,

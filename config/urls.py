@@ -17,6 +17,17 @@ from closing.api import StripeWebhookApi
 from config.health import livez, readyz
 from config.metrics import metrics
 from core.storage import serve_media
+from fulfilment.api import (
+    BackerSurveyRoutes,
+    FulfilmentUpdateApi,
+    FulfilmentUploadApi,
+    PledgeFulfilmentApi,
+    PledgeReceivedApi,
+    SurveyRemindApi,
+    SurveyResponseListApi,
+    SurveyRoutes,
+    SurveySendApi,
+)
 from notifications.api import ReminderRoutes, unsubscribe_view
 from payouts.api import CampaignPayoutHoldApi, CampaignPayoutReleaseApi, CampaignStatementApi
 from pledges.api import (
@@ -78,6 +89,19 @@ api: list[URLPattern | URLResolver] = [
         CampaignPayoutReleaseApi.as_view(),
         name="campaign-payout-release",
     ),
+    path("campaigns/<int:campaign_id>/survey/", SurveyRoutes.as_view(), name="survey"),
+    path("campaigns/<int:campaign_id>/survey/send/", SurveySendApi.as_view(), name="survey-send"),
+    path("campaigns/<int:campaign_id>/survey/remind/", SurveyRemindApi.as_view(), name="survey-remind"),
+    path("campaigns/<int:campaign_id>/survey/responses/", SurveyResponseListApi.as_view(), name="survey-responses"),
+    path("campaigns/<int:campaign_id>/fulfilment/upload/", FulfilmentUploadApi.as_view(), name="fulfilment-upload"),
+    path(
+        "campaigns/<int:campaign_id>/fulfilment/<int:pledge_id>/",
+        FulfilmentUpdateApi.as_view(),
+        name="fulfilment-update",
+    ),
+    path("pledges/<int:pledge_id>/survey/", BackerSurveyRoutes.as_view(), name="pledge-survey"),
+    path("pledges/<int:pledge_id>/fulfilment/", PledgeFulfilmentApi.as_view(), name="pledge-fulfilment"),
+    path("pledges/<int:pledge_id>/received/", PledgeReceivedApi.as_view(), name="pledge-received"),
     path("reports/campaigns.csv", PlatformReportApi.as_view(), name="platform-report"),
     path("reports/campaigns.xlsx", PlatformReportXlsxApi.as_view(), name="platform-report-xlsx"),
     path("reports/revenue/", PlatformRevenueApi.as_view(), name="platform-revenue"),

@@ -25,6 +25,7 @@ from core.errors import Conflict, InvalidInput
 from core.money import percent_funded
 from core.permissions import IsCreatorOrStaffWhoExportsBackerEmails, IsStaffWhoExportsPlatformReport
 from core.text import in_sentence
+from fulfilment.selectors import may_view_addresses
 from pledges.models import Pledge
 from reports.backers import BackerFilters, backer_count, backer_report
 from reports.models import ExportJob
@@ -156,7 +157,8 @@ class BackerReportApi(GenericAPIView):
                 rows_total=rows,
             )
             return _accepted(request, job)
-        return report_response(backer_report(campaign, filters), "csv")
+        addresses = may_view_addresses(request.user, campaign)
+        return report_response(backer_report(campaign, filters, addresses=addresses), "csv")
 
 
 PLATFORM_REPORT_SCHEMA: dict[str, Any] = {

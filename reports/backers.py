@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
@@ -27,6 +28,8 @@ from django.utils.translation import gettext as _
 from campaigns.models import Campaign
 from core.errors import InvalidInput
 from core.money import currency_decimal_places, quantize
+from fulfilment.addresses import country_name, country_names
+from fulfilment.models import SurveyQuestion
 from pledges.models import Charge, Pledge, PledgeAddOn
 from reports import writers
 from reports.writers import FORMULA_START, Progress, Report, Section
@@ -34,6 +37,21 @@ from reports.writers import FORMULA_START, Progress, Report, Section
 NO_REWARD = "none"
 # Rows fetched from the server-side cursor per round trip.
 FETCH_ROWS = 2000
+
+FULFILMENT_HEADER = [
+    "Fulfillment Status",
+    "Survey Response",
+    "Shipping Name",
+    "Shipping Address 1",
+    "Shipping Address 2",
+    "Shipping City",
+    "Shipping State",
+    "Shipping Postal Code",
+    "Shipping Country Name",
+    "Shipping Country Code",
+    "Shipping Phone Number",
+]
+ADDRESS_COLUMNS = ("name", "address1", "address2", "city", "state", "postal_code")
 
 BACKER_HEADER = [
     "Backer Number",
@@ -59,6 +77,9 @@ BACKER_HEADER = [
     "Add-ons",
     "Pledged At",
     "Pledged Status",
+    # Fulfilment (fulfilment/): the status, when the survey was answered, the shipping address
+    # (empty unless the reader may see addresses: see backer_report), then one column per question.
+    *FULFILMENT_HEADER,
 ]
 # "2 x Poster": an add-on line in the report.
 ADD_ON_SEPARATOR = "; "
@@ -84,6 +105,10 @@ _FIELDS = (
     "is_late",
     "shipping_country",
     "add_on_list",
+    "fulfilment__status",
+    "survey_response__updated_at",
+    "survey_response__answers",
+    *(f"survey_response__{column}" for column in (*ADDRESS_COLUMNS, "country", "phone")),
 )
 
 
@@ -161,8 +186,41 @@ def backer_count(campaign: Campaign, filters: BackerFilters) -> int:
     return filters.apply(Pledge.objects.filter(campaign_id=campaign.pk)).count()
 
 
-def _backer_rows(campaign: Campaign, filters: BackerFilters) -> Iterator[list[Any]]:
+def _questions(campaign: Campaign) -> list[tuple[int, str]]:
+    """(id, prompt) of the campaign's survey questions, in the survey's order: a column each."""
+    return list(
+        SurveyQuestion.objects.filter(survey__campaign_id=campaign.pk).order_by("position").values_list("pk", "prompt")
+    )
+
+
+def backer_header(campaign: Campaign) -> list[str]:
+    """BACKER_HEADER and the campaign's survey questions (neutralised: creators write them)."""
+    return BACKER_HEADER + [writers.safe_text(prompt) for _pk, prompt in _questions(campaign)]
+
+
+def _answer(value: Any) -> str | None:
+    if isinstance(value, list):
+        return "; ".join(str(v) for v in value)
+    return None if value in (None, "") else str(value)
+
+
+def _fulfilment_cells(row: tuple[Any, ...], state: str, addresses: bool, questions: list[int]) -> list[Any]:
+    status, responded, answers, *address = row
+    name, address1, address2, city, region, postal_code, country, phone = address
+    if status is None and state == Pledge.State.COLLECTED:
+        status = "unfulfilled"
+    cells: list[Any] = [status, responded]
+    if addresses and country:
+        cells += [name, address1, address2, city, region, postal_code, country_name(country), country, phone]
+    else:
+        cells += [None] * 9
+    answers = answers or {}
+    return cells + [_answer(answers.get(str(pk))) for pk in questions]
+
+
+def _backer_rows(campaign: Campaign, filters: BackerFilters, addresses: bool = False) -> Iterator[list[Any]]:
     currency = campaign.currency
+    questions = [pk for pk, _prompt in _questions(campaign)]
     pledges = (
         Pledge.objects.filter(campaign_id=campaign.pk)
         .annotate(refunded_amount=_refunded_amount(), add_on_list=_add_on_list())
@@ -173,7 +231,7 @@ def _backer_rows(campaign: Campaign, filters: BackerFilters) -> Iterator[list[An
     for row in pledges.iterator(chunk_size=FETCH_ROWS):
         number += 1
         backer_id, first, last, username, display_name, deleted_at, email, reward_id, title, *rest = row
-        minimum, shipping, amount, at, state, collected, refunded, late, country, add_ons = rest
+        minimum, shipping, amount, at, state, collected, refunded, late, country, add_ons, *fulfilment = rest
         if not filters.matches(reward_id, state):
             continue
         pledge_shipping = None if reward_id is None else quantize(shipping, currency)  # no reward: nothing shipped
@@ -198,6 +256,7 @@ def _backer_rows(campaign: Campaign, filters: BackerFilters) -> Iterator[list[An
             add_ons or None,
             at,
             state,
+            *_fulfilment_cells(tuple(fulfilment), state, addresses, questions),
         ]
 
 
@@ -219,14 +278,20 @@ def _add_on_list():
     return Subquery(lines, output_field=CharField())
 
 
-def backer_report(campaign: Campaign, filters: BackerFilters | None = None) -> Report:
-    """The report, lazily: nothing is read until its rows (XLSX) or its CSV are iterated."""
+def backer_report(campaign: Campaign, filters: BackerFilters | None = None, *, addresses: bool = False) -> Report:
+    """The report, lazily: nothing is read until its rows (XLSX) or its CSV are iterated.
+
+    ``addresses``: whether the shipping address columns are filled (the campaign's creator and
+    staff with fulfilment.view_shipping_address: fulfilment.selectors.may_view_addresses); for
+    anyone else they are there, empty, so every reader's file has the same columns.
+    """
     filters = filters or BackerFilters()
+    header = backer_header(campaign)
     return Report(
         name=f"backers-{campaign.slug}",
-        sections=[Section(title="Backers", header=BACKER_HEADER, rows=_backer_rows(campaign, filters))],
+        sections=[Section(title="Backers", header=header, rows=_backer_rows(campaign, filters, addresses))],
         rows_total=backer_count(campaign, filters),
-        csv=lambda progress: backer_csv(campaign, filters, progress),
+        csv=lambda progress: backer_csv(campaign, filters, progress, addresses=addresses, header=header),
     )
 
 
@@ -244,6 +309,9 @@ def backer_report(campaign: Campaign, filters: BackerFilters | None = None) -> R
 # the four separators.
 _WHITESPACE = r" \t\n\r\f\x0b\x1c\x1d\x1e\x1f"
 _QUOTE = "'"
+# Every character a match of FORMULA_START can start with (led by a character none starts with,
+# so that strpos(…, '') is 1, never above: an empty cell is no formula).
+_FORMULA_FIRST = "x \t\r\n;,=+@-"
 # Rows copied between two progress reports of a background export.
 PROGRESS_BATCH_ROWS = 50_000
 
@@ -256,7 +324,10 @@ def _sql_text(value: str) -> str:
 def _safe(expression: str) -> str:
     """SQL for writers.safe_text(expression); NULL (an empty field) for empty text."""
     prefixed = f"{_sql_text(_QUOTE)} || {expression}"
-    return f"nullif(CASE WHEN {expression} ~ {_sql_text(FORMULA_START)} THEN {prefixed} ELSE {expression} END, '')"
+    # A cell FORMULA_START matches starts with one of these: most cells are settled without the regex.
+    first = f"strpos({_sql_text(_FORMULA_FIRST)}, left({expression}, 1)) > 1"
+    test = f"{first} AND {expression} ~ {_sql_text(FORMULA_START)}"
+    return f"nullif(CASE WHEN {test} THEN {prefixed} ELSE {expression} END, '')"
 
 
 def _iso(expression: str) -> str:
@@ -280,7 +351,9 @@ COPY (
          {_safe("n.currency")}, {_iso("n.created_at")}, {_safe("n.state")}, {_iso("n.collected_at")},
          round(coalesce(n.refunded, 0), {{places}}), CASE WHEN n.is_late THEN 'yes' END,
          nullif(n.shipping_country, ''), {_SHIPPING}, {_safe("n.add_ons")},
-         {_iso("n.created_at")}, {_safe("n.state")}
+         {_iso("n.created_at")}, {_safe("n.state")},
+         CASE WHEN n.state = 'collected' THEN coalesce(n.fulfilment, 'unfulfilled') END,
+         {_iso("n.responded_at")}, {{addresses}}{{questions}}
     FROM (
       SELECT row_number() OVER (ORDER BY p.created_at, p.id) AS number, p.backer_id, {_NAME} AS name,
              u.email, p.reward_id, r.title, r.minimum, p.amount, p.shipping_amount AS shipping, c.currency,
@@ -288,13 +361,18 @@ COPY (
              (SELECT string_agg(l.quantity || {_sql_text(QUANTITY_SIGN)} || a.title, {_sql_text(ADD_ON_SEPARATOR)}
                                ORDER BY l.add_on_id)
                 FROM pledges_pledgeaddon l JOIN rewards_addon a ON a.id = l.add_on_id
-               WHERE l.pledge_id = p.id) AS add_ons
+               WHERE l.pledge_id = p.id) AS add_ons,
+             f.status AS fulfilment,
+             sr.updated_at AS responded_at, sr.name AS ship_name, sr.address1, sr.address2, sr.city,
+             sr.state AS region, sr.postal_code, sr.country, sr.phone{{answers}}
         FROM pledges_pledge p
         JOIN auth_user u ON u.id = p.backer_id
         LEFT JOIN accounts_profile pr ON pr.user_id = u.id
         JOIN campaigns_campaign c ON c.id = p.campaign_id
         LEFT JOIN rewards_rewardtier r ON r.id = p.reward_id
         LEFT JOIN pledges_charge ch ON ch.pledge_id = p.id AND ch.state = 'succeeded'
+        LEFT JOIN fulfilment_fulfilment f ON f.pledge_id = p.id
+        LEFT JOIN fulfilment_surveyresponse sr ON sr.pledge_id = p.id
        WHERE p.campaign_id = {{campaign}}
     ) n
    WHERE {{where}}
@@ -303,7 +381,48 @@ COPY (
 """  # noqa: S608
 
 
-def _copy_statement(campaign: Campaign, filters: BackerFilters, numbers: tuple[int, int] | None = None):
+# An answer (computed once per row in the inner query): the text or the choice, or the choices
+# picked joined by "; " (as _answer does).
+_TEXT_ANSWER = "sr.answers ->> {key}"
+_CHOICES_ANSWER = "(SELECT string_agg(v, '; ') FROM jsonb_array_elements_text(sr.answers -> {key}) v)"
+# Empty address fields are '' (a reward that does not ship): _safe makes them empty cells.
+_ADDRESS = ", ".join(
+    [
+        *(_safe(f"n.{column}") for column in ("ship_name", *ADDRESS_COLUMNS[1:4], "region", "postal_code")),
+        # The library's English names (none starts like a formula), looked up in a JSON object.
+        "{countries}::jsonb ->> nullif(n.country, '')",
+        "nullif(n.country, '')",
+        _safe("n.phone"),
+    ]
+)
+
+
+def _fulfilment_sql(campaign: Campaign, addresses: bool):
+    """The address cells (or nine empty ones), the answers (inner query) and their cells."""
+    from psycopg import sql
+
+    names = json.dumps(dict(country_names()), ensure_ascii=False)
+    cells = sql.SQL(_ADDRESS).format(countries=sql.Literal(names)) if addresses else sql.SQL(", ".join(["NULL"] * 9))
+    questions = list(
+        SurveyQuestion.objects.filter(survey__campaign_id=campaign.pk).order_by("position").values_list("pk", "kind")
+    )
+    answers = sql.Composed(
+        [
+            sql.SQL(", ")
+            + sql.SQL(_CHOICES_ANSWER if kind == SurveyQuestion.Kind.CHOICES else _TEXT_ANSWER).format(
+                key=sql.Literal(str(pk))
+            )
+            + sql.SQL(f" AS q{index}")
+            for index, (pk, kind) in enumerate(questions)
+        ]
+    )
+    answer_cells = sql.SQL("".join(f", {_safe(f'n.q{index}')}" for index in range(len(questions))))
+    return cells, answers, answer_cells
+
+
+def _copy_statement(
+    campaign: Campaign, filters: BackerFilters, numbers: tuple[int, int] | None = None, *, addresses: bool = False
+):
     from psycopg import sql
 
     where: list[sql.Composable] = [sql.SQL("TRUE")]
@@ -316,42 +435,53 @@ def _copy_statement(campaign: Campaign, filters: BackerFilters, numbers: tuple[i
         where.append(sql.SQL("n.reward_id IS NULL"))
     elif filters.reward is not None:
         where.append(sql.SQL("n.reward_id = {}").format(sql.Literal(int(filters.reward))))
+    cells, answers, answer_cells = _fulfilment_sql(campaign, addresses)
     return sql.SQL(_COPY).format(
+        addresses=cells,
+        answers=answers,
+        questions=answer_cells,
         places=sql.Literal(currency_decimal_places(campaign.currency)),
         campaign=sql.Literal(int(campaign.pk)),
         where=sql.SQL(" AND ").join(where),
     )
 
 
-def backer_csv(campaign: Campaign, filters: BackerFilters, progress: Progress | None = None) -> Iterator[str]:
+def backer_csv(
+    campaign: Campaign,
+    filters: BackerFilters,
+    progress: Progress | None = None,
+    *,
+    addresses: bool = False,
+    header: list[str] | None = None,
+) -> Iterator[str]:
     """The report as CSV text, the header first, then writers.CHUNK_ROWS rows at a time.
 
     Nothing else may use the connection while a COPY streams, so with ``progress`` (a
     background export records it in the database as it goes) the rows are copied in
     batches of PROGRESS_BATCH_ROWS backer numbers, and progress is told between them.
     """
-    header = io.StringIO()
-    csv.writer(header, lineterminator="\n").writerow(BACKER_HEADER)
-    yield header.getvalue()
+    first = io.StringIO()
+    csv.writer(first, lineterminator="\n").writerow(header or backer_header(campaign))
+    yield first.getvalue()
     if progress is None:
-        for chunk, _ in _copy_rows(campaign, filters, None):
+        for chunk, _ in _copy_rows(campaign, filters, None, addresses):
             yield chunk
         return
     total = Pledge.objects.filter(campaign_id=campaign.pk).count()  # backer numbers run 1..total
     written = 0
     for start in range(0, total, PROGRESS_BATCH_ROWS):
-        for chunk, rows in _copy_rows(campaign, filters, (start, start + PROGRESS_BATCH_ROWS)):
+        for chunk, rows in _copy_rows(campaign, filters, (start, start + PROGRESS_BATCH_ROWS), addresses):
             written += rows
             yield chunk
         progress(written)
 
 
 def _copy_rows(
-    campaign: Campaign, filters: BackerFilters, numbers: tuple[int, int] | None
+    campaign: Campaign, filters: BackerFilters, numbers: tuple[int, int] | None, addresses: bool = False
 ) -> Iterator[tuple[str, int]]:
     """COPY's rows (backer numbers in (low, high] only, if given), CHUNK_ROWS at a time, counted."""
     with connection.cursor() as cursor:
-        statement = _copy_statement(campaign, filters, numbers).as_string(cursor.connection)
+        statement = _copy_statement(campaign, filters, numbers, addresses=addresses).as_string(cursor.connection)
         with cursor.copy(statement) as copy:
             chunk: list[bytes] = []
             for row in copy:  # COPY hands over one row at a time

@@ -45,6 +45,7 @@ from core.links import absolute_url
 from core.locks import try_advisory_lock
 from core.queue import enqueue_on_commit
 from core.storage import exports_storage, open_stream
+from fulfilment.selectors import may_view_addresses
 from notifications.services import EXPORT_READY, notify
 from reports.backers import BackerFilters, backer_report
 from reports.models import ExportJob
@@ -96,7 +97,10 @@ def export_create(
 def export_report(job: ExportJob) -> Report:
     if job.kind == ExportJob.Kind.BACKERS:
         # A backers export always names its campaign (the API asks for one).
-        return backer_report(cast(Campaign, job.campaign), BackerFilters.from_json(job.filters))
+        campaign = cast(Campaign, job.campaign)
+        # Addresses as the requester may see them when the file is built (not when it was asked for).
+        addresses = may_view_addresses(job.requested_by, campaign)
+        return backer_report(campaign, BackerFilters.from_json(job.filters), addresses=addresses)
     return platform_report(campaigns_for_report(tuple(job.filters.get("states") or ())))
 
 

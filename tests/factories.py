@@ -69,6 +69,7 @@ STAFF_PERMISSIONS = (
     "reports.export_backer_emails",
     "reports.export_platform_report",
     "updates.view_campaignupdate",
+    "fulfilment.view_surveyresponse",
 )
 
 

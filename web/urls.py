@@ -6,11 +6,13 @@ from web import (
     views,
     views_accounts,
     views_community,
+    views_fulfilment,
     views_mfa,
     views_payouts,
     views_pledges,
     views_settings,
     views_studio,
+    views_studio_fulfilment,
 )
 
 urlpatterns = [
@@ -69,6 +71,8 @@ urlpatterns = [
     ),
     path("me/pledges/<int:pledge_id>/receipt/", views_pledges.pledge_receipt_page, name="my-pledge-receipt"),
     path("me/pledges/<int:pledge_id>/receipt.pdf", views_pledges.pledge_receipt_pdf, name="my-pledge-receipt-pdf"),
+    path("me/pledges/<int:pledge_id>/survey/", views_fulfilment.pledge_survey, name="my-pledge-survey"),
+    path("me/pledges/<int:pledge_id>/received/", views_fulfilment.pledge_received, name="my-pledge-received"),
     path("me/settings/", views_pledges.notification_settings, name="notification-settings"),
     path("me/two-factor/", views_mfa.two_factor, name="two-factor"),
     path("me/two-factor/setup/", views_mfa.two_factor_setup, name="two-factor-setup"),
@@ -97,6 +101,18 @@ urlpatterns = [
         name="studio-statement-download",
     ),
     path("studio/<slug:slug>/", views_studio.studio_campaign, name="studio-campaign"),
+    path("studio/<slug:slug>/survey/", views_studio_fulfilment.studio_survey, name="studio-survey"),
+    path("studio/<slug:slug>/fulfilment/", views_studio_fulfilment.studio_fulfilment, name="studio-fulfilment"),
+    path(
+        "studio/<slug:slug>/fulfilment/upload/",
+        views_studio_fulfilment.studio_fulfilment_upload,
+        name="studio-fulfilment-upload",
+    ),
+    path(
+        "studio/<slug:slug>/fulfilment/update/",
+        views_studio_fulfilment.studio_fulfilment_update,
+        name="studio-fulfilment-update",
+    ),
     path("studio/<slug:slug>/edit/", views_studio.studio_edit, name="studio-edit"),
     path("studio/<slug:slug>/backers.xlsx", views_studio.studio_backers_xlsx, name="studio-backers-xlsx"),
     path("studio/<slug:slug>/collection/", views_studio.studio_collection, name="studio-collection"),

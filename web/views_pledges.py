@@ -309,6 +309,8 @@ def my_pledges(request):
     # A checkout whose card never got saved (declined, abandoned, lapsed) is no pledge to show.
     attempts = Q(state=Pledge.State.CANCELED, activated_at__isnull=True)
     pledges = _own_pledges(request).exclude(attempts).order_by("-created_at", "-id")
+    # What became of the reward, and the survey to answer (web/pledges/_fulfilment.html).
+    pledges = pledges.select_related("fulfilment", "survey_response", "campaign__survey")
     return render(request, "web/pledges/list.html", {"pledges": pledges})
 
 

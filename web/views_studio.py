@@ -31,6 +31,7 @@ from closing.services import campaign_cancel
 from core.errors import DomainError
 from core.markdown import render_for_storage, shift_headings
 from core.uploads import too_large_message, upload_refused
+from fulfilment.selectors import may_view_addresses
 from pledges.models import Pledge
 from reports.backers import NO_REWARD, BackerFilters, backer_count, backer_report
 from reports.models import ExportJob
@@ -264,7 +265,8 @@ def studio_backers_xlsx(request, slug: str):
             % {"rows": rows},
         )
         return redirect("studio-campaign", slug=campaign.slug)
-    return report_response(backer_report(campaign, filters), "xlsx")
+    addresses = may_view_addresses(request.user, campaign)
+    return report_response(backer_report(campaign, filters, addresses=addresses), "xlsx")
 
 
 def _daily_chart(campaign: Campaign) -> tuple[dict | None, CampaignStats | None]:

@@ -23,6 +23,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("pledges",),
     ("closing",),
     ("payouts",),
+    ("fulfilment",),
     ("updates", "notifications"),
     ("reports",),
     ("web", "demo"),

@@ -15,6 +15,9 @@ class Command(BaseCommand):
         parser.add_argument("--output", "-o", help="File to write (default: stdout).")
         parser.add_argument("--state", help="Pledge states, comma-separated (e.g. collected,errored).")
         parser.add_argument("--reward", help="A reward id of the campaign, or 'none'.")
+        parser.add_argument(
+            "--addresses", action="store_true", help="Fill the shipping address columns (empty without it)."
+        )
 
     def handle(self, *args, campaign_id: int, output: str | None, state: str | None, reward: str | None, **options):
         campaign = Campaign.objects.filter(pk=campaign_id).first()
@@ -24,7 +27,7 @@ class Command(BaseCommand):
             filters = BackerFilters.parse(campaign=campaign, reward=reward, state=state)
         except DomainError as error:
             raise CommandError(error.message) from error
-        report = backer_report(campaign, filters)
+        report = backer_report(campaign, filters, addresses=options["addresses"])
         progress = ProgressBar(self.stderr, report.rows_total, label="backers", enabled=options["verbosity"] > 0)
         if output:
             with open(output, "w", newline="", encoding="utf-8") as out:
