@@ -738,8 +738,8 @@ COPY_SQL = """
 COPY (
   SELECT p.id, p.backer_id, u.first_name, u.last_name, u.username, u.email, p.reward_id, r.title, r.minimum,
          p.amount, p.shipping_amount, p.shipping_country, c.currency, p.created_at, p.state, p.collected_at,
-         coalesce(ch.refunded_amount, 0), f.status, sr.updated_at, sr.name, sr.address1, sr.address2, sr.city, sr.state, sr.postal_code, sr.country,
-         sr.phone, sr.answers
+         coalesce(ch.refunded_amount, 0), f.status, sr.updated_at, sr.name, sr.address1, sr.address2, sr.city,
+         sr.state, sr.postal_code, sr.country, sr.phone, sr.answers
     FROM pledges_pledge p
     JOIN auth_user u ON u.id = p.backer_id
     JOIN campaigns_campaign c ON c.id = p.campaign_id
