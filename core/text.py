@@ -37,6 +37,8 @@ FIELD_NAMES = {
     "description": gettext_lazy("description"),
     "body": gettext_lazy("body"),
     "image_alt": gettext_lazy("image description"),
+    "blurb": gettext_lazy("short description"),
+    "question": gettext_lazy("question"),
 }
 
 

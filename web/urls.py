@@ -2,12 +2,24 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 from django.views.generic import RedirectView
 
-from web import views, views_accounts, views_mfa, views_payouts, views_pledges, views_settings, views_studio
+from web import (
+    views,
+    views_accounts,
+    views_discover,
+    views_mfa,
+    views_payouts,
+    views_pledges,
+    views_settings,
+    views_studio,
+)
 
 urlpatterns = [
     path("", views.campaign_list, name="home"),
     path("favicon.ico", RedirectView.as_view(url="/static/web/favicon.svg", permanent=True)),
+    path("discover/", views_discover.discover, name="discover"),
+    path("u/<str:username>/", views_discover.profile, name="profile"),
     path("campaigns/<slug:slug>/", views.campaign_detail, name="campaign-page"),
+    path("campaigns/<slug:slug>/updates.atom", views_discover.CampaignUpdatesFeed(), name="campaign-updates-feed"),
     path("campaigns/<slug:slug>/remind/", views.campaign_remind, name="campaign-remind-page"),
     path("campaigns/<slug:slug>/pledge/", views_pledges.pledge_checkout, name="pledge-checkout"),
     # Accounts
@@ -77,6 +89,7 @@ urlpatterns = [
     ),
     path("studio/<slug:slug>/", views_studio.studio_campaign, name="studio-campaign"),
     path("studio/<slug:slug>/edit/", views_studio.studio_edit, name="studio-edit"),
+    path("studio/<slug:slug>/faq/", views_studio.studio_faq, name="studio-faq"),
     path("studio/<slug:slug>/backers.xlsx", views_studio.studio_backers_xlsx, name="studio-backers-xlsx"),
     path("studio/<slug:slug>/collection/", views_studio.studio_collection, name="studio-collection"),
     path("studio/<slug:slug>/launch/", views_studio.studio_launch, name="studio-launch"),

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from campaigns.models import Campaign
-from campaigns.services import campaign_create, campaign_launch, campaign_update
+from campaigns.services import campaign_create, campaign_launch, campaign_set_faq, campaign_update
 from closing.selectors import collection_progress
 from closing.services import campaign_cancel
 from core.errors import DomainError
@@ -33,7 +33,15 @@ from rewards.services import reward_create, reward_delete, reward_update
 from updates.selectors import updates_visible_to
 from updates.services import EDIT_WINDOW, update_edit, update_publish
 from web.charts import funding_series
-from web.forms import CampaignForm, LiveCampaignForm, RewardForm, UpdateEditForm, UpdateForm, add_domain_error
+from web.forms import (
+    CampaignForm,
+    LiveCampaignForm,
+    QuestionFormSet,
+    RewardForm,
+    UpdateEditForm,
+    UpdateForm,
+    add_domain_error,
+)
 
 BACKERS_PAGE_SIZE = 25
 # How often the dashboard asks for the collection progress while it is under way.
@@ -53,6 +61,10 @@ def _campaign_initial(campaign: Campaign) -> dict:
         "deadline": campaign.deadline,
         "funding_model": campaign.funding_model,
         "image_alt": campaign.image_alt,
+        "blurb": campaign.blurb,
+        "category": campaign.category_id,
+        "risks": campaign.risks,
+        "video_url": campaign.video_url,
     }
 
 
@@ -402,4 +414,27 @@ def studio_update_edit(request, slug: str, number: int):
         "web/studio/update_edit.html",
         {"form": form, "campaign": campaign, "update": update, "editable_until": update.published_at + EDIT_WINDOW},
         status=400 if request.method == "POST" and form.errors else 200,
+    )
+
+
+@login_required
+def studio_faq(request, slug: str):
+    """The campaign's FAQ: questions and answers the creator writes (an empty row is dropped)."""
+    campaign = _own_campaign(request, slug)
+    initial = [{"question": q.question, "answer": q.answer} for q in campaign.faq.all()]
+    formset = QuestionFormSet(request.POST or None, initial=initial, prefix="faq")
+    if request.method == "POST" and formset.is_valid():
+        entries = [(form.cleaned_data.get("question", ""), form.cleaned_data.get("answer", "")) for form in formset]
+        try:
+            campaign_set_faq(campaign=campaign, entries=entries)
+        except DomainError as error:
+            formset.non_form_errors().append(error.message)
+        else:
+            messages.success(request, _("The FAQ is saved."))
+            return redirect("studio-campaign", slug=campaign.slug)
+    return render(
+        request,
+        "web/studio/faq.html",
+        {"formset": formset, "campaign": campaign},
+        status=400 if formset.is_bound and (formset.errors or formset.non_form_errors()) else 200,
     )
