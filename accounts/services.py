@@ -263,6 +263,7 @@ def profile_update(
     location: str | None = None,
     avatar: Any = None,
     remove_avatar: bool = False,
+    display_name: str | None = None,
 ) -> Profile:
     """The public profile's words and picture; None leaves a field as it is. The avatar is
     decoded and re-encoded before the transaction; a refused change deletes what it stored,
@@ -285,6 +286,8 @@ def profile_update(
     storage = Profile._meta.get_field("avatar").storage
     try:
         with transaction.atomic():
+            if display_name is not None:
+                profile_set_display_name(user=user, display_name=display_name)
             profile, _created = Profile.objects.select_for_update().get_or_create(user=user)
             old = profile.avatar.name
             if stored is not None or remove_avatar:

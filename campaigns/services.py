@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from accounts.mfa import mfa_check_for_launch
+from campaigns.categories import CATEGORIES
 from campaigns.images import image_prepare
 from campaigns.models import Campaign, Category, Question
 from campaigns.signals import campaign_funded, campaign_launching
@@ -393,3 +394,19 @@ def campaign_pick(*, campaign: Campaign, picked: bool, now: datetime | None = No
     campaign.save(update_fields=["picked_at", "updated_at"])
     invalidate_campaign(campaign.pk)
     return campaign
+
+
+@transaction.atomic
+def categories_install() -> int:
+    """Make the rows of campaigns.categories.CATEGORIES that are missing (the data migration
+    made them; a flushed database, as a test's, may lack them). The number made."""
+    made = 0
+    for position, (slug, (_name, children)) in enumerate(CATEGORIES.items()):
+        parent, created = Category.objects.get_or_create(slug=slug, defaults={"position": position})
+        made += created
+        for child_position, child in enumerate(children):
+            _child, created = Category.objects.get_or_create(
+                slug=child, defaults={"parent": parent, "position": child_position}
+            )
+            made += created
+    return made

@@ -373,6 +373,32 @@ class DisplayNameForm(forms.Form):
     )
 
 
+class ProfileForm(DisplayNameForm):
+    """The public profile (/u/<username>/): the name and what the services check of the rest."""
+
+    avatar = forms.FileField(
+        label=_("Picture"),
+        required=False,
+        widget=forms.FileInput(attrs={"accept": "image/png,image/jpeg,image/webp,image/gif"}),
+        help_text=_("PNG, JPEG, WebP or GIF; shown round on your profile."),
+    )
+    remove_avatar = forms.BooleanField(label=_("Remove the current picture"), required=False)
+    bio = forms.CharField(
+        label=_("Short bio"), max_length=300, required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    website = forms.CharField(
+        label=_("Website"), max_length=200, required=False, widget=forms.URLInput(attrs={"autocomplete": "url"})
+    )
+    location = forms.CharField(
+        label=_("Location"), max_length=80, required=False, help_text=_("A city or region, as you like to name it.")
+    )
+
+    def __init__(self, *args, has_avatar: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not has_avatar:
+            del self.fields["remove_avatar"]
+
+
 class EmailChangeForm(forms.Form):
     email = forms.EmailField(
         label=_("New e-mail address"), max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"})

@@ -17,6 +17,7 @@ from accounts.selectors import public_name
 from campaigns.models import Campaign
 from campaigns.selectors import LISTED_STATES, campaigns_visible_to
 from core.hotcache import LIST_SCOPE, cached_page
+from core.text import invisible_character
 from discovery.selectors import (
     FUNDING_CHOICES,
     Sort,
@@ -72,7 +73,7 @@ def discover(request):
 
 def profile(request, username: str):
     """A person's public page: name, picture, bio, website, location, their campaigns."""
-    found = creator_profile(request.user, username)
+    found = None if invisible_character(username) else creator_profile(request.user, username)
     if found is None:
         raise Http404
     return render(request, "web/profile.html", {"profile": found, "name": public_name(found.user)})

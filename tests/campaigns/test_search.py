@@ -148,9 +148,7 @@ def test_a_long_query_is_cut(demo_like):
 
 
 def test_other_filters_with_bad_values_filter_nothing(demo_like):
-    body = client_as(None).get(
-        "/api/campaigns/", {"search": "Palmer", "category": "((", "sort": "nope"}
-    )
+    body = client_as(None).get("/api/campaigns/", {"search": "Palmer", "category": "((", "sort": "nope"})
     assert_error(body, 400, field="sort")  # sort is a choice: the API names the bad value
     body = client_as(None).get("/api/campaigns/", {"search": "Palmer", "category": "((", "location": "\u200b"}).json()
     # An unknown category and a location that cleans to nothing filter nothing.
