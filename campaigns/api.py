@@ -37,6 +37,7 @@ class ImagePathField(serializers.ImageField):
 
 # Shared, not nested: every campaign endpoint (list, detail, create, edit, launch, cancel)
 # answers this one shape, so the schema has one CampaignOutput component.
+# Shared by every campaign endpoint's answer, as CampaignOutputSerializer below.
 class QuestionOutputSerializer(serializers.Serializer):
     question = serializers.CharField()
     answer = serializers.CharField()
