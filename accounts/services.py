@@ -221,7 +221,7 @@ def _avatar_store(upload: Any) -> str:
     picture = image_prepare(upload, max_side=AVATAR_SIDE)
     field = Profile._meta.get_field("avatar")
     name = field.generate_filename(None, cast(str, picture.name))  # type: ignore[arg-type]  # upload_to is a string
-    return cast(str, field.storage.save(name, picture))
+    return field.storage.save(name, picture)
 
 
 def _check_line(value: str, *, limit: int, code: str, label: str) -> str:

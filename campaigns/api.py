@@ -35,9 +35,7 @@ class ImagePathField(serializers.ImageField):
         return value.url if value else None
 
 
-# Shared, not nested: every campaign endpoint (list, detail, create, edit, launch, cancel)
-# answers this one shape, so the schema has one CampaignOutput component.
-# Shared by every campaign endpoint's answer, as CampaignOutputSerializer below.
+# Shared: the FAQ entries of every campaign endpoint's answer (CampaignOutputSerializer).
 class QuestionOutputSerializer(serializers.Serializer):
     question = serializers.CharField()
     answer = serializers.CharField()
@@ -46,10 +44,14 @@ class QuestionOutputSerializer(serializers.Serializer):
         ref_name = "CampaignQuestion"
 
 
+# Shared, not nested: every campaign endpoint (list, detail, create, edit, launch, cancel)
+# answers this one shape, so the schema has one CampaignOutput component.
 class CampaignOutputSerializer(serializers.ModelSerializer):
     creator = serializers.CharField(source="creator.username", read_only=True)
     creator_name = serializers.SerializerMethodField(help_text="The creator's display name (else the username).")
-    category = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
+    category: serializers.SlugRelatedField[Category] = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True, allow_null=True
+    )
     category_name = serializers.SerializerMethodField()
     video_embed_url = serializers.SerializerMethodField(help_text="The privacy-enhanced player's address, or null.")
     faq = QuestionOutputSerializer(many=True, read_only=True)

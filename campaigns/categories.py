@@ -4,11 +4,12 @@ The rows are made by a data migration from CATEGORIES; a name is looked up here 
 a new language needs a catalogue, not a migration.
 """
 
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 # slug -> (name, {subcategory slug: name}); the order is the order shown.
-CATEGORIES: dict[str, tuple[str, dict[str, str]]] = {
+CATEGORIES: dict[str, tuple[Promise, dict[str, Promise]]] = {
     "art": (_("Art"), {"illustration": _("Illustration"), "painting": _("Painting"), "sculpture": _("Sculpture")}),
     "comics": (_("Comics"), {"graphic-novels": _("Graphic novels"), "webcomics": _("Webcomics")}),
     "crafts": (_("Crafts"), {"woodworking": _("Woodworking"), "pottery": _("Pottery"), "knitting": _("Knitting")}),

@@ -5,6 +5,7 @@ from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.expressions import CombinedExpression
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -40,7 +41,7 @@ class Category(models.Model):
         return str(self)
 
 
-def _search_vector(config: str) -> SearchVector:
+def _search_vector(config: str) -> "CombinedExpression":
     return (
         SearchVector("title", weight="A", config=config)
         + SearchVector("blurb", weight="B", config=config)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import secrets
+from typing import Any
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -28,7 +29,7 @@ def _refuse(message: str) -> InvalidInput:
     return InvalidInput(message, code="invalid_image")
 
 
-def image_prepare(upload, *, max_side: int = MAX_SIDE) -> ContentFile:
+def image_prepare(upload: Any, *, max_side: int = MAX_SIDE) -> ContentFile[bytes]:
     """The upload as a re-encoded JPEG ready for ``ImageField.save``; InvalidInput if it is not
     a PNG, JPEG, WebP or GIF picture, is larger than CAMPAIGN_IMAGE_MAX_BYTES, or has more
     than CAMPAIGN_IMAGE_MAX_PIXELS pixels (a decompression bomb is refused before decoding)."""

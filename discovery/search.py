@@ -16,6 +16,7 @@ would make PostgreSQL refuse the statement), and it is cut to SEARCH_MAX_LENGTH 
 """
 
 import unicodedata
+from typing import Any
 
 from django.contrib.postgres.search import (
     SearchQuery,
@@ -64,7 +65,7 @@ def campaigns_search(campaigns: QuerySet[Campaign], raw: str) -> QuerySet[Campai
     )
     # The stored vector followed by the creator's names ("amanda record" spans both).
     vector = CombinedExpression(F("search_vector"), "||", names, output_field=SearchVectorField())
-    rank = SearchRank(vector, query)
+    rank: Any = SearchRank(vector, query)
     if len(text) >= TRIGRAM_MIN_LENGTH:
         similarity = Greatest(
             TrigramWordSimilarity(text, "title"),

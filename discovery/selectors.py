@@ -4,7 +4,7 @@ A campaign's trending score is its pledges of the last TRENDING_WINDOW (any pled
 counts or counted: pending, active, errored, collected)."""
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AnonymousUser, User
@@ -59,7 +59,7 @@ class Filters:
     sort: str = ""
 
 
-def _trending(campaigns: QuerySet[Campaign], now) -> QuerySet[Campaign]:
+def _trending(campaigns: QuerySet[Campaign], now: datetime) -> QuerySet[Campaign]:
     recent = (
         Pledge.objects.filter(campaign=OuterRef("pk"), created_at__gte=now - TRENDING_WINDOW)
         .filter(state__in=Pledge.LIVE_STATES)
