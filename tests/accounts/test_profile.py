@@ -103,3 +103,25 @@ def test_a_deleted_account_loses_its_public_profile(river):
     profile = Profile.objects.get(user_id=river.pk)
     assert (profile.bio, profile.website, profile.location, profile.avatar.name) == ("", "", "", "")
     assert Client().get("/u/river/").status_code == 404
+
+
+def test_the_api_gives_the_public_profile(river):
+    from tests.support.api import assert_error, client_as
+
+    profile_update(user=river, display_name="River Song", bio="Maps.", location="Berlin")
+    campaign = factories.LiveCampaignFactory(creator=river)
+    factories.DraftCampaignFactory(creator=river)
+    body = client_as(None).get("/api/users/river/").json()
+    assert body == {
+        "username": "river",
+        "display_name": "River Song",
+        "avatar": None,
+        "bio": "Maps.",
+        "website": "",
+        "location": "Berlin",
+        "verified": False,
+        "campaigns": [campaign.pk],
+        "backed_count": 0,
+    }
+    assert_error(client_as(None).get("/api/users/nobody/"), 404)
+    assert_error(client_as(None).get("/api/users/%E2%80%AEriver/"), 404)

@@ -338,3 +338,13 @@ def test_the_creator_edits_the_faq_in_the_studio(shelf):
     other = Client()
     other.force_login(factories.UserFactory())
     assert other.post(f"/studio/{campaign.slug}/faq/", form).status_code == 404
+
+
+def test_signed_out_visitors_get_the_discover_page_from_the_hot_cache(shelf, django_assert_num_queries):
+    first = Client().get("/discover/")
+    assert first.status_code == 200
+    with django_assert_num_queries(0):
+        again = Client().get("/discover/")
+    assert again.content == first.content
+    searched = Client().get("/discover/", {"q": "Dice"})  # a query string: built for the visitor
+    assert _titles(searched) == ["Dice Tower"]
