@@ -23,7 +23,7 @@ from closing.services import campaign_cancel
 from core.api_fields import MoneyField, amount_input
 from core.api_routing import MethodRoutes
 from core.permissions import IsCreatorOrReadOnly, IsCreatorOrStaffWhoChangesCampaigns
-from discovery.selectors import FUNDING_CHOICES, Sort, campaigns_discover, clean_filters
+from discovery.selectors import FUNDING_CHOICES, Sort, campaigns_filtered, clean_filters
 from rewards.api import RewardOutputSerializer
 from rewards.models import RewardTier
 
@@ -53,6 +53,9 @@ class CampaignOutputSerializer(serializers.ModelSerializer):
         slug_field="slug", read_only=True, allow_null=True
     )
     category_name = serializers.SerializerMethodField()
+    video_url = serializers.CharField(
+        read_only=True, help_text="The YouTube or Vimeo link as given; empty without one."
+    )
     video_embed_url = serializers.SerializerMethodField(help_text="The privacy-enhanced player's address, or null.")
     faq = QuestionOutputSerializer(many=True, read_only=True)
     goal = MoneyField()
@@ -133,12 +136,7 @@ class CampaignFilter(filters.FilterSet):
         asked = {name: data.get(name) or "" for name in ("search", "category", "location", "funding", "sort")}
         if not any(asked.values()):
             return queryset
-        chosen = clean_filters(**asked)
-        return (
-            campaigns_discover(self.request.user, chosen)
-            .filter(pk__in=queryset.values("pk"))
-            .prefetch_related(*_PREFETCH)
-        )
+        return campaigns_filtered(queryset, clean_filters(**asked))
 
 
 _PREFETCH = (

@@ -102,10 +102,15 @@ def clean_filters(
 
 
 def campaigns_discover(user: User | AnonymousUser, filters: Filters) -> QuerySet[Campaign]:
-    """Public campaigns (and, for their creators and staff, nothing more: drafts are never
-    listed) matching ``filters``, in its sort order (default: by relevance when searching,
-    else live ones ending soonest first, then finished ones)."""
-    campaigns = campaigns_visible_to(user).filter(state__in=LISTED_STATES).select_related("category")
+    """Public campaigns (drafts are never listed, not even to their creators) matching
+    ``filters``, in its sort order (campaigns_filtered)."""
+    return campaigns_filtered(campaigns_visible_to(user).filter(state__in=LISTED_STATES), filters)
+
+
+def campaigns_filtered(campaigns: QuerySet[Campaign], filters: Filters) -> QuerySet[Campaign]:
+    """``campaigns`` (the caller's visible ones) matching ``filters``, in its sort order
+    (default: by relevance when searching, else live ones ending soonest first, then the rest)."""
+    campaigns = campaigns.select_related("category")
     if filters.category:
         campaigns = campaigns.filter(Q(category__slug=filters.category) | Q(category__parent__slug=filters.category))
     if filters.state:
