@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.contrib.auth.hashers import check_password
+from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
@@ -95,6 +96,13 @@ class Profile(models.Model):
     display_name = models.CharField(_("display name"), max_length=50, blank=True)
     # An IANA zone ("Europe/Berlin") the studio reads and shows times in; empty: settings.TIME_ZONE.
     time_zone = models.CharField(_("time zone"), max_length=64, blank=True)
+    # The public profile (/u/<username>/): re-encoded by core.images under an unguessable name.
+    avatar = models.ImageField(_("avatar"), upload_to="avatars/", blank=True, max_length=200)
+    BIO_MAX_LENGTH = 300
+    bio = models.TextField(_("short bio"), blank=True, max_length=BIO_MAX_LENGTH)
+    website = models.URLField(_("website"), blank=True, max_length=200)
+    LOCATION_MAX_LENGTH = 80
+    location = models.CharField(_("location"), max_length=LOCATION_MAX_LENGTH, blank=True)
     # accounts.usernames.username_key of the username: no two accounts share it. Empty (NULL) once
     # the account is deleted, so the name is free again.
     username_key = models.CharField(_("username key"), max_length=150, unique=True, null=True, blank=True)
@@ -104,6 +112,7 @@ class Profile(models.Model):
     class Meta:
         verbose_name = _("profile")
         verbose_name_plural = _("profiles")
+        indexes = [GinIndex(fields=["display_name"], opclasses=["gin_trgm_ops"], name="profile_display_name_trgm")]
 
     def __str__(self) -> str:
         return f"{person(self.user)} · {self.language or '-'}"

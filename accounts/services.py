@@ -15,7 +15,7 @@ creator).
 import zoneinfo
 from datetime import datetime, timedelta
 from functools import cache
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
@@ -23,7 +23,7 @@ from django.contrib.auth.models import User
 from django.contrib.auth.password_validation import validate_password
 from django.core import signing
 from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
+from django.core.validators import URLValidator, validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
@@ -37,6 +37,7 @@ from accounts.signals import account_deletion_blockers, account_erasing
 from accounts.tokens import password_fingerprint, token_issue, tokens_revoke_all
 from accounts.usernames import DELETED_PREFIX, check_username, username_key
 from core.errors import Conflict, InvalidInput
+from core.images import image_prepare
 from core.locks import ACCOUNT_EMAIL, transaction_lock_on_text
 from core.text import invisible_character
 
@@ -214,6 +215,97 @@ def profile_set_display_name(*, user: User, display_name: str) -> str:
     return name
 
 
+AVATAR_SIDE = 400
+
+
+def _avatar_store(upload: Any) -> str:
+    """Check and re-encode an avatar (core.images), store it; the name stored."""
+    picture = image_prepare(upload, max_side=AVATAR_SIDE)
+    field = Profile._meta.get_field("avatar")
+    name = field.generate_filename(None, cast(str, picture.name))  # type: ignore[arg-type]  # upload_to is a string
+    return field.storage.save(name, picture)
+
+
+def _check_line(value: str, *, limit: int, code: str, label: str) -> str:
+    line = " ".join(value.split())
+    if len(line) > limit:
+        raise InvalidInput(
+            _("%(field)s has at most %(max)d characters.") % {"field": label, "max": limit}, code=f"invalid_{code}"
+        )
+    char = invisible_character(line)
+    if char is not None:
+        raise InvalidInput(
+            _("%(field)s contains an invisible or control character (U+%(code)04X).")
+            % {"field": label, "code": ord(char)},
+            code=f"invalid_{code}",
+        )
+    return line
+
+
+def _check_website(website: str) -> str:
+    link = website.strip()
+    if not link:
+        return ""
+    try:
+        URLValidator(schemes=["http", "https"])(link)
+    except ValidationError:
+        raise InvalidInput(
+            _("Enter a web address starting with https:// or http://."), code="invalid_website"
+        ) from None
+    if len(link) > 200:
+        raise InvalidInput(_("The web address is too long."), code="invalid_website")
+    return link
+
+
+def profile_update(
+    *,
+    user: User,
+    bio: str | None = None,
+    website: str | None = None,
+    location: str | None = None,
+    avatar: Any = None,
+    remove_avatar: bool = False,
+    display_name: str | None = None,
+) -> Profile:
+    """The public profile's words and picture; None leaves a field as it is. The avatar is
+    decoded and re-encoded before the transaction; a refused change deletes what it stored,
+    a replaced picture goes once the change is committed."""
+    changes: dict[str, Any] = {}
+    if bio is not None:
+        bio = bio.strip().replace("\x00", "")
+        if len(bio) > Profile.BIO_MAX_LENGTH:
+            raise InvalidInput(
+                _("A bio has at most %(max)d characters.") % {"max": Profile.BIO_MAX_LENGTH}, code="invalid_bio"
+            )
+        changes["bio"] = bio
+    if website is not None:
+        changes["website"] = _check_website(website)
+    if location is not None:
+        changes["location"] = _check_line(
+            location, limit=Profile.LOCATION_MAX_LENGTH, code="location", label=_("The location")
+        )
+    stored = _avatar_store(avatar) if avatar is not None else None
+    storage = Profile._meta.get_field("avatar").storage
+    try:
+        with transaction.atomic():
+            if display_name is not None:
+                profile_set_display_name(user=user, display_name=display_name)
+            profile, _created = Profile.objects.select_for_update().get_or_create(user=user)
+            old = profile.avatar.name
+            if stored is not None or remove_avatar:
+                changes["avatar"] = stored or ""
+                if old:
+                    transaction.on_commit(lambda: storage.delete(old))
+            for name, value in changes.items():
+                setattr(profile, name, value)
+            profile.save()
+    except Exception:
+        if stored is not None:
+            storage.delete(stored)
+        raise
+    return profile
+
+
 def user_password_changed(*, user: User) -> None:
     """After a new password was set (settings page or reset link): every API token of the user
     dies. Sessions follow Django's auth hash: all but the one that made the change (the view keeps
@@ -330,6 +422,10 @@ def user_delete(*, user: User, password: str) -> None:
     Unsubscription.objects.filter(user=user).delete()
     if user.email:
         PendingSignup.objects.filter(email__iexact=user.email).delete()
+    avatar = Profile.objects.filter(user=user).values_list("avatar", flat=True).first()
+    if avatar:
+        storage = Profile._meta.get_field("avatar").storage
+        transaction.on_commit(lambda: storage.delete(avatar))
     Profile.objects.update_or_create(
         user=user,
         defaults={
@@ -338,6 +434,11 @@ def user_delete(*, user: User, password: str) -> None:
             "time_zone": "",
             "username_key": None,
             "deleted_at": timezone.now(),
+            # The public profile goes with the rest of the personal data.
+            "avatar": "",
+            "bio": "",
+            "website": "",
+            "location": "",
         },
     )
     user.username = f"{DELETED_PREFIX}{user.pk}"

@@ -8,8 +8,8 @@ from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
-from campaigns.models import Campaign
-from campaigns.services import campaign_update
+from campaigns.models import Campaign, Category
+from campaigns.services import campaign_pick, campaign_update
 from closing.services import campaign_cancel
 from core.admin_tools import PledgeboardAdmin, money, run_confirmed, titled
 from core.permissions import EXPORT_BACKER_EMAILS, EXPORT_PLATFORM_REPORT, staff_may
@@ -17,10 +17,33 @@ from reports.platform import platform_report
 from reports.responses import report_response
 from rewards.admin import RewardTierInline
 
-EDITABLE_WHILE_OPEN = ("title", "description")
+PICK_CAMPAIGNS = "campaigns.pick_campaign"
+
+
+@admin.register(Category)
+class CategoryAdmin(PledgeboardAdmin):
+    """The fixed list (a data migration): read here, never changed."""
+
+    list_display = ("__str__", "slug", "parent", "position")
+    list_select_related = ("parent",)
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+EDITABLE_WHILE_OPEN = ("title", "blurb", "category", "description")
 CAMPAIGN_FIELDS = (
     "title",
     "slug",
+    "blurb",
+    "category",
+    "picked_at",
     "description",
     "creator",
     "state",
@@ -66,17 +89,22 @@ class CampaignAdmin(PledgeboardAdmin):
         ("deadline", titled(admin.DateFieldListFilter, _("deadline"))),
         ("launched_at", titled(admin.DateFieldListFilter, _("launched"))),
         ("closed_at", titled(admin.DateFieldListFilter, _("closed"))),
+        ("picked_at", titled(admin.EmptyFieldListFilter, _("picked by staff"))),
+        ("category", titled(admin.RelatedOnlyFieldListFilter, _("category"))),
     )
     search_fields = ("title", "slug", "creator__username", "creator__email")
     list_select_related = ("creator",)
     raw_id_fields = ("creator", "reviewed_by")
     date_hierarchy = "deadline"
     inlines = (RewardTierInline,)
-    actions = ("cancel_campaigns", "export_csv", "export_xlsx")
+    actions = ("cancel_campaigns", "pick_campaigns", "unpick_campaigns", "export_csv", "export_xlsx")
     show_full_result_count = False
 
     def has_export_platform_report_permission(self, request) -> bool:
         return staff_may(request.user, EXPORT_PLATFORM_REPORT)
+
+    def has_pick_permission(self, request) -> bool:
+        return staff_may(request.user, PICK_CAMPAIGNS)
 
     def has_export_backer_emails_permission(self, request) -> bool:
         return staff_may(request.user, EXPORT_BACKER_EMAILS)
@@ -157,6 +185,34 @@ class CampaignAdmin(PledgeboardAdmin):
             confirm_label=_("Yes, cancel them"),
             service=lambda campaign: campaign_cancel(campaign=campaign),
             done_message=ngettext_lazy("%(count)d campaign canceled.", "%(count)d campaigns canceled.", "count"),
+        )
+
+    @admin.action(description=_("Add the selected campaigns to Projects we love"), permissions=["pick"])
+    def pick_campaigns(self, request, queryset):
+        return run_confirmed(
+            self,
+            request,
+            queryset,
+            action="pick_campaigns",
+            title=_("Projects we love"),
+            question=_("Show these campaigns on the home page under Projects we love?"),
+            confirm_label=_("Yes, pick them"),
+            service=lambda campaign: campaign_pick(campaign=campaign, picked=True),
+            done_message=ngettext_lazy("%(count)d campaign picked.", "%(count)d campaigns picked.", "count"),
+        )
+
+    @admin.action(description=_("Remove the selected campaigns from Projects we love"), permissions=["pick"])
+    def unpick_campaigns(self, request, queryset):
+        return run_confirmed(
+            self,
+            request,
+            queryset,
+            action="unpick_campaigns",
+            title=_("Projects we love"),
+            question=_("Take these campaigns off Projects we love?"),
+            confirm_label=_("Yes, take them off"),
+            service=lambda campaign: campaign_pick(campaign=campaign, picked=False),
+            done_message=ngettext_lazy("%(count)d campaign taken off.", "%(count)d campaigns taken off.", "count"),
         )
 
     @admin.action(

@@ -8,14 +8,14 @@ from django.shortcuts import get_object_or_404
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
-from rest_framework.filters import SearchFilter
 from rest_framework.generics import GenericAPIView, ListAPIView
 from rest_framework.permissions import IsAuthenticated, IsAuthenticatedOrReadOnly
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
+from accounts.selectors import public_name
 from campaigns import hot
-from campaigns.models import Campaign
+from campaigns.models import Campaign, Category
 from campaigns.selectors import campaigns_visible_to
 from campaigns.services import (
     campaign_create,
@@ -23,10 +23,12 @@ from campaigns.services import (
     campaign_set_late_pledges,
     campaign_update,
 )
+from campaigns.video import video_embed_url
 from closing.services import campaign_cancel
 from core.api_fields import MoneyField, amount_input
 from core.api_routing import MethodRoutes
 from core.permissions import IsCreatorOrReadOnly, IsCreatorOrStaffWhoChangesCampaigns
+from discovery.selectors import FUNDING_CHOICES, Sort, campaigns_filtered, clean_filters
 from rewards.api import RewardOutputSerializer
 from rewards.models import RewardTier
 
@@ -38,10 +40,29 @@ class ImagePathField(serializers.ImageField):
         return value.url if value else None
 
 
+# Shared: the FAQ entries of every campaign endpoint's answer (CampaignOutputSerializer).
+class QuestionOutputSerializer(serializers.Serializer):
+    question = serializers.CharField()
+    answer = serializers.CharField()
+
+    class Meta:
+        ref_name = "CampaignQuestion"
+
+
 # Shared, not nested: every campaign endpoint (list, detail, create, edit, launch, cancel)
 # answers this one shape, so the schema has one CampaignOutput component.
 class CampaignOutputSerializer(serializers.ModelSerializer):
     creator = serializers.CharField(source="creator.username", read_only=True)
+    creator_name = serializers.SerializerMethodField(help_text="The creator's display name (else the username).")
+    category: serializers.SlugRelatedField[Category] = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True, allow_null=True
+    )
+    category_name = serializers.SerializerMethodField()
+    video_url = serializers.CharField(
+        read_only=True, help_text="The YouTube or Vimeo link as given; empty without one."
+    )
+    video_embed_url = serializers.SerializerMethodField(help_text="The privacy-enhanced player's address, or null.")
+    faq = QuestionOutputSerializer(many=True, read_only=True)
     goal = MoneyField()
     pledged = MoneyField()
     percent_funded = serializers.IntegerField(read_only=True)
@@ -60,6 +81,14 @@ class CampaignOutputSerializer(serializers.ModelSerializer):
             "image",
             "image_alt",
             "creator",
+            "creator_name",
+            "blurb",
+            "category",
+            "category_name",
+            "risks",
+            "video_url",
+            "video_embed_url",
+            "faq",
             "state",
             "funding_model",
             "goal",
@@ -88,20 +117,62 @@ class CampaignOutputSerializer(serializers.ModelSerializer):
             },
         }
 
+    def get_creator_name(self, campaign: Campaign) -> str:
+        return public_name(campaign.creator)
+
+    def get_category_name(self, campaign: Campaign) -> str | None:
+        return None if campaign.category is None else campaign.category.name
+
+    def get_video_embed_url(self, campaign: Campaign) -> str | None:
+        return video_embed_url(campaign.video_url) if campaign.video_url else None
+
 
 class CampaignFilter(filters.FilterSet):
+    """The list's filters. ``search``, ``category``, ``location``, ``funding`` and ``sort`` go
+    through discovery.selectors (the same as the site's); an unknown value there filters nothing."""
+
     state = filters.ChoiceFilter(choices=Campaign.State.choices)
     funding_model = filters.ChoiceFilter(choices=Campaign.FundingModel.choices)
+    search = filters.CharFilter(
+        method="_discover",
+        help_text="Full text (English, German) over title, blurb, story and creator; typos forgiven.",
+    )
+    category = filters.CharFilter(method="_discover", help_text="A category's slug (its subcategories included).")
+    location = filters.CharFilter(method="_discover", help_text="Part of the creator's location.")
+    funding = filters.ChoiceFilter(choices=FUNDING_CHOICES, method="_discover")
+    sort = filters.ChoiceFilter(choices=Sort.CHOICES, method="_discover")
 
     class Meta:
         model = Campaign
         fields = ["state", "funding_model"]
 
+    def _discover(self, queryset, name, value):
+        return queryset  # applied once for all of them in filter_queryset
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        data = self.form.cleaned_data
+        asked = {name: data.get(name) or "" for name in ("search", "category", "location", "funding", "sort")}
+        if not any(asked.values()):
+            return queryset
+        return campaigns_filtered(queryset, clean_filters(**asked))
+
+
+_PREFETCH = (
+    Prefetch(
+        "rewards",
+        queryset=RewardTier.objects.select_related("campaign")
+        .prefetch_related("shipping_rules")
+        .order_by("minimum", "id"),
+    ),
+    "faq",
+)
+
 
 def _campaigns(user):
-    """What CampaignOutputSerializer reads, in three queries: the campaigns, then their tiers."""
-    rewards = RewardTier.objects.select_related("campaign").prefetch_related("shipping_rules").order_by("minimum", "id")
-    return campaigns_visible_to(user).prefetch_related(Prefetch("rewards", queryset=rewards))
+    """What CampaignOutputSerializer reads, in five queries: the campaigns, their tiers, the tiers'
+    shipping rules, their FAQ."""
+    return campaigns_visible_to(user).select_related("category").prefetch_related(*_PREFETCH)
 
 
 def _campaign(view: GenericAPIView, campaign_id: int, campaigns=None) -> Campaign:
@@ -113,9 +184,8 @@ def _campaign(view: GenericAPIView, campaign_id: int, campaigns=None) -> Campaig
 class CampaignListApi(ListAPIView):
     permission_classes = [IsAuthenticatedOrReadOnly]
     serializer_class = CampaignOutputSerializer
-    filter_backends = [filters.DjangoFilterBackend, SearchFilter]
+    filter_backends = [filters.DjangoFilterBackend]
     filterset_class = CampaignFilter
-    search_fields = ["title", "description", "creator__username"]
 
     def get_queryset(self):
         return _campaigns(self.request.user)
@@ -140,6 +210,14 @@ class CampaignCreateApi(GenericAPIView):
         currency = serializers.CharField(max_length=3, min_length=3)
         deadline = serializers.DateTimeField(required=False, allow_null=True)
         funding_model = serializers.ChoiceField(choices=Campaign.FundingModel.choices, required=False)
+        blurb = serializers.CharField(required=False, allow_blank=True, max_length=Campaign.BLURB_MAX_LENGTH)
+        category = serializers.SlugRelatedField(
+            slug_field="slug", queryset=Category.objects.all(), required=False, allow_null=True
+        )
+        risks = serializers.CharField(required=False, allow_blank=True, max_length=Campaign.RISKS_MAX_LENGTH)
+        video_url = serializers.CharField(
+            required=False, allow_blank=True, max_length=300, help_text="A YouTube or Vimeo link."
+        )
 
         class Meta:
             ref_name = "CampaignInput"  # the schema's component names predate the nesting

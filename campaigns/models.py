@@ -1,14 +1,52 @@
 from decimal import Decimal
 
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.expressions import CombinedExpression
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from core.money import MONEY_FIELD as MONEY
 from core.money import percent_funded, quantize
+
+
+class Category(models.Model):
+    """One of the fixed categories (and their subcategories) a campaign is filed under.
+
+    The rows come from a data migration (campaigns.categories.CATEGORIES); their names are
+    shown in the reader's language through that module's catalogue, keyed by ``slug``."""
+
+    slug = models.SlugField(_("slug"), max_length=40, unique=True)
+    parent = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children", verbose_name=_("parent")
+    )
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
+        ordering = ["position", "slug"]
+
+    def __str__(self) -> str:
+        from campaigns.categories import category_name
+
+        return category_name(self.slug)
+
+    @property
+    def name(self) -> str:
+        return str(self)
+
+
+def _search_vector(config: str) -> "CombinedExpression":
+    return (
+        SearchVector("title", weight="A", config=config)
+        + SearchVector("blurb", weight="B", config=config)
+        + SearchVector("description", weight="C", config=config)
+    )
 
 
 class Campaign(models.Model):
@@ -42,6 +80,29 @@ class Campaign(models.Model):
     # Rendered from the description by the services when it is saved (core.markdown); pages show it.
     description_html = models.TextField(_("description as HTML"), blank=True, editable=False)
     # Re-encoded by campaigns.images under an unguessable name; never the uploaded bytes.
+    # The one-line pitch under the title, on cards and in link previews.
+    BLURB_MAX_LENGTH = 135
+    blurb = models.CharField(_("short description"), max_length=BLURB_MAX_LENGTH, blank=True)
+    category = models.ForeignKey(
+        Category,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="campaigns",
+        verbose_name=_("category"),
+    )
+    RISKS_MAX_LENGTH = 5_000
+    risks = models.TextField(_("risks and challenges"), blank=True, max_length=RISKS_MAX_LENGTH)
+    # A YouTube or Vimeo link as pasted; the page embeds it through campaigns.video.
+    video_url = models.URLField(_("video link"), blank=True, max_length=300)
+    # Set by staff holding campaigns.pick_campaign: the home page's "Projects we love".
+    picked_at = models.DateTimeField(_("picked by staff at"), null=True, blank=True)
+    # Title, blurb and story in English and German, kept by PostgreSQL (campaigns.search).
+    search_vector = models.GeneratedField(
+        expression=_search_vector("english") + _search_vector("german"),
+        output_field=SearchVectorField(),
+        db_persist=True,
+    )
     image = models.ImageField(_("image"), upload_to="campaigns/", blank=True, max_length=200)
     image_alt = models.CharField(_("image description"), max_length=200, blank=True)
     goal = models.DecimalField(_("goal"), **MONEY)
@@ -88,12 +149,18 @@ class Campaign(models.Model):
         verbose_name = _("campaign")
         verbose_name_plural = _("campaigns")
         ordering = ["-created_at", "-id"]
-        permissions = [("review_campaign", _("Can approve campaigns for launch or ask for changes"))]
+        permissions = [
+            ("review_campaign", _("Can approve campaigns for launch or ask for changes")),
+            ("pick_campaign", _("Can pick campaigns for Projects we love")),
+        ]
         indexes = [
             models.Index(fields=["state", "deadline"]),
             models.Index(
                 fields=["review_submitted_at"], condition=Q(review_state="pending"), name="campaign_review_queue"
             ),
+            GinIndex(fields=["search_vector"], name="campaign_search_vector"),
+            GinIndex(fields=["title"], opclasses=["gin_trgm_ops"], name="campaign_title_trgm"),
+            models.Index(fields=["picked_at"], name="campaign_picked_at"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(goal__gt=0), name="campaign_goal_positive"),
@@ -142,3 +209,22 @@ class Campaign(models.Model):
 
     def money(self, amount: Decimal) -> Decimal:
         return quantize(amount, self.currency)
+
+
+class Question(models.Model):
+    """One entry of a campaign's FAQ, written by its creator (campaigns.services.campaign_set_faq)."""
+
+    QUESTION_MAX_LENGTH = 200
+    ANSWER_MAX_LENGTH = 2_000
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="faq", verbose_name=_("campaign"))
+    question = models.CharField(_("question"), max_length=QUESTION_MAX_LENGTH)
+    answer = models.TextField(_("answer"), max_length=ANSWER_MAX_LENGTH)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        verbose_name = _("question")
+        verbose_name_plural = _("questions")
+        ordering = ["campaign", "position", "id"]
+
+    def __str__(self) -> str:
+        return self.question

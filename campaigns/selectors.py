@@ -9,7 +9,7 @@ PUBLIC_STATES = (Campaign.State.LIVE, Campaign.State.SUCCESSFUL, Campaign.State.
 
 def campaigns_visible_to(user: User | AnonymousUser) -> QuerySet[Campaign]:
     """Everyone sees live and finished campaigns; creators also their drafts; staff everything."""
-    campaigns = Campaign.objects.select_related("creator", "creator__profile")
+    campaigns = Campaign.objects.select_related("creator", "creator__profile", "category")
     if staff_may(user, "campaigns.view_campaign"):
         return campaigns
     if user.is_authenticated:

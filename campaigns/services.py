@@ -17,8 +17,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from accounts.mfa import mfa_check_for_launch
+from campaigns.categories import CATEGORIES
 from campaigns.images import image_prepare
-from campaigns.models import Campaign
+from campaigns.models import Campaign, Category, Question
 from campaigns.signals import (
     campaign_funded,
     campaign_launched,
@@ -26,6 +27,7 @@ from campaigns.signals import (
     campaign_review_submitted,
     campaign_reviewed,
 )
+from campaigns.video import video_embed_url
 from core.errors import Conflict, InvalidInput, NotAllowed
 from core.hotcache import invalidate_campaign
 from core.locks import CREATOR_DRAFTS, transaction_lock_on_text
@@ -69,6 +71,10 @@ def campaign_create(
     funding_model: str = Campaign.FundingModel.ALL_OR_NOTHING,
     image: "File[Any] | None" = None,
     image_alt: str = "",
+    blurb: str = "",
+    category: Category | None = None,
+    risks: str = "",
+    video_url: str = "",
 ) -> Campaign:
     check_plain_text(title, field="title")
     description_html = _story_html(description)
@@ -90,7 +96,9 @@ def campaign_create(
         deadline=deadline,
         funding_model=funding_model,
         image_alt=check_plain_text(image_alt, field="image_alt"),
+        category=category,
     )
+    _set_presentation(campaign, blurb=blurb, risks=risks, video_url=video_url)
     if picture is not None:
         campaign.image.save(cast(str, picture.name), picture, save=False)  # image_prepare names it
     campaign.save()
@@ -195,6 +203,36 @@ def _set_words(
         campaign.image_alt = check_plain_text(image_alt, field="image_alt")
 
 
+def _check_video(video_url: str) -> str:
+    link = video_url.strip()
+    if link and video_embed_url(link) is None:
+        raise InvalidInput(_("Paste a link to a YouTube or Vimeo video."), code="invalid_video_url")
+    return link
+
+
+def _set_presentation(
+    campaign: Campaign, *, blurb: str | None = None, risks: str | None = None, video_url: str | None = None
+) -> None:
+    """The short description, the risks and the video link: each checked, unchanged when None."""
+    if blurb is not None:
+        blurb = " ".join(blurb.split())
+        if len(blurb) > Campaign.BLURB_MAX_LENGTH:
+            raise InvalidInput(
+                _("The short description has at most %(max)d characters.") % {"max": Campaign.BLURB_MAX_LENGTH},
+                code="invalid_blurb",
+            )
+        campaign.blurb = check_plain_text(blurb, field="blurb")
+    if risks is not None:
+        if len(risks) > Campaign.RISKS_MAX_LENGTH:
+            raise InvalidInput(
+                _("The risks have at most %(max)d characters.") % {"max": Campaign.RISKS_MAX_LENGTH},
+                code="invalid_risks",
+            )
+        campaign.risks = risks.replace("\x00", "")
+    if video_url is not None:
+        campaign.video_url = _check_video(video_url)
+
+
 def campaign_update(
     *,
     campaign: Campaign,
@@ -207,6 +245,10 @@ def campaign_update(
     image: "File[Any] | None" = None,
     image_alt: str | None = None,
     remove_image: bool = False,
+    blurb: str | None = None,
+    category: Any = _UNSET,
+    risks: str | None = None,
+    video_url: str | None = None,
 ) -> Campaign:
     """Edit a campaign. A draft is editable; once live only the words and the picture may change.
 
@@ -232,6 +274,9 @@ def campaign_update(
             _set_words(
                 campaign, title=title, description=description, description_html=description_html, image_alt=image_alt
             )
+            _set_presentation(campaign, blurb=blurb, risks=risks, video_url=video_url)
+            if category is not _UNSET:
+                campaign.category = category
             if stored is not None or remove_image:
                 _forget_file_on_commit(campaign.image.name)
                 campaign.image = stored
@@ -466,3 +511,65 @@ def campaigns_delete_drafts(*, creator: User) -> int:
         _forget_file_on_commit(draft.image.name)
         draft.delete()
     return len(drafts)
+
+
+FAQ_MAX_ENTRIES = 30
+
+
+@transaction.atomic
+def campaign_set_faq(*, campaign: Campaign, entries: list[tuple[str, str]]) -> list[Question]:
+    """Replace the campaign's FAQ with ``entries`` (question, answer), in this order; entries
+    with neither are skipped, one with only one of them is refused. Any state but canceled."""
+    campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
+    if campaign.state == Campaign.State.CANCELED:
+        raise Conflict(_("A canceled campaign cannot be edited."), code="campaign_closed")
+    kept = [(" ".join(q.split()), a.strip()) for q, a in entries if q.strip() or a.strip()]
+    if len(kept) > FAQ_MAX_ENTRIES:
+        raise InvalidInput(_("A FAQ has at most %(max)d questions.") % {"max": FAQ_MAX_ENTRIES}, code="invalid_faq")
+    rows = []
+    for position, (question, answer) in enumerate(kept):
+        if not question or not answer:
+            raise InvalidInput(_("Each question needs an answer, and each answer a question."), code="invalid_faq")
+        if len(question) > Question.QUESTION_MAX_LENGTH or len(answer) > Question.ANSWER_MAX_LENGTH:
+            raise InvalidInput(
+                _("A question has at most %(question)d characters, an answer at most %(answer)d.")
+                % {"question": Question.QUESTION_MAX_LENGTH, "answer": Question.ANSWER_MAX_LENGTH},
+                code="invalid_faq",
+            )
+        check_plain_text(question, field="question")
+        rows.append(
+            Question(campaign=campaign, question=question, answer=answer.replace("\x00", ""), position=position)
+        )
+    campaign.faq.all().delete()
+    created = Question.objects.bulk_create(rows)
+    invalidate_campaign(campaign.pk)
+    return created
+
+
+@transaction.atomic
+def campaign_pick(*, campaign: Campaign, picked: bool, now: datetime | None = None) -> Campaign:
+    """Staff put a campaign among "Projects we love" (or take it out); the caller checks the
+    permission campaigns.pick_campaign. Only a public campaign may be picked."""
+    campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
+    if picked and campaign.state not in (Campaign.State.LIVE, Campaign.State.SUCCESSFUL):
+        raise Conflict(_("Only a live or successful campaign can be picked."), code="not_public")
+    campaign.picked_at = (now or timezone.now()) if picked else None
+    campaign.save(update_fields=["picked_at", "updated_at"])
+    invalidate_campaign(campaign.pk)
+    return campaign
+
+
+@transaction.atomic
+def categories_install() -> int:
+    """Make the rows of campaigns.categories.CATEGORIES that are missing (the data migration
+    made them; a flushed database, as a test's, may lack them). The number made."""
+    made = 0
+    for position, (slug, (_name, children)) in enumerate(CATEGORIES.items()):
+        parent, created = Category.objects.get_or_create(slug=slug, defaults={"position": position})
+        made += created
+        for child_position, child in enumerate(children):
+            _child, created = Category.objects.get_or_create(
+                slug=child, defaults={"parent": parent, "position": child_position}
+            )
+            made += created
+    return made

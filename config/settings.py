@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django.contrib.postgres",
     "rest_framework",
     "django_filters",
     "drf_spectacular",
@@ -72,6 +73,7 @@ INSTALLED_APPS = [
     "updates",
     "notifications",
     "community",
+    "discovery",
     "reports",
     "web",
     "demo",
@@ -415,6 +417,7 @@ def _origin(url: str) -> str:
 _STRIPE_ORIGINS = sorted({_origin(STRIPE_JS_URL), _origin(STRIPE_API_BASE or "https://api.stripe.com")})
 # Account Links and login links: Stripe's connect.stripe.com, the emulator's own pages in development.
 _CONNECT_ORIGIN = _origin(STRIPE_API_BASE) if STRIPE_API_BASE else "https://connect.stripe.com"
+_VIDEO_ORIGINS = ["https://www.youtube-nocookie.com", "https://player.vimeo.com"]  # = campaigns.video.EMBED_ORIGINS
 CONTENT_SECURITY_POLICY = {
     # Django's admin and the Swagger UI are not ours to rewrite; staff-only or documentation.
     "EXCLUDE_URL_PREFIXES": ["/admin/", "/api/docs/"],
@@ -422,7 +425,8 @@ CONTENT_SECURITY_POLICY = {
         "default-src": ["'self'"],
         "script-src": ["'self'", *_STRIPE_ORIGINS],
         "connect-src": ["'self'", *_STRIPE_ORIGINS],
-        "frame-src": ["'self'", *_STRIPE_ORIGINS, "https://hooks.stripe.com"],
+        # Campaign videos: exactly the privacy-enhanced players campaigns.video embeds.
+        "frame-src": ["'self'", *_STRIPE_ORIGINS, "https://hooks.stripe.com", *_VIDEO_ORIGINS],
         # Pictures come from the app (/media/), or from the CDN or public bucket MEDIA_URL names.
         "img-src": ["'self'", "data:", *([_origin(MEDIA_URL)] if "://" in MEDIA_URL else [])],
         # Templates set a few style attributes; no script runs from them.

@@ -17,6 +17,7 @@ from closing.api import StripeWebhookApi
 from config.health import livez, readyz
 from config.metrics import metrics
 from core.storage import serve_media
+from discovery.api import ProfileDetailApi
 from fulfilment.api import (
     BackerSurveyRoutes,
     FulfilmentUpdateApi,
@@ -60,6 +61,7 @@ api: list[URLPattern | URLResolver] = [
     path("auth/tokens/current/", TokenRevokeCurrentApi.as_view(), name="token-revoke-current"),
     path("auth/tokens/revoke-all/", TokenRevokeAllApi.as_view(), name="token-revoke-all"),
     path("auth/tokens/<int:token_id>/", TokenRevokeApi.as_view(), name="token-revoke"),
+    path("users/<str:username>/", ProfileDetailApi.as_view(), name="profile-detail"),
     path("campaigns/", CampaignsRoutes.as_view(), name="campaign-list"),
     path("campaigns/<int:campaign_id>/", CampaignRoutes.as_view(), name="campaign-detail"),
     path("campaigns/<int:campaign_id>/launch/", CampaignLaunchApi.as_view(), name="campaign-launch"),

@@ -41,6 +41,8 @@ FIELD_NAMES = {
     "review_message": gettext_lazy("review message"),
     "report": gettext_lazy("report"),
     "tag": gettext_lazy("tag"),
+    "blurb": gettext_lazy("short description"),
+    "question": gettext_lazy("question"),
 }
 
 

@@ -41,7 +41,8 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from accounts.mfa import mfa_enrol_unattended
-from campaigns.models import Campaign
+from accounts.services import profile_set_display_name, profile_update
+from campaigns.models import Campaign, Category
 from campaigns.services import campaign_create, campaign_launch, campaign_review_decide, campaign_review_submit
 from core.bulk import copy_insert, reserve_ids
 from core.locks import DEMO, advisory_lock
@@ -75,6 +76,15 @@ BACKERS = 24_883
 LAUNCHED = datetime(2012, 4, 30, 14, 0, tzinfo=UTC)
 DEADLINE = datetime(2012, 5, 31, 23, 0, tzinfo=UTC)
 SEED = 2012
+BLURB = "A new record, an art book made with it, and a tour to play it, funded by the people who want them."
+AMANDA_BIO = "Musician and writer. Demo data: a short bio made up for the demo, not her own words."
+# Demo campaigns' categories (campaigns.categories), by slug.
+CATEGORY_OF = {
+    "tidewater-a-field-guide-to-the-salt-marsh": "art-books",
+    "night-market-cookbook": "cookbooks",
+    "maya": "crafts",
+    "otto": "audio",
+}
 
 DESCRIPTION = """\
 A new record (Theatre Is Evil, with the Grand Theft Orchestra), an art book made with it, and a \
@@ -258,8 +268,13 @@ def load_amanda_palmer() -> Campaign | None:
         amanda, _ = User.objects.get_or_create(
             username="amanda", defaults={"email": "amanda@pledgeboard.local", "first_name": "Amanda"}
         )
+        # The name people search for ("Amanda Palmer", "Palmer"): her display name.
+        profile_set_display_name(user=amanda, display_name="Amanda Palmer")
+        profile_update(user=amanda, bio=AMANDA_BIO, location="Boston, MA")
         campaign = Campaign.objects.create(
             creator=amanda,
+            category=Category.objects.filter(slug="albums").first(),
+            blurb=BLURB,
             title=TITLE,
             slug=SLUG,
             description=DESCRIPTION,
@@ -555,6 +570,7 @@ def load_finished(spec: Finished) -> Campaign | None:
         )
         campaign = Campaign.objects.create(
             creator=creator,
+            category=Category.objects.filter(slug=CATEGORY_OF.get(spec.slug, "")).first(),
             title=spec.title,
             slug=spec.slug,
             description=spec.description,
@@ -661,6 +677,7 @@ def load_live(spec: Live, *, now: datetime | None = None) -> Campaign | None:
         goal=spec.goal,
         currency="USD",
         deadline=now + timedelta(days=spec.days_left),
+        category=Category.objects.filter(slug=CATEGORY_OF.get(spec.creator, "")).first(),
     )
     for title, minimum, limit in spec.tiers:
         reward_create(campaign=campaign, title=title, minimum=minimum, limit=limit, description="Demo data.")

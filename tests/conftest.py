@@ -455,3 +455,12 @@ def at_once(count: int, action) -> list:
     for thread in threads:
         thread.join(timeout=120)
     return results
+
+
+@pytest.fixture
+def categories(db):
+    """The fixed categories: made by a data migration, gone once a transactional test flushed
+    the database; made again here when missing."""
+    from campaigns.services import categories_install
+
+    categories_install()

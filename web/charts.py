@@ -15,7 +15,13 @@ def funding_series(campaign: Campaign) -> tuple[dict | None, CampaignStats | Non
         return None, None
     stats = campaign_stats(campaign=campaign)
     projection = stats.projection
-    projecting = projection is not None and projection.method != "final"
+    # Drawn only while the campaign takes pledges, and never below what is already pledged: the
+    # line runs from the running total to the deadline, it never drops (a "cliff").
+    projecting = projection is not None and projection.method != "final" and campaign.is_open_for_pledges
+    projected = None
+    if projecting and projection is not None:
+        reached = stats.days[-1].cumulative if stats.days else campaign.pledged
+        projected = max(projection.projected_total, reached)
     data = {
         "currency": campaign.currency,
         "labels": [day.date.isoformat() for day in stats.days],
@@ -23,6 +29,6 @@ def funding_series(campaign: Campaign) -> tuple[dict | None, CampaignStats | Non
         "cumulative": [str(day.cumulative) for day in stats.days],
         "goal": str(campaign.money(campaign.goal)),
         "deadline": campaign.deadline.date().isoformat() if projecting and campaign.deadline else None,
-        "projected": str(projection.projected_total) if projecting and projection else None,
+        "projected": str(projected) if projected is not None else None,
     }
     return data, stats

@@ -9,6 +9,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm, PasswordResetForm, SetPasswordForm
 from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.exceptions import ValidationError
+from django.db.models import F
+from django.db.models.functions import Coalesce
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
@@ -19,7 +21,7 @@ from accounts.mfa import CODE_MAX_LENGTH
 from accounts.selectors import user_language
 from accounts.services import available_time_zones
 from accounts.signin import SignIn, signin_password
-from campaigns.models import Campaign
+from campaigns.models import Campaign, Category
 from core.errors import ServiceUnavailable
 from core.money import SUPPORTED_CURRENCIES, is_plain_amount
 from rewards.models import AddOn, RewardTier
@@ -295,7 +297,41 @@ class LiveCampaignForm(_ImageFields):
         widget=forms.Textarea(attrs={"rows": 12}),
         help_text=_("Markdown: **bold**, _italic_, lists, links."),
     )
-    field_order = ["title", "description"]
+    blurb = forms.CharField(
+        label=_("Short description"),
+        max_length=Campaign.BLURB_MAX_LENGTH,
+        required=False,
+        help_text=_("One sentence under the title, on cards and in link previews."),
+    )
+    category = forms.ModelChoiceField(
+        label=_("Category"), queryset=Category.objects.none(), required=False, empty_label=_("No category")
+    )
+    risks = forms.CharField(
+        label=_("Risks and challenges"),
+        required=False,
+        max_length=Campaign.RISKS_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=_("What could go wrong, and how you will handle it."),
+    )
+    video_url = forms.CharField(
+        label=_("Video link"),
+        required=False,
+        max_length=300,
+        widget=forms.URLInput(),
+        help_text=_("A YouTube or Vimeo link; the page shows the player."),
+    )
+    field_order = ["title", "blurb", "category", "description", "risks", "video_url"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        category = cast(forms.ModelChoiceField, self.fields["category"])
+        category.queryset = Category.objects.select_related("parent").order_by(
+            Coalesce("parent__position", "position"),
+            Coalesce("parent__slug", "slug"),
+            F("parent_id").asc(nulls_first=True),
+            "position",
+        )
+        category.label_from_instance = lambda c: f"{c.parent.name} › {c.name}" if c.parent else c.name  # noqa: RUF001 - a breadcrumb mark
 
 
 class CampaignForm(LiveCampaignForm):
@@ -306,7 +342,18 @@ class CampaignForm(LiveCampaignForm):
     currency = forms.ChoiceField(label=_("Currency"))
     deadline = forms.DateTimeField(label=_("Deadline"), required=False, widget=_DATETIME_LOCAL, help_text=_("In UTC."))
     funding_model = forms.ChoiceField(label=_("Funding model"), choices=Campaign.FundingModel.choices)
-    field_order = ["title", "description", "goal", "currency", "deadline", "funding_model"]
+    field_order = [
+        "title",
+        "blurb",
+        "category",
+        "description",
+        "risks",
+        "video_url",
+        "goal",
+        "currency",
+        "deadline",
+        "funding_model",
+    ]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -450,6 +497,32 @@ class TimeZoneForm(forms.Form):
         ]
 
 
+class ProfileForm(DisplayNameForm):
+    """The public profile (/u/<username>/): the name and what the services check of the rest."""
+
+    avatar = forms.FileField(
+        label=_("Picture"),
+        required=False,
+        widget=forms.FileInput(attrs={"accept": "image/png,image/jpeg,image/webp,image/gif"}),
+        help_text=_("PNG, JPEG, WebP or GIF; shown round on your profile."),
+    )
+    remove_avatar = forms.BooleanField(label=_("Remove the current picture"), required=False)
+    bio = forms.CharField(
+        label=_("Short bio"), max_length=300, required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    website = forms.CharField(
+        label=_("Website"), max_length=200, required=False, widget=forms.URLInput(attrs={"autocomplete": "url"})
+    )
+    location = forms.CharField(
+        label=_("Location"), max_length=80, required=False, help_text=_("A city or region, as you like to name it.")
+    )
+
+    def __init__(self, *args, has_avatar: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not has_avatar:
+            del self.fields["remove_avatar"]
+
+
 class EmailChangeForm(forms.Form):
     email = forms.EmailField(
         label=_("New e-mail address"), max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"})
@@ -467,3 +540,13 @@ class AccountPasswordForm(PasswordChangeForm):
 
 class DeleteAccountForm(forms.Form):
     password = _current_password_field()
+
+
+class QuestionForm(forms.Form):
+    question = forms.CharField(label=_("Question"), max_length=200, required=False)
+    answer = forms.CharField(
+        label=_("Answer"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+QuestionFormSet = forms.formset_factory(QuestionForm, extra=2, max_num=30, absolute_max=30, validate_max=True)

@@ -6,6 +6,7 @@ from web import (
     views,
     views_accounts,
     views_community,
+    views_discover,
     views_fulfilment,
     views_mfa,
     views_payouts,
@@ -18,7 +19,10 @@ from web import (
 urlpatterns = [
     path("", views.campaign_list, name="home"),
     path("favicon.ico", RedirectView.as_view(url="/static/web/favicon.svg", permanent=True)),
+    path("discover/", views_discover.discover, name="discover"),
+    path("u/<str:username>/", views_discover.profile, name="profile"),
     path("campaigns/<slug:slug>/", views.campaign_detail, name="campaign-page"),
+    path("campaigns/<slug:slug>/updates.atom", views_discover.CampaignUpdatesFeed(), name="campaign-updates-feed"),
     path("campaigns/<slug:slug>/remind/", views.campaign_remind, name="campaign-remind-page"),
     path("campaigns/<slug:slug>/pledge/", views_pledges.pledge_checkout, name="pledge-checkout"),
     # The community: comments, reports, pre-launch, following, the staff's review queue
@@ -114,6 +118,7 @@ urlpatterns = [
         name="studio-fulfilment-update",
     ),
     path("studio/<slug:slug>/edit/", views_studio.studio_edit, name="studio-edit"),
+    path("studio/<slug:slug>/faq/", views_studio.studio_faq, name="studio-faq"),
     path("studio/<slug:slug>/backers.xlsx", views_studio.studio_backers_xlsx, name="studio-backers-xlsx"),
     path("studio/<slug:slug>/collection/", views_studio.studio_collection, name="studio-collection"),
     path("studio/<slug:slug>/launch/", views_studio.studio_launch, name="studio-launch"),

@@ -6,19 +6,25 @@ Views translate only: reads come from the apps' selectors, writes go through the
 
 from decimal import Decimal
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.html import strip_tags
 from django.utils.http import urlencode
+from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from campaigns.models import Campaign
 from campaigns.selectors import LISTED_STATES, campaign_id_for_slug, campaigns_listed, campaigns_visible_to
+from campaigns.video import video_embed_url
 from core.errors import DomainError
 from core.hotcache import LIST_SCOPE, cached_page, campaign_scope
 from core.markdown import shift_headings
+from discovery.selectors import categories_listed, home_sections
 from notifications.models import Reminder
 from notifications.services import reminder_remove, reminder_set
 from payouts.selectors import verified_name_of
@@ -48,10 +54,20 @@ def campaign_list(request):
     )
     query = urlencode({key: value for key, value in (("q", search), ("state", state)) if value})
     states = [(value, label) for value, label in Campaign.State.choices if value in LISTED_STATES]
+    # The home page's sections above the list: staff picks, ending soon, new (discovery.selectors).
+    home = home_sections(request.user) if not (search or state) and page.number == 1 else None
     return render(
         request,
         "web/campaign_list.html",
-        {"page": page, "search": search, "state": state, "states": states, "query": query},
+        {
+            "page": page,
+            "search": search,
+            "state": state,
+            "states": states,
+            "query": query,
+            "home": home,
+            "categories": categories_listed() if home else None,
+        },
     )
 
 
@@ -66,6 +82,30 @@ def _chart(campaign: Campaign) -> dict | None:
             "goal": _("Goal"),
         }
     return data
+
+
+def _absolute(url: str) -> str:
+    """An address for other sites (link previews): SITE_URL before a path of ours. The page is
+    cached for every host, so the request's own host is not used."""
+    return url if "://" in url else settings.SITE_URL.rstrip("/") + url
+
+
+def _sharing(campaign: Campaign) -> dict:
+    """Open Graph and Twitter card tags, and plain share links (no third-party script)."""
+    url = _absolute(reverse("campaign-page", args=[campaign.slug]))
+    description = campaign.blurb or Truncator(strip_tags(campaign.description_html)).chars(200)
+    return {
+        "url": url,
+        "title": campaign.title,
+        "description": description,
+        "image": _absolute(campaign.image.url) if campaign.image else "",
+        "links": [
+            ("e-mail", _("E-mail"), "mailto:?" + urlencode({"subject": campaign.title, "body": url})),
+            ("x", "X", "https://x.com/intent/post?" + urlencode({"text": campaign.title, "url": url})),
+            ("facebook", "Facebook", "https://www.facebook.com/sharer/sharer.php?" + urlencode({"u": url})),
+            ("bluesky", "Bluesky", "https://bsky.app/intent/compose?" + urlencode({"text": f"{campaign.title} {url}"})),
+        ],
+    }
 
 
 @cached_page(_campaign_page_scope)
@@ -96,6 +136,9 @@ def campaign_detail(request, slug: str):
             "reminded": reminded,
             "is_creator": request.user.is_authenticated and campaign.creator_id == request.user.pk,
             "verified_name": verified_name_of(campaign.creator_id),
+            "share": _sharing(campaign),
+            "video": video_embed_url(campaign.video_url) if campaign.video_url else None,
+            "faq": list(campaign.faq.all()),
         },
     )
 

@@ -25,8 +25,8 @@ from accounts.selectors import user_time_zone
 from accounts.services import (
     email_change_confirm,
     email_change_request,
-    profile_set_display_name,
     profile_set_time_zone,
+    profile_update,
     user_delete,
     user_deletion_blockers,
     user_password_changed,
@@ -34,12 +34,13 @@ from accounts.services import (
 from accounts.tokens import token_revoke, tokens_of, tokens_revoke_all
 from core.clients import client_address
 from core.errors import DomainError, TooManyRequests
+from core.uploads import too_large_message, upload_refused
 from reports.personal_data import personal_data
 from web.forms import (
     AccountPasswordForm,
     DeleteAccountForm,
-    DisplayNameForm,
     EmailChangeForm,
+    ProfileForm,
     TimeZoneForm,
     add_domain_error,
 )
@@ -67,16 +68,37 @@ def account_home(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def account_profile(request):
-    form = DisplayNameForm(request.POST or None, initial={"display_name": _display_name(request.user)})
+    profile = Profile.objects.filter(user=request.user).first()
+    initial = {"display_name": _display_name(request.user)}
+    if profile is not None:
+        initial |= {"bio": profile.bio, "website": profile.website, "location": profile.location}
+    has_avatar = bool(profile and profile.avatar)
+    form = ProfileForm(request.POST or None, request.FILES or None, initial=initial, has_avatar=has_avatar)
+    if form.is_bound and upload_refused(request):
+        form.add_error("avatar", too_large_message())
     if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
         try:
-            profile_set_display_name(user=request.user, display_name=form.cleaned_data["display_name"])
+            profile_update(
+                user=request.user,
+                display_name=data["display_name"],
+                bio=data["bio"],
+                website=data["website"],
+                location=data["location"],
+                avatar=data.get("avatar"),
+                remove_avatar=data.get("remove_avatar", False),
+            )
         except DomainError as error:
             add_domain_error(form, error)
         else:
-            messages.success(request, _("Your display name is saved."))
+            messages.success(request, _("Your profile is saved."))
             return redirect("account-home")
-    return render(request, "web/settings/profile.html", {"form": form}, status=400 if form.errors else 200)
+    return render(
+        request,
+        "web/settings/profile.html",
+        {"form": form, "profile": profile},
+        status=400 if form.errors else 200,
+    )
 
 
 @never_cache

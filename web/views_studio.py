@@ -23,6 +23,7 @@ from campaigns.models import Campaign
 from campaigns.services import (
     campaign_create,
     campaign_launch_or_submit,
+    campaign_set_faq,
     campaign_set_late_pledges,
     campaign_update,
 )
@@ -55,6 +56,7 @@ from web.forms import (
     CampaignForm,
     LatePledgesForm,
     LiveCampaignForm,
+    QuestionFormSet,
     RewardForm,
     ShippingRuleFormSet,
     UpdateEditForm,
@@ -81,6 +83,10 @@ def _campaign_initial(campaign: Campaign) -> dict:
         "deadline": campaign.deadline,
         "funding_model": campaign.funding_model,
         "image_alt": campaign.image_alt,
+        "blurb": campaign.blurb,
+        "category": campaign.category_id,
+        "risks": campaign.risks,
+        "video_url": campaign.video_url,
     }
 
 
@@ -572,4 +578,27 @@ def studio_update_edit(request, slug: str, number: int):
         "web/studio/update_edit.html",
         {"form": form, "campaign": campaign, "update": update, "editable_until": update.published_at + EDIT_WINDOW},
         status=400 if request.method == "POST" and form.errors else 200,
+    )
+
+
+@login_required
+def studio_faq(request, slug: str):
+    """The campaign's FAQ: questions and answers the creator writes (an empty row is dropped)."""
+    campaign = _own_campaign(request, slug)
+    initial = [{"question": q.question, "answer": q.answer} for q in campaign.faq.all()]
+    formset = QuestionFormSet(request.POST or None, initial=initial, prefix="faq")
+    if request.method == "POST" and formset.is_valid():
+        entries = [(form.cleaned_data.get("question", ""), form.cleaned_data.get("answer", "")) for form in formset]
+        try:
+            campaign_set_faq(campaign=campaign, entries=entries)
+        except DomainError as error:
+            formset.non_form_errors().append(error.message)
+        else:
+            messages.success(request, _("The FAQ is saved."))
+            return redirect("studio-campaign", slug=campaign.slug)
+    return render(
+        request,
+        "web/studio/faq.html",
+        {"formset": formset, "campaign": campaign},
+        status=400 if formset.is_bound and (formset.errors or formset.non_form_errors()) else 200,
     )

@@ -1,6 +1,7 @@
 """Account settings: a display name others see, an e-mail address that changes only once the new
 one is confirmed (the old one told), German pages; unsubscribe links that expire."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -43,11 +44,13 @@ def test_a_display_name_names_the_creator_on_the_campaign_pages(river):
     assert saved.status_code == 302
     assert Profile.objects.get(user=river).display_name == "River Song"
     stranger = Client()
-    assert "by River Song" in stranger.get(f"/campaigns/{campaign.slug}/?fresh=1").text
+    assert re.search(
+        r'by <a href="/u/river/">River Song</a>', stranger.get(f"/campaigns/{campaign.slug}/?fresh=1").text
+    )
     assert "by River Song" in stranger.get("/?fresh=1").text
     # Emptied: the username again.
     client.post("/me/account/profile/", {"display_name": ""})
-    assert "by river" in stranger.get(f"/campaigns/{campaign.slug}/?again=1").text
+    assert 'by <a href="/u/river/">river</a>' in stranger.get(f"/campaigns/{campaign.slug}/?again=1").text
     # A line separator is a space like any other.
     client.post("/me/account/profile/", {"display_name": "River\u2028Song"})
     assert Profile.objects.get(user=river).display_name == "River Song"

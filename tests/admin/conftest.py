@@ -2,6 +2,7 @@ import pytest
 
 from accounts.services import signup_request
 from accounts.tokens import token_issue
+from campaigns.services import categories_install
 from closing.services.webhooks import webhook_receive
 from reports.models import ExportJob
 from tests.support.books import build_books
@@ -13,6 +14,7 @@ def books(admin_user):
     """A campaign in every state with pledges in most states, and at least two rows of every model
     the admin lists (one row would hide a query made per row)."""
     books = build_books(staff=admin_user)
+    categories_install()  # the fixed list (a flushed database may lack it)
     successful, live = books.by_state["successful"], books.by_state["live"]
     update_publish(campaign=successful, author=successful.creator, title="Pressing the vinyl", body="Soon.")
     update_publish(campaign=live, author=live.creator, title="Halfway there", body="Thank you.")

@@ -145,7 +145,7 @@ def test_money_and_state_of_a_campaign_are_read_only(books, admin_client):
         },
     )
 
-    assert set(form.fields) == {"title", "description"}
+    assert set(form.fields) == {"title", "blurb", "category", "description"}
     assert response.status_code == 302, response.content[:500]
     before = live.pledged
     live.refresh_from_db()

@@ -1,7 +1,7 @@
 """The import layers of the design, checked from the source (no import runs).
 
 Apps in layer order; a domain module (models, services, selectors, tasks, ...) imports
-only apps in lower layers, and `core` imports none. `updates` and `notifications` share a
+only apps in lower layers, and `core` imports none. `updates`, `notifications` and `discovery` share a
 layer and so may not import each other, as do `web` and `demo`. Interface modules (api*,
 serializers, admin, views, forms, urls, management commands) sit on top of their app and
 may use any app but those of the top layer (`web`, `demo`). No app imports `config`
@@ -24,7 +24,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("closing",),
     ("payouts",),
     ("fulfilment",),
-    ("updates", "notifications"),
+    ("updates", "notifications", "community", "discovery"),
     ("reports",),
     ("web", "demo"),
 )

@@ -116,9 +116,9 @@ def test_the_funding_bar_is_a_labelled_progressbar_past_100_percent(new_person, 
     assert bar.get_attribute("aria-valuetext") == "1,192% funded"
 
     page.goto(live_server.url + "/")
-    card = page.get_by_role("link", name="Pocket Atlas")
+    card = page.get_by_role("link", name="Pocket Atlas").first  # also in the home page's sections
     assert card.get_by_role("progressbar", name="1,192% funded").get_attribute("aria-valuenow") == "100"
-    notebook = page.get_by_role("link", name="Field Notebook")
+    notebook = page.get_by_role("link", name="Field Notebook").first
     assert notebook.get_by_role("progressbar", name="0% funded").get_attribute("aria-valuenow") == "0"
 
 

@@ -378,15 +378,16 @@ def test_the_list_puts_live_campaigns_first_searches_filters_and_pluralises(back
     factories.PledgeFactory(campaign=two, amount="15.00")
     client = Client()
 
-    home = client.get("/").text
-    titles = re.findall(r'<h2 style="font-size: 1.15rem; margin: .2rem 0;">([^<]+)</h2>', home)
+    # Below the home page's sections (staff picks, ending soon, new): every listed campaign.
+    home = client.get("/").text.split("<h2>All campaigns</h2>")[1]
+    titles = re.findall(r'<h3 class="card-title">([^<]+)</h3>', home)
     assert titles == ["Band tour", "Solo record", "Finished film"]  # live ones ending soonest first
-    assert re.search(r"1 backer\s*</div>", home) and re.search(r"2 backers\s*</div>", home)
+    assert re.search(r"1 backer\s*·\s*\d+ days left", home) and re.search(r"2 backers\s*·\s*10 days left", home)
 
     search = client.get("/?q=vinyl").text
-    assert re.findall(r'<h2 style="font-size: 1.15rem; margin: .2rem 0;">([^<]+)</h2>', search) == ["Solo record"]
+    assert re.findall(r'<h2 class="card-title">([^<]+)</h2>', search) == ["Solo record"]
     successful = client.get("/?state=successful").text
-    assert re.findall(r'<h2 style="font-size: 1.15rem; margin: .2rem 0;">([^<]+)</h2>', successful) == ["Finished film"]
+    assert re.findall(r'<h2 class="card-title">([^<]+)</h2>', successful) == ["Finished film"]
 
 
 def test_the_list_is_paginated_and_keeps_the_search(backer):

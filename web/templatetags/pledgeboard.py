@@ -87,3 +87,14 @@ def late_price(reward) -> Decimal:
 def progress_width(percent: int) -> int:
     """How full a progress bar is drawn: the percent funded, stopping at 100 (1,192% fills it)."""
     return min(percent, 100)
+
+
+@register.filter
+def days_left(campaign) -> int | None:
+    """Whole days (rounded up) until a live campaign's deadline; None once it is not live."""
+    from django.utils import timezone
+
+    if campaign.state != "live" or campaign.deadline is None:
+        return None
+    seconds = (campaign.deadline - timezone.now()).total_seconds()
+    return max(0, -int(-seconds // 86400))
