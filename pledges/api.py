@@ -46,6 +46,7 @@ ERRORS = {
 }
 
 
+# Shared, not nested: the one PledgeAddOnOutput shape of the schema, used by several operations.
 class PledgeAddOnOutputSerializer(serializers.ModelSerializer):
     add_on = serializers.IntegerField(source="add_on_id", read_only=True)
     title = serializers.CharField(source="add_on.title", read_only=True)
@@ -56,6 +57,7 @@ class PledgeAddOnOutputSerializer(serializers.ModelSerializer):
         fields = ["add_on", "title", "quantity", "unit_price"]
 
 
+# Shared, not nested: the one AddOnLineInput shape of the schema, used by several operations.
 class AddOnLineInputSerializer(serializers.Serializer):
     add_on = serializers.IntegerField(min_value=1)
     quantity = serializers.IntegerField(min_value=0, max_value=10_000, help_text="0 removes the add-on.")

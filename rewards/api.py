@@ -27,6 +27,7 @@ from rewards.services import (
 )
 
 
+# Shared, not nested: the one ShippingRuleOutput shape of the schema, used by several operations.
 class ShippingRuleOutputSerializer(serializers.ModelSerializer):
     country = serializers.CharField(read_only=True, help_text="ISO 3166-1 alpha-2 code, or empty for a region.")
     region = serializers.CharField(read_only=True, help_text="A region code, or empty for a country.")
@@ -38,6 +39,7 @@ class ShippingRuleOutputSerializer(serializers.ModelSerializer):
         fields = ["country", "region", "destination", "price"]
 
 
+# Shared, not nested: the one ShippingRuleInput shape of the schema, used by several operations.
 class ShippingRuleInputSerializer(serializers.Serializer):
     country = serializers.CharField(required=False, allow_blank=True, max_length=2, default="")
     region = serializers.ChoiceField(choices=Region.choices, required=False, allow_blank=True, default="")
@@ -194,6 +196,7 @@ class RewardRoutes(MethodRoutes):
 # --- add-ons ----------------------------------------------------------------------------------
 
 
+# Shared, not nested: the one AddOnOutput shape of the schema, used by several operations.
 class AddOnOutputSerializer(serializers.ModelSerializer):
     price = MoneyField(currency_from="campaign.currency")
     remaining = serializers.IntegerField(read_only=True, allow_null=True)
