@@ -68,6 +68,16 @@ def test_a_category_filter_includes_its_subcategories(shelf):
     assert _titles(Client().get("/discover/", {"category": "comics"})) == []  # drafts are never listed
 
 
+def test_cards_found_by_search_or_a_category_say_so_to_the_pledges_referral(shelf):
+    """community counts a pledge under "search" or "category" from the link's ?ref=."""
+    slug = shelf["album"].slug
+    found = Client().get("/discover/", {"q": "theatre"}).text
+    browsed = Client().get("/discover/", {"category": "music"}).text
+
+    assert f'href="/campaigns/{slug}/?ref=search"' in found
+    assert f'href="/campaigns/{slug}/?ref=category"' in browsed
+
+
 def test_funding_ranges_and_sorts(shelf):
     assert _titles(Client().get("/discover/", {"funding": "50-100"})) == ["Theatre Is Evil"]
     assert _titles(Client().get("/discover/", {"funding": "over-100"})) == ["Dice Tower"]
