@@ -2,11 +2,12 @@
 
 A creator sets a physical tier's shipping rules (the EU and the US, nowhere else) and an add-on
 in the studio and launches; a backer in Germany pledges the tier with the add-on (minimum + EU
-shipping + add-on); a backer in Japan is refused; the campaign succeeds and is collected by the
-real services; the creator builds and sends the survey, the German backer answers with a German
-address, the creator uploads a CSV of tracking numbers and the backer sees "Shipped" in
-"My pledges"; the backer report has issue 21's columns, in order, filled. Each new kind of page
-is checked with axe-core.
+shipping + add-on); a backer in Japan is refused; the campaign succeeds and a real Celery worker
+collects it; the creator builds, previews and sends the survey, the worker e-mails it, the German
+backer follows the link and answers with a German address (a 4-digit postal code refused first);
+the creator uploads a CSV of tracking numbers, the worker e-mails the tracking and the backer
+sees "Shipped" in "My pledges"; the backer report has issue 21's columns, in order, filled.
+Each new kind of page is checked with axe-core.
 """
 
 import csv
@@ -17,11 +18,13 @@ from decimal import Decimal
 import pytest
 
 from campaigns.models import Campaign
-from closing.services import campaign_close_now, collection
+from closing.services import campaign_close_now
 from fulfilment.models import Fulfilment, SurveyResponse
 from pledges.models import Pledge
 from tests import factories
-from tests.web.conftest import CARD_SUCCEEDS, PASSWORD, check_page, fill_card
+from tests.conftest import wait_until
+from tests.support.mail import messages_in
+from tests.web.conftest import CARD_SUCCEEDS, PASSWORD, check_page, fill_card, link_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -86,7 +89,13 @@ def _creator_sets_up_the_tier_and_add_on(page, base: str, campaign: Campaign) ->
     page.get_by_text("Your campaign is live.").wait_for()
 
 
-def test_a_physical_reward_reaches_a_backer_in_germany(new_person, live_server):
+def _mail_to(mail_dir, address: str, subject: str):
+    found = [m for m in messages_in(mail_dir) if m["To"] == address and m["Subject"] == subject]
+    assert len(found) <= 1, f"{subject!r} sent {len(found)} times"
+    return found[0] if found else None
+
+
+def test_a_physical_reward_reaches_a_backer_in_germany(new_person, live_server, celery_worker, worker_mail_dir):
     base = live_server.url
     amanda = factories.UserFactory(username="amanda", email="amanda@example.com", password=PASSWORD)
     factories.UserFactory(username="lena", email="lena@example.com", password=PASSWORD)
@@ -149,12 +158,16 @@ def test_a_physical_reward_reaches_a_backer_in_germany(new_person, live_server):
     poster.refresh_from_db()
     assert (vinyl.claimed, poster.claimed) == (1, 1)
 
-    # 4. The campaign succeeds (goal 50.00 met) and the pledge is collected at the provider.
+    # 4. The campaign succeeds (goal 50.00 met); the worker collects the pledge at the provider.
     closed = campaign_close_now(campaign_id=campaign.pk)
     assert closed.state == Campaign.State.SUCCESSFUL
-    collection.pledge_collect(pledge_id=pledge.pk)
+    wait_until(
+        lambda: Pledge.objects.filter(pk=pledge.pk, state=Pledge.State.COLLECTED).exists(),
+        timeout=60,
+        message="the worker to collect the pledge",
+    )
     pledge.refresh_from_db()
-    assert pledge.state == Pledge.State.COLLECTED
+    assert pledge.collected_at is not None
 
     # 5. The creator builds the survey (the address and one question), previews it, sends it.
     studio.goto(f"{base}/studio/{campaign.slug}/")
@@ -183,9 +196,15 @@ def test_a_physical_reward_reaches_a_backer_in_germany(new_person, live_server):
     ]
     check_page(studio, "rewards-reach-studio-survey-sent")
 
-    # The German backer answers from "My pledges": the country starts as the checkout's destination.
-    lena.goto(f"{base}/me/pledges/")
-    lena.get_by_role("link", name="Answer the survey").click()
+    # The worker e-mails the German backer; she follows its link (a path of this site) and answers.
+    invitation = wait_until(
+        lambda: _mail_to(worker_mail_dir, "lena@example.com", f"Your reward from {TITLE}: a few questions"),
+        timeout=60,
+        message="the survey's e-mail",
+    )
+    survey_path = f"/me/pledges/{pledge.pk}/survey/"
+    assert survey_path in link_in(invitation.get_body(("plain",)).get_content(), survey_path)
+    lena.goto(base + survey_path)
     lena.get_by_role("heading", name=f"Survey of {TITLE}").wait_for()
     assert lena.get_by_label("Country").input_value() == "DE"
     check_page(lena, "rewards-reach-backer-survey")
@@ -224,6 +243,12 @@ def test_a_physical_reward_reaches_a_backer_in_germany(new_person, live_server):
     studio.get_by_text("1 rewards marked shipped.").wait_for()
     fulfilment = Fulfilment.objects.get(pledge=pledge)
     assert (fulfilment.status, fulfilment.carrier, fulfilment.tracking_number) == ("shipped", "DHL", TRACKING)
+    shipped_mail = wait_until(
+        lambda: _mail_to(worker_mail_dir, "lena@example.com", f"Your reward from {TITLE} is on its way"),
+        timeout=60,
+        message="the shipment's e-mail",
+    )
+    assert TRACKING in shipped_mail.get_body(("plain",)).get_content()
 
     lena.goto(f"{base}/me/pledges/")
     card = lena.locator("article.pledge", has_text=TITLE)
