@@ -183,6 +183,21 @@ def closed(campaign: Campaign) -> Campaign:
 # --- pledges and charges ---------------------------------------------------------------------
 
 
+def a_destination(reward) -> str:
+    """Where a test pledge of ``reward`` (a tier or its id) ships unless a test says: its first
+    rule's country, or a country of its first rule's region; empty for a digital tier."""
+    from rewards.models import RewardTier
+    from rewards.regions import COUNTRIES, Region
+
+    tier = reward if isinstance(reward, RewardTier) else RewardTier.objects.get(pk=reward)
+    rule = tier.shipping_rules.order_by("id").first() if tier.ships else None
+    if rule is None:
+        return ""
+    if rule.country:
+        return str(rule.country)
+    return "US" if rule.region == Region.WORLD else sorted(COUNTRIES[rule.region])[0]
+
+
 class PledgeFactory(factory.Factory):
     """A pledge through pledge_create: ``card`` is saved at the provider first (the pledge is
     active), ``card=None`` leaves it pending. ``reward`` is a tier or its id; other keyword
@@ -199,6 +214,8 @@ class PledgeFactory(factory.Factory):
 
     @classmethod
     def _create(cls, model_class, *, campaign, backer, amount, reward, card, **kwargs) -> Pledge:
+        if reward is not None and "shipping_country" not in kwargs:
+            kwargs["shipping_country"] = a_destination(reward)
         return pledge_create(
             backer=backer,
             campaign_id=campaign.pk,

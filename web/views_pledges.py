@@ -101,10 +101,12 @@ def _shipping_context(campaign: Campaign) -> dict:
     }
 
 
-def _checkout_url(campaign: Campaign, *, reward_id: int | None, amount: Decimal) -> str:
+def _checkout_url(campaign: Campaign, *, reward_id: int | None, amount: Decimal, country: str = "") -> str:
     query = {"amount": str(campaign.money(amount))}
     if reward_id:
         query["reward"] = str(reward_id)
+    if country:
+        query["country"] = country
     return reverse("pledge-checkout", args=[campaign.slug]) + "?" + urlencode(query)
 
 
@@ -176,7 +178,11 @@ def _checkout_initial(request, campaign: Campaign) -> dict:
         campaign.money(pledge_minimum(reward, late=late)) if reward and not reward.ships else ""
     )  # shipping: once a destination is chosen
     amount = request.GET.get("amount", "")[:20] or least
-    return {"reward": str(reward.pk) if reward else NO_REWARD, "amount": amount, "token": _new_token()}
+    initial = {"reward": str(reward.pk) if reward else NO_REWARD, "amount": amount, "token": _new_token()}
+    country = request.GET.get("country", "")[:2].upper()
+    if reward and reward.ships and country.isalpha():  # where a lapsed hold was going (the form checks it)
+        initial["shipping_country"] = country
+    return initial
 
 
 def _is_int(value: str | None) -> bool:
@@ -259,7 +265,9 @@ def _lapsed(request, pledge: Pledge):
             "campaign": campaign,
             "minutes": int(settings.PENDING_PLEDGE_TTL.total_seconds() // 60),
             "open": campaign.is_open_for_pledges,
-            "restart_url": _checkout_url(campaign, reward_id=pledge.reward_id, amount=pledge.amount),
+            "restart_url": _checkout_url(
+                campaign, reward_id=pledge.reward_id, amount=pledge.amount, country=str(pledge.shipping_country)
+            ),
         },
         status=410,
     )

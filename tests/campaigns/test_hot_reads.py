@@ -41,8 +41,9 @@ def pledge(campaign, title: str, amount: str, capture):
         return factories.PledgeFactory(campaign=campaign, reward=campaign.rewards.get(title=title), amount=amount)
 
 
-def test_a_cached_detail_costs_no_query_and_a_fresh_one_three(campaign, api_client, django_assert_num_queries):
-    with django_assert_num_queries(3):  # the campaign with its creator and category; its tiers; its FAQ
+def test_a_cached_detail_costs_no_query_and_a_fresh_one_four(campaign, api_client, django_assert_num_queries):
+    # the campaign with its creator and category; its tiers; their shipping rules; its FAQ
+    with django_assert_num_queries(4):
         first = detail(api_client, campaign)
     with django_assert_num_queries(0):
         again = detail(api_client, campaign)
@@ -105,14 +106,15 @@ def test_the_campaign_list_query_count_does_not_grow_with_campaigns(
     with django_capture_on_commit_callbacks(execute=True):  # the launches invalidate the lists
         for _ in range(3):
             factories.LiveCampaignFactory(rewards=[{"title": "A", "minimum": Decimal("5")}])
-    with django_assert_num_queries(4):  # count, the page of campaigns with creators, their tiers, their FAQs
+    # count, the page of campaigns with creators, their tiers, the tiers' shipping rules, their FAQs
+    with django_assert_num_queries(5):
         assert api_client.get("/api/campaigns/").json()["count"] == 3
     with django_assert_num_queries(0):  # from the hot cache
         assert api_client.get("/api/campaigns/").json()["count"] == 3
     with django_capture_on_commit_callbacks(execute=True):
         for _ in range(3):
             factories.LiveCampaignFactory(rewards=[{"title": "A", "minimum": Decimal("5")}])
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(5):
         assert api_client.get("/api/campaigns/").json()["count"] == 6
 
 

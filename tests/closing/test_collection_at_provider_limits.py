@@ -89,8 +89,9 @@ def test_a_person_pledging_during_collection_waits_at_most_a_second_behind_it(
 
 def test_collection_that_meets_429s_charges_every_pledge_exactly_once(celery_worker, funded, emulated_limits, settings):
     campaign, pledges = funded
-    # The provider allows 4 charges a second, fewer than the app believes (25, background 15).
-    requests.post(emulated_limits, json={"rate_limit": 100, "operation_rate_limit": 4}, timeout=10).raise_for_status()
+    # The provider allows 2 charges a second, far fewer than the app believes (25, background 15 to
+    # 24): even a worker slowed by a busy machine sends more than that.
+    requests.post(emulated_limits, json={"rate_limit": 100, "operation_rate_limit": 2}, timeout=10).raise_for_status()
     _collecting_under(celery_worker, settings, STRIPE_RATE_LIMIT=100, STRIPE_OPERATION_RATE_LIMIT=25)
 
     close_due_campaigns.delay()

@@ -66,7 +66,10 @@ def test_the_lines_add_up_to_the_pledge_in_yen_without_decimals(yen_pledge):
     assert page.status_code == 200
     text = page.content.decode()
     assert '<tr data-line="reward"><td>Reward: Art book</td><td class="amount">¥3,000</td></tr>' in text
-    assert '<tr data-line="shipping"><td>Shipping</td><td class="amount">¥500</td></tr>' in text
+    assert (
+        '<tr data-line="shipping"><td>Shipping to United States of America</td><td class="amount">¥500</td></tr>'
+        in text
+    )
     assert '<tr data-line="extra"><td>Extra support</td><td class="amount">¥500</td></tr>' in text
     assert '<td class="amount" data-total>¥4,000</td>' in text
     assert "Card ending in 4242" in text

@@ -9,6 +9,7 @@ from campaigns.models import Campaign
 from closing.services import campaign_cancel, collection
 from pledges.models import Pledge
 from pledges.services import pledge_cancel, pledge_refund
+from rewards.services import add_on_create
 from tests import factories
 
 
@@ -53,6 +54,8 @@ def build_books(*, staff) -> Books:
     live = factories.LiveCampaignFactory(
         title="Live one", goal=Decimal("100.00"), rewards=[{"title": "Poster", "minimum": Decimal("20.00")}]
     )
+    for title, price in (("Sticker", Decimal("3.00")), ("Tote bag", Decimal("15.00"))):  # offered, not bought
+        add_on_create(campaign=live, title=title, price=price, limit=50)
     books.pledges["active"] = factories.PledgeFactory(campaign=live, amount="25.00", reward=live.rewards.get())
     books.pledges["pending"] = factories.PledgeFactory(campaign=live, amount=Decimal("15.00"), card=None)
     books.by_state["live"] = live

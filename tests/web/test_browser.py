@@ -86,7 +86,8 @@ def test_a_backer_signs_up_pledges_changes_and_sees_the_pledge_collected(browser
 
     page.goto(base + "/")
     check_page(page, "campaign-list")
-    assert page.get_by_role("link", name=TITLE).count() == 1
+    # Its card is on the home page three times: in "Ending soon", in "New" and in the list of all.
+    assert page.get_by_role("link", name=TITLE).count() == 3
 
     _sign_up_and_log_in(page, base)
     check_page(page, "my-pledges-empty")
@@ -174,7 +175,7 @@ def test_a_backer_signs_up_pledges_changes_and_sees_the_pledge_collected(browser
 
     page.goto(base + "/me/pledges/")
     card = page.locator("article.pledge", has_text=TITLE)
-    assert card.locator(".badge").inner_text() == "Collected"
+    assert card.locator(".badge.collected").inner_text() == "Collected"
     card.get_by_role("link", name="Receipt").click()
     page.get_by_role("heading", name="Receipt").wait_for()
     assert page.locator("td[data-total]").inner_text() == "$45.00"

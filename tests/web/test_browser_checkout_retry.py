@@ -111,6 +111,7 @@ def test_a_lapsed_hold_explains_itself_and_starts_again(browser_page, live_serve
     page.get_by_role("heading", name="Back this campaign").wait_for()
     assert page.get_by_label("Pledge amount (USD)").input_value() == "30.00"
     assert page.get_by_label("Sketchbook").is_checked()
+    assert page.get_by_label("Ship to").input_value() == "DE"  # where the lapsed pledge was going
     page.get_by_role("button", name="Continue to payment").click()
     page.get_by_role("heading", name="Save your card").wait_for()
     assert Pledge.objects.get(campaign=campaign, state=Pledge.State.PENDING).pk != pledge.pk
