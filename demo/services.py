@@ -329,8 +329,8 @@ def amanda_pledges() -> list[DemoPledge]:
     ship_rng = random.Random(f"{SEED}:shipping")  # noqa: S311 - demo data, fixed seed
     countries, weights = list(DESTINATIONS), [spec[0] for spec in DESTINATIONS.values()]
     destination: dict[int, tuple[str, Decimal]] = {}
-    for i, (tier, _) in enumerate(plan):
-        kind = None if tier is None else TIERS[tier].ships
+    for i, (pick, _) in enumerate(plan):
+        kind = None if pick is None else TIERS[pick].ships
         if kind is not None:
             country = ship_rng.choices(countries, weights)[0]
             destination[i] = (country, shipping_for(kind, country))
