@@ -44,11 +44,13 @@ from accounts.mfa import mfa_enrol_unattended
 from accounts.services import profile_set_display_name, profile_update
 from campaigns.models import Campaign, Category
 from campaigns.services import campaign_create, campaign_launch, campaign_review_decide, campaign_review_submit
+from community.models import Comment
 from core.bulk import copy_insert, reserve_ids
 from core.locks import DEMO, advisory_lock
 from core.markdown import render_markdown
 from core.money import percent_funded
 from demo.cards import CARD_DECLINES_ON_CHARGE, CARD_SUCCEEDS, card_payment_method
+from fulfilment.models import Fulfilment, Survey, SurveyQuestion, SurveyResponse
 from payouts.models import ChargeFee, LedgerEntry, Payout, PayoutAccount
 from payouts.services import (
     half_up,
@@ -57,10 +59,11 @@ from payouts.services import (
     payout_account_sync,
     platform_fee_for,
 )
-from pledges.models import Charge, Pledge
+from pledges.models import Charge, Pledge, PledgeAddOn
 from pledges.payments import StripeGateway, get_gateway
 from pledges.services import pledge_create
-from rewards.models import RewardTier
+from rewards.models import AddOn, RewardTier, ShippingRule
+from rewards.regions import regions_of
 from rewards.services import reward_create
 
 log = logging.getLogger(__name__)
@@ -107,6 +110,8 @@ class Tier:
     # Pledges to this tier all come in the first ``within`` of the campaign (sold out in hours).
     within: timedelta | None = None
     delivery: date | None = None
+    # Physical: the key of its shipping prices in SHIPPING; None: digital (or an event).
+    ships: str | None = None
 
     @property
     def full_description(self) -> str:
@@ -114,35 +119,38 @@ class Tier:
 
 
 TIERS = (
-    Tier("Digital download", Decimal("1"), 3_500, "The new album as a digital download.", public=True),
+    Tier("Digital download", Decimal("1"), 5_000, "The new album as a digital download.", public=True),
     Tier(
         "Digital album and digital art book",
         Decimal("5"),
-        1_800,
+        2_600,
         "The album and the art book as downloads.",
         delivery=date(2012, 9, 1),
     ),
     Tier(
         "CD",
         Decimal("25"),
-        9_500,
+        7_500,
         "The new record on CD, and the download.",
         public=True,
         delivery=date(2012, 9, 1),
+        ships="cd",
     ),
     Tier(
         "Vinyl and CD",
         Decimal("50"),
-        4_000,
+        3_200,
         "The record on double vinyl, the CD and the download.",
         delivery=date(2012, 10, 1),
+        ships="vinyl",
     ),
     Tier(
         "The art book",
         Decimal("100"),
-        2_500,
+        2_000,
         "The hardcover art book made with the record, with the CD, the vinyl and the download.",
         delivery=date(2012, 10, 1),
+        ships="book",
     ),
     Tier(
         "Signed art book and a thank-you in it",
@@ -150,6 +158,7 @@ TIERS = (
         300,
         "Everything above, the book signed, and your name printed in it.",
         delivery=date(2012, 10, 1),
+        ships="book",
     ),
     Tier(
         "Backers-only art party",
@@ -158,6 +167,7 @@ TIERS = (
         "A backers-only art party and show in one of 6 cities on the tour, with the record and the book.",
         public=True,
         delivery=date(2012, 11, 1),
+        ships="book",
     ),
     Tier(
         "Photo book by Kyle Cassidy and Neil Gaiman",
@@ -166,6 +176,7 @@ TIERS = (
         "A limited book of photographs by Kyle Cassidy with words by Neil Gaiman, and everything above.",
         public=True,
         delivery=date(2012, 12, 1),
+        ships="book",
     ),
     Tier(
         "House party",
@@ -193,6 +204,83 @@ NO_REWARD_AMOUNTS = (1, 2, 3, 5, 5, 10, 10, 20, 25, 50)
 # What some reward backers added on top of the tier's minimum.
 TIPS = (1, 2, 5, 5, 10, 10, 20, 25, 50)
 
+# Shipping (illustrative: 2012's postage guessed, not from the campaign's page), by kind of tier:
+# a rule for the US, then regions (rewards.regions: a country rule beats a region rule).
+SHIPPING_NOTE = "Shipping prices are illustrative, not from the campaign's page."
+SHIPPING: dict[str, dict[str, Decimal]] = {
+    "cd": {
+        "US": Decimal(5),
+        "north_america": Decimal(8),
+        "eu": Decimal(12),
+        "europe": Decimal(14),
+        "world": Decimal(15),
+    },
+    "vinyl": {
+        "US": Decimal(8),
+        "north_america": Decimal(12),
+        "eu": Decimal(16),
+        "europe": Decimal(18),
+        "world": Decimal(20),
+    },
+    "book": {
+        "US": Decimal(10),
+        "north_america": Decimal(15),
+        "eu": Decimal(18),
+        "europe": Decimal(20),
+        "world": Decimal(22),
+    },
+}
+# Where physical rewards went (weight), with one street per country its backers live on (the
+# house number varies): addresses valid in the country's format (fulfilment.addresses).
+DESTINATIONS: dict[str, tuple[int, str, str, str, str, str]] = {
+    # country: (weight, address line 1 with {n}, city, state, postal code, carrier)
+    "US": (55, "{n} Elm Street", "Somerville", "MA", "02144", "USPS"),
+    "CA": (6, "{n} Queen Street West", "Toronto", "ON", "M5H 2N2", "Canada Post"),
+    "MX": (1, "Avenida Insurgentes Sur {n}", "Ciudad de México", "CDMX", "03100", "USPS"),
+    "GB": (8, "{n} Camden High Street", "London", "", "NW1 7JE", "Royal Mail"),
+    "DE": (7, "Oranienstraße {n}", "Berlin", "", "10999", "DHL"),
+    "FR": (4, "{n} rue Oberkampf", "Paris", "", "75011", "La Poste"),
+    "NL": (3, "Prinsengracht {n}", "Amsterdam", "", "1015 DZ", "PostNL"),
+    "SE": (2, "Götgatan {n}", "Stockholm", "", "118 46", "PostNord"),
+    "IE": (2, "{n} Camden Street Lower", "Dublin", "", "D02 XE80", "An Post"),
+    "NO": (1, "Thorvald Meyers gate {n}", "Oslo", "", "0555", "Posten"),
+    "CH": (1, "Langstrasse {n}", "Zürich", "", "8004", "Swiss Post"),
+    "AU": (6, "{n} Brunswick Street", "Fitzroy", "VIC", "3065", "Australia Post"),
+    "NZ": (1, "{n} Cuba Street", "Wellington", "", "6011", "NZ Post"),
+    "JP": (2, "Jingumae {n}-1-1", "Shibuya-ku", "Tokyo", "150-0001", "Japan Post"),
+}
+# One add-on (illustrative), for the physical tiers: bought by ADD_ON_BUYERS of their backers.
+ADD_ON_TITLE = "Theatre Is Evil poster"
+ADD_ON_PRICE = Decimal(20)
+ADD_ON_BUYERS = 1_000
+# The survey, sent a month after the close: who answered, what was shipped (illustrative).
+SURVEY_SENT = DEADLINE + timedelta(days=30)
+SURVEY_LOCK = DEADLINE + timedelta(days=90)
+ANSWERED = Decimal("0.85")  # of the physical tiers' backers
+SHIPPED = Decimal("0.60")  # of the physical tiers' backers, all of them among those who answered
+DELIVERED = Decimal("0.25")  # of the shipped: delivered (carrier), and as many again marked received
+SIGNED_TIER = "Signed art book and a thank-you in it"
+COMMENTS = (
+    ("ap-backer-00007", "The CD arrived today. The booklet alone was worth it!", None),
+    ("ap-backer-00042", "Is there still a way to add the poster to my pledge?", None),
+    (
+        "amanda",
+        "Not any more, sorry: the add-ons closed with the campaign. We printed a few spares for the shows.",
+        1,
+    ),
+    ("ap-backer-00113", "Still waiting for my vinyl, any news on the overseas shipments?", None),
+    ("amanda", "They left last week by sea mail: the tracking numbers are in your pledge page.", 3),
+)
+
+
+def shipping_for(kind: str, country: str) -> Decimal:
+    """The tier kind's price to ``country``: its country rule, else its most specific region's."""
+    prices = SHIPPING[kind]
+    if country in prices:
+        return prices[country]
+    return next(prices[region] for region in regions_of(country) if region in prices)
+
+
 FIRST_NAMES = (
     "Alex Ana Ben Bea Cara Dan Dee Eli Emma Finn Gus Hana Ian Ivy Jo Jon Kai Kim Lea Leo Lou Max Mia Nat Noor "
     "Ola Pat Raj Ren Sam Sol Tess Tom Uma Val Wes Yan Zoe"
@@ -208,6 +296,9 @@ class DemoPledge:
     tier: int | None  # index in TIERS
     amount: Decimal
     at: datetime
+    country: str = ""
+    shipping: Decimal = Decimal(0)
+    add_on: bool = False
 
 
 def _pledge_time(rng: random.Random, tier: Tier | None) -> datetime:
@@ -234,18 +325,38 @@ def amanda_pledges() -> list[DemoPledge]:
     for index, tier in enumerate(TIERS):
         plan += [(index, tier.minimum)] * tier.backers
     plan += [(None, Decimal(rng.choice(NO_REWARD_AMOUNTS))) for _ in range(BACKERS - rewarded)]
-    amounts = [amount for _, amount in plan]
+    # Physical tiers: a destination each, its shipping, and for some the add-on (all in the amount).
+    ship_rng = random.Random(f"{SEED}:shipping")  # noqa: S311 - demo data, fixed seed
+    countries, weights = list(DESTINATIONS), [spec[0] for spec in DESTINATIONS.values()]
+    destination: dict[int, tuple[str, Decimal]] = {}
+    for i, (pick, _) in enumerate(plan):
+        kind = None if pick is None else TIERS[pick].ships
+        if kind is not None:
+            country = ship_rng.choices(countries, weights)[0]
+            destination[i] = (country, shipping_for(kind, country))
+    add_on = set(ship_rng.sample(sorted(destination), ADD_ON_BUYERS))
+    amounts = [
+        amount + destination.get(i, ("", Decimal(0)))[1] + (ADD_ON_PRICE if i in add_on else 0)
+        for i, (_, amount) in enumerate(plan)
+    ]
     # What is left goes as tips on top of the minimums, drawn at random, the last one exact.
     left = TOTAL - sum(amounts)
-    assert left >= 0, "the tiers' minimums exceed the total"
+    assert left >= 0, "the tiers' minimums, shipping and add-ons exceed the total"
     tippable = [i for i, (tier, _) in enumerate(plan) if tier is not None and TIERS[tier].limit is None]
     while left > 0:
         tip = min(Decimal(rng.choice(TIPS)), left)
         amounts[rng.choice(tippable)] += tip
         left -= tip
     pledges = [
-        DemoPledge(tier=tier, amount=amount, at=_pledge_time(rng, None if tier is None else TIERS[tier]))
-        for (tier, _), amount in zip(plan, amounts, strict=True)
+        DemoPledge(
+            tier=tier,
+            amount=amount,
+            at=_pledge_time(rng, None if tier is None else TIERS[tier]),
+            country=destination.get(i, ("", Decimal(0)))[0],
+            shipping=destination.get(i, ("", Decimal(0)))[1],
+            add_on=i in add_on,
+        )
+        for i, ((tier, _), amount) in enumerate(zip(plan, amounts, strict=True))
     ]
     pledges.sort(key=lambda p: p.at)
     return pledges
@@ -302,10 +413,23 @@ def load_amanda_palmer() -> Campaign | None:
                 limit=tier.limit,
                 claimed=count,
                 estimated_delivery=tier.delivery,
+                ships=tier.ships is not None,
             )
             for tier, count in zip(TIERS, claimed, strict=True)
         ]
-        _copy_backers_and_pledges(campaign, pledges, [tier.pk for tier in tiers], username_prefix="ap-backer")
+        _shipping_rules(tiers)
+        poster = AddOn.objects.create(
+            campaign=campaign,
+            title=ADD_ON_TITLE,
+            description=f"A signed poster of the album's cover. {ILLUSTRATIVE}",
+            price=ADD_ON_PRICE,
+            claimed=ADD_ON_BUYERS,
+        )
+        poster.tiers.set([tier for tier, spec in zip(tiers, TIERS, strict=True) if spec.ships])
+        backers = _copy_backers_and_pledges(campaign, pledges, [tier.pk for tier in tiers], username_prefix="ap-backer")
+        _copy_add_on_lines(poster, pledges, backers)
+        _survey_and_fulfilment(campaign, tiers, pledges, backers)
+        _comments(campaign)
     account = onboard_demo_creator(amanda)
     _paid_out(campaign, account)
     return campaign
@@ -327,8 +451,8 @@ def _copy_backers_and_pledges(
     *,
     username_prefix: str,
     state: str = Pledge.State.COLLECTED,
-) -> None:
-    """Users, pledges (and, for collected ones, their succeeded charges) by COPY."""
+) -> list[Backer]:
+    """Users, pledges (and, for collected ones, their succeeded charges) by COPY; who they are."""
     User = get_user_model()
     rng = random.Random(f"{SEED}:{campaign.slug}")  # noqa: S311 - demo data, fixed seed
     user_ids = reserve_ids(User, len(pledges))
@@ -336,10 +460,10 @@ def _copy_backers_and_pledges(
     collected = state == Pledge.State.COLLECTED
     charge_ids = reserve_ids(Charge, len(pledges)) if collected else []
     closed = campaign.closed_at or campaign.deadline
+    names = [_backer_name(rng) for _ in pledges]
 
     def users() -> Iterator[dict[str, Any]]:
-        for number, (user_id, pledge) in enumerate(zip(user_ids, pledges, strict=True), start=1):
-            first, last = _backer_name(rng)
+        for number, (user_id, pledge, (first, last)) in enumerate(zip(user_ids, pledges, names, strict=True), start=1):
             yield {
                 "id": user_id,
                 "password": "!",  # unusable: demo backers cannot log in
@@ -358,6 +482,8 @@ def _copy_backers_and_pledges(
                 "campaign_id": campaign.pk,
                 "reward_id": None if pledge.tier is None else tier_ids[pledge.tier],
                 "amount": pledge.amount,
+                "shipping_country": pledge.country,
+                "shipping_amount": pledge.shipping,
                 "state": state,
                 "stripe_customer_id": f"cus_demo_{pledge_id}",
                 "payment_method_id": f"pm_demo_{pledge_id}",
@@ -390,6 +516,132 @@ def _copy_backers_and_pledges(
     copy_insert(Pledge, pledge_rows())
     if collected:
         copy_insert(Charge, charges())
+    return [
+        Backer(pledge_id=pledge_id, name=f"{first} {last}")
+        for pledge_id, (first, last) in zip(pledge_ids, names, strict=True)
+    ]
+
+
+@dataclass(frozen=True)
+class Backer:
+    pledge_id: int
+    name: str
+
+
+def _shipping_rules(tiers: list[RewardTier]) -> None:
+    rules = []
+    for tier, spec in zip(tiers, TIERS, strict=True):
+        if spec.ships is None:
+            continue
+        tier.description = f"{tier.description} {SHIPPING_NOTE}"
+        tier.save(update_fields=["description"])
+        for place, price in SHIPPING[spec.ships].items():
+            is_country = place.isupper()
+            rules.append(
+                ShippingRule(
+                    tier=tier, country=place if is_country else "", region="" if is_country else place, price=price
+                )
+            )
+    ShippingRule.objects.bulk_create(rules)
+
+
+def _copy_add_on_lines(add_on: AddOn, pledges: list[DemoPledge], backers: list[Backer]) -> None:
+    lines = [backer.pledge_id for pledge, backer in zip(pledges, backers, strict=True) if pledge.add_on]
+    ids = reserve_ids(PledgeAddOn, len(lines))
+    copy_insert(
+        PledgeAddOn,
+        (
+            {"id": line_id, "pledge_id": pledge_id, "add_on_id": add_on.pk, "quantity": 1, "unit_price": add_on.price}
+            for line_id, pledge_id in zip(ids, lines, strict=True)
+        ),
+    )
+
+
+def _survey_and_fulfilment(
+    campaign: Campaign, tiers: list[RewardTier], pledges: list[DemoPledge], backers: list[Backer]
+) -> None:
+    """The survey sent after the close (the address, and the name for the signed book's thank-you),
+    answered by ANSWERED of the physical tiers' backers; SHIPPED of them shipped, some delivered,
+    some marked received; the rest unfulfilled (no row)."""
+    rng = random.Random(f"{SEED}:survey")  # noqa: S311 - demo data, fixed seed
+    survey = Survey.objects.create(
+        campaign=campaign, state=Survey.State.SENT, asks_address=True, lock_at=SURVEY_LOCK, sent_at=SURVEY_SENT
+    )
+    signed = next(tier for tier in tiers if tier.title == SIGNED_TIER)
+    question = SurveyQuestion.objects.create(
+        survey=survey, tier=signed, position=1, kind=SurveyQuestion.Kind.TEXT, prompt="Your name for the thank-you"
+    )
+    physical = [i for i, pledge in enumerate(pledges) if pledge.country]
+    answered = sorted(rng.sample(physical, int(len(physical) * ANSWERED)))
+    shipped = sorted(rng.sample(answered, int(len(physical) * SHIPPED)))
+    status = {i: Fulfilment.Status.SHIPPED for i in shipped}
+    done = rng.sample(shipped, 2 * int(len(shipped) * DELIVERED))
+    for n, i in enumerate(done):
+        status[i] = Fulfilment.Status.DELIVERED if n % 2 == 0 else Fulfilment.Status.RECEIVED
+
+    def responses(ids: list[int]) -> Iterator[dict[str, Any]]:
+        for response_id, i in zip(ids, answered, strict=True):
+            pledge, backer = pledges[i], backers[i]
+            street, city, state, postal_code, _ = DESTINATIONS[pledge.country][1:]
+            at = SURVEY_SENT + timedelta(hours=rng.expovariate(1 / 72))
+            yield {
+                "id": response_id,
+                "survey_id": survey.pk,
+                "pledge_id": backer.pledge_id,
+                "answers": {str(question.pk): backer.name} if pledge.tier == TIERS.index(_signed_spec()) else {},
+                "name": backer.name,
+                "address1": street.format(n=1 + backer.pledge_id % 180),
+                "address2": "",
+                "city": city,
+                "state": state,
+                "postal_code": postal_code,
+                "country": pledge.country,
+                "phone": "",
+                "submitted_at": at,
+                "updated_at": at,
+            }
+
+    def fulfilments(ids: list[int]) -> Iterator[dict[str, Any]]:
+        for fulfilment_id, i in zip(ids, shipped, strict=True):
+            pledge, backer = pledges[i], backers[i]
+            sent = SURVEY_LOCK + timedelta(days=rng.randrange(0, 60))
+            delivered = sent + timedelta(days=rng.randrange(4, 21))
+            arrived = status[i] != Fulfilment.Status.SHIPPED
+            yield {
+                "id": fulfilment_id,
+                "pledge_id": backer.pledge_id,
+                "status": status[i],
+                "carrier": DESTINATIONS[pledge.country][5],
+                "tracking_number": f"PB{pledge.country}{backer.pledge_id:09d}",
+                "tracking_url": "",
+                "shipped_at": sent,
+                "delivered_at": delivered if arrived else None,
+                "updated_at": delivered if arrived else sent,
+            }
+
+    copy_insert(SurveyResponse, responses(reserve_ids(SurveyResponse, len(answered))))
+    copy_insert(Fulfilment, fulfilments(reserve_ids(Fulfilment, len(shipped))))
+
+
+def _signed_spec() -> Tier:
+    return next(tier for tier in TIERS if tier.title == SIGNED_TIER)
+
+
+def _comments(campaign: Campaign) -> None:
+    """A few comments after the close, the creator's replies marked as hers."""
+    made: list[Comment] = []
+    for number, (username, body, reply_to) in enumerate(COMMENTS):
+        author = get_user_model().objects.get(username=username)
+        comment = Comment.objects.create(
+            campaign=campaign,
+            author=author,
+            by_creator=author.pk == campaign.creator_id,
+            parent=None if reply_to is None else made[reply_to],
+            body=body,
+            body_html=render_markdown(body),
+        )
+        Comment.objects.filter(pk=comment.pk).update(created_at=SURVEY_LOCK + timedelta(days=20, hours=5 * number))
+        made.append(comment)
 
 
 # --- payouts ---------------------------------------------------------------------------
@@ -721,6 +973,7 @@ def load_demo(*, live: bool = True) -> list[str]:
         if campaign := load_amanda_palmer():
             percent = percent_funded(campaign.pledged, campaign.goal)
             loaded.append(f"{campaign.title}: {campaign.backers_count} backers, {percent}%")
+            _analyze()  # before the next campaigns' queries join her ~25,000 pledges
         for spec in FINISHED:
             if campaign := load_finished(spec):
                 loaded.append(f"{campaign.title}: {campaign.state}, {campaign.backers_count} backers")
@@ -735,7 +988,18 @@ def load_demo(*, live: bool = True) -> list[str]:
 
 def _analyze() -> None:
     """Fresh planner statistics for the tables COPY just filled (autovacuum would get there later)."""
-    models = (get_user_model(), Campaign, RewardTier, Pledge, Charge, LedgerEntry, ChargeFee)
+    models = (
+        get_user_model(),
+        Campaign,
+        RewardTier,
+        Pledge,
+        PledgeAddOn,
+        Charge,
+        LedgerEntry,
+        ChargeFee,
+        SurveyResponse,
+        Fulfilment,
+    )
     tables = [model._meta.db_table for model in models]
     with connection.cursor() as cursor:
         for table in tables:
