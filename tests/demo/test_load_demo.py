@@ -204,10 +204,13 @@ def test_the_demo_loads_when_creators_must_have_two_factor_sign_in(db):
 
 
 @pytest.mark.review_required
-def test_a_live_demo_campaign_passes_review_when_it_is_required(db):
+def test_a_live_demo_campaign_passes_review_when_it_is_required(db, settings):
     """CAMPAIGN_REVIEW_REQUIRED in the environment wins over the demo's default (off): a scripted
     live campaign is submitted and approved by the demo's reviewer, then launched by the service."""
     from demo.services import Live, load_live
+
+    # Set here: the module's demo fixture, when loaded first, keeps the demo's default (off) on.
+    settings.CAMPAIGN_REVIEW_REQUIRED = True
 
     spec = Live(
         slug_title="A reviewed demo",
