@@ -15,6 +15,7 @@ from django.test import Client, override_settings
 
 from accounts.mfa import mfa_enabled
 from campaigns.models import Campaign
+from campaigns.services import categories_install
 from community.models import Comment
 from fulfilment.addresses import validate_address
 from fulfilment.models import Fulfilment, Survey, SurveyResponse
@@ -73,6 +74,8 @@ def demo(django_db_setup, django_db_blocker):
     # The demo's own default (devstack): launches without review. Function-scoped settings
     # fixtures do not reach a module fixture, so it is set here.
     with django_db_blocker.unblock(), override_settings(CAMPAIGN_REVIEW_REQUIRED=False), transaction.atomic():
+        # A transactional test before this module flushes the data migration's categories.
+        categories_install()
         out = StringIO()
         call_command("load_demo", stdout=out)
         print(out.getvalue().splitlines()[-1])

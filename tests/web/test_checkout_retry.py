@@ -137,14 +137,18 @@ def test_a_lapsed_hold_explains_itself_and_offers_to_start_again(campaign, backe
     assert "Your hold lapsed" in page.text
     assert "No card was saved within 5 minutes of starting this pledge, so it lapsed" in page.text
     assert "and the reward went back to the other backers. Nothing was charged." in page.text
-    assert f'href="/campaigns/{campaign.slug}/pledge/?amount=35.00&amp;reward={sketchbook.pk}"' in page.text
+    # Start again: the same tier, amount and destination.
+    assert (
+        f'href="/campaigns/{campaign.slug}/pledge/?amount=35.00&amp;reward={sketchbook.pk}&amp;country=US"' in page.text
+    )
     lapsed = Pledge.objects.get(pk=pledge.pk)
     assert (lapsed.state, lapsed.end_reason) == (Pledge.State.CANCELED, Pledge.EndReason.EXPIRED)
     assert RewardTier.objects.get(pk=sketchbook.pk).claimed == 0
 
-    restart = client.get(f"/campaigns/{campaign.slug}/pledge/?amount=35.00&reward={sketchbook.pk}")
+    restart = client.get(f"/campaigns/{campaign.slug}/pledge/?amount=35.00&reward={sketchbook.pk}&country=US")
     assert restart.status_code == 200
     assert 'value="35.00"' in restart.text
+    assert '<option value="US" selected>' in restart.text
 
 
 def test_a_card_confirmed_after_the_hold_lapsed_lands_on_the_explanation(campaign, backer):
