@@ -37,7 +37,7 @@ from config.celery_app import app  # noqa: E402
 from devstack.processes import celery_worker_command  # noqa: E402
 from pledges.models import Pledge  # noqa: E402
 from pledges.payments import get_gateway  # noqa: E402
-from pledges.services import pledge_create  # noqa: E402
+from pledges.services import PledgeRequest, pledge_create  # noqa: E402
 from tests.support.payments import card_payment_method, flush_localstripe  # noqa: E402
 
 
@@ -65,12 +65,12 @@ def main() -> None:
     stamp = int(time.time())
     for i in range(args.pledges):
         user = User.objects.create(username=f"bench_{stamp}_{i}", email=f"bench{i}@example.com")
-        pledge_create(
-            backer=user,
+        ask = PledgeRequest(
             campaign_id=campaign.pk,
             amount=Decimal("25.00"),
             payment_method_id=card_payment_method(gateway, "4242424242424242"),
         )
+        pledge_create(backer=user, ask=ask)
     print(f"built {args.pledges} active pledges in {time.monotonic() - started:.1f}s")
 
     env = {**os.environ, "STRIPE_RATE_LIMIT": str(args.rate_limit), "DATABASE_CONN_MAX_AGE": "0"}

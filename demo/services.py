@@ -61,7 +61,7 @@ from payouts.services import (
 )
 from pledges.models import Charge, Pledge, PledgeAddOn
 from pledges.payments import StripeGateway, get_gateway
-from pledges.services import pledge_create
+from pledges.services import PledgeRequest, pledge_create
 from rewards.models import AddOn, RewardTier, ShippingRule
 from rewards.regions import regions_of
 from rewards.services import reward_create
@@ -955,14 +955,13 @@ def load_live(spec: Live, *, now: datetime | None = None) -> Campaign | None:
         taken[tier.pk] += 1
         card = CARD_DECLINES_ON_CHARGE if number == spec.backers else CARD_SUCCEEDS
         at = launched + (now - launched) * (1 - math.sqrt(1 - rng.random()))  # earlier days busier
-        pledge_create(
-            backer=backer,
+        ask = PledgeRequest(
             campaign_id=campaign.pk,
             reward_id=tier.pk,
             amount=tier.minimum + rng.choice((0, 0, 2, 5)),
             payment_method_id=card_payment_method(gateway, card),
-            now=at,
         )
+        pledge_create(backer=backer, ask=ask, now=at)
     return Campaign.objects.get(pk=campaign.pk)
 
 

@@ -34,6 +34,7 @@ from pledges.selectors import (
     pledges_visible_to,
 )
 from pledges.services import (
+    PledgeRequest,
     pledge_cancel,
     pledge_refund,
     pledge_update,
@@ -230,8 +231,7 @@ class PledgeCreateApi(GenericAPIView):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
-        pledge = pledge_place(
-            backer=request.user,
+        ask = PledgeRequest(
             campaign_id=values["campaign"],
             reward_id=values.get("reward"),
             amount=values["amount"],
@@ -239,8 +239,8 @@ class PledgeCreateApi(GenericAPIView):
             add_ons=_add_ons_map(values.get("add_ons", [])),
             currency=values.get("currency"),
             payment_method_id=values.get("payment_method"),
-            client=client_address(request),
         )
+        pledge = pledge_place(backer=request.user, ask=ask, client=client_address(request))
         if values.get("ref"):
             referral_record(pledge=pledge, source=referral_source(ref=values["ref"], referer=None, own_host=""))
         return Response(PledgeOutputSerializer(pledge).data, status=status.HTTP_201_CREATED)

@@ -121,6 +121,21 @@ MAX_QUANTITY = 10_000
 
 
 @dataclass(frozen=True)
+class PledgeRequest:
+    """What a backer asks for when backing a campaign, said once by the API, the web checkout, the
+    demo and the tests. ``amount`` includes the shipping and the add-ons (None: the least it may
+    be); ``add_ons`` maps an add-on's id to a quantity."""
+
+    campaign_id: int
+    amount: Decimal | None = None
+    reward_id: int | None = None
+    payment_method_id: str | None = None
+    currency: str | None = None
+    shipping_country: str = ""
+    add_ons: Mapping[int, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class Extras:
     """What a pledge adds to its tier: shipping to a destination and add-on lines, priced."""
 
@@ -358,83 +373,35 @@ def provider_call(call: Callable[..., _T], /, **kwargs: Any) -> _T:
 # --- use cases -----------------------------------------------------------------------
 
 
-def pledge_create(
-    *,
-    backer: User,
-    campaign_id: int,
-    amount: Decimal | None,
-    reward_id: int | None = None,
-    payment_method_id: str | None = None,
-    currency: str | None = None,
-    client: str = "",
-    now: datetime | None = None,
-    shipping_country: str = "",
-    add_ons: Mapping[int, int] | None = None,
-) -> Pledge:
+def pledge_create(*, backer: User, ask: PledgeRequest, client: str = "", now: datetime | None = None) -> Pledge:
     """Pledge to a live campaign and save the card for later (a SetupIntent, usage off_session).
 
-    With ``payment_method_id`` the SetupIntent is confirmed here: the pledge comes back
+    With ``ask.payment_method_id`` the SetupIntent is confirmed here: the pledge comes back
     ``active``, or ``pending`` when the bank wants 3-D Secure. Without it the pledge is
     ``pending`` and the browser confirms the card with the client secret. A card
     declined at setup raises PaymentFailed and keeps nothing. A pending pledge holds a
     limited tier for PENDING_PLEDGE_TTL; ``client`` (the request's address) caps how many such
     holds one client has on a tier (TIER_HOLDS_PER_CLIENT, TooManyRequests past it).
 
-    A physical tier ships to ``shipping_country`` at its rule's price; ``add_ons`` (add-on id ->
-    quantity) are claimed like the tier. ``amount`` includes both; None: the least it may be.
+    A physical tier ships to ``ask.shipping_country`` at its rule's price; the add-ons are claimed
+    like the tier.
     """
     now = now or timezone.now()
-    campaign = _open_campaign(campaign_id, now)
-    return _pledge_write(
-        backer=backer,
-        campaign=campaign,
-        amount=amount,
-        reward_id=reward_id,
-        payment_method_id=payment_method_id,
-        currency=currency,
-        client=client,
-        now=now,
-        late=False,
-        shipping_country=shipping_country,
-        add_ons=add_ons,
-    )
+    campaign = _open_campaign(ask.campaign_id, now)
+    return _pledge_write(backer=backer, campaign=campaign, ask=ask, client=client, now=now, late=False)
 
 
-def pledge_create_late(
-    *,
-    backer: User,
-    campaign_id: int,
-    amount: Decimal | None,
-    reward_id: int | None = None,
-    payment_method_id: str | None = None,
-    currency: str | None = None,
-    client: str = "",
-    now: datetime | None = None,
-    shipping_country: str = "",
-    add_ons: Mapping[int, int] | None = None,
-) -> Pledge:
+def pledge_create_late(*, backer: User, ask: PledgeRequest, client: str = "", now: datetime | None = None) -> Pledge:
     """A late pledge to a successful campaign that takes them (``Campaign.late_pledges_until``), at
     the tiers' late price: the card is saved as for any pledge, limited stock claimed the same way.
     It does not move the campaign's pledged total (frozen at the close) and is not confirmed by
     e-mail: it is charged at once (``closing.services.late``), and that charge is what counts."""
     now = now or timezone.now()
-    campaign = Campaign.objects.filter(pk=campaign_id).first()
+    campaign = Campaign.objects.filter(pk=ask.campaign_id).first()
     if campaign is None:
         raise InvalidInput(_("Unknown campaign."), code="unknown_campaign")
     _check_late_open(campaign, now)
-    return _pledge_write(
-        backer=backer,
-        campaign=campaign,
-        amount=amount,
-        reward_id=reward_id,
-        payment_method_id=payment_method_id,
-        currency=currency,
-        client=client,
-        now=now,
-        late=True,
-        shipping_country=shipping_country,
-        add_ons=add_ons,
-    )
+    return _pledge_write(backer=backer, campaign=campaign, ask=ask, client=client, now=now, late=True)
 
 
 def _check_request(
@@ -464,35 +431,30 @@ def _check_request(
 
 
 def _pledge_write(
-    *,
-    backer: User,
-    campaign: Campaign,
-    amount: Decimal | None,
-    reward_id: int | None,
-    payment_method_id: str | None,
-    currency: str | None,
-    client: str,
-    now: datetime,
-    late: bool,
-    shipping_country: str = "",
-    add_ons: Mapping[int, int] | None = None,
+    *, backer: User, campaign: Campaign, ask: PledgeRequest, client: str, now: datetime, late: bool
 ) -> Pledge:
-    reward = _reward_for(campaign, reward_id)
-    extras = _price_extras(campaign, reward, shipping_country=shipping_country, add_ons=add_ons or {})
+    reward = _reward_for(campaign, ask.reward_id)
+    extras = _price_extras(campaign, reward, shipping_country=ask.shipping_country, add_ons=ask.add_ons)
     amount = _check_request(
-        backer=backer, campaign=campaign, currency=currency, reward=reward, amount=amount, late=late, extras=extras
+        backer=backer,
+        campaign=campaign,
+        currency=ask.currency,
+        reward=reward,
+        amount=ask.amount,
+        late=late,
+        extras=extras,
     )
     _check_stock(reward, now)
     _check_add_on_stock(extras.lines)
     hold_client = hold_client_key(client) if _is_limited(reward) else ""
-    if hold_client and reward is not None and payment_method_id is None:  # a hold: refused before any provider call
+    if hold_client and reward is not None and ask.payment_method_id is None:  # a hold: refused before any provider call
         _check_client_holds(reward, hold_client, now)
 
     customer_id = customer_for(backer)
     setup: SetupResult = provider_call(
         get_gateway().create_setup_intent,
         customer_id=customer_id,
-        payment_method_id=payment_method_id,
+        payment_method_id=ask.payment_method_id,
         metadata={"campaign_id": str(campaign.pk), "backer_id": str(backer.pk)},
     )
     active = setup.succeeded

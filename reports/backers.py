@@ -272,7 +272,7 @@ def _add_on_list():
     lines = (
         PledgeAddOn.objects.filter(pledge=OuterRef("pk"))
         .values("pledge")
-        .annotate(text=StringAgg(line, delimiter=ADD_ON_SEPARATOR, ordering="add_on_id"))
+        .annotate(text=StringAgg(line, delimiter=ADD_ON_SEPARATOR, order_by="add_on_id"))
         .values("text")
     )
     return Subquery(lines, output_field=CharField())

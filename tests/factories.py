@@ -25,7 +25,7 @@ from django.utils import timezone
 from campaigns.models import Campaign
 from campaigns.services import campaign_create, campaign_launch
 from pledges.models import Charge, Pledge
-from pledges.services import pledge_create
+from pledges.services import PledgeRequest, pledge_create
 from rewards.models import RewardTier
 from rewards.services import reward_create
 from tests.support.payments import (
@@ -216,14 +216,15 @@ class PledgeFactory(factory.Factory):
     def _create(cls, model_class, *, campaign, backer, amount, reward, card, **kwargs) -> Pledge:
         if reward is not None and "shipping_country" not in kwargs:
             kwargs["shipping_country"] = a_destination(reward)
-        return pledge_create(
-            backer=backer,
+        client, now = kwargs.pop("client", ""), kwargs.pop("now", None)
+        ask = PledgeRequest(
             campaign_id=campaign.pk,
             amount=Decimal(amount),
             reward_id=getattr(reward, "pk", reward),
             payment_method_id=payment_method(card) if card else None,
             **kwargs,
         )
+        return pledge_create(backer=backer, ask=ask, client=client, now=now)
 
 
 class CollectedPledgeFactory(PledgeFactory):

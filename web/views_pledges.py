@@ -42,6 +42,7 @@ from pledges.idempotency import idempotent, request_fingerprint
 from pledges.models import Charge, Pledge
 from pledges.selectors import Receipt, pledge_receipt, pledges_receipt_visible_to, pledges_visible_to
 from pledges.services import (
+    PledgeRequest,
     pledge_cancel,
     pledge_lapse_if_expired,
     pledge_minimum,
@@ -196,15 +197,10 @@ def _create_pledge(request, campaign: Campaign, form: PledgeForm) -> Pledge | st
 
     def run() -> tuple[int, dict]:
         try:
-            pledge = pledge_place(
-                backer=request.user,
-                campaign_id=campaign.pk,
-                amount=amount,
-                reward_id=reward_id,
-                client=client_address(request),
-                shipping_country=country,
-                add_ons=add_ons,
+            ask = PledgeRequest(
+                campaign_id=campaign.pk, amount=amount, reward_id=reward_id, shipping_country=country, add_ons=add_ons
             )
+            pledge = pledge_place(backer=request.user, ask=ask, client=client_address(request))
         except DomainError as error:
             return error.status_code, {"detail": error.message, "code": error.code, "field": error.field}
         # Where the backer came from (a ?ref= link, a search, another site), kept since the campaign page.

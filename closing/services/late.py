@@ -11,9 +11,7 @@ close: the backer is told and may give another card (the change-card page) withi
 ERRORED_PLEDGE_GRACE; its limited unit stays held until then.
 """
 
-from collections.abc import Callable, Mapping
 from datetime import datetime
-from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.auth.models import User
@@ -28,80 +26,30 @@ from core.queue import enqueue_on_commit
 from pledges.models import Charge, Pledge
 from pledges.payments import ProviderUnavailable
 from pledges.payments.ratelimit import INTERACTIVE, provider_priority
-from pledges.services import pledge_confirm, pledge_create, pledge_create_late
+from pledges.services import PledgeRequest, pledge_confirm, pledge_create, pledge_create_late
 
 
-def pledge_place(
-    *,
-    backer: User,
-    campaign_id: int,
-    amount: Decimal | None,
-    reward_id: int | None = None,
-    payment_method_id: str | None = None,
-    currency: str | None = None,
-    client: str = "",
-    now: datetime | None = None,
-    shipping_country: str = "",
-    add_ons: Mapping[int, int] | None = None,
-) -> Pledge:
+def pledge_place(*, backer: User, ask: PledgeRequest, client: str = "", now: datetime | None = None) -> Pledge:
     """What "back this campaign" does: a pledge to a live campaign (``pledge_create``, charged at
     the close), or, once it succeeded and takes late pledges, a late pledge charged at once."""
-
-    def make(create: Callable[..., Pledge]) -> Pledge:
-        return create(
-            backer=backer,
-            campaign_id=campaign_id,
-            amount=amount,
-            reward_id=reward_id,
-            payment_method_id=payment_method_id,
-            currency=currency,
-            client=client,
-            now=now,
-            shipping_country=shipping_country,
-            add_ons=add_ons,
-        )
-
     try:
-        return make(pledge_create)
+        return pledge_create(backer=backer, ask=ask, client=client, now=now)
     except Conflict as closed:
         # Only a campaign that is not live costs this look-up: the hot path stays as it was.
         late = Campaign.objects.filter(
-            pk=campaign_id, state=Campaign.State.SUCCESSFUL, late_pledges_until__isnull=False
+            pk=ask.campaign_id, state=Campaign.State.SUCCESSFUL, late_pledges_until__isnull=False
         ).exists()
         if closed.code != "campaign_closed" or not late:
             raise
-    return make(late_pledge_create)
+    return late_pledge_create(backer=backer, ask=ask, client=client, now=now)
 
 
-def late_pledge_create(
-    *,
-    backer: User,
-    campaign_id: int,
-    amount: Decimal | None,
-    reward_id: int | None = None,
-    payment_method_id: str | None = None,
-    currency: str | None = None,
-    client: str = "",
-    now: datetime | None = None,
-    shipping_country: str = "",
-    add_ons: Mapping[int, int] | None = None,
-) -> Pledge:
+def late_pledge_create(*, backer: User, ask: PledgeRequest, client: str = "", now: datetime | None = None) -> Pledge:
     """A late pledge, charged at once when its card is saved here; a pending one (no card yet, or
     3-D Secure) is charged when ``late_pledge_confirm`` activates it. PaymentFailed (402) when the
     card is declined: the pledge is kept, errored, for the backer to give another card."""
     with provider_priority(INTERACTIVE):
-        pledge = pledge_create_late(
-            backer=backer,
-            campaign_id=campaign_id,
-            amount=amount,
-            reward_id=reward_id,
-            payment_method_id=payment_method_id,
-            currency=currency,
-            client=client,
-            now=now,
-            shipping_country=shipping_country,
-            add_ons=add_ons,
-        )
+        pledge = pledge_create_late(backer=backer, ask=ask, client=client, now=now)
     if pledge.state != Pledge.State.ACTIVE:
         return pledge
     return late_pledge_charge(pledge=pledge, now=now)

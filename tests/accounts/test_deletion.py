@@ -23,7 +23,7 @@ from core.errors import Conflict, InvalidInput
 from notifications.models import Notification, Reminder
 from notifications.services import reminder_set
 from pledges.models import Charge, Pledge
-from pledges.services import pledge_cancel, pledge_create
+from pledges.services import PledgeRequest, pledge_cancel, pledge_create
 from reports.backers import BACKER_HEADER, backer_report
 from reports.writers import write_xlsx
 from tests import factories
@@ -49,13 +49,12 @@ def _logged_in(user) -> Client:
 
 def _collected_pledge(backer, *, title="Pocket Atlas", amount="25.00") -> Pledge:
     campaign = factories.LiveCampaignFactory(title=title, goal=Decimal("10.00"))
-    pledge = pledge_create(
-        backer=backer,
+    ask = PledgeRequest(
         campaign_id=campaign.pk,
         amount=Decimal(amount),
-        reward_id=None,
         payment_method_id=factories.payment_method(factories.CARD_SUCCEEDS),
     )
+    pledge = pledge_create(backer=backer, ask=ask)
     campaign_close_now(campaign_id=campaign.pk)
     collection.pledge_collect(pledge_id=pledge.pk)
     pledge.refresh_from_db()
@@ -214,13 +213,12 @@ def test_a_creator_with_a_live_campaign_cannot_delete_until_it_is_settled(river)
 
 def test_a_backer_with_an_open_pledge_cannot_delete_until_it_is_canceled(river):
     campaign = factories.LiveCampaignFactory(title="Pocket Atlas")
-    pledge = pledge_create(
-        backer=river,
+    ask = PledgeRequest(
         campaign_id=campaign.pk,
         amount=Decimal("5.00"),
-        reward_id=None,
         payment_method_id=factories.payment_method(factories.CARD_SUCCEEDS),
     )
+    pledge = pledge_create(backer=river, ask=ask)
 
     (reason,) = user_deletion_blockers(user=river)
     assert "Pocket Atlas" in reason

@@ -18,7 +18,7 @@ from notifications.models import Notification
 from payouts.models import LedgerEntry
 from pledges.models import Charge, Pledge
 from pledges.payments import get_gateway
-from pledges.services import pledge_create_late
+from pledges.services import PledgeRequest, pledge_create_late
 from reports.backers import BACKER_HEADER, backer_report
 from rewards.models import RewardTier
 from tests import factories
@@ -155,7 +155,7 @@ def test_before_the_close_a_pledge_is_an_ordinary_one_and_no_late_pledge_is_take
 
     with pytest.raises(Conflict) as refused:
         pledge_create_late(
-            backer=factories.UserFactory(), campaign_id=campaign.pk, amount=Decimal("27.00"), reward_id=None
+            backer=factories.UserFactory(), ask=PledgeRequest(campaign_id=campaign.pk, amount=Decimal("27.00"))
         )
     response = client_for(backer).post("/api/pledges/", _late_body(campaign, amount="25.00"), format="json")
 

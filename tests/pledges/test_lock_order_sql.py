@@ -14,7 +14,14 @@ from closing.services import campaign_cancel, campaign_close
 from closing.services.collection import pledge_collect
 from pledges.models import Pledge
 from pledges.payments import get_gateway
-from pledges.services import pledge_activate_from_setup, pledge_cancel, pledge_create, pledge_refund, pledge_update
+from pledges.services import (
+    PledgeRequest,
+    pledge_activate_from_setup,
+    pledge_cancel,
+    pledge_create,
+    pledge_refund,
+    pledge_update,
+)
 from tests import factories
 from tests.support.payments import complete_test_3ds_setup
 
@@ -68,7 +75,8 @@ def test_pledge_create_locks_the_campaign_then_the_tier(campaign):
 
     tables = locked_tables(
         lambda: pledge_create(
-            backer=backer, campaign_id=campaign.pk, amount=Decimal("20"), reward_id=tier.pk, payment_method_id=card
+            backer=backer,
+            ask=PledgeRequest(campaign_id=campaign.pk, amount=Decimal("20"), reward_id=tier.pk, payment_method_id=card),
         )
     )
 
@@ -95,7 +103,9 @@ def test_pledge_cancel_locks_campaign_pledge_then_tier(campaign):
 
 
 def test_activation_locks_the_campaign_then_the_pledge(campaign):
-    pledge = pledge_create(backer=factories.UserFactory(), campaign_id=campaign.pk, amount=Decimal("20"))
+    pledge = pledge_create(
+        backer=factories.UserFactory(), ask=PledgeRequest(campaign_id=campaign.pk, amount=Decimal("20"))
+    )
     complete_test_3ds_setup(get_gateway(), pledge.setup_intent_id, payment_method_id=factories.payment_method())
 
     tables = locked_tables(lambda: pledge_activate_from_setup(pledge=pledge, payment_method_id=None))
@@ -106,7 +116,7 @@ def test_activation_locks_the_campaign_then_the_pledge(campaign):
 def test_close_and_cancel_lock_the_campaign_then_its_pledges(campaign, django_capture_on_commit_callbacks):
     factories.PledgeFactory(campaign=campaign, amount="60.00")
     pending = factories.LiveCampaignFactory(goal=Decimal("50.00"))
-    pledge_create(backer=factories.UserFactory(), campaign_id=pending.pk, amount=Decimal("20"))
+    pledge_create(backer=factories.UserFactory(), ask=PledgeRequest(campaign_id=pending.pk, amount=Decimal("20")))
     factories.ended(campaign)
 
     with django_capture_on_commit_callbacks(execute=False):

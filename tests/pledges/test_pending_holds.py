@@ -15,7 +15,7 @@ from django.utils import timezone
 from core import metrics
 from pledges.models import Pledge
 from pledges.payments import get_gateway
-from pledges.services import pledge_create, pledges_expire_pending
+from pledges.services import PledgeRequest, pledge_create, pledges_expire_pending
 from pledges.tasks import forget_lapsed_cards
 from rewards.models import RewardTier
 from tests import factories
@@ -35,9 +35,8 @@ def two_left():
 
 def _hold(campaign, reward) -> Pledge:
     """A pledge without a card: the browser has the client secret and never comes back."""
-    return pledge_create(
-        backer=factories.UserFactory(), campaign_id=campaign.pk, amount=Decimal("50.00"), reward_id=reward.pk
-    )
+    ask = PledgeRequest(campaign_id=campaign.pk, amount=Decimal("50.00"), reward_id=reward.pk)
+    return pledge_create(backer=factories.UserFactory(), ask=ask)
 
 
 def _pledge_with_card(campaign, reward, payment_method=None):

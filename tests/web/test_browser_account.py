@@ -18,7 +18,7 @@ from django.contrib.auth import get_user_model
 from accounts.tokens import token_issue
 from closing.services import campaign_close_now, collection
 from pledges.models import Charge, Pledge
-from pledges.services import pledge_create
+from pledges.services import PledgeRequest, pledge_create
 from reports.backers import backer_report
 from tests import factories
 from tests.web.conftest import PASSWORD, assert_structure, check_page
@@ -32,13 +32,12 @@ User = get_user_model()
 def backed(live_server):
     river = factories.UserFactory(username="river", email="river@example.com", password=PASSWORD)
     campaign = factories.LiveCampaignFactory(title="Pocket Atlas", goal=Decimal("10.00"))
-    pledge = pledge_create(
-        backer=river,
+    ask = PledgeRequest(
         campaign_id=campaign.pk,
         amount=Decimal("25.00"),
-        reward_id=None,
         payment_method_id=factories.payment_method(factories.CARD_SUCCEEDS),
     )
+    pledge = pledge_create(backer=river, ask=ask)
     campaign_close_now(campaign_id=campaign.pk)
     collection.pledge_collect(pledge_id=pledge.pk)
     token_issue(user=river)
