@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import IntegrityError, models, transaction
-from django.db.models import F, Min
+from django.db.models import F, Min, Prefetch, prefetch_related_objects
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
@@ -489,6 +489,9 @@ def _pledge_write(
                     PledgeAddOn(pledge=pledge, add_on_id=pk, quantity=quantity, unit_price=price)
                     for pk, (quantity, price) in extras.lines.items()
                 )
+            else:
+                # Answering the new pledge lists its add-on lines: known to be none, not asked for.
+                prefetch_related_objects([pledge], Prefetch("add_on_lines", queryset=PledgeAddOn.objects.none()))
             if active and not late:
                 campaign_move_totals(campaign_id=campaign.pk, now=now, amount=amount, backers=1)
                 pledge_confirmed.send(sender=Pledge, pledge=pledge)

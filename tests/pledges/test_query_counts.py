@@ -24,7 +24,7 @@ def test_pledge_intake_query_count_is_pinned(campaign, django_assert_num_queries
     """POST /api/pledges/ with a card: token, campaign, tier, no live pledge yet, the Customer
     (looked up, then under an advisory lock made and saved), then one transaction: campaign
     lock, tier claim, the pledge, the totals, the goal check, the confirmation e-mail's row;
-    then the answer's add-on lines."""
+    a pledge written without add-ons answers without reading them back."""
     from rest_framework.test import APIClient
 
     from accounts.tokens import token_issue
@@ -39,12 +39,12 @@ def test_pledge_intake_query_count_is_pinned(campaign, django_assert_num_queries
         "amount": "10.00",
         "payment_method": factories.payment_method(),
     }
-    # 17 statements (the token's first use is written down; the answer reads the pledge's add-on
-    # lines) and the test transaction's 4 savepoint commands
-    with django_assert_num_queries(21):
+    # 16 statements (the token's first use is written down) and the test transaction's 4
+    # savepoint commands
+    with django_assert_num_queries(20):
         assert client.post("/api/pledges/", body, format="json").status_code == 201
 
     other = factories.LiveCampaignFactory(goal=Decimal("50.00"))
     body = {"campaign": other.pk, "amount": "10.00", "payment_method": factories.payment_method()}
-    with django_assert_num_queries(14):  # the Customer is known: one look-up, no lock, no insert
+    with django_assert_num_queries(13):  # the Customer is known: one look-up, no lock, no insert
         assert client.post("/api/pledges/", body, format="json").status_code == 201
