@@ -27,6 +27,7 @@ urlpatterns = [
     path("campaigns/<slug:slug>/pledge/", views_pledges.pledge_checkout, name="pledge-checkout"),
     # The community: comments, reports, pre-launch, following, the staff's review queue
     path("campaigns/<slug:slug>/comments/", views_community.comment_post_view, name="comment-post"),
+    path("campaigns/<slug:slug>/updates/<int:number>/", views_community.update_page, name="update-page"),
     path("campaigns/<slug:slug>/report/", views_community.campaign_report_view, name="campaign-report-page"),
     path("comments/<int:comment_id>/hide/", views_community.comment_hide_view, name="comment-hide"),
     path("comments/<int:comment_id>/report/", views_community.comment_report_view, name="comment-report"),

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_POST
 from campaigns.models import Campaign
 from campaigns.selectors import LISTED_STATES, campaign_id_for_slug, campaigns_listed, campaigns_visible_to
 from campaigns.video import video_embed_url
+from community.selectors import update_comment_counts
 from core.errors import DomainError
 from core.hotcache import LIST_SCOPE, cached_page, campaign_scope
 from core.markdown import shift_headings
@@ -111,9 +112,15 @@ def _sharing(campaign: Campaign) -> dict:
 @cached_page(_campaign_page_scope)
 def campaign_detail(request, slug: str):
     campaign = get_object_or_404(campaigns_visible_to(request.user), slug=slug)
+    shown = list(updates_visible_to(campaign, request.user)[:20])
+    comments = update_comment_counts([update.pk for update in shown]) if shown else {}
     updates = [
-        {"update": update, "html": shift_headings(update.body_html, top_heading=4)}
-        for update in updates_visible_to(campaign, request.user)[:20]
+        {
+            "update": update,
+            "html": shift_headings(update.body_html, top_heading=4),
+            "comments": comments.get(update.pk, 0),
+        }
+        for update in shown
     ]
     chart = _chart(campaign)
     my_pledge = reminded = None

@@ -1,6 +1,7 @@
 """Pages of the community: coming-soon pages and their "Notify me on launch", following a creator,
-comments (post, reply, hide, report), reporting a campaign, the studio's community section
-(review, coming soon, referral tags and sources, comment e-mails) and the staff's review queue.
+comments (post, reply, hide, report) on a campaign and on an update's own page, reporting a
+campaign, the studio's community section (review, coming soon, referral tags and sources,
+comment e-mails) and the staff's review queue.
 
 Views translate only: community.services and campaigns.services do the work, a domain error
 becomes a message on the page.
@@ -12,6 +13,7 @@ from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -21,6 +23,9 @@ from campaigns.services import campaign_coming_soon_set, campaign_review_decide
 from community import selectors, services
 from community.models import Comment, CommentMailPreference, ReferralTag, Report
 from core.errors import DomainError
+from core.markdown import shift_headings
+from updates.models import CampaignUpdate
+from updates.selectors import updates_visible_to
 
 
 def _campaign_for_visitor(request, slug: str) -> Campaign:
@@ -99,28 +104,49 @@ def _int_or_none(value: str | None) -> int | None:
     return int(value) if value and value.isdigit() and len(value) < 18 else None
 
 
+def update_page(request, slug: str, number: int):
+    """One update and its comments, for those who may read it: backers and the creator talk here."""
+    campaign = get_object_or_404(campaigns_visible_to(request.user), slug=slug)
+    update = get_object_or_404(updates_visible_to(campaign, request.user), number=number)
+    html = shift_headings(update.body_html, top_heading=2)
+    return render(request, "web/community/update.html", {"campaign": campaign, "update": update, "html": html})
+
+
+def _comments_url(campaign: Campaign, update: CampaignUpdate | None) -> str:
+    if update is None:
+        return f"/campaigns/{campaign.slug}/"
+    return reverse("update-page", args=[campaign.slug, update.number])
+
+
 @login_required
 @require_POST
 def comment_post_view(request, slug: str):
     campaign = get_object_or_404(campaigns_visible_to(request.user), slug=slug)
+    raw_update = request.POST.get("update", "")
+    update_id = _int_or_none(raw_update)
+    if raw_update and update_id is None:
+        messages.error(request, _("That update is not one you can comment on."))
+        return redirect(f"/campaigns/{campaign.slug}/#comments")
+    update = campaign.updates.filter(pk=update_id).first() if update_id is not None else None
     try:
         comment = services.comment_post(
             author=request.user,
             campaign=campaign,
             body=request.POST.get("body", ""),
+            update_id=update_id,
             parent_id=_int_or_none(request.POST.get("parent")),
         )
     except DomainError as error:
         messages.error(request, error.message)
-        return redirect(f"/campaigns/{campaign.slug}/#comments")
+        return redirect(_comments_url(campaign, update) + "#comments")
     messages.success(request, _("Your comment is posted."))
-    return redirect(f"/campaigns/{campaign.slug}/#comment-{comment.pk}")
+    return redirect(_comments_url(campaign, update) + f"#comment-{comment.pk}")
 
 
 @login_required
 @require_POST
 def comment_hide_view(request, comment_id: int):
-    comment = get_object_or_404(Comment.objects.select_related("campaign"), pk=comment_id)
+    comment = get_object_or_404(Comment.objects.select_related("campaign", "update"), pk=comment_id)
     try:
         services.comment_hide(comment=comment, by=request.user, hidden=request.POST.get("hidden", "1") != "0")
     except DomainError as error:
@@ -130,7 +156,7 @@ def comment_hide_view(request, comment_id: int):
             request,
             _("The comment is hidden.") if request.POST.get("hidden", "1") != "0" else _("The comment shows again."),
         )
-    return redirect(f"/campaigns/{comment.campaign.slug}/#comment-{comment.pk}")
+    return redirect(_comments_url(comment.campaign, comment.update) + f"#comment-{comment.pk}")
 
 
 def _report_page(request, campaign: Campaign, comment: Comment | None):

@@ -1,5 +1,6 @@
-"""``{% campaign_comments campaign %}``: a campaign's comments (with the form for those who may post),
-drawn by community/_comments.html, so the campaign page needs one line and no view change."""
+"""``{% campaign_comments campaign %}`` (or ``{% campaign_comments campaign update %}``): the comments on
+a campaign or on one of its updates, with the form for those who may post, drawn by
+community/_comments.html, so the campaign page and an update's page each need one line."""
 
 from typing import Any
 
@@ -12,16 +13,18 @@ register = template.Library()
 
 
 @register.inclusion_tag("community/_comments.html", takes_context=True)
-def campaign_comments(context: template.Context, campaign: Any) -> dict[str, Any]:
+def campaign_comments(context: template.Context, campaign: Any, update: Any = None) -> dict[str, Any]:
+    """The comments on the campaign, or on one of its updates (its page shows it to this user)."""
     request = context["request"]
     user = request.user
     threads = []
-    for comment in comments_for(campaign)[:200]:
+    for comment in comments_for(campaign, update_id=update.pk if update is not None else None)[:200]:
         replies = list(comment.replies.all())
         threads.append({"comment": comment, "replies": replies})
     may_post = comment_may_post(user, campaign)
     return {
         "campaign": campaign,
+        "update": update,
         "threads": threads,
         "may_post": may_post,
         "may_hide": comment_moderator(user, campaign),

@@ -89,6 +89,7 @@ def test_every_page_kind_is_accessible(new_person, live_server, site):
 
     backer = _log_in(new_person(), base, "river")
     _check(backer, f"{base}/campaigns/{atlas.slug}/", "campaign")
+    _check(backer, f"{base}/campaigns/{atlas.slug}/updates/1/", "update-with-comments")
     _check(backer, f"{base}/campaigns/{notebook.slug}/pledge/", "checkout")
     _check(backer, base + "/me/pledges/", "my-pledges")
     _check(backer, f"{base}/me/pledges/{site['pledge'].pk}/", "pledge-detail")
