@@ -7,7 +7,7 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import serializers, status
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.generics import GenericAPIView
-from rest_framework.permissions import IsAuthenticated
+from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 
 from campaigns.models import Campaign
@@ -17,6 +17,7 @@ from community import selectors, services
 from community.models import Comment, ReferralTag, Report
 from core.api_fields import MoneyField
 from core.api_routing import MethodRoutes
+from core.clients import client_address
 from core.permissions import staff_may
 from updates.selectors import updates_visible_to
 
@@ -206,9 +207,9 @@ class CommentReportApi(GenericAPIView):
 
 
 class CampaignReportApi(GenericAPIView):
-    """Anyone signed in reports a campaign to staff."""
+    """Anyone reports a campaign to staff, signed in or not (limited per account, or per client)."""
 
-    permission_classes = [IsAuthenticated]
+    permission_classes = [AllowAny]
     serializer_class = ReportOutputSerializer
 
     @extend_schema(request=ReportInputSerializer, responses={201: ReportOutputSerializer})
@@ -216,7 +217,12 @@ class CampaignReportApi(GenericAPIView):
         campaign = _campaign(request, campaign_id)
         data = ReportInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        report = services.report_file(reporter=request.user, campaign=campaign, **data.validated_data)
+        report = services.report_file(
+            reporter=request.user if request.user.is_authenticated else None,
+            campaign=campaign,
+            client=client_address(request),
+            **data.validated_data,
+        )
         return Response(ReportOutputSerializer(report).data, status=status.HTTP_201_CREATED)
 
 

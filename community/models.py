@@ -71,8 +71,14 @@ class Report(models.Model):
 
     TEXT_MAX_LENGTH = 2_000
 
+    # Empty: a visitor who was not signed in reported the campaign (comments need an account).
     reporter = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("reporter")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("reporter"),
     )
     campaign = models.ForeignKey(
         "campaigns.Campaign", on_delete=models.CASCADE, related_name="+", verbose_name=_("campaign")

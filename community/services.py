@@ -21,6 +21,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
 from accounts.login_limits import parse_rates
@@ -70,15 +71,16 @@ TAG_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9_-]{0,38}[a-z0-9])?$")
 # --- limits --------------------------------------------------------------------------------
 
 
-def _check_rate(kind: str, user_id: int, setting: str) -> None:
-    """Count one action of an account against the setting's windows (core.throttling's counters,
-    keyed by the account alone: one account's burst never slows another); TooManyRequests past one.
-    A refused action is taken back, so waiting is enough to be let in again."""
+def _check_rate(kind: str, who: str, setting: str) -> None:
+    """Count one action of ``who`` (``user:<id>``, or ``client:<digest>`` for a visitor not signed
+    in) against the setting's windows (core.throttling's counters, keyed by the account or client
+    alone: one's burst never slows another); TooManyRequests past one. A refused action is taken
+    back, so waiting is enough to be let in again."""
     now = time.time()
     counters = []
     for rate in parse_rates(getattr(settings, setting)):
         window = int(now // rate.seconds)
-        counters.append((f"community:{kind}:user:{user_id}:{rate.seconds}:{window}", rate.seconds, rate.limit))
+        counters.append((f"community:{kind}:{who}:{rate.seconds}:{window}", rate.seconds, rate.limit))
     try:
         hits = count_hits([(key, seconds) for key, seconds, _limit in counters])
     except redis.RedisError:
@@ -202,7 +204,7 @@ def comment_post(
     if not body:
         raise InvalidInput(_("Write something first."), code="invalid_comment")
     body_html = render_for_storage(body, field="comment", max_length=Comment.BODY_MAX_LENGTH)
-    _check_rate("comment", author.pk, "COMMENT_RATE_LIMIT")
+    _check_rate("comment", f"user:{author.pk}", "COMMENT_RATE_LIMIT")
     with transaction.atomic():
         parent = _parent_for(campaign, update_id, parent_id)
         comment = Comment.objects.create(
@@ -253,15 +255,30 @@ def comment_hide(*, comment: Comment, by: User, hidden: bool = True) -> Comment:
 
 
 def report_file(
-    *, reporter: User, campaign: Campaign, reason: str, text: str = "", comment: Comment | None = None
+    *,
+    reporter: User | None,
+    campaign: Campaign,
+    reason: str,
+    text: str = "",
+    comment: Comment | None = None,
+    client: str = "",
 ) -> Report:
-    """Anyone signed in reports a campaign, or one of its comments, to staff (REPORT_RATE_LIMIT per account)."""
+    """Anyone reports a campaign to staff, and anyone signed in one of its comments.
+
+    REPORT_RATE_LIMIT counts per account, or, for a visitor who is not signed in (``reporter``
+    None), per client: a keyed digest of the request's address, which is not kept."""
+    if comment is not None and reporter is None:
+        raise NotAllowed(_("Log in to report a comment."), code="not_authenticated")
     if reason not in Report.Reason.values:
         raise InvalidInput(_("Choose a reason."), code="invalid_reason")
     text = check_markdown(text.strip(), field="report", max_length=Report.TEXT_MAX_LENGTH)
     if comment is not None and comment.campaign_id != campaign.pk:
         raise InvalidInput(_("That comment is not one of this campaign's."), code="invalid_comment")
-    _check_rate("report", reporter.pk, "REPORT_RATE_LIMIT")
+    if reporter is not None:
+        who = f"user:{reporter.pk}"
+    else:
+        who = "client:" + salted_hmac("community.report_client", client, algorithm="sha256").hexdigest()
+    _check_rate("report", who, "REPORT_RATE_LIMIT")
     return Report.objects.create(reporter=reporter, campaign=campaign, comment=comment, reason=reason, text=text)
 
 

@@ -22,6 +22,7 @@ from campaigns.selectors import campaigns_awaiting_review, campaigns_visible_to
 from campaigns.services import campaign_coming_soon_set, campaign_review_decide
 from community import selectors, services
 from community.models import Comment, CommentMailPreference, ReferralTag, Report
+from core.clients import client_address
 from core.errors import DomainError
 from core.markdown import shift_headings
 from updates.models import CampaignUpdate
@@ -164,11 +165,12 @@ def _report_page(request, campaign: Campaign, comment: Comment | None):
     if request.method == "POST":
         try:
             services.report_file(
-                reporter=request.user,
+                reporter=request.user if request.user.is_authenticated else None,
                 campaign=campaign,
                 comment=comment,
                 reason=request.POST.get("reason", ""),
                 text=request.POST.get("text", ""),
+                client=client_address(request),
             )
         except DomainError as refused:
             error = refused.message
@@ -192,8 +194,8 @@ def comment_report_view(request, comment_id: int):
     return _report_page(request, campaign, comment)
 
 
-@login_required
 def campaign_report_view(request, slug: str):
+    """Anyone may report a campaign, signed in or not."""
     return _report_page(request, _campaign_for_visitor(request, slug), None)
 
 
