@@ -1,9 +1,10 @@
 """Everything Pledgeboard holds about one person, as one JSON document (their "download my data").
 
 Reports is above every app that holds personal data, so it reads them all here; an app added
-later (payouts, community) adds its section to ``personal_data``. Nothing secret is in it: no
-password hash, no token value or hash, no card details (the payment provider keeps those; we
-hold only its ids). Amounts are decimal strings, times ISO 8601 in UTC.
+later adds its section to ``personal_data`` (as rewards' destinations and add-ons, fulfilment's
+survey answers and shipments, community's comments, reports and follows, and payouts' account
+did). Nothing secret is in it: no password hash, no token value or hash, no card details (the
+payment provider keeps those; we hold only its ids). Amounts are decimal strings, times ISO 8601 in UTC.
 """
 
 from __future__ import annotations
@@ -14,8 +15,11 @@ from django.utils import timezone
 
 from accounts.models import ApiToken, PaymentCustomer, PendingSignup, Profile, Unsubscription
 from campaigns.models import Campaign
+from community.models import Comment, CreatorFollow, LaunchFollow, Report
 from core.money import quantize
+from fulfilment.models import Fulfilment, SurveyResponse
 from notifications.models import Notification, Reminder
+from payouts.models import PayoutAccount
 from pledges.models import Charge, Pledge
 from updates.models import UpdateDelivery
 
@@ -50,7 +54,12 @@ def _profile(user) -> dict[str, Any]:
 
 
 def _pledges(user) -> list[dict[str, Any]]:
-    pledges = Pledge.objects.filter(backer=user).select_related("campaign", "reward").order_by("created_at", "pk")
+    pledges = (
+        Pledge.objects.filter(backer=user)
+        .select_related("campaign", "reward")
+        .prefetch_related("add_on_lines__add_on")
+        .order_by("created_at", "pk")
+    )
     return [
         {
             "id": pledge.pk,
@@ -58,6 +67,17 @@ def _pledges(user) -> list[dict[str, Any]]:
             "reward": {"id": pledge.reward_id, "title": pledge.reward.title} if pledge.reward else None,
             "amount": _money(pledge.amount, pledge.campaign.currency),
             "currency": pledge.campaign.currency,
+            "shipping_country": str(pledge.shipping_country),
+            "shipping_amount": _money(pledge.shipping_amount, pledge.campaign.currency),
+            "add_ons": [
+                {
+                    "title": line.add_on.title,
+                    "quantity": line.quantity,
+                    "unit_price": _money(line.unit_price, pledge.campaign.currency),
+                }
+                for line in pledge.add_on_lines.all()
+            ],
+            "late": pledge.is_late,
             "state": pledge.state,
             "end_reason": pledge.end_reason,
             "payment_method_id": pledge.payment_method_id,
@@ -178,6 +198,99 @@ def _campaigns(user) -> list[dict[str, Any]]:
     ]
 
 
+def _survey_answers(user) -> list[dict[str, Any]]:
+    responses = SurveyResponse.objects.filter(pledge__backer=user).select_related("survey").order_by("pk")
+    return [
+        {
+            "pledge": response.pledge_id,
+            "campaign": response.survey.campaign_id,
+            "answers": response.answers,
+            "shipping_address": {
+                "name": response.name,
+                "address1": response.address1,
+                "address2": response.address2,
+                "city": response.city,
+                "state": response.state,
+                "postal_code": response.postal_code,
+                "country": response.country,
+                "phone": response.phone,
+            },
+            "submitted_at": response.submitted_at,
+            "updated_at": response.updated_at,
+        }
+        for response in responses
+    ]
+
+
+def _shipments(user) -> list[dict[str, Any]]:
+    shipments = Fulfilment.objects.filter(pledge__backer=user).order_by("pk")
+    return [
+        {
+            "pledge": shipment.pledge_id,
+            "status": shipment.status,
+            "carrier": shipment.carrier,
+            "tracking_number": shipment.tracking_number,
+            "tracking_url": shipment.tracking_url,
+            "shipped_at": shipment.shipped_at,
+            "delivered_at": shipment.delivered_at,
+        }
+        for shipment in shipments
+    ]
+
+
+def _comments(user) -> list[dict[str, Any]]:
+    comments = Comment.objects.filter(author=user).select_related("update").order_by("created_at", "pk")
+    return [
+        {
+            "id": comment.pk,
+            "campaign": comment.campaign_id,
+            "update": comment.update.number if comment.update else None,
+            "reply_to": comment.parent_id,
+            "body": comment.body,
+            "hidden": comment.hidden_at is not None,
+            "created_at": comment.created_at,
+        }
+        for comment in comments
+    ]
+
+
+def _reports(user) -> list[dict[str, Any]]:
+    reports = Report.objects.filter(reporter=user).order_by("created_at", "pk")
+    return [
+        {
+            "campaign": report.campaign_id,
+            "comment": report.comment_id,
+            "reason": report.reason,
+            "text": report.text,
+            "created_at": report.created_at,
+        }
+        for report in reports
+    ]
+
+
+def _follows(user) -> dict[str, list[dict[str, Any]]]:
+    launches = LaunchFollow.objects.filter(user=user).order_by("created_at", "pk")
+    creators = CreatorFollow.objects.filter(user=user).select_related("creator").order_by("created_at", "pk")
+    return {
+        "launches": [{"campaign": follow.campaign_id, "created_at": follow.created_at} for follow in launches],
+        "creators": [
+            {"creator": follow.creator.get_username(), "created_at": follow.created_at} for follow in creators
+        ],
+    }
+
+
+def _payout_account(user) -> dict[str, Any] | None:
+    account = PayoutAccount.objects.filter(creator=user).first()
+    if account is None:
+        return None
+    return {
+        "payment_provider_account_id": account.stripe_account_id,
+        "verified_name": account.verified_name,
+        "payouts_enabled": account.payouts_enabled,
+        "created_at": account.created_at,
+    }
+
+
 def _signups(user) -> list[dict[str, Any]]:
     """Sign-ups with the user's address still waiting for confirmation (someone's, maybe theirs)."""
     if not user.email:
@@ -201,5 +314,11 @@ def personal_data(user) -> dict[str, Any]:
         "reminders": _reminders(user),
         "api_tokens": _tokens(user),
         "campaigns": _campaigns(user),
+        "payout_account": _payout_account(user),
+        "survey_answers": _survey_answers(user),
+        "shipments": _shipments(user),
+        "comments": _comments(user),
+        "reports_filed": _reports(user),
+        "follows": _follows(user),
         "pending_signups_for_this_address": _signups(user),
     }
