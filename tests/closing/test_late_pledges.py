@@ -22,7 +22,7 @@ from pledges.services import PledgeRequest, pledge_create_late
 from reports.backers import BACKER_HEADER, backer_report
 from rewards.models import RewardTier
 from tests import factories
-from tests.conftest import client_for
+from tests.conftest import at_once, client_for
 from tests.support.payments import complete_test_3ds_setup, payment_intents_of, succeeded_payment_intents
 
 pytestmark = pytest.mark.django_db
@@ -220,6 +220,28 @@ def test_a_limited_tier_is_never_oversold_by_late_pledges():
     assert (tier.claimed, tier.limit) == (2, 2)
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_burst_of_late_pledges_takes_exactly_the_units_left_and_charges_each_winner_once():
+    campaign = factories.closed(_campaign(limit=4))  # one unit taken during the campaign: 3 left
+    backers = [factories.UserFactory() for _ in range(10)]
+    bodies = [_late_body(campaign) for _ in backers]  # each its own card, made before the release
+
+    answers = at_once(10, lambda i: client_for(backers[i]).post("/api/pledges/", bodies[i], format="json"))
+
+    statuses = sorted(answer.status_code for answer in answers)
+    assert statuses == [201] * 3 + [409] * 7
+    assert {answer.json()["code"] for answer in answers if answer.status_code == 409} == {"sold_out"}
+    tier = RewardTier.objects.get(campaign=campaign)
+    assert (tier.claimed, tier.limit) == (4, 4)
+    late = Pledge.objects.filter(campaign=campaign, is_late=True)
+    assert sorted(late.values_list("state", flat=True)) == [Pledge.State.COLLECTED] * 3
+    assert Charge.objects.filter(pledge__in=late).count() == 3
+    for pledge in late:
+        assert len(succeeded_payment_intents(get_gateway(), pledge.stripe_customer_id, pledge.pk)) == 1
+    campaign.refresh_from_db()
+    assert campaign.collected == 3 * Decimal("27.00")  # the pledge before the close is not collected here
+
+
 def test_the_web_checkout_takes_a_late_pledge_and_charges_it_when_the_card_is_confirmed(late_campaign):
     backer = factories.UserFactory()
     browser = Client()
@@ -237,6 +259,10 @@ def test_the_web_checkout_takes_a_late_pledge_and_charges_it_when_the_card_is_co
     confirmed = browser.post(f"/me/pledges/{pledge.pk}/confirm/")
 
     assert 'id="late-pledges"' in page.content.decode()
+    card = page.content.decode().split(f'id="reward-{reward.pk}"')[1].split("</div>\n  \n")[0]
+    assert '<div class="big late-price">$22.00</div>' in card
+    assert "Late price: backers before the close paid $20.00." in card
+    assert "Pledge $22.00 or more" in card
     assert "$22.00 (late price)" in checkout.content.decode()
     # The late price is the tier's part; its shipping is added once a destination is chosen.
     assert 'data-minimum="22.00"' in checkout.content.decode()

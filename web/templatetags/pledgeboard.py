@@ -58,6 +58,12 @@ def pledge_minimum(reward) -> Decimal:
 
 
 @register.filter
+def late_reward_price(reward) -> Decimal:
+    """What a late pledge pays for the tier: its minimum raised by the campaign's late percentage."""
+    return reward_price(reward, late=True)
+
+
+@register.filter
 def shipping_table(reward) -> str:
     """A tier's shipping rules for the checkout's script: ``{"c": {"DE": "5.00"}, "r": {"eu": "7.50"}}``
     (the server prices the pledge again; this only fills in the amount)."""
