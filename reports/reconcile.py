@@ -17,9 +17,9 @@ from campaigns.models import Campaign
 from core.money import from_minor_units
 from payouts.gateway import get_connect_gateway
 from payouts.models import LedgerEntry, Payout
-from pledges.models import Charge, Pledge
+from pledges.models import Charge, Pledge, PledgeAddOn
 from pledges.payments import get_gateway
-from rewards.models import RewardTier
+from rewards.models import AddOn, RewardTier
 
 ZERO = Decimal("0")
 # Pledges that moved a campaign's running total and were never taken out of it again:
@@ -76,6 +76,18 @@ def _campaign_differences(campaign: Campaign) -> Iterator[str]:
         held = holding.get(tier.pk, 0)
         if tier.claimed != held:
             yield f"{name}: tier {tier.pk} ({tier.title}) claims {tier.claimed} but {held} pledges hold it"
+    # An add-on's units are held, like a tier, by every pledge not canceled (each release cancels).
+    add_ons_held = dict(
+        PledgeAddOn.objects.filter(pledge__campaign=campaign)
+        .exclude(pledge__state=Pledge.State.CANCELED)
+        .values("add_on_id")
+        .annotate(n=Sum("quantity"))
+        .values_list("add_on_id", "n")
+    )
+    for add_on in AddOn.objects.filter(campaign=campaign).order_by("pk"):
+        held = add_ons_held.get(add_on.pk, 0)
+        if add_on.claimed != held:
+            yield f"{name}: add-on {add_on.pk} ({add_on.title}) claims {add_on.claimed} but pledges hold {held}"
 
 
 def _provider_differences(campaigns) -> Iterator[str]:

@@ -10,8 +10,11 @@ from django.db.models import F
 from campaigns.models import Campaign
 from pledges.models import Charge, Pledge
 from pledges.payments import get_gateway
+from pledges.services import pledge_cancel
 from reports.reconcile import reconcile
-from rewards.models import RewardTier
+from rewards.models import AddOn, RewardTier
+from rewards.services import add_on_create
+from tests import factories
 from tests.support.books import build_books
 
 pytestmark = pytest.mark.django_db
@@ -51,6 +54,28 @@ def test_stock_that_does_not_match_its_pledges_is_reported(books):
 
     assert reconcile(campaign_ids=[successful.pk], provider=False) == [
         f"campaign {successful.pk} (Funded one): tier {vinyl.pk} (Vinyl) claims 5 but 2 pledges hold it"
+    ]
+
+
+def test_add_on_stock_that_does_not_match_its_pledges_is_reported():
+    campaign = factories.LiveCampaignFactory(
+        title="Poster shop", rewards=[{"title": "Print", "minimum": Decimal("10")}]
+    )
+    poster = add_on_create(campaign=campaign, title="Poster", price=Decimal("5.00"), limit=10, max_per_backer=3)
+    kept = factories.PledgeFactory(
+        campaign=campaign, amount="25.00", reward=campaign.rewards.get(), add_ons={poster.pk: 3}
+    )
+    gone = factories.PledgeFactory(
+        campaign=campaign, amount="20.00", reward=campaign.rewards.get(), add_ons={poster.pk: 2}
+    )
+    pledge_cancel(pledge=gone)
+    assert AddOn.objects.get(pk=poster.pk).claimed == kept.add_on_lines.get().quantity == 3
+    assert reconcile(campaign_ids=[campaign.pk], provider=False) == []
+
+    AddOn.objects.filter(pk=poster.pk).update(claimed=5)  # as if a release had been lost
+
+    assert reconcile(campaign_ids=[campaign.pk], provider=False) == [
+        f"campaign {campaign.pk} (Poster shop): add-on {poster.pk} (Poster) claims 5 but pledges hold 3"
     ]
 
 
