@@ -31,9 +31,10 @@ from django.core.management import call_command  # noqa: E402
 from django.db.models import Count  # noqa: E402
 
 from campaigns.models import Campaign  # noqa: E402
-from campaigns.services import campaign_create, campaign_launch  # noqa: E402
+from campaigns.services import campaign_create  # noqa: E402
 from closing.services import campaign_close_now  # noqa: E402
 from config.celery_app import app  # noqa: E402
+from demo.services import launch_unattended  # noqa: E402
 from devstack.processes import celery_worker_command  # noqa: E402
 from pledges.models import Pledge  # noqa: E402
 from pledges.payments import get_gateway  # noqa: E402
@@ -58,7 +59,7 @@ def main() -> None:
         currency="USD",
         deadline=django.utils.timezone.now() + django.utils.timezone.timedelta(days=2),
     )
-    campaign_launch(campaign=campaign)
+    launch_unattended(campaign)
     gateway = get_gateway()
     flush_localstripe(gateway)
     started = time.monotonic()

@@ -39,7 +39,8 @@ from django.test import Client  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from campaigns.models import Campaign  # noqa: E402
-from campaigns.services import campaign_create, campaign_launch  # noqa: E402
+from campaigns.services import campaign_create  # noqa: E402
+from demo.services import launch_unattended  # noqa: E402
 from pledges.models import Pledge  # noqa: E402
 from reports.models import ExportJob  # noqa: E402
 from rewards.services import reward_create  # noqa: E402
@@ -58,7 +59,7 @@ def build(size: int, stamp: int) -> int:
         deadline=timezone.now() + timezone.timedelta(days=30),
     )
     tier = reward_create(campaign=campaign, title="Signed vinyl", minimum=Decimal("25.00"), shipping=Decimal("7.50"))
-    campaign_launch(campaign=campaign)
+    launch_unattended(campaign)
     unusable = make_password(None)
     users = User.objects.bulk_create(
         (User(username=f"bench_{stamp}_{size}_{i}", email=f"b{i}@example.com", password=unusable) for i in range(size)),

@@ -221,16 +221,11 @@ def live_campaign(title: str, tiers: int = 2):
     from django.contrib.auth import get_user_model
     from django.utils import timezone
 
-    from accounts.mfa import mfa_enrol_unattended
-    from campaigns.services import campaign_create, campaign_launch
-    from demo.services import onboard_demo_creator
+    from campaigns.services import campaign_create
+    from demo.services import launch_unattended
     from rewards.services import reward_create
 
     creator = get_user_model().objects.create(username=f"bench-creator-{time.time_ns()}")
-    # What launch asks of a creator (MFA_REQUIRED_FOR_CREATORS, PAYOUTS_REQUIRED_TO_LAUNCH), as the
-    # simulation's creator has it.
-    mfa_enrol_unattended(user=creator)
-    onboard_demo_creator(creator)
     campaign = campaign_create(
         creator=creator,
         title=title,
@@ -241,7 +236,7 @@ def live_campaign(title: str, tiers: int = 2):
     )
     for n in range(tiers):
         reward_create(campaign=campaign, title=f"Tier {n}", minimum=Decimal(25 * (n + 1)), limit=None)
-    return campaign_launch(campaign=campaign)
+    return launch_unattended(campaign)  # with production's rules: second factor, payouts, review
 
 
 async def _stripe_calls(base: str, count: int, concurrency: int, make) -> list:

@@ -933,13 +933,7 @@ def load_live(spec: Live, *, now: datetime | None = None) -> Campaign | None:
     )
     for title, minimum, limit in spec.tiers:
         reward_create(campaign=campaign, title=title, minimum=minimum, limit=limit, description="Demo data.")
-    if settings.MFA_REQUIRED_FOR_CREATORS:
-        # Demo creators never sign in (no password); a launch still asks for their second factor.
-        mfa_enrol_unattended(user=creator)
-    onboard_demo_creator(creator)  # PAYOUTS_REQUIRED_TO_LAUNCH
-    if settings.CAMPAIGN_REVIEW_REQUIRED:
-        _approve_unattended(campaign, now=launched)
-    campaign_launch(campaign=campaign, now=launched)
+    launch_unattended(campaign, now=launched)
     tiers = list(campaign.rewards.order_by("minimum", "id"))
     rng = random.Random(f"{SEED}:{spec.slug_title}")  # noqa: S311 - demo data, fixed seed
     gateway = cast(StripeGateway, get_gateway())  # the demo's cards are Stripe's test cards
@@ -1003,6 +997,20 @@ def _analyze() -> None:
     with connection.cursor() as cursor:
         for table in tables:
             cursor.execute(f"ANALYZE {connection.ops.quote_name(table)}")
+
+
+def launch_unattended(campaign: Campaign, *, now: datetime | None = None) -> Campaign:
+    """Launch a scripted campaign (the demo's, the benchmark's) as production's rules let it: its
+    creator, who never signs in, has a second factor (MFA_REQUIRED_FOR_CREATORS) and a payout
+    account (PAYOUTS_REQUIRED_TO_LAUNCH), and the demo's reviewer approves it when
+    CAMPAIGN_REVIEW_REQUIRED."""
+    now = now or timezone.now()
+    if settings.MFA_REQUIRED_FOR_CREATORS:
+        mfa_enrol_unattended(user=campaign.creator)
+    onboard_demo_creator(campaign.creator)
+    if settings.CAMPAIGN_REVIEW_REQUIRED:
+        _approve_unattended(campaign, now=now)
+    return campaign_launch(campaign=campaign, now=now)
 
 
 def _approve_unattended(campaign: Campaign, *, now: datetime) -> None:
