@@ -30,7 +30,7 @@ from decimal import Decimal
 from aiohttp import web
 from localstripe import resources, server
 
-from . import localstripe_answers, localstripe_connect, localstripe_limits
+from . import localstripe_answers, localstripe_connect, localstripe_limits, localstripe_speed
 
 
 def latency_middleware(seconds: float):
@@ -74,6 +74,7 @@ def main() -> None:
     args = parser.parse_args()
 
     resources.Store.dump_to_disk = lambda self: None
+    localstripe_speed.install()  # before anything is stored
     localstripe_connect.install(
         server.app, fee_percent=args.fee_percent, fee_fixed=args.fee_fixed, public_url=args.public_url
     )
