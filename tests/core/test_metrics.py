@@ -88,7 +88,7 @@ def test_queue_depth_is_what_waits_in_each_broker_queue(scraper):
         purge_queues()
 
     depth = {queue: value(samples, "pledgeboard_celery_queue_depth", queue=queue) for queue in metrics.queue_names()}
-    assert depth == {"default": 1, "collection": 0, "mail": 0, "exports": 3}
+    assert depth == {"default": 1, "collection": 0, "fees": 0, "mail": 0, "exports": 3}
 
 
 def test_collection_progress_of_a_campaign_being_collected(scraper, django_capture_on_commit_callbacks):

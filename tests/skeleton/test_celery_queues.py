@@ -2,7 +2,7 @@
 
 from config.celery_app import app
 
-QUEUES = {"default", "collection", "mail", "exports"}
+QUEUES = {"default", "collection", "fees", "mail", "exports"}
 
 EXPECTED_QUEUE = {
     "accounts.tasks.forget_expired_tokens": "default",
@@ -11,7 +11,7 @@ EXPECTED_QUEUE = {
     "closing.tasks.collection_sweep": "default",
     "closing.tasks.collect_campaign": "collection",
     "closing.tasks.collect_pledge": "collection",
-    "payouts.tasks.record_charge_fee": "collection",
+    "payouts.tasks.record_charge_fee": "fees",
     "payouts.tasks.pay_campaign": "default",
     "payouts.tasks.payout_sweep": "default",
     "pledges.tasks.expire_pending_pledges": "default",

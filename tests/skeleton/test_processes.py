@@ -11,7 +11,7 @@ from devstack.__main__ import demo_commands
 from devstack.profiles import PROFILES
 
 ROOT = Path(__file__).resolve().parents[2]
-QUEUES = {"default", "collection", "mail", "exports"}  # written out: a new queue needs a consumer on purpose
+QUEUES = {"default", "collection", "fees", "mail", "exports"}  # written out: a new queue needs a consumer on purpose
 # The compose service that runs each process of the definition.
 COMPOSE_SERVICE = {
     "release": "release",
