@@ -358,11 +358,7 @@ COPY (
       SELECT row_number() OVER (ORDER BY p.created_at, p.id) AS number, p.backer_id, {_NAME} AS name,
              u.email, p.reward_id, r.title, r.minimum, p.amount, p.shipping_amount AS shipping, c.currency,
              p.created_at, p.state, p.collected_at, ch.refunded_amount AS refunded, p.shipping_country, p.is_late,
-             (SELECT string_agg(l.quantity || {_sql_text(QUANTITY_SIGN)} || a.title, {_sql_text(ADD_ON_SEPARATOR)}
-                               ORDER BY l.add_on_id)
-                FROM pledges_pledgeaddon l JOIN rewards_addon a ON a.id = l.add_on_id
-               WHERE l.pledge_id = p.id) AS add_ons,
-             f.status AS fulfilment,
+             ao.add_ons, f.status AS fulfilment,
              sr.updated_at AS responded_at, sr.name AS ship_name, sr.address1, sr.address2, sr.city,
              sr.state AS region, sr.postal_code, sr.country, sr.phone{{answers}}
         FROM pledges_pledge p
@@ -371,6 +367,15 @@ COPY (
         JOIN campaigns_campaign c ON c.id = p.campaign_id
         LEFT JOIN rewards_rewardtier r ON r.id = p.reward_id
         LEFT JOIN pledges_charge ch ON ch.pledge_id = p.id AND ch.state = 'succeeded'
+        -- The add-on lines of the campaign's pledges, aggregated once (not a sub-select per row).
+        LEFT JOIN (
+          SELECT l.pledge_id,
+                 string_agg(l.quantity || {_sql_text(QUANTITY_SIGN)} || a.title, {_sql_text(ADD_ON_SEPARATOR)}
+                            ORDER BY l.add_on_id) AS add_ons
+            FROM pledges_pledgeaddon l JOIN rewards_addon a ON a.id = l.add_on_id
+           WHERE a.campaign_id = {{campaign}}
+           GROUP BY l.pledge_id
+        ) ao ON ao.pledge_id = p.id
         LEFT JOIN fulfilment_fulfilment f ON f.pledge_id = p.id
         LEFT JOIN fulfilment_surveyresponse sr ON sr.pledge_id = p.id
        WHERE p.campaign_id = {{campaign}}

@@ -287,3 +287,21 @@ def test_the_csv_postgresql_writes_has_the_cells_the_python_rows_have(books, par
         rows = _report_rows(campaign.creator, campaign, **params)
 
         assert rows == expected, campaign.state
+
+
+def test_the_add_on_cell_lists_each_pledges_add_ons_in_add_on_order_and_only_its_own():
+    from rewards.services import add_on_create
+
+    campaign = factories.LiveCampaignFactory(rewards=[{"title": "Print", "minimum": Decimal("10")}])
+    other = factories.LiveCampaignFactory(rewards=[{"title": "Print", "minimum": Decimal("10")}])
+    poster = add_on_create(campaign=campaign, title="Poster", price=Decimal("5.00"), max_per_backer=3)
+    pin = add_on_create(campaign=campaign, title="Pin", price=Decimal("1.00"), max_per_backer=3)
+    elsewhere = add_on_create(campaign=other, title="Mug", price=Decimal("8.00"))
+    tier, other_tier = campaign.rewards.get(), other.rewards.get()
+    factories.PledgeFactory(campaign=campaign, reward=tier, amount="21.00", add_ons={pin.pk: 1, poster.pk: 2})
+    factories.PledgeFactory(campaign=campaign, reward=tier, amount="10.00")
+    factories.PledgeFactory(campaign=other, reward=other_tier, amount="18.00", add_ons={elsewhere.pk: 1})
+
+    rows = _report(campaign.creator, campaign)
+
+    assert [row["Add-ons"] for row in rows] == ["2 x Poster; 1 x Pin", ""]
