@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
+from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.html import strip_tags
 from django.utils.http import urlencode
@@ -91,6 +92,9 @@ def _absolute(url: str) -> str:
     return url if "://" in url else settings.SITE_URL.rstrip("/") + url
 
 
+DEFAULT_SHARE_IMAGE = "web/share-default.png"  # 1200 x 630, as link previews ask
+
+
 def _sharing(campaign: Campaign) -> dict:
     """Open Graph and Twitter card tags, and plain share links (no third-party script)."""
     url = _absolute(reverse("campaign-page", args=[campaign.slug]))
@@ -99,7 +103,9 @@ def _sharing(campaign: Campaign) -> dict:
         "url": url,
         "title": campaign.title,
         "description": description,
-        "image": _absolute(campaign.image.url) if campaign.image else "",
+        # A campaign without a picture is still shared with one: link previews want an image.
+        "image": _absolute(campaign.image.url if campaign.image else static(DEFAULT_SHARE_IMAGE)),
+        "image_alt": campaign.image_alt if campaign.image else "Pledgeboard",
         "links": [
             ("e-mail", _("E-mail"), "mailto:?" + urlencode({"subject": campaign.title, "body": url})),
             ("x", "X", "https://x.com/intent/post?" + urlencode({"text": campaign.title, "url": url})),

@@ -2,6 +2,7 @@
 picks set with a permission), creator profiles, and what a shared campaign link shows (Open
 Graph, Twitter card, video player, FAQ, risks, backers per tier, the Atom feed)."""
 
+import io
 import re
 from datetime import timedelta
 from decimal import Decimal
@@ -11,6 +12,7 @@ import pytest
 from django.conf import settings
 from django.test import Client
 from django.utils import timezone
+from PIL import Image
 
 from accounts.services import profile_update
 from campaigns.models import Campaign, Category
@@ -233,6 +235,17 @@ def test_a_shared_link_has_open_graph_and_twitter_card_tags(shared):
     assert _meta(page, "og:image") == settings.SITE_URL.rstrip("/") + campaign.image.url
     assert _meta(page, "og:url") == settings.SITE_URL.rstrip("/") + f"/campaigns/{campaign.slug}/"
     assert _meta(page, "twitter:card") == "summary_large_image"
+
+
+def test_a_campaign_without_a_picture_is_shared_with_the_sites_own(shared, client):
+    page = Client().get(f"/campaigns/{shared.slug}/").content.decode()
+
+    image = _meta(page, "og:image")
+    assert image.startswith(settings.SITE_URL.rstrip("/") + "/static/web/share-default") and image.endswith(".png")
+    assert _meta(page, "twitter:image") == image and _meta(page, "og:image:alt") == "Pledgeboard"
+    served = client.get(image.removeprefix(settings.SITE_URL.rstrip("/")))
+    assert served.status_code == 200
+    assert Image.open(io.BytesIO(b"".join(served.streaming_content))).size == (1200, 630)
 
 
 def test_the_campaign_page_shows_video_faq_risks_and_share_links(shared):
