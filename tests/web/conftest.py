@@ -162,6 +162,15 @@ def fill_card(page, number: str) -> None:
     card.locator('input[placeholder="postal_code"]').fill("10115")
 
 
+def log_in(page, base: str, username: str, next_path: str) -> None:
+    """Sign in through the login form (PASSWORD) and wait for the page it sends on to."""
+    page.goto(f"{base}/login/?next={next_path}")
+    page.get_by_label("Username or e-mail").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(f"{base}{next_path}")
+
+
 def link_in(text: str, path_fragment: str) -> str:
     match = re.search(r"https?://\S*" + re.escape(path_fragment) + r"\S*", text)
     assert match, f"no link with {path_fragment!r} in:\n{text}"

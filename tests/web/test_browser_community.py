@@ -18,19 +18,11 @@ from community.services import community_mails_send
 from community.tasks import fan_out_launch
 from pledges.models import Pledge
 from tests import factories
-from tests.web.conftest import CARD_SUCCEEDS, PASSWORD, check_page, fill_card, link_in
+from tests.web.conftest import CARD_SUCCEEDS, PASSWORD, check_page, fill_card, link_in, log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True), pytest.mark.review_required]
 
 TITLE = "Songs for a Lighthouse"
-
-
-def _log_in(page, base: str, username: str, next_path: str) -> None:
-    page.goto(f"{base}/login/?next={next_path}")
-    page.get_by_label("Username or e-mail").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(f"{base}{next_path}")
 
 
 def test_coming_soon_review_launch_referral_and_comments(new_person, live_server):
@@ -53,14 +45,14 @@ def test_coming_soon_review_launch_referral_and_comments(new_person, live_server
 
     # The creator publishes the draft as coming soon.
     maya = new_person()
-    _log_in(maya, base, "maya", f"/studio/{draft.slug}/")
+    log_in(maya, base, "maya", f"/studio/{draft.slug}/")
     maya.get_by_role("button", name="Publish as coming soon").click()
     maya.get_by_text("Your coming-soon page is public.").wait_for()
     check_page(maya, "community-studio-coming-soon")
 
     # A visitor asks to be notified at launch.
     vic = new_person()
-    _log_in(vic, base, "vic", f"/soon/{draft.slug}/")
+    log_in(vic, base, "vic", f"/soon/{draft.slug}/")
     check_page(vic, "community-coming-soon")
     vic.get_by_role("button", name="Notify me on launch").click()
     vic.get_by_text("We'll e-mail you when this campaign launches.").wait_for()
@@ -70,7 +62,7 @@ def test_coming_soon_review_launch_referral_and_comments(new_person, live_server
     maya.get_by_role("button", name="Submit for review").click()
     maya.get_by_text("Your campaign is submitted for review.").wait_for()
     sam = new_person()
-    _log_in(sam, base, "sam", "/staff/reviews/")
+    log_in(sam, base, "sam", "/staff/reviews/")
     check_page(sam, "community-review-queue")
     sam.get_by_role("button", name=f"Approve {TITLE}").click()
     sam.get_by_text("is approved; its creator can launch it.").wait_for()
@@ -128,7 +120,7 @@ def test_coming_soon_review_launch_referral_and_comments(new_person, live_server
 
     # Someone reports the comment; it reaches the staff's queue; staff hide it.
     rex = new_person()
-    _log_in(rex, base, "rex", f"/campaigns/{draft.slug}/")
+    log_in(rex, base, "rex", f"/campaigns/{draft.slug}/")
     rex.locator(f"#comment-{comment.pk}").get_by_role("link", name="Report this comment").click()
     check_page(rex, "community-report")
     rex.get_by_label("Spam").check()

@@ -24,7 +24,7 @@ from pledges.models import Pledge
 from tests import factories
 from tests.conftest import wait_until
 from tests.support.mail import messages_in
-from tests.web.conftest import CARD_SUCCEEDS, PASSWORD, check_page, fill_card, link_in
+from tests.web.conftest import CARD_SUCCEEDS, PASSWORD, check_page, fill_card, link_in, log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -51,16 +51,8 @@ ISSUE_21_COLUMNS = [
 QUESTION = "Your name for the credits"
 
 
-def _log_in(page, base: str, username: str, then: str) -> None:
-    page.goto(f"{base}/login/?next={then}")
-    page.get_by_label("Username or e-mail").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(f"{base}{then}")
-
-
 def _creator_sets_up_the_tier_and_add_on(page, base: str, campaign: Campaign) -> None:
-    _log_in(page, base, "amanda", f"/studio/{campaign.slug}/")
+    log_in(page, base, "amanda", f"/studio/{campaign.slug}/")
 
     page.get_by_role("link", name="Add a tier").click()
     page.locator("#id_title").fill("Vinyl record")
@@ -114,7 +106,7 @@ def test_a_physical_reward_reaches_a_backer_in_germany(new_person, live_server, 
 
     # 2. A backer in Germany: the record, shipped to Germany, one poster: 30.00 + 7.50 + 12.50.
     lena = new_person()
-    _log_in(lena, base, "lena", "/me/pledges/")
+    log_in(lena, base, "lena", "/me/pledges/")
     lena.goto(f"{base}/campaigns/{campaign.slug}/pledge/?reward={vinyl.pk}")
     assert lena.get_by_label("Vinyl record").is_checked()
     lena.get_by_label("Ship to").select_option("DE")
@@ -146,7 +138,7 @@ def test_a_physical_reward_reaches_a_backer_in_germany(new_person, live_server, 
 
     # 3. A backer in Japan: the record does not ship there; refused on "Ship to", nothing written.
     kenji = new_person()
-    _log_in(kenji, base, "kenji", "/me/pledges/")
+    log_in(kenji, base, "kenji", "/me/pledges/")
     kenji.goto(f"{base}/campaigns/{campaign.slug}/pledge/?reward={vinyl.pk}")
     kenji.get_by_label("Ship to").select_option("JP")
     kenji.get_by_role("button", name="Continue to payment").click()
