@@ -22,6 +22,7 @@ MO = LOCALE / "de" / "LC_MESSAGES" / "django.mo"
 SKIPPED = {".venv", "var", "tests", "bench", "devstack", "locale", "node_modules", ".git"}
 # makemessages' keywords (django/core/management/commands/makemessages.py); the p- ones take a context first.
 PLACEHOLDER = re.compile(r"%\(\w+\)[sdr]|%\(\w+\)04X")
+PLACEHOLDER_TEXT = ".{1,300}?"
 KEYWORDS = (
     "_",
     "gettext",
@@ -98,7 +99,13 @@ def english_patterns(catalog: Catalog | None = None) -> list[tuple[str, re.Patte
             parts = [re.escape(part) for part in PLACEHOLDER.split(text)]
             if not any(re.search(r"[A-Za-z]{2}", part) for part in parts):
                 continue  # nothing English in it ("%(title)s · %(n)s")
-            body = ".+?".join(parts)
+            # A placeholder stands for a value shown (a title, an amount, a name), a few hundred
+            # characters at most; unbounded, or at either end, it made each search quadratic in the
+            # page (minutes for the studio). At an end it adds nothing but "something is there".
+            body = PLACEHOLDER_TEXT.join(parts)
+            body = body.removeprefix(PLACEHOLDER_TEXT)
+            if body.endswith(PLACEHOLDER_TEXT):
+                body = body.removesuffix(PLACEHOLDER_TEXT) + "."
             start = r"\b" if re.match(r"\w", text) else ""
             end = r"\b" if re.search(r"\w$", text) else ""
             patterns.append((msgid, re.compile(start + body + end)))
