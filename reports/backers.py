@@ -302,16 +302,17 @@ def backer_report(campaign: Campaign, filters: BackerFilters | None = None, *, a
 # building each row, and memory stays flat). Amounts are rounded to the currency's
 # decimals (they never have more), times are ISO 8601 UTC, a backer's name is their full
 # name trimmed or else their username, and every text cell writers.FORMULA_START matches
-# gets a leading quote. Empty text is written as an empty field.
+# gets a leading quote (but for the currency and the states, from fixed lists that start with
+# letters). Empty text is written as an empty field.
 # Lines end in LF (COPY's), not CRLF: every CSV reader takes both.
 
 # What Python's str.strip() removes from a name, as PostgreSQL escapes: ASCII whitespace and
 # the four separators.
 _WHITESPACE = r" \t\n\r\f\x0b\x1c\x1d\x1e\x1f"
 _QUOTE = "'"
-# Every character a match of FORMULA_START can start with (led by a character none starts with,
-# so that strpos(…, '') is 1, never above: an empty cell is no formula).
-_FORMULA_FIRST = "x \t\r\n;,=+@-"
+# The code points a match of FORMULA_START can start with (ascii() of a text's first character;
+# 0 for empty text, which is no formula).
+_FORMULA_FIRST = ", ".join(str(ord(c)) for c in " \t\r\n;,=+@-")
 # Rows copied between two progress reports of a background export.
 PROGRESS_BATCH_ROWS = 50_000
 
@@ -324,8 +325,9 @@ def _sql_text(value: str) -> str:
 def _safe(expression: str) -> str:
     """SQL for writers.safe_text(expression); NULL (an empty field) for empty text."""
     prefixed = f"{_sql_text(_QUOTE)} || {expression}"
-    # A cell FORMULA_START matches starts with one of these: most cells are settled without the regex.
-    first = f"strpos({_sql_text(_FORMULA_FIRST)}, left({expression}, 1)) > 1"
+    # A cell FORMULA_START matches starts with one of these: most cells are settled by comparing
+    # one integer (ascii() copies nothing), without the regex.
+    first = f"ascii({expression}) IN ({_FORMULA_FIRST})"
     test = f"{first} AND {expression} ~ {_sql_text(FORMULA_START)}"
     return f"nullif(CASE WHEN {test} THEN {prefixed} ELSE {expression} END, '')"
 
@@ -340,74 +342,101 @@ _NAME = (
     f"nullif(btrim(pr.display_name, E'{_WHITESPACE}'), ''), u.username) END"
 )
 
-# A pledge without a reward ships nothing: its shipping cell is empty, as in the Python rows.
-_SHIPPING = "CASE WHEN n.reward_id IS NULL THEN NULL ELSE round(n.shipping, {places}) END"
-
 # Only constants of this module are put in by the f-string; values go in as sql.Literal.
+#
+# Three levels. The innermost computes every cell but the number, the backer's name kept raw,
+# and sorts: its ORDER BY and OFFSET 0 keep it a query of its own, so PostgreSQL computes the
+# cells in its parallel workers before merging them in order (flattened, they were computed one
+# row at a time in one process above the merge, most of the report's time). The middle one
+# numbers the rows (in the order they arrive: no second sort); the outer one filters them (the
+# numbers count every pledge) and neutralises the name and the answers, each read once there.
 _COPY = f"""
 COPY (
-  SELECT n.number, n.backer_id, {_safe("n.name")}, {_safe("n.email")}, n.reward_id, {_safe("n.title")},
-         round(n.minimum, {{places}}), round(n.amount, {{places}}), {_SHIPPING},
-         {_safe("n.currency")}, {_iso("n.created_at")}, {_safe("n.state")}, {_iso("n.collected_at")},
-         round(coalesce(n.refunded, 0), {{places}}), CASE WHEN n.is_late THEN 'yes' END,
-         nullif(n.shipping_country, ''), {_SHIPPING}, {_safe("n.add_ons")},
-         {_iso("n.created_at")}, {_safe("n.state")},
-         CASE WHEN n.state = 'collected' THEN coalesce(n.fulfilment, 'unfulfilled') END,
-         {_iso("n.responded_at")}, {{addresses}}{{questions}}
+  SELECT n.number, n.backer_id, {_safe("n.name")}, n.email, n.reward_id, n.title, n.minimum, n.amount,
+         n.shipping, n.currency, n.pledged_at, n.state, n.collected_at, n.refunded, n.late,
+         n.shipping_country, n.shipping, n.add_ons, n.pledged_at, n.state, n.fulfilment, n.responded_at,
+         n.a1, n.a2, n.a3, n.a4, n.a5, n.a6, n.a7, n.a8, n.a9{{questions}}
     FROM (
-      SELECT row_number() OVER (ORDER BY p.created_at, p.id) AS number, p.backer_id, {_NAME} AS name,
-             u.email, p.reward_id, r.title, r.minimum, p.amount, p.shipping_amount AS shipping, c.currency,
-             p.created_at, p.state, p.collected_at, ch.refunded_amount AS refunded, p.shipping_country, p.is_late,
-             ao.add_ons, f.status AS fulfilment,
-             sr.updated_at AS responded_at, sr.name AS ship_name, sr.address1, sr.address2, sr.city,
-             sr.state AS region, sr.postal_code, sr.country, sr.phone{{answers}}
-        FROM pledges_pledge p
-        JOIN auth_user u ON u.id = p.backer_id
-        LEFT JOIN accounts_profile pr ON pr.user_id = u.id
-        JOIN campaigns_campaign c ON c.id = p.campaign_id
-        LEFT JOIN rewards_rewardtier r ON r.id = p.reward_id
-        LEFT JOIN pledges_charge ch ON ch.pledge_id = p.id AND ch.state = 'succeeded'
-        -- The add-on lines of the campaign's pledges, aggregated once (not a sub-select per row).
-        LEFT JOIN (
-          SELECT l.pledge_id,
-                 string_agg(l.quantity || {_sql_text(QUANTITY_SIGN)} || a.title, {_sql_text(ADD_ON_SEPARATOR)}
-                            ORDER BY l.add_on_id) AS add_ons
-            FROM pledges_pledgeaddon l JOIN rewards_addon a ON a.id = l.add_on_id
-           WHERE a.campaign_id = {{campaign}}
-           GROUP BY l.pledge_id
-        ) ao ON ao.pledge_id = p.id
-        LEFT JOIN fulfilment_fulfilment f ON f.pledge_id = p.id
-        LEFT JOIN fulfilment_surveyresponse sr ON sr.pledge_id = p.id
-       WHERE p.campaign_id = {{campaign}}
+      SELECT row_number() OVER (ORDER BY cells.created_at, cells.id) AS number, cells.*
+        FROM (
+          SELECT p.id, p.created_at, p.backer_id, {_NAME} AS name, {_safe("u.email")} AS email, p.reward_id,
+                 {_safe("r.title")} AS title, round(r.minimum, {{places}}) AS minimum,
+                 round(p.amount, {{places}}) AS amount,
+                 -- A pledge without a reward ships nothing: an empty cell, as in the Python rows.
+                 CASE WHEN p.reward_id IS NOT NULL THEN round(p.shipping_amount, {{places}}) END AS shipping,
+                 c.currency, {_iso("p.created_at")} AS pledged_at, p.state,
+                 {_iso("p.collected_at")} AS collected_at,
+                 round(coalesce(ch.refunded_amount, 0), {{places}}) AS refunded,
+                 CASE WHEN p.is_late THEN 'yes' END AS late, nullif(p.shipping_country, '') AS shipping_country,
+                 {_safe("ao.add_ons")} AS add_ons,
+                 CASE WHEN p.state = 'collected' THEN coalesce(f.status, 'unfulfilled') END AS fulfilment,
+                 {_iso("sr.updated_at")} AS responded_at, {{addresses}}{{answers}}
+            FROM pledges_pledge p
+            JOIN auth_user u ON u.id = p.backer_id
+            LEFT JOIN accounts_profile pr ON pr.user_id = u.id
+            JOIN campaigns_campaign c ON c.id = p.campaign_id
+            LEFT JOIN rewards_rewardtier r ON r.id = p.reward_id
+            LEFT JOIN pledges_charge ch ON ch.pledge_id = p.id AND ch.state = 'succeeded'
+            -- The add-on lines of the campaign's pledges, aggregated once (not a sub-select per row).
+            LEFT JOIN (
+              SELECT l.pledge_id,
+                     string_agg(l.quantity || {_sql_text(QUANTITY_SIGN)} || a.title, {_sql_text(ADD_ON_SEPARATOR)}
+                                ORDER BY l.add_on_id) AS add_ons
+                FROM pledges_pledgeaddon l JOIN rewards_addon a ON a.id = l.add_on_id
+               WHERE a.campaign_id = {{campaign}}
+               GROUP BY l.pledge_id
+            ) ao ON ao.pledge_id = p.id
+            LEFT JOIN fulfilment_fulfilment f ON f.pledge_id = p.id
+            LEFT JOIN fulfilment_surveyresponse sr ON sr.pledge_id = p.id{{answer_joins}}
+           WHERE p.campaign_id = {{campaign}}
+           ORDER BY p.created_at, p.id
+          OFFSET 0
+        ) cells
     ) n
    WHERE {{where}}
-   ORDER BY n.number
+   ORDER BY n.created_at, n.id
 ) TO STDOUT WITH (FORMAT csv)
 """  # noqa: S608
 
 
 # An answer (computed once per row in the inner query): the text or the choice, or the choices
-# picked joined by "; " (as _answer does).
+# picked joined by "; " in the order kept (as _answer does). The choices are joined per response in
+# a table of their own, hash-joined like the add-ons: a sub-select in the row would keep PostgreSQL
+# from computing any cell of the row in its parallel workers.
 _TEXT_ANSWER = "sr.answers ->> {key}"
-_CHOICES_ANSWER = "(SELECT string_agg(v, '; ') FROM jsonb_array_elements_text(sr.answers -> {key}) v)"
+_CHOICES_ANSWER = "qa{index}.answer"
+_CHOICES_JOIN = """
+            LEFT JOIN (
+              SELECT r.pledge_id, string_agg(e.v, '; ' ORDER BY e.o) AS answer
+                FROM fulfilment_surveyresponse r
+                JOIN fulfilment_survey s ON s.id = r.survey_id
+                CROSS JOIN LATERAL jsonb_array_elements_text(r.answers -> {key}) WITH ORDINALITY AS e(v, o)
+               WHERE s.campaign_id = {campaign}
+               GROUP BY r.pledge_id
+            ) qa{index} ON qa{index}.pledge_id = p.id"""
 # Empty address fields are '' (a reward that does not ship): _safe makes them empty cells.
 _ADDRESS = ", ".join(
-    [
-        *(_safe(f"n.{column}") for column in ("ship_name", *ADDRESS_COLUMNS[1:4], "region", "postal_code")),
-        # The library's English names (none starts like a formula), looked up in a JSON object.
-        "{countries}::jsonb ->> nullif(n.country, '')",
-        "nullif(n.country, '')",
-        _safe("n.phone"),
-    ]
+    f"{cell} AS a{index}"
+    for index, cell in enumerate(
+        [
+            *(_safe(f"sr.{column}") for column in ADDRESS_COLUMNS),
+            # The library's English names (none starts like a formula), looked up in a JSON object.
+            "{countries}::jsonb ->> nullif(sr.country, '')",
+            "nullif(sr.country, '')",
+            _safe("sr.phone"),
+        ],
+        start=1,
+    )
 )
+_NO_ADDRESS = ", ".join(f"NULL AS a{index}" for index in range(1, 10))
 
 
 def _fulfilment_sql(campaign: Campaign, addresses: bool):
-    """The address cells (or nine empty ones), the answers (inner query) and their cells."""
+    """The address cells (or nine empty ones), the answers and their joins (inner query), and their cells."""
     from psycopg import sql
 
     names = json.dumps(dict(country_names()), ensure_ascii=False)
-    cells = sql.SQL(_ADDRESS).format(countries=sql.Literal(names)) if addresses else sql.SQL(", ".join(["NULL"] * 9))
+    cells = sql.SQL(_ADDRESS).format(countries=sql.Literal(names)) if addresses else sql.SQL(_NO_ADDRESS)
     questions = list(
         SurveyQuestion.objects.filter(survey__campaign_id=campaign.pk).order_by("position").values_list("pk", "kind")
     )
@@ -415,14 +444,23 @@ def _fulfilment_sql(campaign: Campaign, addresses: bool):
         [
             sql.SQL(", ")
             + sql.SQL(_CHOICES_ANSWER if kind == SurveyQuestion.Kind.CHOICES else _TEXT_ANSWER).format(
-                key=sql.Literal(str(pk))
+                key=sql.Literal(str(pk)), index=sql.SQL(str(index))
             )
             + sql.SQL(f" AS q{index}")
             for index, (pk, kind) in enumerate(questions)
         ]
     )
+    joins = sql.Composed(
+        [
+            sql.SQL(_CHOICES_JOIN).format(
+                key=sql.Literal(str(pk)), index=sql.SQL(str(index)), campaign=sql.Literal(int(campaign.pk))
+            )
+            for index, (pk, kind) in enumerate(questions)
+            if kind == SurveyQuestion.Kind.CHOICES
+        ]
+    )
     answer_cells = sql.SQL("".join(f", {_safe(f'n.q{index}')}" for index in range(len(questions))))
-    return cells, answers, answer_cells
+    return cells, answers, joins, answer_cells
 
 
 def _copy_statement(
@@ -440,10 +478,11 @@ def _copy_statement(
         where.append(sql.SQL("n.reward_id IS NULL"))
     elif filters.reward is not None:
         where.append(sql.SQL("n.reward_id = {}").format(sql.Literal(int(filters.reward))))
-    cells, answers, answer_cells = _fulfilment_sql(campaign, addresses)
+    cells, answers, answer_joins, answer_cells = _fulfilment_sql(campaign, addresses)
     return sql.SQL(_COPY).format(
         addresses=cells,
         answers=answers,
+        answer_joins=answer_joins,
         questions=answer_cells,
         places=sql.Literal(currency_decimal_places(campaign.currency)),
         campaign=sql.Literal(int(campaign.pk)),
@@ -488,14 +527,15 @@ def _copy_rows(
     with connection.cursor() as cursor:
         statement = _copy_statement(campaign, filters, numbers, addresses=addresses).as_string(cursor.connection)
         with cursor.copy(statement) as copy:
-            chunk: list[bytes] = []
+            chunk, rows = bytearray(), 0
             for row in copy:  # COPY hands over one row at a time
-                chunk.append(bytes(row))
-                if len(chunk) >= writers.CHUNK_ROWS:
-                    yield b"".join(chunk).decode(), len(chunk)
-                    chunk = []
-            if chunk:
-                yield b"".join(chunk).decode(), len(chunk)
+                chunk += row
+                rows += 1
+                if rows >= writers.CHUNK_ROWS:
+                    yield chunk.decode(), rows
+                    chunk, rows = bytearray(), 0
+            if rows:
+                yield chunk.decode(), rows
 
 
 # --- any selection of pledges (the admin's export) ------------------------------------
