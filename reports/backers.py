@@ -4,9 +4,10 @@ The backer number is the pledge's place among *all* the campaign's pledges
 (ordered by when they were made), so a number never changes when the report is
 filtered or a pledge changes state. SQL cannot number the whole campaign and
 filter in one Django query (the filter would land inside the window), so the
-query streams every pledge of the campaign from a server-side cursor in pledge
-order and the tier and state filters are applied as the rows go by: constant
-memory, one pass.
+rows for XLSX stream every pledge of the campaign from a server-side cursor in
+pledge order and the tier and state filters are applied as the rows go by:
+constant memory, one pass. The CSV is written by PostgreSQL itself (COPY, below),
+numbering in a subquery and filtering outside it.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import io
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -357,7 +359,7 @@ COPY (
          n.shipping_country, n.shipping, n.add_ons, n.pledged_at, n.state, n.fulfilment, n.responded_at,
          n.a1, n.a2, n.a3, n.a4, n.a5, n.a6, n.a7, n.a8, n.a9{{questions}}
     FROM (
-      SELECT row_number() OVER (ORDER BY cells.created_at, cells.id) AS number, cells.*
+      SELECT {{numbered_before}} + row_number() OVER (ORDER BY cells.created_at, cells.id) AS number, cells.*
         FROM (
           SELECT p.id, p.created_at, p.backer_id, {_NAME} AS name, {_safe("u.email")} AS email, p.reward_id,
                  {_safe("r.title")} AS title, round(r.minimum, {{places}}) AS minimum,
@@ -388,7 +390,7 @@ COPY (
             ) ao ON ao.pledge_id = p.id
             LEFT JOIN fulfilment_fulfilment f ON f.pledge_id = p.id
             LEFT JOIN fulfilment_surveyresponse sr ON sr.pledge_id = p.id{{answer_joins}}
-           WHERE p.campaign_id = {{campaign}}
+           WHERE p.campaign_id = {{campaign}}{{batch}}
            ORDER BY p.created_at, p.id
           OFFSET 0
         ) cells
@@ -463,21 +465,30 @@ def _fulfilment_sql(campaign: Campaign, addresses: bool):
     return cells, answers, joins, answer_cells
 
 
+# A batch of the report: the pledges after one key (created_at, id) and up to another (None: from
+# the first, to the last), and how many pledges come before it (its backer numbers follow them).
+Batch = tuple[tuple[datetime, int] | None, tuple[datetime, int] | None, int]
+WHOLE_REPORT: Batch = (None, None, 0)
+
+
 def _copy_statement(
-    campaign: Campaign, filters: BackerFilters, numbers: tuple[int, int] | None = None, *, addresses: bool = False
+    campaign: Campaign, filters: BackerFilters, batch: Batch = WHOLE_REPORT, *, addresses: bool = False
 ):
     from psycopg import sql
 
     where: list[sql.Composable] = [sql.SQL("TRUE")]
-    if numbers is not None:
-        low, high = numbers
-        where.append(sql.SQL("n.number > {} AND n.number <= {}").format(sql.Literal(low), sql.Literal(high)))
     if filters.states:
         where.append(sql.SQL("n.state = ANY({})").format(sql.Literal(list(filters.states))))
     if filters.reward == NO_REWARD:
         where.append(sql.SQL("n.reward_id IS NULL"))
     elif filters.reward is not None:
         where.append(sql.SQL("n.reward_id = {}").format(sql.Literal(int(filters.reward))))
+    after, upto, numbered_before = batch
+    keys: list[sql.Composable] = []
+    if after is not None:
+        keys.append(sql.SQL(" AND (p.created_at, p.id) > ({}, {})").format(*map(sql.Literal, after)))
+    if upto is not None:
+        keys.append(sql.SQL(" AND (p.created_at, p.id) <= ({}, {})").format(*map(sql.Literal, upto)))
     cells, answers, answer_joins, answer_cells = _fulfilment_sql(campaign, addresses)
     return sql.SQL(_COPY).format(
         addresses=cells,
@@ -486,6 +497,8 @@ def _copy_statement(
         questions=answer_cells,
         places=sql.Literal(currency_decimal_places(campaign.currency)),
         campaign=sql.Literal(int(campaign.pk)),
+        batch=sql.Composed(keys),
+        numbered_before=sql.Literal(int(numbered_before)),
         where=sql.SQL(" AND ").join(where),
     )
 
@@ -502,30 +515,48 @@ def backer_csv(
 
     Nothing else may use the connection while a COPY streams, so with ``progress`` (a
     background export records it in the database as it goes) the rows are copied in
-    batches of PROGRESS_BATCH_ROWS backer numbers, and progress is told between them.
+    batches of PROGRESS_BATCH_ROWS pledges, and progress is told between them. Each batch
+    reads only its own pledges (from the key where the previous one ended), so the batches
+    together cost what one COPY of the whole report does.
     """
     first = io.StringIO()
     csv.writer(first, lineterminator="\n").writerow(header or backer_header(campaign))
     yield first.getvalue()
     if progress is None:
-        for chunk, _ in _copy_rows(campaign, filters, None, addresses):
+        for chunk, _ in _copy_rows(campaign, filters, WHOLE_REPORT, addresses):
             yield chunk
         return
-    total = Pledge.objects.filter(campaign_id=campaign.pk).count()  # backer numbers run 1..total
     written = 0
-    for start in range(0, total, PROGRESS_BATCH_ROWS):
-        for chunk, rows in _copy_rows(campaign, filters, (start, start + PROGRESS_BATCH_ROWS), addresses):
+    for batch in _batches(campaign):
+        for chunk, rows in _copy_rows(campaign, filters, batch, addresses):
             written += rows
             yield chunk
         progress(written)
 
 
-def _copy_rows(
-    campaign: Campaign, filters: BackerFilters, numbers: tuple[int, int] | None, addresses: bool = False
-) -> Iterator[tuple[str, int]]:
-    """COPY's rows (backer numbers in (low, high] only, if given), CHUNK_ROWS at a time, counted."""
+def _batches(campaign: Campaign) -> list[Batch]:
+    """The report in batches of PROGRESS_BATCH_ROWS pledges, each ending at the key of its last one."""
     with connection.cursor() as cursor:
-        statement = _copy_statement(campaign, filters, numbers, addresses=addresses).as_string(cursor.connection)
+        cursor.execute(
+            "SELECT created_at, id FROM ("
+            "  SELECT created_at, id, row_number() OVER (ORDER BY created_at, id) AS number"
+            "    FROM pledges_pledge WHERE campaign_id = %s"
+            ") numbered WHERE number %% %s = 0 ORDER BY number",
+            [campaign.pk, PROGRESS_BATCH_ROWS],
+        )
+        ends: list[tuple[datetime, int] | None] = [(at, pk) for at, pk in cursor.fetchall()]
+    ends.append(None)  # the last batch runs to the end, whatever came in meanwhile
+    starts = [None, *ends[:-1]]
+    pairs = zip(starts, ends, strict=True)
+    return [(start, end, index * PROGRESS_BATCH_ROWS) for index, (start, end) in enumerate(pairs)]
+
+
+def _copy_rows(
+    campaign: Campaign, filters: BackerFilters, batch: Batch, addresses: bool = False
+) -> Iterator[tuple[str, int]]:
+    """COPY's rows of one batch, CHUNK_ROWS at a time, counted."""
+    with connection.cursor() as cursor:
+        statement = _copy_statement(campaign, filters, batch, addresses=addresses).as_string(cursor.connection)
         with cursor.copy(statement) as copy:
             chunk, rows = bytearray(), 0
             for row in copy:  # COPY hands over one row at a time

@@ -17,6 +17,7 @@ from rest_framework.test import APIClient
 from core import locks
 from core.storage import exports_storage
 from notifications.services import notifications_send
+from pledges.models import Pledge
 from reports import backers, services, writers
 from reports.models import ExportJob
 from tests import factories
@@ -124,6 +125,25 @@ def test_progress_is_written_as_rows_go_out(live_campaign, media, monkeypatch):
     assert written == [2, 4, 5]
     job.refresh_from_db()
     assert (job.state, job.rows_done, job.rows_total) == ("done", 5, 5)
+
+
+@pytest.mark.django_db
+def test_a_report_built_in_batches_is_the_report_streamed_at_once(live_campaign, media, monkeypatch):
+    """Each batch reads only its own pledges (from where the previous one ended) and numbers them
+    after those before it: the file has the numbers and rows of the one-query CSV, filtered too."""
+    pledges = [factories.PledgeFactory(campaign=live_campaign, amount=f"{10 + n}.00") for n in range(7)]
+    for pledge in pledges[1::3]:
+        Pledge.objects.filter(pk=pledge.pk).update(state=Pledge.State.CANCELED)
+    monkeypatch.setattr(backers, "PROGRESS_BATCH_ROWS", 3)
+    creator = live_campaign.creator
+
+    for params in ({}, {"state": "active"}):
+        job = services.export_build(job_id=_ask(creator, live_campaign, **params).pk)
+
+        built = media.read(job.file).decode()
+        assert built == _sync_csv(creator, live_campaign, **params).decode()
+        numbers = [int(line.split(",")[0]) for line in built.splitlines()[1:]]
+        assert numbers == ([1, 2, 3, 4, 5, 6, 7] if not params else [1, 3, 4, 6, 7])
 
 
 @pytest.mark.django_db
