@@ -4,8 +4,9 @@ from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import F, Q, Value
 from django.db.models.expressions import CombinedExpression
+from django.db.models.functions import Replace
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -41,11 +42,18 @@ class Category(models.Model):
         return str(self)
 
 
+def _searchable(field: str) -> Replace:
+    """The field with every "<" made a space. PostgreSQL's text search parser reads "<" as the start
+    of an HTML tag and scans unclosed comments again from each "<!--": a 50,000-character story of
+    them took 5 s per language on every save. Creators write Markdown; no word is lost."""
+    return Replace(F(field), Value("<"), Value(" "), output_field=models.TextField())
+
+
 def _search_vector(config: str) -> "CombinedExpression":
     return (
-        SearchVector("title", weight="A", config=config)
-        + SearchVector("blurb", weight="B", config=config)
-        + SearchVector("description", weight="C", config=config)
+        SearchVector(_searchable("title"), weight="A", config=config)
+        + SearchVector(_searchable("blurb"), weight="B", config=config)
+        + SearchVector(_searchable("description"), weight="C", config=config)
     )
 
 

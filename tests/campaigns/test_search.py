@@ -74,6 +74,19 @@ def test_a_word_in_the_title_ranks_above_one_in_the_story(demo_like):
     assert _found("cookbook") == [demo_like["cookbook"].pk, story_only.pk]
 
 
+def test_the_search_reads_markup_as_text_not_as_tags(demo_like):
+    """The stored vector never hands "<" to PostgreSQL's parser, which skips what it takes for tags
+    and comments (and rescans unclosed comments, quadratically): words in them are words."""
+    marked = factories.LiveCampaignFactory(
+        title="Lantern <b>festival</b>", description="Paper boats <!-- riverside --> and <i>kites</i>."
+    )
+    unclosed = factories.LiveCampaignFactory(title="Comments", description="<!-- " * 9_000 + "moonlit")
+
+    assert _found("riverside") == [marked.pk]
+    assert _found("festival kites") == [marked.pk]
+    assert _found("moonlit") == [unclosed.pk]
+
+
 def test_nothing_matches_gibberish(demo_like):
     assert _found("zzqxv wqpt") == []
 
