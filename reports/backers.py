@@ -315,8 +315,10 @@ _QUOTE = "'"
 # The code points a match of FORMULA_START can start with (ascii() of a text's first character;
 # 0 for empty text, which is no formula).
 _FORMULA_FIRST = ", ".join(str(ord(c)) for c in " \t\r\n;,=+@-")
-# Rows copied between two progress reports of a background export.
-PROGRESS_BATCH_ROWS = 50_000
+# Rows copied between two progress reports of a background export. Each batch builds its joins
+# afresh (50,000 rows took 0.9 s where all 200,000 in one statement take 2 s): about a second
+# between two reports.
+PROGRESS_BATCH_ROWS = 100_000
 
 
 def _sql_text(value: str) -> str:
