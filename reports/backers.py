@@ -373,7 +373,8 @@ COPY (
                  round(coalesce(ch.refunded_amount, 0), {{places}}) AS refunded,
                  CASE WHEN p.is_late THEN 'yes' END AS late, nullif(p.shipping_country, '') AS shipping_country,
                  {_safe("ao.add_ons")} AS add_ons,
-                 CASE WHEN p.state = 'collected' THEN coalesce(f.status, 'unfulfilled') END AS fulfilment,
+                 -- A pledge shipped and then refunded keeps its status; only a collected one is unfulfilled.
+                 coalesce(f.status, CASE WHEN p.state = 'collected' THEN 'unfulfilled' END) AS fulfilment,
                  {_iso("sr.updated_at")} AS responded_at, {{addresses}}{{answers}}
             FROM pledges_pledge p
             JOIN auth_user u ON u.id = p.backer_id
@@ -518,8 +519,8 @@ def backer_csv(
     Nothing else may use the connection while a COPY streams, so with ``progress`` (a
     background export records it in the database as it goes) the rows are copied in
     batches of PROGRESS_BATCH_ROWS pledges, and progress is told between them. Each batch
-    reads only its own pledges (from the key where the previous one ended), so the batches
-    together cost what one COPY of the whole report does.
+    reads only its own pledges (from the key where the previous one ended), though it builds
+    its joins (users, add-ons, answers) afresh.
     """
     first = io.StringIO()
     csv.writer(first, lineterminator="\n").writerow(header or backer_header(campaign))

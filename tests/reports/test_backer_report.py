@@ -2,7 +2,9 @@ from decimal import Decimal
 
 import pytest
 from django.http import StreamingHttpResponse
+from django.utils import timezone
 
+from fulfilment.models import Fulfilment
 from pledges.models import Pledge
 from reports.backers import BACKER_HEADER
 from reports.models import ExportJob
@@ -276,6 +278,12 @@ def test_the_csv_postgresql_writes_has_the_cells_the_python_rows_have(books, par
     from reports.backers import BackerFilters, _backer_rows
     from reports.writers import csv_cell
 
+    # Shipped, then refunded: the status stays what it was (not only collected pledges have one).
+    shipped = books.pledges["refunded"]
+    now = timezone.now()
+    Fulfilment.objects.create(
+        pledge=shipped, status="shipped", carrier="DHL", tracking_number="T1", shipped_at=now, updated_at=now
+    )
     for campaign in books.campaigns:
         backer = factories.UserFactory(first_name="  Zoë ", last_name='O\'Neil, "Jr"')
         RewardTier.objects.filter(campaign=campaign).update(title='=1+1, "quoted"\nline')
@@ -287,6 +295,9 @@ def test_the_csv_postgresql_writes_has_the_cells_the_python_rows_have(books, par
         rows = _report_rows(campaign.creator, campaign, **params)
 
         assert rows == expected, campaign.state
+        if campaign.pk == shipped.campaign_id and "reward" not in params:
+            [refunded] = [row for row in rows if row[1] == str(shipped.backer_id)]
+            assert refunded[BACKER_HEADER.index("Fulfillment Status")] == "shipped"
 
 
 def test_the_add_on_cell_lists_each_pledges_add_ons_in_add_on_order_and_only_its_own():
