@@ -15,11 +15,11 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from django.contrib.postgres.aggregates import StringAgg
 from django.db import connection
@@ -35,6 +35,9 @@ from fulfilment.models import SurveyQuestion
 from pledges.models import Charge, Pledge, PledgeAddOn
 from reports import writers
 from reports.writers import FORMULA_START, Progress, Report, Section
+
+if TYPE_CHECKING:
+    from psycopg.sql import Composed
 
 NO_REWARD = "none"
 # Rows fetched from the server-side cursor per round trip.
@@ -468,15 +471,23 @@ def _fulfilment_sql(campaign: Campaign, addresses: bool):
     return cells, answers, joins, answer_cells
 
 
-# A batch of the report: the pledges after one key (created_at, id) and up to another (None: from
-# the first, to the last), and how many pledges come before it (its backer numbers follow them).
-Batch = tuple[tuple[datetime, int] | None, tuple[datetime, int] | None, int]
-WHOLE_REPORT: Batch = (None, None, 0)
+class Batch(NamedTuple):
+    """A batch of the report: the pledges after one key (created_at, id) and up to another (None:
+    from the first, to the last), numbered after the pledges before it."""
+
+    after: tuple[datetime, int] | None = None
+    upto: tuple[datetime, int] | None = None
+    numbered_before: int = 0
+
+
+WHOLE_REPORT = Batch()
 
 
 def _copy_statement(
-    campaign: Campaign, filters: BackerFilters, batch: Batch = WHOLE_REPORT, *, addresses: bool = False
-):
+    campaign: Campaign, filters: BackerFilters, *, addresses: bool = False
+) -> Callable[[Batch], Composed]:
+    """The report's COPY for any batch; what no batch changes (the filters, the survey's questions,
+    the country names) is built once for all of them."""
     from psycopg import sql
 
     where: list[sql.Composable] = [sql.SQL("TRUE")]
@@ -486,24 +497,28 @@ def _copy_statement(
         where.append(sql.SQL("n.reward_id IS NULL"))
     elif filters.reward is not None:
         where.append(sql.SQL("n.reward_id = {}").format(sql.Literal(int(filters.reward))))
-    after, upto, numbered_before = batch
-    keys: list[sql.Composable] = []
-    if after is not None:
-        keys.append(sql.SQL(" AND (p.created_at, p.id) > ({}, {})").format(*map(sql.Literal, after)))
-    if upto is not None:
-        keys.append(sql.SQL(" AND (p.created_at, p.id) <= ({}, {})").format(*map(sql.Literal, upto)))
     cells, answers, answer_joins, answer_cells = _fulfilment_sql(campaign, addresses)
-    return sql.SQL(_COPY).format(
-        addresses=cells,
-        answers=answers,
-        answer_joins=answer_joins,
-        questions=answer_cells,
-        places=sql.Literal(currency_decimal_places(campaign.currency)),
-        campaign=sql.Literal(int(campaign.pk)),
-        batch=sql.Composed(keys),
-        numbered_before=sql.Literal(int(numbered_before)),
-        where=sql.SQL(" AND ").join(where),
-    )
+    fixed = {
+        "addresses": cells,
+        "answers": answers,
+        "answer_joins": answer_joins,
+        "questions": answer_cells,
+        "places": sql.Literal(currency_decimal_places(campaign.currency)),
+        "campaign": sql.Literal(int(campaign.pk)),
+        "where": sql.SQL(" AND ").join(where),
+    }
+
+    def for_batch(batch: Batch) -> Composed:
+        keys: list[sql.Composable] = []
+        if batch.after is not None:
+            keys.append(sql.SQL(" AND (p.created_at, p.id) > ({}, {})").format(*map(sql.Literal, batch.after)))
+        if batch.upto is not None:
+            keys.append(sql.SQL(" AND (p.created_at, p.id) <= ({}, {})").format(*map(sql.Literal, batch.upto)))
+        return sql.SQL(_COPY).format(
+            **fixed, batch=sql.Composed(keys), numbered_before=sql.Literal(batch.numbered_before)
+        )
+
+    return for_batch
 
 
 def backer_csv(
@@ -525,13 +540,14 @@ def backer_csv(
     first = io.StringIO()
     csv.writer(first, lineterminator="\n").writerow(header or backer_header(campaign))
     yield first.getvalue()
+    statement = _copy_statement(campaign, filters, addresses=addresses)
     if progress is None:
-        for chunk, _ in _copy_rows(campaign, filters, WHOLE_REPORT, addresses):
+        for chunk, _ in _copy_rows(statement(WHOLE_REPORT)):
             yield chunk
         return
     written = 0
     for batch in _batches(campaign):
-        for chunk, rows in _copy_rows(campaign, filters, batch, addresses):
+        for chunk, rows in _copy_rows(statement(batch)):
             written += rows
             yield chunk
         progress(written)
@@ -551,16 +567,13 @@ def _batches(campaign: Campaign) -> list[Batch]:
     ends.append(None)  # the last batch runs to the end, whatever came in meanwhile
     starts = [None, *ends[:-1]]
     pairs = zip(starts, ends, strict=True)
-    return [(start, end, index * PROGRESS_BATCH_ROWS) for index, (start, end) in enumerate(pairs)]
+    return [Batch(start, end, index * PROGRESS_BATCH_ROWS) for index, (start, end) in enumerate(pairs)]
 
 
-def _copy_rows(
-    campaign: Campaign, filters: BackerFilters, batch: Batch, addresses: bool = False
-) -> Iterator[tuple[str, int]]:
-    """COPY's rows of one batch, CHUNK_ROWS at a time, counted."""
+def _copy_rows(statement: Composed) -> Iterator[tuple[str, int]]:
+    """COPY's rows, CHUNK_ROWS at a time, counted."""
     with connection.cursor() as cursor:
-        statement = _copy_statement(campaign, filters, batch, addresses=addresses).as_string(cursor.connection)
-        with cursor.copy(statement) as copy:
+        with cursor.copy(statement.as_string(cursor.connection)) as copy:
             chunk, rows = bytearray(), 0
             for row in copy:  # COPY hands over one row at a time
                 chunk += row

@@ -138,8 +138,11 @@ def test_a_report_built_in_batches_is_the_report_streamed_at_once(live_campaign,
     creator = live_campaign.creator
 
     for params in ({}, {"state": "active"}):
-        job = services.export_build(job_id=_ask(creator, live_campaign, **params).pk)
+        with CaptureQueriesContext(connection) as queries:
+            job = services.export_build(job_id=_ask(creator, live_campaign, **params).pk)
 
+        # The survey's questions are read for the header and the statement, not again per batch.
+        assert sum('"fulfilment_surveyquestion"' in q["sql"] for q in queries.captured_queries) == 2
         built = media.read(job.file).decode()
         assert built == _sync_csv(creator, live_campaign, **params).decode()
         numbers = [int(line.split(",")[0]) for line in built.splitlines()[1:]]
