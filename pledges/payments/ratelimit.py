@@ -193,23 +193,26 @@ def _next_try(now: float, priority: str) -> float:
 
 def acquire_provider_slot(
     *, operation: str, priority: str | None = None, budget: Budget | None = None, timeout: float | None = None
-) -> None:
+) -> int | None:
     """Wait until this process may make one ``operation`` call (``POST /v1/payment_intents``);
-    raise RateLimited if none came within ``timeout`` (by priority: WAIT_FOR_SLOT)."""
+    raise RateLimited if none came within ``timeout`` (by priority: WAIT_FOR_SLOT).
+
+    Returns the second (Unix time) whose budget the slot was counted in, or None when nothing
+    was counted (no limit, or Redis not answering)."""
     priority = priority or current_priority()
     budget = budget or Budget.from_settings()
     if not budget.limits(operation):
-        return
+        return None
     wait = WAIT_FOR_SLOT[priority] if timeout is None else timeout
     deadline = time.monotonic() + wait
     while True:
         now = time.time()
         try:
             if _try_take(operation, priority, budget, now):
-                return
+                return int(now)
         except redis.RedisError as error:
             log.warning("provider call %s let through: Redis did not answer (%s)", operation, error)
-            return
+            return None
         if time.monotonic() >= deadline:
             raise RateLimited(f"no provider request slot for {operation} within {wait} s", code="rate_limit")
         time.sleep(_next_try(now, priority))
