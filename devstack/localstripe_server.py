@@ -30,7 +30,7 @@ from decimal import Decimal
 from aiohttp import web
 from localstripe import resources, server
 
-from . import localstripe_answers, localstripe_connect, localstripe_limits, localstripe_speed
+from . import localstripe_answers, localstripe_connect, localstripe_limits, localstripe_snapshot, localstripe_speed
 
 
 def latency_middleware(seconds: float):
@@ -82,6 +82,7 @@ def main() -> None:
         server.app.middlewares.insert(0, latency_middleware(args.latency_ms / 1000))
     localstripe_limits.install(server.app)  # first: Stripe's 429s, and the calls counted
     localstripe_answers.install()  # where localstripe answers otherwise than Stripe
+    localstripe_snapshot.install(server.app)  # for tests that build their data once per module
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
     web.run_app(server.app, host=args.host, port=args.port, print=None)
 
