@@ -42,6 +42,7 @@ from rest_framework.test import APIClient  # noqa: E402
 
 from devstack.processes import Worker, celery_worker_command, worker_command  # noqa: E402
 from tests import factories  # noqa: E402
+from tests.support import once  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -153,11 +154,15 @@ def _review_not_required(settings, request):
 
 
 @pytest.fixture(autouse=True)
-def _empty_localstripe():
+def _empty_localstripe(request):
     """Each test starts with localstripe's store empty. Its answers embed lists built by scanning
     the whole store: 6 ms a charge when fresh, 70 ms after the rest of the suite, and lookups by
     idempotency key scan every PaymentIntent. Nothing a test finds refers to an earlier test's
-    objects: its database rows are gone too. (Only ever a local emulator; never Stripe itself.)"""
+    objects: its database rows are gone too. (Only ever a local emulator; never Stripe itself.)
+    A module whose data is built once goes back to the store that data left instead (tests/support/once.py)."""
+    if once.MARKER in request.keywords:
+        once.provider_back_to_the_snapshot()
+        return
     base = settings.STRIPE_API_BASE
     if base and urlsplit(base).hostname in ("127.0.0.1", "localhost"):
         requests.delete(f"{base.rstrip('/')}/_config/data", timeout=10).raise_for_status()

@@ -1,18 +1,33 @@
 import pytest
+from django.contrib.auth import get_user_model
 
 from accounts.services import signup_request
 from accounts.tokens import token_issue
 from campaigns.services import categories_install
 from closing.services.webhooks import webhook_receive
 from reports.models import ExportJob
+from tests.support import once
 from tests.support.books import build_books
 from updates.services import update_publish
 
 
+@pytest.fixture(scope="module")
+def _books_of_the_module(request, django_db_setup, django_db_blocker):
+    """Built once per module (tests/support/once.py): the modules using it are marked
+    ``provider_store_per_module``."""
+    yield from once.built_once(request, django_db_blocker, _build_books)
+
+
 @pytest.fixture
-def books(admin_user):
+def books(_books_of_the_module, db):
     """A campaign in every state with pledges in most states, and at least two rows of every model
-    the admin lists (one row would hide a query made per row)."""
+    the admin lists (one row would hide a query made per row); staff is pytest-django's admin_user."""
+    return once.each_test(_books_of_the_module)
+
+
+def _build_books():
+    # pytest-django's admin_user finds this one by its username.
+    admin_user = get_user_model().objects.create_superuser("admin", "admin@example.com", "password")
     books = build_books(staff=admin_user)
     categories_install()  # the fixed list (a flushed database may lack it)
     successful, live = books.by_state["successful"], books.by_state["live"]

@@ -21,7 +21,7 @@ from tests import factories
 from tests.support.books import parse_csv, split_sections
 from updates.models import CampaignUpdate
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.provider_store_per_module]  # books: tests/admin/conftest.py
 
 
 def _action(client, url, action, objects, **extra):

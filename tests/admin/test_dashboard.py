@@ -11,7 +11,7 @@ from pledges.models import Pledge
 from reports.selectors import CurrencyTotals, platform_totals
 from tests import factories
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.provider_store_per_module]  # books: tests/admin/conftest.py
 
 
 def _age_one_pledge(books) -> None:

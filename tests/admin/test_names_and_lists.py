@@ -18,7 +18,7 @@ from reports.models import ExportJob
 from tests import factories
 from updates.services import update_publish
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.provider_store_per_module]  # books: tests/admin/conftest.py
 
 OUR_APPS = {"accounts", "campaigns", "rewards", "pledges", "notifications", "updates", "reports"}
 OUR_ADMINS = sorted(

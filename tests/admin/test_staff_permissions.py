@@ -13,7 +13,7 @@ from pledges.models import Charge, Pledge
 from reports.models import ExportJob
 from tests import factories
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.provider_store_per_module]  # books: tests/admin/conftest.py
 
 PASSWORD = "view only, hands off"
 VIEW_ONLY = (

@@ -5,16 +5,36 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.contrib.auth.models import User
 from django.utils import timezone
 
 from closing.services.collection import pledge_collect
 from fulfilment.services import survey_save, survey_send
 from pledges.models import Pledge
 from tests import factories
+from tests.support import once
+
+
+@pytest.fixture(scope="module")
+def _funded_of_the_module(request, django_db_setup, django_db_blocker):
+    """Built once per module (tests/support/once.py): the modules using it are marked
+    ``provider_store_per_module``."""
+    yield from once.built_once(request, django_db_blocker, _build_funded)
 
 
 @pytest.fixture
-def funded(creator):
+def funded(_funded_of_the_module, db):
+    return once.each_test(_funded_of_the_module)
+
+
+@pytest.fixture
+def creator(db):
+    """The funded campaign's creator, once the module built it."""
+    return User.objects.filter(username="creator").first() or factories.UserFactory(username="creator")
+
+
+def _build_funded():
+    creator = factories.UserFactory(username="creator")
     campaign = factories.LiveCampaignFactory(
         creator=creator,
         goal=Decimal("10.00"),

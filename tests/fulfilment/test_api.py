@@ -13,7 +13,7 @@ from tests import factories
 from tests.fulfilment.conftest import GOOD_DE_ADDRESS, questions
 from tests.support.api import assert_error, client_as
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.provider_store_per_module]  # funded: conftest.py
 
 
 def _survey_url(campaign, tail=""):

@@ -16,7 +16,7 @@ from fulfilment.services import (
 )
 from tests import factories
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.provider_store_per_module]  # funded: conftest.py
 
 
 def _ship(funded, name="vinyl", **fields):

@@ -10,7 +10,7 @@ from accounts.models import Profile
 from fulfilment.models import Fulfilment, Survey, SurveyResponse
 from fulfilment.services import fulfilment_update
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.provider_store_per_module]  # funded: conftest.py
 
 
 def logged_in(user, language="en") -> Client:

@@ -5,6 +5,7 @@ comments, the reports they filed and whom they follow; nothing of another backer
 import json
 from decimal import Decimal
 
+import pytest
 from django.test import Client
 
 from community.services import comment_post, creator_follow, report_file
@@ -12,6 +13,8 @@ from fulfilment.services import fulfilment_update, survey_answer
 from rewards.services import add_on_create
 from tests import factories
 from tests.fulfilment.conftest import GOOD_DE_ADDRESS
+
+pytestmark = pytest.mark.provider_store_per_module  # funded: conftest.py
 
 
 def _answers(survey) -> dict[str, str]:

@@ -14,7 +14,7 @@ from tests.conftest import client_for
 from tests.fulfilment.conftest import GOOD_DE_ADDRESS
 from tests.support.books import parse_csv, streamed
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.provider_store_per_module]  # funded: conftest.py
 
 QUESTIONS = ["Name for the credits", "Vinyl colour", "Bonus tracks"]
 ADDRESS_HEADER = FULFILMENT_HEADER[2:]

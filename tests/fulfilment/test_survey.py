@@ -24,7 +24,7 @@ from fulfilment.services import (
 from tests import factories
 from tests.fulfilment.conftest import GOOD_DE_ADDRESS, questions
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.provider_store_per_module]  # funded: conftest.py
 
 
 def _answers(survey, pledge, **by_prompt):

@@ -13,14 +13,9 @@ from rewards.models import RewardTier
 from tests import factories
 from tests.conftest import client_for
 from tests.support.api import assert_error
-from tests.support.books import build_books, parse_csv, streamed
+from tests.support.books import parse_csv, streamed
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def books(staff):
-    return build_books(staff=staff)
+pytestmark = [pytest.mark.django_db, pytest.mark.provider_store_per_module]  # books: conftest.py
 
 
 def _report_rows(user, campaign, **params) -> list[list[str]]:

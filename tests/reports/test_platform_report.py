@@ -9,16 +9,11 @@ from pledges.models import Pledge
 from reports.platform import CAMPAIGN_HEADER, SUMMARY_HEADER, SUMMARY_TITLE, platform_fee
 from tests.conftest import client_for
 from tests.support.api import assert_error
-from tests.support.books import build_books, parse_csv, split_sections, streamed
+from tests.support.books import parse_csv, split_sections, streamed
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.provider_store_per_module]  # books: conftest.py
 
 MONEY_COLUMNS = ("Goal", "Pledged", "Collected", "Refunded", "Net Collected", "Platform Fee")
-
-
-@pytest.fixture
-def books(staff):
-    return build_books(staff=staff)
 
 
 def _csv_report(user, **params):

@@ -15,14 +15,8 @@ from reports.reconcile import reconcile
 from rewards.models import AddOn, RewardTier
 from rewards.services import add_on_create
 from tests import factories
-from tests.support.books import build_books
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def books(staff):
-    return build_books(staff=staff)
+pytestmark = [pytest.mark.django_db, pytest.mark.provider_store_per_module]  # books: conftest.py
 
 
 def _ids(books) -> list[int]:

@@ -29,7 +29,10 @@ __all__ = [
     "card_payment_method",
     "complete_test_3ds_setup",
     "flush_localstripe",
+    "forget_localstripe_snapshot",
     "payment_intents_of",
+    "restore_localstripe",
+    "snapshot_localstripe",
     "succeeded_payment_intents",
     "succeeded_payment_intents_by_pledge",
 ]
@@ -76,6 +79,32 @@ def succeeded_payment_intents_by_pledge(gateway: Any) -> dict[tuple[str, str], i
 def flush_localstripe(gateway: Any) -> None:
     """Empty localstripe's store. Its responses embed lists built by scanning the whole store,
     so every call slows as the store grows (70 ms per charge after a suite run, 6 ms fresh)."""
-    if gateway.is_real_stripe:
-        raise RuntimeError("refusing to flush a real Stripe account")
+    _local_only(gateway)
     requests.delete(f"{gateway.api_base}/_config/data", timeout=10).raise_for_status()
+
+
+def snapshot_localstripe(gateway: Any) -> None:
+    """Keep localstripe's store as it is now (devstack/localstripe_snapshot.py)..."""
+    _local_only(gateway)
+    requests.post(f"{gateway.api_base}/_config/snapshot", timeout=10).raise_for_status()
+
+
+def restore_localstripe(gateway: Any) -> bool:
+    """... and put it back so: what tests made at the provider since is gone. False if no
+    snapshot is kept."""
+    _local_only(gateway)
+    response = requests.post(f"{gateway.api_base}/_config/snapshot/restore", timeout=10)
+    if response.status_code == 409:
+        return False
+    response.raise_for_status()
+    return True
+
+
+def forget_localstripe_snapshot(gateway: Any) -> None:
+    _local_only(gateway)
+    requests.delete(f"{gateway.api_base}/_config/snapshot", timeout=10).raise_for_status()
+
+
+def _local_only(gateway: Any) -> None:
+    if gateway.is_real_stripe:
+        raise RuntimeError("refusing to reset a real Stripe account")
