@@ -89,6 +89,48 @@ def test_the_processing_fee_is_the_balance_transactions(django_capture_on_commit
     assert [e.amount for e in processing] == ([Decimal(-expected) / 100] if expected else [])
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_fee_is_written_while_another_transaction_holds_the_campaigns_lock():
+    """Collection's charges take the campaign's row lock one after another; the fee look-ups beside
+    them do not queue behind it (it set the pace of a collection: docs/benchmarks.md)."""
+    import threading
+
+    from django.db import connection, transaction
+
+    from campaigns.services import campaign_lock
+
+    pledge = factories.CollectedPledgeFactory()
+    charge = pledge.charges.get(state="succeeded")
+    locked, release = threading.Event(), threading.Event()
+
+    def hold_the_lock() -> None:
+        try:
+            with transaction.atomic():
+                campaign_lock(campaign_id=pledge.campaign_id)
+                locked.set()
+                release.wait(timeout=30)
+        finally:
+            connection.close()
+
+    holder = threading.Thread(target=hold_the_lock)
+    holder.start()
+    try:
+        assert locked.wait(timeout=10)
+        with connection.cursor() as cursor:
+            cursor.execute("SET lock_timeout = '2s'")  # waiting on the lock fails the test, not hangs it
+        fee = charge_fee_record(charge_id=charge.pk)
+    finally:
+        release.set()
+        holder.join(timeout=30)
+        with connection.cursor() as cursor:
+            cursor.execute("RESET lock_timeout")
+
+    assert fee is not None and ChargeFee.objects.filter(charge=charge).count() == 1
+    assert LedgerEntry.objects.filter(charge=charge, kind=Kind.PROCESSING_FEE).count() == (
+        1 if fee.processing_fee_minor else 0
+    )
+
+
 def test_refunds_write_what_is_new_and_return_the_platform_fees_share():
     pledge = factories.CollectedPledgeFactory(amount=Decimal("40.00"))
     charge = pledge.charges.get(state="succeeded")
