@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Iterator
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -395,19 +396,27 @@ def worker_env(django_db_setup, django_db_blocker, worker_mail_dir) -> dict[str,
 
 
 @pytest.fixture
-def celery_worker(worker_env, transactional_db, tmp_path) -> WorkerProcess:
-    """A worker process for this test only; the test's data is committed so the worker can see it.
+def worker_process(worker_env, transactional_db, tmp_path) -> Iterator[WorkerProcess]:
+    """A worker process for this test only, not started: the test starts it with the concurrency
+    and environment it needs. The test's data is committed so the worker can see it.
 
-    It is stopped before the test's tables are flushed, and every queue is purged first, so
-    no task of one test ever runs against another test's data.
+    Every queue is purged first, and the worker is killed before the test's tables are flushed
+    (a warm shutdown would only wait seconds for work nobody needs once the test is over), so no
+    task of one test ever runs against another test's data.
     """
     from config.celery_app import app
 
     app.control.purge()
     worker = WorkerProcess(worker_env, tmp_path / "worker.log")
-    worker.start()
     yield worker
-    worker.stop()
+    worker.kill()
+
+
+@pytest.fixture
+def celery_worker(worker_process) -> WorkerProcess:
+    """``worker_process``, started: every queue, two pool processes."""
+    worker_process.start()
+    return worker_process
 
 
 def broker_messages(queue: str) -> list[tuple[str, tuple]]:

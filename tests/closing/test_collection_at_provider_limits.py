@@ -41,8 +41,7 @@ def funded(transactional_db):
 
 
 def _collecting_under(worker, settings, **budget) -> None:
-    """The worker (restarted) and this process with the app's budget ``budget``."""
-    worker.stop()
+    """The worker started, and this process set, with the app's budget ``budget``."""
     worker.env = {**worker.env, **{name: str(value) for name, value in budget.items()}}
     worker.start(concurrency=4)
     for name, value in budget.items():
@@ -54,7 +53,7 @@ def _collected(campaign) -> int:
 
 
 def test_a_person_pledging_during_collection_waits_at_most_a_second_behind_it(
-    celery_worker, funded, emulated_limits, settings, monkeypatch
+    worker_process, funded, emulated_limits, settings, monkeypatch
 ):
     campaign, pledges = funded
     other = factories.LiveCampaignFactory(goal=Decimal("1000.00"))
@@ -64,7 +63,7 @@ def test_a_person_pledging_during_collection_waits_at_most_a_second_behind_it(
     # borrows up to 3 more in its second half while nobody else asks.
     requests.post(emulated_limits, json={"rate_limit": 10, "operation_rate_limit": 0}, timeout=10).raise_for_status()
     _collecting_under(
-        celery_worker, settings, STRIPE_RATE_LIMIT=10, STRIPE_OPERATION_RATE_LIMIT=0, STRIPE_BACKGROUND_SHARE=0.6
+        worker_process, settings, STRIPE_RATE_LIMIT=10, STRIPE_OPERATION_RATE_LIMIT=0, STRIPE_BACKGROUND_SHARE=0.6
     )
 
     close_due_campaigns.delay()
@@ -87,12 +86,14 @@ def test_a_person_pledging_during_collection_waits_at_most_a_second_behind_it(
     assert reconcile(campaign_ids=[campaign.pk, other.pk]) == []
 
 
-def test_collection_that_meets_429s_charges_every_pledge_exactly_once(celery_worker, funded, emulated_limits, settings):
+def test_collection_that_meets_429s_charges_every_pledge_exactly_once(
+    worker_process, funded, emulated_limits, settings
+):
     campaign, pledges = funded
     # The provider allows 2 charges a second, far fewer than the app believes (25, background 15 to
     # 24): even a worker slowed by a busy machine sends more than that.
     requests.post(emulated_limits, json={"rate_limit": 100, "operation_rate_limit": 2}, timeout=10).raise_for_status()
-    _collecting_under(celery_worker, settings, STRIPE_RATE_LIMIT=100, STRIPE_OPERATION_RATE_LIMIT=25)
+    _collecting_under(worker_process, settings, STRIPE_RATE_LIMIT=100, STRIPE_OPERATION_RATE_LIMIT=25)
 
     close_due_campaigns.delay()
     wait_until(lambda: _all_collected(campaign, PLEDGES), timeout=120, message="every pledge collected")

@@ -26,7 +26,7 @@ COLLECTION_THREADS = 2
 @pytest.fixture
 def demo_workers(worker_env, transactional_db, tmp_path):
     """Production's workers (default+mail, collection+exports) as processes.toml defines them,
-    stopped before the tables are flushed."""
+    killed before the tables are flushed (nothing they still hold is needed then)."""
     purge_queues()
     started = [WorkerProcess(worker_env, tmp_path / f"{name}.log", production=w) for name, w in workers().items()]
     try:
@@ -35,7 +35,7 @@ def demo_workers(worker_env, transactional_db, tmp_path):
         yield started
     finally:
         for worker in started:
-            worker.stop()
+            worker.kill()
         purge_queues()
 
 
