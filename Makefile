@@ -13,7 +13,7 @@ OFFLINE_ENV := PLEDGEBOARD_PROFILE=offline DATABASE_URL=postgres://unused@127.0.
 # Types (pyproject.toml [tool.mypy]: strict for core and every services and selectors module).
 MYPY := $(OFFLINE_ENV) $(PY) -m mypy
 
-.PHONY: demo test fuzz audit lint docs lock services-up services-down clean chromium simulate bench messages
+.PHONY: demo test fuzz audit lint docs lock services-up services-down clean chromium simulate bench messages screenshots
 
 $(STAMP): requirements.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -62,6 +62,11 @@ docs: $(STAMP)
 # By hand, not in CI: each figure beside its baseline measured in the same run (var/bench/results.json).
 bench: $(STAMP)
 	$(PY) -m devstack run --profile test -- $(PY) bench/run.py $(BENCH_ARGS)
+
+# The browser tests alone, with every checked page screenshotted at desktop and phone width into
+# var/screenshots/ (make test skips the screenshots, not the tests).
+screenshots: $(STAMP) chromium
+	SCREENSHOTS=1 $(PY) -m devstack run --profile test -- $(PY) -m pytest -n $(TEST_PROCESSES) --dist loadfile -m browser $(PYTEST_ARGS)
 
 # The long fuzzing run (make test runs the same tests with 3 examples per operation and caller).
 FUZZ_EXAMPLES ?= 200

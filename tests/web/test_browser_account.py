@@ -4,8 +4,8 @@ file has their pledge and charge) and deletes the account with their password: t
 out, cannot log in again, and the creator's backer report calls them "deleted user".
 
 Everything happens in the web process (the campaign is closed and the pledge collected through
-the services before the pages are opened), so no worker is started. Screenshots go to
-var/screenshots/account-*.
+the services before the pages are opened), so no worker is started. `make screenshots` puts
+its screenshots in var/screenshots/account-*.
 """
 
 import json

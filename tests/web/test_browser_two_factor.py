@@ -2,7 +2,7 @@
 off the page as text, the codes computed from it as an authenticator app would), saves her
 recovery codes, logs out, logs in with the app's code, logs out, logs in with a recovery code.
 Every new page is axe-clean, with one h1, no skipped heading level and a working skip link.
-Screenshots go to var/screenshots/two-factor-*.
+`make screenshots` puts its screenshots in var/screenshots/two-factor-*.
 """
 
 import time

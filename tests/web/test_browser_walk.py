@@ -12,7 +12,7 @@ string of the catalogue left in what the page shows or reads aloud.
 
 Everything the pages do here happens in the web process (the verification e-mail is sent by
 the view, the pledge is confirmed by the card step, the CSV of a small campaign is streamed at
-once), so no worker is started. Screenshots go to var/screenshots/walk-*.
+once), so no worker is started. `make screenshots` puts its screenshots in var/screenshots/walk-*.
 """
 
 import csv
