@@ -16,10 +16,13 @@ from tests.conftest import WorkerProcess, broker_messages, purge_queues, wait_un
 
 pytestmark = pytest.mark.celery
 
-BACKLOG = 10_000  # at the collection worker's pace, much longer than the bound below
+# At the collection worker's pace (about 160 no-op messages a second with two threads on a quiet
+# 2-core machine), 25 s of work: longer than the bound below. Filling it costs about 1 ms a message,
+# many times that on a busy machine; 10,000 took a minute and more of a whole run.
+BACKLOG = 4_000
 PROMPTLY = 15  # seconds
 # The collection worker as defined (its queues, thread pool and prefetch) but with two threads:
-# 48 would drain 10,000 no-op messages before the close is done, and the test would prove nothing.
+# 48 would drain the no-op messages before the close is done, and the test would prove nothing.
 COLLECTION_THREADS = 2
 
 
