@@ -74,8 +74,8 @@ class Command(BaseCommand):
         stamp = f"{int(time.time())}-{options['seed']}"
         creator_token, tokens = self._people(stamp, backers)
         cards = self._cards(backers)
-        campaign_id, tiers = self._campaign(creator_token, backers)
-        plan = self._plan(backers, tiers, cards)
+        campaign_id, tiers, deadline = self._campaign(creator_token, backers)
+        plan = self._plan(backers, tiers, cards, seconds_left=(deadline - timezone.now()).total_seconds())
         intake = self._pledge(campaign_id, tokens, plan)
         self._wait_for_close(campaign_id)
         collection = self._wait_for_collection(campaign_id)
@@ -109,8 +109,9 @@ class Command(BaseCommand):
             method, f"{self.base}{path}", headers={"Authorization": f"Token {token}"}, timeout=60, **kwargs
         )
 
-    def _campaign(self, token: str, backers: int) -> tuple[int, list[dict]]:
-        """Her campaign, scaled: the goal in proportion to the backers, limits too (at least one)."""
+    def _campaign(self, token: str, backers: int) -> tuple[int, list[dict], datetime]:
+        """Her campaign, scaled: the goal in proportion to the backers, limits too (at least one);
+        its id, tiers and deadline."""
         session = requests.Session()
         scale = Decimal(backers) / BACKERS
         goal = max((GOAL * scale).quantize(Decimal(1)), Decimal(100))
@@ -145,7 +146,7 @@ class Command(BaseCommand):
         response = self._api(session, "POST", f"/api/campaigns/{campaign_id}/launch/", token)
         self._expect(response, 200, "launch the campaign (is CAMPAIGN_MIN_DURATION at most --duration?)")
         self._say(f"Campaign {campaign_id} launched: goal ${goal}, ends in {self.options['duration']} s")
-        return campaign_id, tiers
+        return campaign_id, tiers, deadline
 
     def _cards(self, count: int) -> list[str]:
         """Each backer's card, saved at the provider as Stripe.js does in the browser."""
@@ -169,10 +170,12 @@ class Command(BaseCommand):
         bar.finish(done)
         return cards
 
-    def _plan(self, count: int, tiers: list[dict], cards: list[str]) -> list[dict]:
+    def _plan(self, count: int, tiers: list[dict], cards: list[str], *, seconds_left: float) -> list[dict]:
         """Who pledges what and when: her tiers' proportions, most pledges in the first moments."""
         weights = [tier["weight"] for tier in tiers] + [int(NO_REWARD_SHARE * BACKERS)]
-        window = self.options["duration"] * 0.6  # everyone has pledged well before the deadline
+        # Everyone has pledged well before the deadline: within 60 % of the time the launch left,
+        # not of --duration (making the campaign and its tiers took some of it, seconds when busy).
+        window = max(seconds_left * 0.6, 0.1)
         plan = []
         for n in range(count):
             choice = self.rng.choices(range(len(tiers) + 1), weights=weights)[0]
