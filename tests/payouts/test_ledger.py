@@ -1,10 +1,13 @@
 """The ledger follows collection and refunds: one entry per source and kind, platform fee exact,
 its share returned with a refund; the processing fee is the provider's balance transaction's."""
 
+import threading
 from decimal import Decimal
 
 import pytest
+from django.db import connection, transaction
 
+from campaigns.services import campaign_lock
 from closing.services import charge_record_result
 from payouts.models import ChargeFee, LedgerEntry
 from payouts.selectors import campaign_statement
@@ -93,14 +96,10 @@ def test_the_processing_fee_is_the_balance_transactions(django_capture_on_commit
 def test_a_fee_is_written_while_another_transaction_holds_the_campaigns_lock():
     """Collection's charges take the campaign's row lock one after another; the fee look-ups beside
     them do not queue behind it (it set the pace of a collection: docs/benchmarks.md)."""
-    import threading
-
-    from django.db import connection, transaction
-
-    from campaigns.services import campaign_lock
-
     pledge = factories.CollectedPledgeFactory()
     charge = pledge.charges.get(state="succeeded")
+    expected = _fee_at_provider(charge)
+    assert expected > 0  # a card charge always has a fee: the ledger entry below must be written
     locked, release = threading.Event(), threading.Event()
 
     def hold_the_lock() -> None:
@@ -125,10 +124,10 @@ def test_a_fee_is_written_while_another_transaction_holds_the_campaigns_lock():
         with connection.cursor() as cursor:
             cursor.execute("RESET lock_timeout")
 
-    assert fee is not None and ChargeFee.objects.filter(charge=charge).count() == 1
-    assert LedgerEntry.objects.filter(charge=charge, kind=Kind.PROCESSING_FEE).count() == (
-        1 if fee.processing_fee_minor else 0
-    )
+    assert fee is not None and fee.processing_fee_minor == expected
+    assert ChargeFee.objects.filter(charge=charge).count() == 1
+    processing = LedgerEntry.objects.filter(charge=charge, kind=Kind.PROCESSING_FEE)
+    assert [e.amount for e in processing] == [Decimal(-expected) / 100]
 
 
 def test_refunds_write_what_is_new_and_return_the_platform_fees_share():
