@@ -54,6 +54,8 @@ def test_a_creator_adds_a_picture_previews_the_story_and_reads_the_chart(
 
     image = page.locator("#campaign-image")
     assert image.get_attribute("alt") == "A blue notebook"
+    # Loaded from object storage after the page: wait for it, then read its size.
+    image.evaluate("img => img.decode()")
     assert image.evaluate("img => img.complete && img.naturalWidth") == 320
     # The chart: drawn by Chart.js from the JSON (no inline script), beside its table.
     page.wait_for_function("() => window.Chart && window.Chart.getChart('daily-chart')")
@@ -69,7 +71,7 @@ def test_a_creator_adds_a_picture_previews_the_story_and_reads_the_chart(
     check_page(page, "studio-dashboard-chart")
 
     page.goto(f"{base}/campaigns/{campaign.slug}/")
-    assert page.locator("#campaign-image").evaluate("img => img.naturalWidth") == 320
+    assert page.locator("#campaign-image").evaluate("img => img.decode().then(() => img.naturalWidth)") == 320
     assert page.locator("h1").count() == 1
     check_page(page, "campaign-with-image")
 
