@@ -47,7 +47,8 @@ def main() -> None:
 
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(
-                executable_path="/usr/bin/chromium", args=["--no-sandbox", "--disable-gpu", "--no-first-run"]
+                executable_path="/usr/bin/chromium-headless-shell",
+                args=["--no-sandbox", "--disable-gpu", "--no-first-run"],
             )
             page = browser.new_page(viewport=VIEWPORT, locale="en-US", timezone_id="America/New_York")
             page.goto(f"http://127.0.0.1:{port}{PAGE}", wait_until="networkidle")
