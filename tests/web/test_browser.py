@@ -94,6 +94,8 @@ def test_a_backer_signs_up_pledges_changes_and_sees_the_pledge_collected(browser
     # Pledge to the limited, shipped tier with a card that works.
     page.goto(f"{base}/campaigns/{notebook.slug}/")
     page.get_by_role("link", name="Pledge $25.00 or more (Sketchbook)").click()
+    # Loaded, so checkout.js listens before the country is chosen (a click waits for less).
+    page.wait_for_url(f"**/campaigns/{notebook.slug}/pledge/**")
     assert page.get_by_label("Sketchbook").is_checked()
     page.get_by_label("Ship to").select_option("DE")  # the amount follows: minimum plus shipping
     assert page.get_by_label("Pledge amount (USD)").input_value() == "30.00"

@@ -53,6 +53,8 @@ def _log_in(page, base: str) -> None:
 def _to_the_card_step(page, base: str, campaign) -> Pledge:
     page.goto(f"{base}/campaigns/{campaign.slug}/")
     page.get_by_role("link", name="Pledge $25.00 or more (Sketchbook)").click()
+    # Loaded, so checkout.js listens before the country is chosen (a click waits for less).
+    page.wait_for_url(f"**/campaigns/{campaign.slug}/pledge/**")
     page.get_by_label("Ship to").select_option("DE")  # the amount follows: minimum plus shipping
     page.get_by_role("button", name="Continue to payment").click()
     page.get_by_role("heading", name="Save your card").wait_for()
