@@ -8,6 +8,8 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from rest_framework.test import APIClient
 
+from tests.support.migrations import back_to_latest
+
 # auth named too, so the old state's User is today's (auth's first migrations gave last_login a default).
 BEFORE = [("auth", "0012_alter_user_first_name_max_length"), ("accounts", "0005_labels_in_the_readers_language")]
 
@@ -58,4 +60,4 @@ def test_accounts_of_before_get_keys_and_unconfirmed_users_become_sign_ups():
         client.credentials(HTTP_AUTHORIZATION=f"Token {raw}")
         assert client.get("/api/pledges/").status_code == 200
     finally:
-        _migrate(_latest())
+        back_to_latest()

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from accounts.models import Unsubscription
 from reports.models import ExportJob
+from tests.support.migrations import back_to_latest
 from updates.models import CampaignUpdate, UpdateDelivery
 
 BEFORE_THE_MOVE = [
@@ -100,7 +101,7 @@ def test_a_database_of_the_old_layout_upgrades_in_place():
         assert Permission.objects.get(content_type_id=old_type.pk, codename="delete_exportjob")
         call_command("makemigrations", "--check", "--dry-run", verbosity=0)
     finally:
-        _migrate(_latest())
+        back_to_latest()
         ContentType.objects.clear_cache()
 
 
@@ -140,7 +141,7 @@ def test_plain_text_api_tokens_of_before_keep_working_stored_hashed():
     finally:
         with connection.cursor() as cursor:
             cursor.execute("DROP TABLE IF EXISTS authtoken_token")
-        _migrate(_latest())
+        back_to_latest()
 
 
 def test_the_unused_plain_text_token_app_is_not_installed():
@@ -179,4 +180,4 @@ def test_stories_and_updates_written_before_are_stored_rendered():
         assert Campaign.objects.get(pk=empty.pk).description_html == ""
         assert CampaignUpdate.objects.get(pk=update.pk).body_html == "<p><strong>Soon</strong></p>"
     finally:
-        _migrate(_latest())
+        back_to_latest()
