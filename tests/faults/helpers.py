@@ -14,7 +14,8 @@ from tests.conftest import QUIET, ROOT, all_queues
 
 @contextmanager
 def worker(env: dict[str, str], log: Path, *, name: str, concurrency: int = 1) -> Iterator[subprocess.Popen]:
-    """A `celery worker` on every queue, stopped (its whole process group) when the block ends."""
+    """A `celery worker` on every queue, killed (its whole process group) when the block ends: the
+    tests wait for the work they check inside the block, and a warm shutdown would only wait."""
     with open(log, "wb") as out:
         command = celery_worker_command(
             queues=all_queues(),
@@ -29,7 +30,7 @@ def worker(env: dict[str, str], log: Path, *, name: str, concurrency: int = 1) -
     try:
         yield process
     finally:
-        os.killpg(process.pid, 15)
+        os.killpg(process.pid, 9)
         process.wait(timeout=60)
 
 
