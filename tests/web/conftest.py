@@ -143,9 +143,11 @@ def assert_structure(page) -> None:
     assert page.get_by_role("contentinfo").count() == 1
 
 
-def assert_skip_link_works(page) -> None:
-    """The page loaded afresh: Tab once reaches "Skip to content", shown on screen; Enter moves focus to main."""
-    page.goto(page.url.split("#")[0])
+def assert_skip_link_works(page, *, reload: bool = True) -> None:
+    """The page loaded afresh: Tab once reaches "Skip to content", shown on screen; Enter moves focus to main.
+    ``reload=False`` for a page just loaded that nothing has touched yet (no second load)."""
+    if reload:
+        page.goto(page.url.split("#")[0])
     page.keyboard.press("Tab")
     focused = page.evaluate("[document.activeElement.textContent, document.activeElement.getAttribute('href')]")
     assert focused == ["Skip to content", "#main"], f"{page.url}: Tab reached {focused}"
