@@ -1,6 +1,5 @@
 """Throttles are on in production; the rest of the suite turns them off (conftest)."""
 
-import time
 from decimal import Decimal
 
 import pytest
@@ -9,17 +8,6 @@ from tests import factories
 from tests.conftest import client_for
 
 pytestmark = [pytest.mark.django_db, pytest.mark.throttling]
-
-
-@pytest.fixture(autouse=True)
-def _not_at_a_window_edge():
-    """The throttles count in fixed windows (core/throttling.py): requests straddling a window's
-    edge count in two windows, as the module says. A test that counts hits starts them away from
-    the edge of a minute (and so of an hour): a run once sent its first guess 5 ms before a
-    minute's end, and no guess was refused."""
-    left = 60 - time.time() % 60
-    if left < 3:
-        time.sleep(left + 0.05)
 
 
 def test_pledging_is_throttled_per_user_with_a_clear_json_429(settings):
