@@ -18,8 +18,6 @@ import re
 import string
 import unicodedata
 
-from confusable_homoglyphs import categories
-from confusable_homoglyphs.confusables import confusables_data, is_mixed_script
 from django.utils.translation import gettext as _
 
 from core.errors import InvalidInput
@@ -43,11 +41,18 @@ def username_key(username: str) -> str:
 
 
 def _looks_like_ascii(char: str) -> bool:
+    from confusable_homoglyphs.confusables import confusables_data
+
     return any(set(glyph["c"]) <= ASCII_ALNUM for glyph in confusables_data.get(char, ()))
 
 
 def check_username(raw: str) -> str:
     """The username to store (NFKC); InvalidInput (code ``invalid_username``) for one that is not allowed."""
+    # Imported here: the package loads its Unicode tables at import (a twentieth of a second),
+    # which every process would pay at start-up; only sign-up and renaming use them.
+    from confusable_homoglyphs import categories
+    from confusable_homoglyphs.confusables import is_mixed_script
+
     name = normalize_username(raw)
     if not name or len(name) > MAX_LENGTH or not ALLOWED.match(name):
         raise InvalidInput(

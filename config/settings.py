@@ -206,8 +206,8 @@ if OBJECT_STORAGE == "s3":
         "file_overwrite": False,
     }
     STORAGES = {
-        "default": {"BACKEND": "core.storage.MediaS3Storage", "OPTIONS": {**_S3, "location": "media"}},
-        "exports": {"BACKEND": "core.storage.ExportS3Storage", "OPTIONS": {**_S3, "location": "exports"}},
+        "default": {"BACKEND": "core.s3.MediaS3Storage", "OPTIONS": {**_S3, "location": "media"}},
+        "exports": {"BACKEND": "core.s3.ExportS3Storage", "OPTIONS": {**_S3, "location": "exports"}},
         "staticfiles": _STATICFILES,
     }
 else:

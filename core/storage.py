@@ -1,5 +1,6 @@
 """Files in object storage: campaign pictures (``storages["default"]``) and exports
-(``storages["exports"]``), on S3's API through django-storages (config/settings.py).
+(``storages["exports"]``), on S3's API through django-storages (config/settings.py, with the
+backends of core/s3.py).
 
 Every process reads and writes the same bucket, so a picture uploaded through one web node
 shows through another and an export built by any worker downloads through any node; nothing
@@ -14,43 +15,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from typing import Any
-from urllib.parse import urljoin
 
-from django.conf import settings
 from django.core.files.storage import Storage, storages
 from django.http import Http404, HttpRequest, StreamingHttpResponse
-from django.utils.encoding import filepath_to_uri
-from storages.backends.s3 import S3Storage
-from storages.utils import clean_name
 
 CHUNK = 64 * 1024
 # What a picture's name looks like (campaigns.images: a random token, re-encoded as JPEG).
 MEDIA_NAME = re.compile(r"[A-Za-z0-9_-]+(/[A-Za-z0-9_-]+)*\.(jpg|jpeg|png|webp|gif)")
 MEDIA_CACHE_CONTROL = "public, max-age=31536000, immutable"
-
-
-class MediaS3Storage(S3Storage):  # type: ignore[misc]  # django-storages ships no types
-    """Campaign pictures. A picture's URL is MEDIA_URL + its name: the app's own /media/ view
-    (the same path on every node, so cached pages and API answers hold for every host), or a
-    CDN in front of the bucket. No request is made to build a URL."""
-
-    def url(self, name: str, parameters: object = None, expire: object = None, http_method: object = None) -> str:
-        url: str = urljoin(settings.MEDIA_URL, filepath_to_uri(clean_name(name)))
-        return url
-
-
-class ExportS3Storage(S3Storage):  # type: ignore[misc]  # django-storages ships no types
-    """Exports: private objects, uploaded from the worker's temporary file in parts of 8 MB,
-    two at a time (boto3's default of ten would hold 80 MB of a big report in memory)."""
-
-    transfer_config: Any  # S3Storage's setting (AWS_S3_TRANSFER_CONFIG), None by default
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        if self.transfer_config is None:
-            from boto3.s3.transfer import TransferConfig
-
-            self.transfer_config = TransferConfig(max_concurrency=2, multipart_chunksize=8 * 1024 * 1024)
 
 
 def exports_storage() -> Storage:
@@ -72,8 +44,11 @@ def open_stream(storage: Storage, name: str) -> tuple[Iterator[bytes], int] | No
     """The stored file as chunks and its size in bytes, read as they are sent (never whole in
     memory or on disk: django-storages' own ``open`` downloads the object first); None if
     there is no such file."""
+    from storages.backends.s3 import S3Storage
+
     if isinstance(storage, S3Storage):
         from botocore.exceptions import ClientError
+        from storages.utils import clean_name
 
         try:
             found = storage.connection.meta.client.get_object(

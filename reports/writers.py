@@ -10,14 +10,13 @@ Nothing here holds more than one chunk of rows in memory.
 from __future__ import annotations
 
 import csv
+import functools
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import IO, TYPE_CHECKING, Any
-
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 if TYPE_CHECKING:
     from _typeshed import SupportsWrite
@@ -63,7 +62,7 @@ def xlsx_cell(value: Any) -> Any:
     """Numbers stay numbers (Decimal is written exactly); text is neutralised and stripped of
     the control characters XLSX cannot hold; datetimes become naive UTC (Excel has no zones)."""
     if isinstance(value, str):
-        return safe_text(ILLEGAL_CHARACTERS_RE.sub("", value))
+        return safe_text(_illegal_in_xlsx().sub("", value))
     if isinstance(value, datetime):
         return value.astimezone(UTC).replace(tzinfo=None)
     return value
@@ -127,6 +126,16 @@ def csv_chunks(report: Report, progress: Progress | None = None) -> Iterator[str
             yield "".join(chunk)
         if progress and done != reported:
             progress(reported := done)
+
+
+@functools.cache
+def _illegal_in_xlsx() -> re.Pattern[str]:
+    """openpyxl's pattern of the characters XLSX cannot hold, imported on first use: importing
+    openpyxl costs a twentieth of a second, which a process that never writes XLSX need not pay."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    pattern: re.Pattern[str] = ILLEGAL_CHARACTERS_RE
+    return pattern
 
 
 def write_csv(report: Report, out: SupportsWrite[str], progress: Progress | None = None) -> None:

@@ -50,7 +50,6 @@ from pledges.services import (
 )
 from rewards.regions import COUNTRIES, SPECIFICITY
 from web.forms import NO_REWARD, PledgeForm
-from web.receipt_pdf import receipt_pdf
 
 # --- helpers ---------------------------------------------------------------------------
 
@@ -455,6 +454,9 @@ def pledge_receipt_page(request, pledge_id: int):
 
 @login_required
 def pledge_receipt_pdf(request, pledge_id: int):
+    # fpdf2 costs a fifth of a second to import: paid by the first receipt, not by every start.
+    from web.receipt_pdf import receipt_pdf
+
     receipt = _receipt_for(request, pledge_id)
     response = HttpResponse(receipt_pdf(receipt), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="receipt-{receipt.pledge.pk}.pdf"'
