@@ -46,7 +46,9 @@ chromium:
 # a Redis database and a localstripe of its own: tests/parallel.py), the 20 slowest printed.
 # --dist loadfile keeps a module's tests (and its module fixtures) in one process; modules are handed
 # out in collection order (tests/conftest.py puts the long ones first), not largest first.
-TEST_PROCESSES ?= 2
+# Three processes on two cores: many tests wait (on a browser, a worker, the clock), and a third
+# process uses the core a waiting one leaves idle (docs/development.md, "How long it takes").
+TEST_PROCESSES ?= 3
 test: $(STAMP) chromium
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .

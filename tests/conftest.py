@@ -48,35 +48,56 @@ from tests.support import once  # noqa: E402
 ROOT = Path(__file__).resolve().parent.parent
 
 
-# The modules that took longest in a whole run (`make test` prints the 20 slowest tests), longest
-# first. Under `--dist loadfile` a module is the unit handed to a process: started last, one of
-# these would leave the other process idle for its whole length at the end of the run.
+# The order xdist hands modules out in (`--dist loadfile`: a module is the unit a process takes),
+# from the per-module times of a whole run (`make test` prints the 20 slowest tests).
+# First, modules that mostly wait on the clock (the provider budget's seconds, a campaign's
+# deadline, a server's timeout) alternate with modules that keep more than one core busy (a
+# browser, a worker process): a waiting module leaves its core to the other process. Alone at the
+# end of a run, the rate-limit module once left a core idle for 25 s.
+MODULES_THAT_WAIT_BESIDE_MANY_CORES = (
+    "web/test_browser_a11y.py",
+    "pledges/test_ratelimit.py",
+    "web/test_browser_rewards_reach_backers.py",
+    "closing/test_collection_at_provider_limits.py",
+    "web/test_browser.py",
+    "demo/test_simulate_campaign.py",
+    "web/test_browser_walk.py",
+    "pledges/test_gateway.py",
+    "closing/test_collection_worker.py",
+    "devstack/test_s3_server.py",
+    "updates/test_updates_worker.py",
+    "core/test_redis_client.py",
+    "web/test_browser_community.py",
+    "devstack/test_localstripe_limits.py",
+)
+# Then the other long modules, longest first, so that short ones fill the gaps at the end instead
+# of one process finishing a long module alone while the other waits.
 LONGEST_MODULES = (
     "architecture/test_migrations.py",
     "fuzz/test_schema.py",
-    "faults/test_connection_pool.py",
-    "demo/test_load_demo.py",
-    "reports/test_memory.py",
-    "skeleton/test_queues_worker.py",
-    "web/test_browser_a11y.py",
-    "web/test_browser_walk.py",
-    "web/test_browser.py",
-    "pledges/test_lock_order.py",
     "faults/test_database_restart.py",
-    "closing/test_collection_worker.py",
     "skeleton/test_production_settings.py",
+    "faults/test_two_nodes.py",
+    "faults/test_connection_pool.py",
+    "campaigns/test_markdown_stored.py",
+    "skeleton/test_queues_worker.py",
+    "reports/test_exports.py",
+    "demo/test_load_demo.py",
+    "pledges/test_lock_order.py",
+    "faults/test_broker_outage.py",
+    "reports/test_memory.py",
     "core/test_sentry.py",
     "core/test_request_id.py",
 )
 
 
 def pytest_collection_modifyitems(items):
-    """The longest modules first (LONGEST_MODULES, then the other modules with browser or
-    worker-process tests, in their order): xdist hands out modules in this order, so the short ones
-    fill the gaps at the end instead of one process finishing a long module alone while the other
-    waits."""
+    """Modules in the order above, then the other modules with browser or worker-process tests,
+    then the rest, each group in its collection order."""
     tests = Path(__file__).resolve().parent
-    rank = {tests / module: place for place, module in enumerate(LONGEST_MODULES)}
+    first = MODULES_THAT_WAIT_BESIDE_MANY_CORES + LONGEST_MODULES
+    rank = {tests / module: place for place, module in enumerate(first)}
+    assert len(rank) == len(first), "a module is listed twice"
     long_modules = {
         item.path for item in items if item.get_closest_marker("browser") or item.get_closest_marker("celery")
     }
