@@ -4,24 +4,12 @@ inactive users become pending sign-ups (holding nothing any more), and tokens is
 keep working until the password changes."""
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 from rest_framework.test import APIClient
 
-from tests.support.migrations import back_to_latest
+from tests.support.migrations import a_database_of_its_own, migrate, migrate_to_latest
 
 # auth named too, so the old state's User is today's (auth's first migrations gave last_login a default).
 BEFORE = [("auth", "0012_alter_user_first_name_max_length"), ("accounts", "0005_labels_in_the_readers_language")]
-
-
-def _migrate(targets):
-    executor = MigrationExecutor(connection)
-    executor.migrate(targets)
-    return executor.loader.project_state(targets).apps
-
-
-def _latest():
-    return MigrationExecutor(connection).loader.graph.leaf_nodes()
 
 
 @pytest.mark.django_db(transaction=True)
@@ -29,8 +17,8 @@ def test_accounts_of_before_get_keys_and_unconfirmed_users_become_sign_ups():
     from accounts.models import PendingSignup, Profile
     from accounts.tokens import token_hash
 
-    try:
-        old = _migrate(BEFORE)
+    with a_database_of_its_own():
+        old = migrate(BEFORE)
         users = old.get_model("auth", "User").objects
         river = users.create(username="River", email="river@example.com", password="x", is_active=True)
         twin = users.create(username="RIVER", email="twin@example.com", is_active=True)  # made by hand, long ago
@@ -42,7 +30,7 @@ def test_accounts_of_before_get_keys_and_unconfirmed_users_become_sign_ups():
             user=river, key_hash=token_hash(raw), prefix=raw[:8], expires_at="2999-01-01T00:00:00Z"
         )
 
-        _migrate(_latest())
+        migrate_to_latest()
 
         assert Profile.objects.get(user_id=river.pk).username_key == "river"
         assert Profile.objects.get(user_id=twin.pk).username_key is None  # the older one keeps the key
@@ -59,5 +47,3 @@ def test_accounts_of_before_get_keys_and_unconfirmed_users_become_sign_ups():
         client = APIClient()
         client.credentials(HTTP_AUTHORIZATION=f"Token {raw}")
         assert client.get("/api/pledges/").status_code == 200
-    finally:
-        back_to_latest()

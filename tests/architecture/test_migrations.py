@@ -10,12 +10,11 @@ from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
 from django.core.management import call_command
 from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
 from accounts.models import Unsubscription
 from reports.models import ExportJob
-from tests.support.migrations import back_to_latest
+from tests.support.migrations import a_database_of_its_own, migrate, migrate_to_latest
 from updates.models import CampaignUpdate, UpdateDelivery
 
 BEFORE_THE_MOVE = [
@@ -29,21 +28,10 @@ BEFORE_THE_MOVE = [
 ]
 
 
-def _migrate(targets):
-    executor = MigrationExecutor(connection)
-    executor.migrate(targets)
-    return executor.loader.project_state([target for target in targets if target[1]]).apps
-
-
-def _latest():
-    executor = MigrationExecutor(connection)
-    return executor.loader.graph.leaf_nodes()
-
-
 @pytest.mark.django_db(transaction=True)
 def test_a_database_of_the_old_layout_upgrades_in_place():
-    try:
-        old = _migrate(BEFORE_THE_MOVE)
+    with a_database_of_its_own():
+        old = migrate(BEFORE_THE_MOVE)
         now = timezone.now()
         user = old.get_model("auth", "User").objects.create(username="maya", email="maya@example.com")
         backer = old.get_model("auth", "User").objects.create(username="ben", email="ben@example.com")
@@ -84,7 +72,7 @@ def test_a_database_of_the_old_layout_upgrades_in_place():
             content_type=old_type, codename="delete_exportjob", defaults={"name": "Can delete export job"}
         )
 
-        _migrate(_latest())
+        migrate_to_latest()
         ContentType.objects.clear_cache()
 
         moved = CampaignUpdate.objects.get(pk=update.pk)
@@ -100,9 +88,6 @@ def test_a_database_of_the_old_layout_upgrades_in_place():
         assert ContentType.objects.get_for_model(ExportJob).pk == old_type.pk
         assert Permission.objects.get(content_type_id=old_type.pk, codename="delete_exportjob")
         call_command("makemigrations", "--check", "--dry-run", verbosity=0)
-    finally:
-        back_to_latest()
-        ContentType.objects.clear_cache()
 
 
 @pytest.mark.django_db(transaction=True)
@@ -114,8 +99,8 @@ def test_plain_text_api_tokens_of_before_keep_working_stored_hashed():
     from accounts.models import ApiToken
     from accounts.tokens import token_hash
 
-    try:
-        old = _migrate(
+    with a_database_of_its_own():
+        old = migrate(
             [
                 ("contenttypes", "0002_remove_content_type_name"),
                 ("auth", "0012_alter_user_first_name_max_length"),
@@ -130,7 +115,7 @@ def test_plain_text_api_tokens_of_before_keep_working_stored_hashed():
             )
             cursor.execute("INSERT INTO authtoken_token VALUES (%s, now(), %s)", ["a" * 40, user.pk])
 
-        _migrate(_latest())
+        migrate_to_latest()
 
         stored = ApiToken.objects.get(user_id=user.pk)
         assert stored.key_hash == token_hash("a" * 40)
@@ -138,10 +123,6 @@ def test_plain_text_api_tokens_of_before_keep_working_stored_hashed():
         client = APIClient()
         client.credentials(HTTP_AUTHORIZATION="Token " + "a" * 40)
         assert client.get("/api/pledges/").status_code == 200
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute("DROP TABLE IF EXISTS authtoken_token")
-        back_to_latest()
 
 
 def test_the_unused_plain_text_token_app_is_not_installed():
@@ -154,8 +135,8 @@ def test_the_unused_plain_text_token_app_is_not_installed():
 def test_stories_and_updates_written_before_are_stored_rendered():
     from campaigns.models import Campaign
 
-    try:
-        old = _migrate([("campaigns", "0006_image_labels"), ("updates", "0003_labels_in_the_readers_language")])
+    with a_database_of_its_own():
+        old = migrate([("campaigns", "0006_image_labels"), ("updates", "0003_labels_in_the_readers_language")])
         user = old.get_model("auth", "User").objects.create(username="maya", email="maya@example.com")
         campaign = old.get_model("campaigns", "Campaign").objects.create(
             creator=user,
@@ -172,12 +153,10 @@ def test_stories_and_updates_written_before_are_stored_rendered():
             campaign=campaign, author=user, number=1, title="Printing", body="**Soon**", published_at=timezone.now()
         )
 
-        _migrate(_latest())
+        migrate_to_latest()
 
         assert (
             Campaign.objects.get(pk=campaign.pk).description_html == "<h1>Why</h1>\n<p>A <em>notebook</em> alert(1)</p>"
         )
         assert Campaign.objects.get(pk=empty.pk).description_html == ""
         assert CampaignUpdate.objects.get(pk=update.pk).body_html == "<p><strong>Soon</strong></p>"
-    finally:
-        back_to_latest()
