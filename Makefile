@@ -45,7 +45,8 @@ chromium:
 # Every check, then the suite in TEST_PROCESSES processes (pytest-xdist; each with a database,
 # a Redis database and a localstripe of its own: tests/parallel.py), the 20 slowest printed.
 # --dist loadfile keeps a module's tests (and its module fixtures) in one process; modules are handed
-# out in collection order (tests/conftest.py puts the long ones first), not largest first.
+# out in collection order (tests/conftest.py puts modules that wait beside busy ones first, then
+# the long ones), not largest first.
 # Three processes on two cores: many tests wait (on a browser, a worker, the clock), and a third
 # process uses the core a waiting one leaves idle (docs/development.md, "How long it takes").
 TEST_PROCESSES ?= 3

@@ -49,7 +49,7 @@ def _looks_like_ascii(char: str) -> bool:
 def check_username(raw: str) -> str:
     """The username to store (NFKC); InvalidInput (code ``invalid_username``) for one that is not allowed."""
     # Imported here: the package loads its Unicode tables at import (a twentieth of a second),
-    # which every process would pay at start-up; only sign-up and renaming use them.
+    # which every process would pay at start-up; only sign-up uses them.
     from confusable_homoglyphs import categories
     from confusable_homoglyphs.confusables import is_mixed_script
 

@@ -13,6 +13,7 @@ Exports stay private: streamed to whoever passed the download view's permission 
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Iterator
 from typing import Any
 
@@ -44,9 +45,10 @@ def open_stream(storage: Storage, name: str) -> tuple[Iterator[bytes], int] | No
     """The stored file as chunks and its size in bytes, read as they are sent (never whole in
     memory or on disk: django-storages' own ``open`` downloads the object first); None if
     there is no such file."""
-    from storages.backends.s3 import S3Storage
-
-    if isinstance(storage, S3Storage):
+    # An S3 storage exists only once its module is loaded: looked up, not imported, so a process
+    # on local files never loads boto3 here.
+    s3 = sys.modules.get("storages.backends.s3")
+    if s3 is not None and isinstance(storage, s3.S3Storage):
         from botocore.exceptions import ClientError
         from storages.utils import clean_name
 

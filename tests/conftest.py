@@ -52,8 +52,9 @@ ROOT = Path(__file__).resolve().parent.parent
 # from the per-module times of a whole run (`make test` prints the 20 slowest tests).
 # First, modules that mostly wait on the clock (the provider budget's seconds, a campaign's
 # deadline, a server's timeout) alternate with modules that keep more than one core busy (a
-# browser, a worker process): a waiting module leaves its core to the other process. Alone at the
-# end of a run, the rate-limit module once left a core idle for 25 s.
+# browser, a worker process): a waiting module leaves its core to the other processes. Alone at the
+# end of a run, the rate-limit module once left a core idle for 25 s. The order was measured with
+# two processes and kept for three.
 MODULES_THAT_WAIT_BESIDE_MANY_CORES = (
     "web/test_browser_a11y.py",
     "pledges/test_ratelimit.py",
@@ -71,7 +72,7 @@ MODULES_THAT_WAIT_BESIDE_MANY_CORES = (
     "devstack/test_localstripe_limits.py",
 )
 # Then the other long modules, longest first, so that short ones fill the gaps at the end instead
-# of one process finishing a long module alone while the other waits.
+# of one process finishing a long module alone while the others wait.
 LONGEST_MODULES = (
     "architecture/test_migrations.py",
     "fuzz/test_schema.py",
@@ -98,6 +99,7 @@ def pytest_collection_modifyitems(items):
     first = MODULES_THAT_WAIT_BESIDE_MANY_CORES + LONGEST_MODULES
     rank = {tests / module: place for place, module in enumerate(first)}
     assert len(rank) == len(first), "a module is listed twice"
+    assert all(path.exists() for path in rank), "a listed module is not there (renamed?)"
     long_modules = {
         item.path for item in items if item.get_closest_marker("browser") or item.get_closest_marker("celery")
     }

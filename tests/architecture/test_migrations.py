@@ -1,6 +1,6 @@
 """A database made by the migrations of the old layout (updates and exports in `campaigns`,
 unsubscriptions in `notifications`) upgrades in place: rows, links and permissions move
-with their models, and the schema matches the models afterwards."""
+with their models, and no model change is left without its migration."""
 
 from datetime import timedelta
 from decimal import Decimal

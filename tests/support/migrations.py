@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
+from django.db.migrations.graph import MigrationGraph
 from django.db.migrations.state import StateApps
 
 Targets = list[tuple[str, str | None]]
@@ -17,7 +18,8 @@ Targets = list[tuple[str, str | None]]
 @contextmanager
 def a_database_of_its_own() -> Iterator[None]:
     """The default connection on a new, empty database for the block (dropped after it). Only for
-    tests marked ``django_db(transaction=True)``: a database is not created inside a transaction."""
+    tests marked ``django_db(transaction=True)`` (a database is not created inside a transaction)
+    and without a live server or other threads (they share the connection's settings)."""
     shared = connection.settings_dict["NAME"]
     own = f"{shared}_migrations"
     with connection.cursor() as cursor:
@@ -33,21 +35,44 @@ def a_database_of_its_own() -> Iterator[None]:
 
 
 def _reconnect(name: str) -> None:
-    connection.close()
-    connection.close_pool()
-    connection.settings_dict["NAME"] = name
-    # Content types are cached by id, and ids are a database's own.
-    ContentType.objects.clear_cache()
+    try:
+        connection.close()
+        connection.close_pool()
+    finally:
+        connection.settings_dict["NAME"] = name
+        # Content types are cached by id, and ids are a database's own.
+        ContentType.objects.clear_cache()
 
 
 def migrate(targets: Targets) -> StateApps:
-    """Migrate to ``targets``; the models as those migrations left them."""
+    """Migrate to the old layout ``targets`` name: every migration but those after a target
+    (``(app, None)``: all of the app's) and those that depend on them, as a database of that time
+    has them, other apps included. The models as those migrations left them."""
     executor = MigrationExecutor(connection)
-    executor.migrate(targets)
+    layout = _layout_before(executor.loader.graph, targets)
+    executor.migrate(layout)
     # Rendered afresh: the state the migrations leave was rendered model by model, and a model in
     # it may point at an older rendering of another.
-    apps: StateApps = executor.loader.project_state([target for target in targets if target[1]]).apps
+    apps: StateApps = executor.loader.project_state(layout).apps
     return apps
+
+
+def _layout_before(graph: MigrationGraph, targets: Targets) -> list[tuple[str, str]]:
+    """The last migration of each app in the layout ``targets`` describe."""
+    later: set[tuple[str, str]] = set()
+    for app, name in targets:
+        if name is None:
+            firsts = list(graph.root_nodes(app))
+        else:
+            firsts = [child for child in graph.node_map[(app, name)].children if child[0] == app]
+        for first in firsts:
+            later.update(graph.backwards_plan(first))  # the migration and all that depend on it
+    kept = set(graph.nodes) - later
+
+    def last_of_its_app(node: tuple[str, str]) -> bool:
+        return not any(child in kept and child[0] == node[0] for child in graph.node_map[node].children)
+
+    return sorted(node for node in kept if last_of_its_app(node))
 
 
 def migrate_to_latest() -> None:
