@@ -6,9 +6,9 @@ import json
 import os
 import subprocess
 import sys
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent.parent
+from tests.conftest import ROOT
+
 ON_FIRST_USE = {"fpdf", "fontTools", "boto3", "botocore", "openpyxl", "confusable_homoglyphs"}
 
 STARTS = """
