@@ -13,7 +13,7 @@ import datetime
 
 import stripe
 
-from pledges.payments import StripeGateway
+from pledges.payments.stripe_gateway import StripeGateway
 
 CARD_SUCCEEDS = "4242424242424242"
 CARD_DECLINES_ON_CHARGE = "4000000000000341"  # saved fine, every charge declined

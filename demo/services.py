@@ -60,7 +60,8 @@ from payouts.services import (
     platform_fee_for,
 )
 from pledges.models import Charge, Pledge, PledgeAddOn
-from pledges.payments import StripeGateway, get_gateway
+from pledges.payments import get_gateway
+from pledges.payments.stripe_gateway import StripeGateway
 from pledges.services import PledgeRequest, pledge_create
 from rewards.models import AddOn, RewardTier, ShippingRule
 from rewards.regions import regions_of

@@ -7,18 +7,20 @@
 from __future__ import annotations
 
 import functools
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 
 from .base import AccountState, ChargeFee, ConnectGateway, ReversalResult, TransferResult
-from .stripe_connect import StripeConnectGateway
+
+if TYPE_CHECKING:
+    from .stripe_connect import StripeConnectGateway
 
 __all__ = [
     "AccountState",
     "ChargeFee",
     "ConnectGateway",
     "ReversalResult",
-    "StripeConnectGateway",
     "TransferResult",
     "get_connect_gateway",
 ]
@@ -34,4 +36,6 @@ def get_connect_gateway() -> ConnectGateway:
 
 @functools.lru_cache(maxsize=8)
 def _gateway(*, secret_key: str, api_base: str, timeout: float) -> StripeConnectGateway:
+    from .stripe_connect import StripeConnectGateway  # on first use, as pledges.payments does
+
     return StripeConnectGateway(secret_key=secret_key, api_base=api_base, timeout=timeout)

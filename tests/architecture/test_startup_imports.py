@@ -1,6 +1,9 @@
 """A web or worker process starts without the libraries only a few requests or tasks need: each
 costs every start a twentieth to a fifth of a second of CPU, and the suite and production start
-processes often (commit 2bc32ea measured 1.6-2.2 s a start with them, 1.1 s without)."""
+processes often (commit 2bc32ea measured 1.6-2.2 s a start with them, 1.1 s without). The Stripe
+SDK waits for the first provider call: with aiohttp, which it loads where installed (localstripe
+brings it to development and tests), it cost 0.15 s a start; mail workers, beat and management
+commands never call the provider."""
 
 import json
 import os
@@ -9,7 +12,7 @@ import sys
 
 from tests.conftest import ROOT
 
-ON_FIRST_USE = {"fpdf", "fontTools", "boto3", "botocore", "openpyxl", "confusable_homoglyphs"}
+ON_FIRST_USE = {"fpdf", "fontTools", "boto3", "botocore", "openpyxl", "confusable_homoglyphs", "stripe", "aiohttp"}
 
 STARTS = """
 import json, sys

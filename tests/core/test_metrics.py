@@ -15,8 +15,8 @@ from prometheus_client.parser import text_string_to_metric_families
 from closing.services import campaign_close_now
 from config.celery_app import app
 from core import metrics
-from pledges.payments import RateLimited, StripeGateway, get_gateway
-from pledges.payments.stripe_gateway import provider_operation
+from pledges.payments import RateLimited, get_gateway
+from pledges.payments.stripe_gateway import StripeGateway, provider_operation
 from tests import factories
 from tests.conftest import purge_queues
 from tests.pledges.test_gateway import http_server

@@ -20,9 +20,9 @@ from pledges.payments import (
     PaymentError,
     ProviderUnavailable,
     RateLimited,
-    StripeGateway,
     get_gateway,
 )
+from pledges.payments.stripe_gateway import StripeGateway
 from tests.support.http import canned_stripe, error_handler, http_server, recording_proxy
 from tests.support.payments import (
     CARD_DECLINES_AT_SETUP,

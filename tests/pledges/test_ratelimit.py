@@ -12,7 +12,7 @@ from http.server import BaseHTTPRequestHandler
 import pytest
 
 from config.celery_app import app
-from pledges.payments import RateLimited, StripeGateway
+from pledges.payments import RateLimited
 from pledges.payments.ratelimit import (
     BACKGROUND,
     INTERACTIVE,
@@ -21,6 +21,7 @@ from pledges.payments.ratelimit import (
     current_priority,
     provider_priority,
 )
+from pledges.payments.stripe_gateway import StripeGateway
 from tests.support.http import http_server
 
 

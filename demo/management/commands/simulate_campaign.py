@@ -42,8 +42,9 @@ from campaigns.models import Campaign
 from demo.cards import CARD_DECLINES_ON_CHARGE, CARD_SUCCEEDS, card_payment_method
 from demo.services import BACKERS, GOAL, TIERS, onboard_demo_creator
 from pledges.models import Pledge
-from pledges.payments import StripeGateway, get_gateway
+from pledges.payments import get_gateway
 from pledges.payments.ratelimit import Budget
+from pledges.payments.stripe_gateway import StripeGateway
 from reports.management.commands._progress import ProgressBar
 
 NO_REWARD_SHARE = Decimal(BACKERS - sum(tier.backers for tier in TIERS)) / BACKERS
