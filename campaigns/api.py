@@ -25,7 +25,7 @@ from campaigns.services import (
 )
 from campaigns.video import video_embed_url
 from closing.services import campaign_cancel
-from core.api_fields import MoneyField, amount_input
+from core.api_fields import MoneyField, SlugLookupField, amount_input
 from core.api_routing import MethodRoutes
 from core.permissions import IsCreatorOrReadOnly, IsCreatorOrStaffWhoChangesCampaigns
 from discovery.selectors import FUNDING_CHOICES, Sort, campaigns_filtered, clean_filters
@@ -211,9 +211,7 @@ class CampaignCreateApi(GenericAPIView):
         deadline = serializers.DateTimeField(required=False, allow_null=True)
         funding_model = serializers.ChoiceField(choices=Campaign.FundingModel.choices, required=False)
         blurb = serializers.CharField(required=False, allow_blank=True, max_length=Campaign.BLURB_MAX_LENGTH)
-        category = serializers.SlugRelatedField(
-            slug_field="slug", queryset=Category.objects.all(), required=False, allow_null=True
-        )
+        category = SlugLookupField(slug_field="slug", queryset=Category.objects.all(), required=False, allow_null=True)
         risks = serializers.CharField(required=False, allow_blank=True, max_length=Campaign.RISKS_MAX_LENGTH)
         video_url = serializers.CharField(
             required=False, allow_blank=True, max_length=300, help_text="A YouTube or Vimeo link."

@@ -51,3 +51,13 @@ def amount_input(**kwargs: Any) -> serializers.DecimalField:
 
 
 __all__ = ["AmountField", "MoneyField", "amount_input"]
+
+
+class SlugLookupField(serializers.SlugRelatedField):
+    """A related object named by its slug. A slug holding NUL names none: PostgreSQL refuses to
+    compare text with NUL, so the lookup itself would fail (a 500) instead of finding nothing."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, str) and "\x00" in data:
+            self.fail("does_not_exist", slug_name=self.slug_field, value=data.replace("\x00", "\\x00"))
+        return super().to_internal_value(data)
