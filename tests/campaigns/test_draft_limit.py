@@ -3,8 +3,6 @@ is refused with 409 too_many_drafts by the API and a message in the studio; laun
 do not count, and other creators are not held back."""
 
 import os
-import subprocess
-import sys
 from datetime import UTC, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -17,6 +15,7 @@ from campaigns.models import Campaign
 from tests import factories
 from tests.conftest import at_once
 from tests.support.api import assert_error, client_as
+from tests.support.fresh_process import settings_in_a_fresh_process
 
 pytestmark = pytest.mark.django_db
 ROOT = Path(__file__).resolve().parents[2]
@@ -97,22 +96,12 @@ def test_requests_at_once_cannot_pass_the_limit_together(settings):
 
 
 def test_the_limit_is_20_unless_the_environment_says_otherwise():
-    script = "from django.conf import settings; print(settings.DRAFTS_PER_USER)"
     env = {k: v for k, v in os.environ.items() if k != "DRAFTS_PER_USER"}
 
     def read(extra):
-        result = subprocess.run(
-            [sys.executable, "manage.py", "shell", "--no-imports", "-c", script],
-            cwd=ROOT,
-            env={**env, **extra},
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
-        assert result.returncode == 0, result.stderr
-        return result.stdout.strip()
+        return settings_in_a_fresh_process(["DRAFTS_PER_USER"], {**env, **extra})["DRAFTS_PER_USER"]
 
-    assert (read({}), read({"DRAFTS_PER_USER": "3"})) == ("20", "3")
+    assert (read({}), read({"DRAFTS_PER_USER": "3"})) == (20, 3)
 
 
 def test_the_refusal_speaks_german_to_a_german_client(two_drafts, creator):

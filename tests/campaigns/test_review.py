@@ -3,8 +3,6 @@ campaigns.review_campaign approve it or ask for changes, the creator is told and
 approved. An approved draft that is edited needs a new review."""
 
 import os
-import subprocess
-import sys
 from datetime import timedelta
 
 import pytest
@@ -19,6 +17,7 @@ from community.services import community_mails_send
 from devstack.__main__ import DEMO_DEFAULTS
 from tests import factories
 from tests.support.api import assert_error, client_as
+from tests.support.fresh_process import settings_in_a_fresh_process
 
 pytestmark = [pytest.mark.django_db, pytest.mark.review_required]
 
@@ -174,23 +173,15 @@ def test_review_is_off_when_the_setting_is(settings, creator, draft):
     assert response.status_code == 200 and response.json()["state"] == "live"
 
 
-def _setting_in_a_fresh_process(env: dict[str, str]) -> str:
-    code = "from django.conf import settings; import django; django.setup(); print(settings.CAMPAIGN_REVIEW_REQUIRED)"
+def _setting_in_a_fresh_process(env: dict[str, str]) -> bool:
     base = {k: v for k, v in os.environ.items() if k != "CAMPAIGN_REVIEW_REQUIRED"}
-    done = subprocess.run(
-        [sys.executable, "-c", code],
-        env={**base, "DJANGO_SETTINGS_MODULE": "config.settings", **env},
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    )
-    return done.stdout.strip().splitlines()[-1]
+    read = settings_in_a_fresh_process(["CAMPAIGN_REVIEW_REQUIRED"], {**base, **env})
+    return read["CAMPAIGN_REVIEW_REQUIRED"]
 
 
 def test_review_is_on_by_default_off_in_the_demo_and_the_environment_wins():
     demo = {**DEMO_DEFAULTS}  # what `make demo` starts with under an empty environment
 
-    assert _setting_in_a_fresh_process({}) == "True"
-    assert _setting_in_a_fresh_process({"CAMPAIGN_REVIEW_REQUIRED": demo["CAMPAIGN_REVIEW_REQUIRED"]}) == "False"
-    assert _setting_in_a_fresh_process({"CAMPAIGN_REVIEW_REQUIRED": "1"}) == "True"
+    assert _setting_in_a_fresh_process({}) is True
+    assert _setting_in_a_fresh_process({"CAMPAIGN_REVIEW_REQUIRED": demo["CAMPAIGN_REVIEW_REQUIRED"]}) is False
+    assert _setting_in_a_fresh_process({"CAMPAIGN_REVIEW_REQUIRED": "1"}) is True

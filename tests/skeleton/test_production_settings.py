@@ -1,12 +1,13 @@
 """Production (no devstack profile) refuses to start without its secrets, and is deploy-clean."""
 
-import ast
 import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+from tests.support.fresh_process import settings_in_a_fresh_process
 
 ROOT = Path(__file__).resolve().parents[2]
 PRODUCTION = {
@@ -31,15 +32,20 @@ EMAIL_SETTINGS += ("EMAIL_USE_SSL", "EMAIL_FILE_PATH")
 SMTP = "django.core.mail.backends.smtp.EmailBackend"
 
 
-def _manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
+def _outside(env: dict[str, str]) -> dict[str, str]:
+    """``env`` over this process's environment without the profile and what production sets."""
     base = {
         k: v
         for k, v in os.environ.items()
         if k != "PLEDGEBOARD_PROFILE" and k not in PRODUCTION and not k.startswith("EMAIL_")
     }
     base.pop("DJANGO_DEBUG", None)
+    return {**base, **env}
+
+
+def _manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "manage.py", *args], cwd=ROOT, env={**base, **env}, capture_output=True, text=True, timeout=60
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=_outside(env), capture_output=True, text=True, timeout=60
     )
 
 
@@ -71,10 +77,7 @@ def test_production_refuses_to_start_without(missing):
 
 
 def _email_settings(env: dict[str, str]) -> dict:
-    script = f"from django.conf import settings; print(repr({{n: getattr(settings, n) for n in {EMAIL_SETTINGS!r}}}))"
-    result = _manage("shell", "--no-imports", "-c", script, env=env)
-    assert result.returncode == 0, result.stderr
-    return ast.literal_eval(result.stdout.strip())
+    return settings_in_a_fresh_process(EMAIL_SETTINGS, _outside(env))
 
 
 def test_production_sends_mail_where_email_url_says():
@@ -120,11 +123,9 @@ def test_only_the_devstack_profiles_write_mail_to_files():
 
 def test_files_on_the_local_disk_only_when_a_setting_says_so():
     without_bucket = {name: value for name, value in PRODUCTION.items() if name != "AWS_STORAGE_BUCKET_NAME"}
-    code = "from django.conf import settings; print(settings.STORAGES['default']['BACKEND'])"
 
-    local = _manage("shell", "-c", code, env={**without_bucket, "OBJECT_STORAGE": "local"})
+    local = settings_in_a_fresh_process(["STORAGES"], _outside({**without_bucket, "OBJECT_STORAGE": "local"}))
     typo = _manage("check", env={**PRODUCTION, "OBJECT_STORAGE": "disk"})
 
-    assert local.returncode == 0, local.stderr
-    assert local.stdout.strip().splitlines()[-1] == "django.core.files.storage.FileSystemStorage"
+    assert local["STORAGES"]["default"]["BACKEND"] == "django.core.files.storage.FileSystemStorage"
     assert typo.returncode != 0 and "OBJECT_STORAGE must be s3 or local" in typo.stderr
