@@ -53,7 +53,7 @@ def amount_input(**kwargs: Any) -> serializers.DecimalField:
 __all__ = ["AmountField", "MoneyField", "amount_input"]
 
 
-class SlugLookupField(serializers.SlugRelatedField):
+class SlugLookupField(serializers.SlugRelatedField[Any]):
     """A related object named by its slug. A slug holding NUL names none: PostgreSQL refuses to
     compare text with NUL, so the lookup itself would fail (a 500) instead of finding nothing."""
 
