@@ -50,9 +50,6 @@ def amount_input(**kwargs: Any) -> serializers.DecimalField:
     return AmountField(max_digits=18, decimal_places=3, coerce_to_string=True, **kwargs)
 
 
-__all__ = ["AmountField", "MoneyField", "amount_input"]
-
-
 class SlugLookupField(serializers.SlugRelatedField[Any]):
     """A related object named by its slug. A slug holding NUL names none: PostgreSQL refuses to
     compare text with NUL, so the lookup itself would fail (a 500) instead of finding nothing."""
@@ -61,3 +58,6 @@ class SlugLookupField(serializers.SlugRelatedField[Any]):
         if isinstance(data, str) and "\x00" in data:
             self.fail("does_not_exist", slug_name=self.slug_field, value=data.replace("\x00", "\\x00"))
         return super().to_internal_value(data)
+
+
+__all__ = ["AmountField", "MoneyField", "SlugLookupField", "amount_input"]

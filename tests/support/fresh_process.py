@@ -1,16 +1,16 @@
 """Settings as a new process reads them from its environment.
 
 Only the settings module is run, not ``django.setup()``: no setting depends on the apps, and
-loading them (``manage.py shell``) cost each such process about a second of CPU, ten of them a run.
+loading them (``manage.py shell``) cost each such process 0.94 s of CPU, against 0.30 s; ten of
+them a run.
 """
 
 import ast
 import subprocess
 import sys
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.conftest import ROOT
 
 
 def settings_in_a_fresh_process(names: Sequence[str], env: Mapping[str, str]) -> dict[str, object]:
