@@ -93,7 +93,8 @@ def clean_filters(
     """What was asked, with anything unknown dropped (a bad value filters nothing, never fails)."""
     return Filters(
         search=search_text(search),
-        category=category if Category.objects.filter(slug=category).exists() else "",
+        # PostgreSQL refuses to compare text with NUL (a 500): such a slug names no category.
+        category=category if "\x00" not in category and Category.objects.filter(slug=category).exists() else "",
         state=state if state in LISTED_STATES else "",
         location=search_text(location)[:LOCATION_MAX_LENGTH],
         funding=funding if funding in FUNDING else "",
