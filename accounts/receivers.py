@@ -16,8 +16,8 @@ def keep_username_key(sender, *, instance, created: bool, update_fields=None, ra
         return
     key = username_key(instance.get_username())
     if created:
-        # A user saved for the first time has no profile yet: one INSERT, where get_or_create
-        # spent a SELECT and a savepoint's three statements (a tenth of the suite's queries).
+        # A user saved for the first time has no profile yet: one INSERT (get_or_create spent a
+        # SELECT and a savepoint's three statements on every new user).
         Profile.objects.create(user=instance, username_key=key)
     elif update_fields is None or "username" in update_fields:
         # A deleted account's profile keeps no key: its name is free again.

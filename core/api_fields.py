@@ -7,6 +7,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core.money import is_plain_amount, quantize
+from core.text import storable
 
 
 @extend_schema_field({"type": "string", "format": "decimal", "example": "25.00"})
@@ -51,12 +52,12 @@ def amount_input(**kwargs: Any) -> serializers.DecimalField:
 
 
 class SlugLookupField(serializers.SlugRelatedField[Any]):
-    """A related object named by its slug. A slug holding NUL names none: PostgreSQL refuses to
-    compare text with NUL, so the lookup itself would fail (a 500) instead of finding nothing."""
+    """A related object named by its slug. A slug PostgreSQL cannot take (NUL) names none: the
+    lookup itself would fail (a 500) instead of finding nothing."""
 
     def to_internal_value(self, data: Any) -> Any:
-        if isinstance(data, str) and "\x00" in data:
-            self.fail("does_not_exist", slug_name=self.slug_field, value=data.replace("\x00", "\\x00"))
+        if isinstance(data, str) and not storable(data):
+            self.fail("does_not_exist", slug_name=self.slug_field, value=data.encode("unicode_escape").decode())
         return super().to_internal_value(data)
 
 

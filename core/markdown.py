@@ -37,7 +37,7 @@ from cmarkgfm import _cmark
 from django.utils.translation import gettext as _
 
 from core.errors import InvalidInput
-from core.text import FIELD_NAMES
+from core.text import FIELD_NAMES, storable
 
 MAX_NESTING = 16
 MAX_TABLE_CELLS = 20_000
@@ -158,9 +158,6 @@ def render_markdown(body: str, *, top_heading: int = 1) -> str:
     return shift_headings(html.strip(), top_heading=top_heading)
 
 
-_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
-
-
 def check_markdown(body: str, *, field: str, max_length: int) -> str:
     """What every path that stores Markdown checks first: its length, and no character PostgreSQL
     cannot store (NUL, a lone surrogate)."""
@@ -170,7 +167,7 @@ def check_markdown(body: str, *, field: str, max_length: int) -> str:
             % {"field": FIELD_NAMES.get(field, field), "limit": max_length, "length": len(body)},
             code=f"invalid_{field}",
         )
-    if _UNSTORABLE.search(body):
+    if not storable(body):
         raise InvalidInput(
             _("%(field)s contains a character that cannot be stored (NUL or a lone surrogate).")
             % {"field": FIELD_NAMES.get(field, field)},

@@ -1,5 +1,6 @@
 """Plain text that people read (titles, names): no invisible direction or control characters."""
 
+import re
 import unicodedata
 from typing import Any
 
@@ -29,6 +30,15 @@ def invisible_character(value: str) -> str | None:
         if char in BIDI_CONTROLS or unicodedata.category(char) in REFUSED_CATEGORIES:
             return char
     return None
+
+
+# What PostgreSQL can neither store nor compare in text: NUL, and a lone surrogate (not UTF-8).
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def storable(value: str) -> bool:
+    """Whether PostgreSQL can store ``value``, or look it up: a query holding NUL fails (a 500)."""
+    return _UNSTORABLE.search(value) is None
 
 
 # The texts check_plain_text checks, named in the reader's language in its message.

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from campaigns.models import Campaign, Category
 from campaigns.selectors import LISTED_STATES, campaigns_visible_to
+from core.text import storable
 from discovery.search import campaigns_search, search_text
 from payouts.selectors import verified_name_of
 from pledges.models import Pledge
@@ -93,8 +94,7 @@ def clean_filters(
     """What was asked, with anything unknown dropped (a bad value filters nothing, never fails)."""
     return Filters(
         search=search_text(search),
-        # PostgreSQL refuses to compare text with NUL (a 500): such a slug names no category.
-        category=category if "\x00" not in category and Category.objects.filter(slug=category).exists() else "",
+        category=category if storable(category) and Category.objects.filter(slug=category).exists() else "",
         state=state if state in LISTED_STATES else "",
         location=search_text(location)[:LOCATION_MAX_LENGTH],
         funding=funding if funding in FUNDING else "",

@@ -5,7 +5,6 @@ do not count, and other creators are not held back."""
 import os
 from datetime import UTC, timedelta
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from django.test import Client
@@ -18,7 +17,6 @@ from tests.support.api import assert_error, client_as
 from tests.support.fresh_process import settings_in_a_fresh_process
 
 pytestmark = pytest.mark.django_db
-ROOT = Path(__file__).resolve().parents[2]
 # A deadline within the longest campaign (CAMPAIGN_MAX_DURATION), as a draft's must be.
 DRAFT = {
     "title": "Pocket Atlas",

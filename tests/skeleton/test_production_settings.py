@@ -3,13 +3,12 @@
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
+from tests.conftest import ROOT
 from tests.support.fresh_process import settings_in_a_fresh_process
 
-ROOT = Path(__file__).resolve().parents[2]
 PRODUCTION = {
     "DJANGO_SECRET_KEY": "x9" * 30 + "-a-long-random-production-key",
     "STRIPE_SECRET_KEY": "sk_live_example",
