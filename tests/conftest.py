@@ -18,7 +18,7 @@ from decimal import Decimal
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from tests.parallel import isolate_this_worker
+from tests.parallel import isolate_this_worker, prepare_template_database, use_template_database
 
 # Before Django reads its settings (pyproject.toml names no settings module, so pytest-django
 # leaves this to us): under xdist this process gets a Redis database and a localstripe of its own.
@@ -106,10 +106,17 @@ def pytest_collection_modifyitems(items):
     items.sort(key=lambda item: rank.get(item.path, len(rank) + (item.path not in long_modules)))
 
 
+@pytest.hookimpl(tryfirst=True)  # xdist starts the workers in its own, trylast
+def pytest_sessionstart(session):
+    prepare_template_database(session.config)
+
+
 @pytest.fixture(scope="session")
 def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
     """TEST_DB_SUFFIX gives a run its own test database (with its own REDIS_URL db), so two
-    pytest runs on one machine do not flush each other's tables."""
+    pytest runs on one machine do not flush each other's tables. Under xdist a new test database
+    is copied from the template database (tests/parallel.py)."""
+    use_template_database()
     suffix = os.environ.get("TEST_DB_SUFFIX")
     if suffix:
         from pytest_django.fixtures import _set_suffix_to_test_databases

@@ -6,11 +6,12 @@ builds the state of every migration either way.)"""
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.db.migrations.graph import MigrationGraph
 from django.db.migrations.state import StateApps
+
+from tests.support.databases import connected_to
 
 Targets = list[tuple[str, str | None]]
 
@@ -20,28 +21,16 @@ def a_database_of_its_own() -> Iterator[None]:
     """The default connection on a new, empty database for the block (dropped after it). Only for
     tests marked ``django_db(transaction=True)`` (a database is not created inside a transaction)
     and without a live server or other threads (they share the connection's settings)."""
-    shared = connection.settings_dict["NAME"]
-    own = f"{shared}_migrations"
+    own = f"{connection.settings_dict['NAME']}_migrations"
     with connection.cursor() as cursor:
         cursor.execute(f'DROP DATABASE IF EXISTS "{own}" WITH (FORCE)')
         cursor.execute(f'CREATE DATABASE "{own}"')
-    _reconnect(own)
     try:
-        yield
+        with connected_to(own):
+            yield
     finally:
-        _reconnect(shared)
         with connection.cursor() as cursor:
             cursor.execute(f'DROP DATABASE "{own}" WITH (FORCE)')
-
-
-def _reconnect(name: str) -> None:
-    try:
-        connection.close()
-        connection.close_pool()
-    finally:
-        connection.settings_dict["NAME"] = name
-        # Content types are cached by id, and ids are a database's own.
-        ContentType.objects.clear_cache()
 
 
 def migrate(targets: Targets) -> StateApps:
