@@ -31,6 +31,7 @@ raw HTML are not rendered any more.
 
 import ctypes
 import re
+from html import unescape
 
 import nh3
 from cmarkgfm import _cmark
@@ -149,6 +150,18 @@ def shift_headings(html: str, *, top_heading: int) -> str:
         moved = min(level + shift, 6)
         html = html.replace(f"<h{level}", f"<h{moved}").replace(f"</h{level}>", f"</h{moved}>")
     return html
+
+
+# A tag of HTML nh3 wrote: it escapes "<" and ">" in text and in attribute values alike, so the
+# first ">" ends the tag.
+_TAG = re.compile(r"<[^>]*>")
+
+
+def plain_text(html: str) -> str:
+    """The text of stored HTML (this module's output) for a summary: tags dropped, entities decoded,
+    white space collapsed. Linear in the HTML, where Django's strip_tags parses it in Python again
+    until no tag is left (up to 0.1 s for the longest stories) and leaves entities encoded."""
+    return " ".join(unescape(_TAG.sub("", html)).split())
 
 
 def render_markdown(body: str, *, top_heading: int = 1) -> str:

@@ -13,7 +13,6 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
 from django.urls import reverse
-from django.utils.html import strip_tags
 from django.utils.http import urlencode
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
@@ -25,7 +24,7 @@ from campaigns.video import video_embed_url
 from community.selectors import update_comment_counts
 from core.errors import DomainError
 from core.hotcache import LIST_SCOPE, cached_page, campaign_scope
-from core.markdown import shift_headings
+from core.markdown import plain_text, shift_headings
 from discovery.selectors import categories_listed, home_sections
 from notifications.models import Reminder
 from notifications.services import reminder_remove, reminder_set
@@ -98,7 +97,7 @@ DEFAULT_SHARE_IMAGE = "web/share-default.png"  # 1200 x 630, as link previews as
 def _sharing(campaign: Campaign) -> dict:
     """Open Graph and Twitter card tags, and plain share links (no third-party script)."""
     url = _absolute(reverse("campaign-page", args=[campaign.slug]))
-    description = campaign.blurb or Truncator(strip_tags(campaign.description_html)).chars(200)
+    description = campaign.blurb or Truncator(plain_text(campaign.description_html)).chars(200)
     return {
         "url": url,
         "title": campaign.title,

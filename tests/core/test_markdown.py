@@ -1,12 +1,14 @@
 import re
 import time
+from html import unescape
 from pathlib import Path
 
 import pytest
+from django.utils.html import strip_tags
 
 from campaigns.models import Campaign
 from core.errors import InvalidInput
-from core.markdown import MAX_NESTING, check_markdown, render_markdown, shift_headings
+from core.markdown import MAX_NESTING, check_markdown, plain_text, render_markdown, shift_headings
 from tests.core.markdown_bombs import bombs
 from updates.models import CampaignUpdate
 
@@ -126,6 +128,24 @@ def test_what_creators_write_still_renders():
             "<hr>",
         ]
     )
+
+
+def test_the_plain_text_of_a_story_is_its_words_decoded_once():
+    html = render_markdown(
+        '# Why\n\nTom & Jerry say "hi" <3, x > y.\n\n'
+        'A [link](https://example.com "a>b <c> &") and intra**word** emphasis.\n\n- one\n- two'
+    )
+
+    assert plain_text(html) == 'Why Tom & Jerry say "hi" <3, x > y. A link and intraword emphasis. one two'
+
+
+@pytest.mark.parametrize("name", STORY_BOMBS)
+def test_the_plain_text_of_pathological_markdown_is_what_an_html_parser_finds(name):
+    """Django's strip_tags (Python's HTML parser, run until no tag is left) as the reference, on
+    the first 5,000 characters of each: the whole story takes it up to 0.1 s."""
+    html = render_markdown(STORY_BOMBS[name][:5000])
+
+    assert plain_text(html) == " ".join(unescape(strip_tags(html)).split())
 
 
 @pytest.mark.parametrize("name", STORY_BOMBS)

@@ -6,6 +6,7 @@ import io
 import re
 from datetime import timedelta
 from decimal import Decimal
+from html import unescape
 from xml.etree import ElementTree
 
 import pytest
@@ -248,6 +249,17 @@ def test_a_shared_link_has_open_graph_and_twitter_card_tags(shared):
     assert _meta(page, "og:image") == settings.SITE_URL.rstrip("/") + campaign.image.url
     assert _meta(page, "og:url") == settings.SITE_URL.rstrip("/") + f"/campaigns/{campaign.slug}/"
     assert _meta(page, "twitter:card") == "summary_large_image"
+
+
+def test_without_a_short_description_a_shared_link_describes_the_story_in_its_own_words(shared):
+    story = 'Tom & Jerry say "hi" <3.\n\n' + "A *long* story. " * 20
+    campaign_update(campaign=shared, blurb="", description=story)
+    page = Client().get(f"/campaigns/{shared.slug}/").content.decode()
+
+    described = 'Tom & Jerry say "hi" <3. ' + ("A long story. " * 20)[:174] + "…"
+    assert len(described) == 200
+    assert unescape(_meta(page, "og:description")) == described  # escaped once, as the page's HTML
+    assert unescape(_meta(page, "twitter:description")) == described
 
 
 def test_a_campaign_without_a_picture_is_shared_with_the_sites_own(shared, client):
