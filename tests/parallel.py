@@ -95,9 +95,11 @@ def prepare_template_database(config) -> None:
     TEMPLATE, set by ``use_template_database``), and name it in the environment the workers
     inherit. Migrations are applied once instead of once a worker. Nothing to do when every
     worker's database is kept from an earlier run (``--reuse-db`` without ``--create-db``)."""
-    workers = config.getoption("numprocesses", None)
+    workers = len(config.getoption("tx", None) or ())  # xdist's workers, --maxprocesses applied
     if not workers or hasattr(config, "workerinput"):
         return
+    if config.getoption("collectonly") or config.getoption("nomigrations"):
+        return  # no test database made, or made without migrations (Django's own way)
     from django.core.management import call_command
     from django.db import connection
     from pytest_django.plugin import blocking_manager_key
@@ -112,8 +114,8 @@ def prepare_template_database(config) -> None:
         with connection._nodb_cursor() as cursor:
             cursor.execute("SELECT datname FROM pg_database")
             existing = {name for (name,) in cursor.fetchall()}
-            wanted = {f"{base}_gw{index}{suffix}" for index in range(workers)} if isinstance(workers, int) else set()
-            if not fresh and wanted and wanted <= existing:
+            wanted = {f"{base}_gw{index}{suffix}" for index in range(workers)}
+            if not fresh and wanted <= existing:
                 return
             if fresh or template not in existing:
                 cursor.execute(f'DROP DATABASE IF EXISTS "{template}" WITH (FORCE)')
@@ -126,7 +128,10 @@ def prepare_template_database(config) -> None:
                 call_command("migrate", verbosity=0, interactive=False, run_syncdb=True)
         finally:
             if collecting:
-                collecting.wait()
+                try:
+                    collecting.wait(timeout=120)
+                except subprocess.TimeoutExpired:
+                    collecting.kill()  # the workers collect for themselves; their errors are shown
     os.environ[TEMPLATE_DATABASE_VARIABLE] = template
 
 
@@ -138,7 +143,7 @@ def _collect_beside(config) -> subprocess.Popen | None:
         return None
     return subprocess.Popen(
         [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:xdist", *config.args],
-        cwd=ROOT,
+        cwd=config.invocation_params.dir,  # where the run's paths are relative to
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         stdin=subprocess.DEVNULL,

@@ -12,8 +12,8 @@ from django.db import connection
 def connected_to(name: str) -> Iterator[None]:
     """Only where no other thread uses the connection's settings (they share them)."""
     shared = connection.settings_dict["NAME"]
-    _reconnect(name)
     try:
+        _reconnect(name)
         yield
     finally:
         _reconnect(shared)
