@@ -21,6 +21,8 @@ import atexit
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -81,7 +83,7 @@ def isolate_this_worker() -> None:
 TEMPLATE_DATABASE_VARIABLE = "PLEDGEBOARD_TEST_TEMPLATE_DATABASE"
 
 
-def test_database_base_name() -> str:
+def _base_test_database_name() -> str:
     """The test database's name before pytest-xdist adds a worker's name (and TEST_DB_SUFFIX its own)."""
     from django.conf import settings
 
@@ -107,7 +109,7 @@ def prepare_template_database(config) -> None:
     from tests.support.databases import connected_to
 
     suffix = f"_{os.environ['TEST_DB_SUFFIX']}" if os.environ.get("TEST_DB_SUFFIX") else ""
-    base = test_database_base_name()
+    base = _base_test_database_name()
     template = f"{base}{suffix}_template"
     fresh = config.getoption("create_db") or not config.getoption("reuse_db")
     with config.stash[blocking_manager_key].unblock():
@@ -120,34 +122,36 @@ def prepare_template_database(config) -> None:
             if fresh or template not in existing:
                 cursor.execute(f'DROP DATABASE IF EXISTS "{template}" WITH (FORCE)')
                 cursor.execute(f'CREATE DATABASE "{template}"')
-        collecting = _collect_beside(config)
-        try:
-            # As Django's test database creation does. Kept templates are migrated too: a new
-            # migration since they were made.
-            with connected_to(template):
-                call_command("migrate", verbosity=0, interactive=False, run_syncdb=True)
-        finally:
-            if collecting:
-                try:
-                    collecting.wait(timeout=120)
-                except subprocess.TimeoutExpired:
-                    collecting.kill()  # the workers collect for themselves; their errors are shown
+        # As Django's test database creation does. Kept templates are migrated too: a new
+        # migration since they were made.
+        with _collecting_beside(config), connected_to(template):
+            call_command("migrate", verbosity=0, interactive=False, run_syncdb=True)
     os.environ[TEMPLATE_DATABASE_VARIABLE] = template
 
 
-def _collect_beside(config) -> subprocess.Popen | None:
-    """A collection of the run's tests in a process of its own while the template migrates on one
-    core: it leaves pytest's rewritten test modules cached. In a new checkout (and so CI) each worker
-    otherwise rewrote every test module, all three at once: about 4 s of CPU each."""
+@contextmanager
+def _collecting_beside(config) -> Iterator[None]:
+    """A collection of the run's tests in a process of its own during the block (the template's
+    migrations, on one core): it leaves pytest's rewritten test modules cached. In a new checkout
+    (and so CI) each worker otherwise rewrote every test module, all three at once: about 4 s of
+    CPU each."""
     if sys.dont_write_bytecode:  # PYTHONDONTWRITEBYTECODE: nothing would be cached
-        return None
-    return subprocess.Popen(
+        yield
+        return
+    collecting = subprocess.Popen(
         [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:xdist", *config.args],
         cwd=config.invocation_params.dir,  # where the run's paths are relative to
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         stdin=subprocess.DEVNULL,
     )
+    try:
+        yield
+    finally:
+        try:
+            collecting.wait(timeout=120)
+        except subprocess.TimeoutExpired:
+            collecting.kill()  # the workers collect for themselves; their errors are shown
 
 
 def use_template_database() -> None:
